@@ -1,0 +1,318 @@
+//! Items (政府信息): the catalog metadata every published record carries, and the rules for
+//! turning what a person typed into a valid item.
+
+use crate::{html, FieldError};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// 公开属性 (disclosure attribute). Only `Active` items ever appear on the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disclosure {
+    /// 主动公开
+    Active,
+    /// 依申请公开
+    OnRequest,
+    /// 不予公开 (with the legal reason)
+    Withheld,
+}
+
+impl Disclosure {
+    pub const ALL: [Disclosure; 3] = [Disclosure::Active, Disclosure::OnRequest, Disclosure::Withheld];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disclosure::Active => "active",
+            Disclosure::OnRequest => "on_request",
+            Disclosure::Withheld => "withheld",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Disclosure::Active => "主动公开",
+            Disclosure::OnRequest => "依申请公开",
+            Disclosure::Withheld => "不予公开",
+        }
+    }
+}
+
+/// 有效性
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validity {
+    Valid,
+    Expired,
+    Repealed,
+}
+
+impl Validity {
+    pub const ALL: [Validity; 3] = [Validity::Valid, Validity::Expired, Validity::Repealed];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Validity::Valid => "valid",
+            Validity::Expired => "expired",
+            Validity::Repealed => "repealed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Validity::Valid => "有效",
+            Validity::Expired => "失效",
+            Validity::Repealed => "废止",
+        }
+    }
+}
+
+/// Where an item is in its life. The review workflow adds its steps between draft and
+/// published; withdrawal keeps the record and its index number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    Draft,
+    Published,
+    Withdrawn,
+}
+
+impl ItemState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemState::Draft => "draft",
+            ItemState::Published => "published",
+            ItemState::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [ItemState::Draft, ItemState::Published, ItemState::Withdrawn].into_iter().find(|d| d.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemState::Draft => "草稿",
+            ItemState::Published => "已发布",
+            ItemState::Withdrawn => "已撤回",
+        }
+    }
+}
+
+/// An item as typed into the back-office form or sent to the API: all strings, unchecked.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ItemInput {
+    pub column: String,
+    pub title: String,
+    pub body_html: String,
+    pub publisher: String,
+    pub author: String,
+    pub source: String,
+    pub doc_no: String,
+    pub written_on: String,
+    pub topic: String,
+    pub validity: String,
+    pub disclosure: String,
+    pub withheld_reason: String,
+}
+
+/// A checked item: every field within bounds, the body sanitized, dates parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFields {
+    pub column: String,
+    pub title: String,
+    pub body_html: String,
+    pub publisher: String,
+    pub author: String,
+    pub source: String,
+    pub doc_no: Option<String>,
+    pub written_on: Option<NaiveDate>,
+    pub topic: String,
+    pub validity: Validity,
+    pub disclosure: Disclosure,
+    pub withheld_reason: String,
+}
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+fn bounded(field: &'static str, label: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) -> String {
+    let v = v.trim();
+    if v.chars().count() > max {
+        errs.push(FieldError::new(field, format!("{label}不能超过{max}个字符")));
+    }
+    v.to_owned()
+}
+
+impl ItemInput {
+    /// Checks every field and reports all problems at once, each naming its field.
+    pub fn parse(&self, today: NaiveDate) -> Result<ItemFields, Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let title = bounded("title", "标题", &self.title, MAX_TITLE, &mut errs);
+        if title.is_empty() {
+            errs.push(FieldError::new("title", "请填写标题"));
+        }
+        let column = self.column.trim().to_owned();
+        if column.is_empty() {
+            errs.push(FieldError::new("column", "请选择栏目"));
+        }
+        if self.body_html.len() > MAX_BODY_BYTES {
+            errs.push(FieldError::new("body_html", "正文过长（超过2MB），请把大段内容作为附件上传"));
+        }
+        let body_html = html::sanitize(&self.body_html);
+        if html::visible_text(&body_html).trim().is_empty() {
+            errs.push(FieldError::new("body_html", "请填写正文"));
+        }
+        let publisher = bounded("publisher", "发布机构", &self.publisher, 100, &mut errs);
+        let author = bounded("author", "作者", &self.author, 50, &mut errs);
+        let source = bounded("source", "来源", &self.source, 100, &mut errs);
+        let topic = bounded("topic", "主题分类", &self.topic, 50, &mut errs);
+        let doc_no = bounded("doc_no", "发文字号", &self.doc_no, 60, &mut errs);
+        let doc_no = (!doc_no.is_empty()).then(|| normalize_doc_no(&doc_no));
+        let written_on = match self.written_on.trim() {
+            "" => None,
+            s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) if d > today => {
+                    errs.push(FieldError::new("written_on", "成文日期不能晚于今天"));
+                    None
+                }
+                Ok(d) if d.year() < 1949 => {
+                    errs.push(FieldError::new("written_on", "成文日期不正确"));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errs.push(FieldError::new("written_on", "成文日期格式应为 年-月-日，例如 2026-11-28"));
+                    None
+                }
+            },
+        };
+        let validity = match self.validity.trim() {
+            "" => Some(Validity::Valid),
+            s => Validity::parse(s),
+        };
+        if validity.is_none() {
+            errs.push(FieldError::new("validity", "有效性只能是 有效、失效 或 废止"));
+        }
+        let disclosure = match self.disclosure.trim() {
+            "" => Some(Disclosure::Active),
+            s => Disclosure::parse(s),
+        };
+        if disclosure.is_none() {
+            errs.push(FieldError::new("disclosure", "公开属性只能是 主动公开、依申请公开 或 不予公开"));
+        }
+        let withheld_reason = bounded("withheld_reason", "不予公开理由", &self.withheld_reason, 500, &mut errs);
+        if disclosure == Some(Disclosure::Withheld) && withheld_reason.is_empty() {
+            errs.push(FieldError::new("withheld_reason", "不予公开的信息必须写明理由和法律依据"));
+        }
+        match (validity, disclosure) {
+            (Some(validity), Some(disclosure)) if errs.is_empty() => Ok(ItemFields {
+                column,
+                title,
+                body_html,
+                publisher,
+                author,
+                source,
+                doc_no,
+                written_on,
+                topic,
+                validity,
+                disclosure,
+                withheld_reason,
+            }),
+            _ => Err(errs),
+        }
+    }
+}
+
+/// Writes a 发文字号 the standard way: the year in 六角括号 〔〕, whatever brackets were typed
+/// (禄政发[2017]12号 → 禄政发〔2017〕12号), without inner spaces.
+pub fn normalize_doc_no(s: &str) -> String {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let open = ['[', '【', '(', '（', '〔', '［'];
+    let close = [']', '】', ')', '）', '〕', '］'];
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if open.contains(&c)
+            && i + 5 < chars.len()
+            && chars[i + 1..i + 5].iter().all(|d| d.is_ascii_digit())
+            && close.contains(&chars[i + 5])
+        {
+            out.push('〔');
+            out.extend(&chars[i + 1..i + 5]);
+            out.push('〕');
+            i += 6;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+    }
+
+    fn ok_input() -> ItemInput {
+        ItemInput {
+            column: "notices".into(),
+            title: "关于开展森林防火检查的通知".into(),
+            body_html: "<p>各村委会：</p>".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn minimal_item_gets_defaults() {
+        let f = ok_input().parse(today()).unwrap();
+        assert_eq!(f.disclosure, Disclosure::Active);
+        assert_eq!(f.validity, Validity::Valid);
+        assert_eq!(f.doc_no, None);
+    }
+
+    #[test]
+    fn every_missing_or_bad_field_is_named() {
+        let input = ItemInput {
+            title: " ".into(),
+            body_html: "<script>alert(1)</script>".into(),
+            written_on: "2026/11/01".into(),
+            validity: "maybe".into(),
+            disclosure: "withheld".into(),
+            ..Default::default()
+        };
+        let fields: Vec<_> = input.parse(today()).unwrap_err().into_iter().map(|e| e.field).collect();
+        for f in ["title", "column", "body_html", "written_on", "validity", "withheld_reason"] {
+            assert!(fields.contains(&f), "{f} not reported in {fields:?}");
+        }
+    }
+
+    #[test]
+    fn future_written_date_refused() {
+        let input = ItemInput { written_on: "2026-11-29".into(), ..ok_input() };
+        let e = input.parse(today()).unwrap_err();
+        assert_eq!(e[0].field, "written_on");
+    }
+
+    #[test]
+    fn doc_numbers_normalized() {
+        assert_eq!(normalize_doc_no("禄政发[2017]12号"), "禄政发〔2017〕12号");
+        assert_eq!(normalize_doc_no("禄政发（2017）12号"), "禄政发〔2017〕12号");
+        assert_eq!(normalize_doc_no("禄政发 【2017】 12 号"), "禄政发〔2017〕12号");
+        assert_eq!(normalize_doc_no("禄政发〔2017〕12号"), "禄政发〔2017〕12号");
+        assert_eq!(normalize_doc_no("妥政通(12)号"), "妥政通(12)号");
+    }
+
+    #[test]
+    fn long_title_refused() {
+        let input = ItemInput { title: "长".repeat(201), ..ok_input() };
+        assert_eq!(input.parse(today()).unwrap_err()[0].field, "title");
+    }
+}

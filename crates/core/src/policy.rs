@@ -1,0 +1,164 @@
+//! Who may do what. Every check takes the unit the record belongs to, so one unit's staff never
+//! reach another unit's records; the storage layer additionally scopes its queries by unit.
+
+use crate::role::Role;
+use serde::Serialize;
+
+/// One role held on one unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub unit_id: i64,
+    pub role: Role,
+}
+
+/// Everything a signed-in user holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Grants {
+    pub user_id: i64,
+    pub grants: Vec<Grant>,
+}
+
+/// Why an action was refused. The code is stable (API contract); the message is for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    NotYourUnit,
+    NotEditor,
+    NotDirector,
+    OwnItem,
+    NotAdmin,
+}
+
+impl Denied {
+    pub fn code(self) -> &'static str {
+        match self {
+            Denied::NotYourUnit => "not_your_unit",
+            Denied::NotEditor => "not_editor",
+            Denied::NotDirector => "not_director",
+            Denied::OwnItem => "own_item",
+            Denied::NotAdmin => "not_admin",
+        }
+    }
+    pub fn message(self) -> &'static str {
+        match self {
+            Denied::NotYourUnit => "您不是该单位的工作人员，不能查看或处理该单位的信息。",
+            Denied::NotEditor => "您在该单位没有编辑信息的权限，请联系本单位管理员。",
+            Denied::NotDirector => "只有本单位的办公室主任可以发布信息。",
+            Denied::OwnItem => "不能发布自己起草的信息：请由本单位另一位办公室主任审核发布（先审查后公开）。",
+            Denied::NotAdmin => "只有本单位管理员可以修改单位设置和栏目。",
+        }
+    }
+}
+
+impl Grants {
+    pub fn has(&self, unit_id: i64, role: Role) -> bool {
+        self.grants.iter().any(|g| g.unit_id == unit_id && g.role == role)
+    }
+
+    pub fn is_supervisor(&self) -> bool {
+        self.grants.iter().any(|g| g.role == Role::Supervisor)
+    }
+
+    /// Units where the user holds any staff role (not counting supervision).
+    pub fn staff_units(&self) -> Vec<i64> {
+        let mut units: Vec<i64> =
+            self.grants.iter().filter(|g| g.role != Role::Supervisor).map(|g| g.unit_id).collect();
+        units.sort_unstable();
+        units.dedup();
+        units
+    }
+
+    fn is_staff_of(&self, unit_id: i64) -> bool {
+        self.grants.iter().any(|g| g.unit_id == unit_id && g.role != Role::Supervisor)
+    }
+
+    /// Reading a unit's drafts and settings: its staff, and city supervisors.
+    pub fn can_read_unit(&self, unit_id: i64) -> Result<(), Denied> {
+        if self.is_staff_of(unit_id) || self.is_supervisor() {
+            Ok(())
+        } else {
+            Err(Denied::NotYourUnit)
+        }
+    }
+
+    /// Creating and editing items: any staff role of the unit except supervision.
+    pub fn can_edit_items(&self, unit_id: i64) -> Result<(), Denied> {
+        if self.is_staff_of(unit_id) {
+            Ok(())
+        } else {
+            Err(Denied::NotYourUnit)
+        }
+    }
+
+    /// Publishing: the unit's 办公室主任, never the item's author (先审查后公开).
+    pub fn can_publish(&self, unit_id: i64, author_id: i64) -> Result<(), Denied> {
+        if !self.is_staff_of(unit_id) {
+            return Err(Denied::NotYourUnit);
+        }
+        if !self.has(unit_id, Role::Director) {
+            return Err(Denied::NotDirector);
+        }
+        if author_id == self.user_id {
+            return Err(Denied::OwnItem);
+        }
+        Ok(())
+    }
+
+    /// Unit settings and columns: the unit's administrator.
+    pub fn can_manage_unit(&self, unit_id: i64) -> Result<(), Denied> {
+        if !self.is_staff_of(unit_id) {
+            return Err(Denied::NotYourUnit);
+        }
+        if self.has(unit_id, Role::Admin) {
+            Ok(())
+        } else {
+            Err(Denied::NotAdmin)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(user_id: i64, grants: &[(i64, Role)]) -> Grants {
+        Grants {
+            user_id,
+            grants: grants.iter().map(|&(unit_id, role)| Grant { unit_id, role }).collect(),
+        }
+    }
+
+    #[test]
+    fn author_never_publishes_own_item() {
+        let director = g(7, &[(1, Role::Editor), (1, Role::Director)]);
+        assert_eq!(director.can_publish(1, 7), Err(Denied::OwnItem));
+        assert_eq!(director.can_publish(1, 8), Ok(()));
+    }
+
+    #[test]
+    fn editor_cannot_publish() {
+        assert_eq!(g(7, &[(1, Role::Editor)]).can_publish(1, 8), Err(Denied::NotDirector));
+    }
+
+    #[test]
+    fn other_units_are_out_of_reach() {
+        let staff = g(7, &[(1, Role::Admin), (1, Role::Director)]);
+        assert_eq!(staff.can_read_unit(2), Err(Denied::NotYourUnit));
+        assert_eq!(staff.can_edit_items(2), Err(Denied::NotYourUnit));
+        assert_eq!(staff.can_publish(2, 8), Err(Denied::NotYourUnit));
+        assert_eq!(staff.can_manage_unit(2), Err(Denied::NotYourUnit));
+    }
+
+    #[test]
+    fn supervisor_reads_all_but_edits_nothing() {
+        let sup = g(9, &[(1, Role::Supervisor)]);
+        assert_eq!(sup.can_read_unit(5), Ok(()));
+        assert_eq!(sup.can_edit_items(1), Err(Denied::NotYourUnit));
+        assert_eq!(sup.can_publish(1, 3), Err(Denied::NotYourUnit));
+    }
+
+    #[test]
+    fn only_admin_manages_unit() {
+        assert_eq!(g(1, &[(1, Role::Director)]).can_manage_unit(1), Err(Denied::NotAdmin));
+        assert_eq!(g(1, &[(1, Role::Admin)]).can_manage_unit(1), Ok(()));
+    }
+}
