@@ -14,7 +14,11 @@ pub struct TemplateColumn {
     pub parent: Option<&'static str>,
 }
 
-const fn col(slug: &'static str, name: &'static str, parent: Option<&'static str>) -> TemplateColumn {
+const fn col(
+    slug: &'static str,
+    name: &'static str,
+    parent: Option<&'static str>,
+) -> TemplateColumn {
     TemplateColumn { slug, name, parent }
 }
 
@@ -69,8 +73,17 @@ mod tests {
     fn four_statutory_parts_for_everyone() {
         for kind in UnitKind::ALL {
             let cols = default_columns(kind);
-            let top: Vec<_> = cols.iter().filter(|c| c.parent.is_none()).map(|c| c.name).collect();
-            for part in ["政府信息公开指南", "政府信息公开制度", "法定主动公开内容", "政府信息公开年报"] {
+            let top: Vec<_> = cols
+                .iter()
+                .filter(|c| c.parent.is_none())
+                .map(|c| c.name)
+                .collect();
+            for part in [
+                "政府信息公开指南",
+                "政府信息公开制度",
+                "法定主动公开内容",
+                "政府信息公开年报",
+            ] {
                 assert!(top.contains(&part), "{kind:?} lacks {part}");
             }
         }
@@ -78,7 +91,12 @@ mod tests {
 
     #[test]
     fn township_columns_only_for_townships() {
-        let names = |k| default_columns(k).iter().map(|c| c.name).collect::<Vec<_>>();
+        let names = |k| {
+            default_columns(k)
+                .iter()
+                .map(|c| c.name)
+                .collect::<Vec<_>>()
+        };
         for n in ["乡镇动态", "工作动态", "通知公告", "其他信息"] {
             assert!(names(UnitKind::Township).contains(&n));
         }

@@ -8,9 +8,37 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
     static B: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     B.get_or_init(|| {
         let tags: HashSet<&str> = [
-            "p", "br", "h2", "h3", "h4", "h5", "ul", "ol", "li", "table", "thead", "tbody", "tfoot",
-            "tr", "th", "td", "caption", "a", "strong", "em", "b", "i", "u", "sub", "sup", "blockquote",
-            "hr", "img", "span", "div", "pre",
+            "p",
+            "br",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "ul",
+            "ol",
+            "li",
+            "table",
+            "thead",
+            "tbody",
+            "tfoot",
+            "tr",
+            "th",
+            "td",
+            "caption",
+            "a",
+            "strong",
+            "em",
+            "b",
+            "i",
+            "u",
+            "sub",
+            "sup",
+            "blockquote",
+            "hr",
+            "img",
+            "span",
+            "div",
+            "pre",
         ]
         .into_iter()
         .collect();
@@ -46,7 +74,10 @@ pub fn visible_text(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    out.replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 /// Escapes text for inclusion in HTML.
@@ -84,7 +115,13 @@ mod tests {
     fn structure_kept() {
         let html = r#"<h2>一、总体情况</h2><ul><li>甲</li></ul><table><tbody><tr><td colspan="2">1</td></tr></tbody></table><a href="https://www.lufeng.gov.cn/">禄丰</a>"#;
         let clean = sanitize(html);
-        for frag in ["<h2>", "<li>甲</li>", "colspan=\"2\"", "href=\"https://www.lufeng.gov.cn/\"", "noopener"] {
+        for frag in [
+            "<h2>",
+            "<li>甲</li>",
+            "colspan=\"2\"",
+            "href=\"https://www.lufeng.gov.cn/\"",
+            "noopener",
+        ] {
             assert!(clean.contains(frag), "{frag} missing in {clean}");
         }
     }
@@ -97,6 +134,9 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -35,8 +35,14 @@ fn tokens(p: &str) -> Result<Vec<Token<'_>>, String> {
             "org" => Token::Org,
             "unit" => Token::Unit,
             "YYYY" => Token::Year,
-            n if !n.is_empty() && n.len() <= 8 && n.bytes().all(|b| b == b'N') => Token::Counter(n.len()),
-            other => return Err(format!("不认识的占位符“{{{other}}}”，可用 {{org}} {{unit}} {{YYYY}} {{NNNNN}}")),
+            n if !n.is_empty() && n.len() <= 8 && n.bytes().all(|b| b == b'N') => {
+                Token::Counter(n.len())
+            }
+            other => {
+                return Err(format!(
+                    "不认识的占位符“{{{other}}}”，可用 {{org}} {{unit}} {{YYYY}} {{NNNNN}}"
+                ))
+            }
         });
         rest = &rest[end + 1..];
     }
@@ -61,13 +67,17 @@ impl IndexPattern {
         let toks = tokens(p).map_err(err)?;
         let has = |f: fn(&Token) -> bool| toks.iter().filter(|t| f(t)).count();
         if has(|t| matches!(t, Token::Counter(_))) != 1 {
-            return Err(err("索引号格式必须恰好包含一个流水号占位符，如 {NNNNN}".into()));
+            return Err(err(
+                "索引号格式必须恰好包含一个流水号占位符，如 {NNNNN}".into()
+            ));
         }
         if has(|t| matches!(t, Token::Year)) == 0 {
             return Err(err("索引号格式必须包含年份 {YYYY}".into()));
         }
         if has(|t| matches!(t, Token::Org | Token::Unit)) == 0 {
-            return Err(err("索引号格式必须包含 {org}（组织机构代码）或 {unit}（单位代码）".into()));
+            return Err(err(
+                "索引号格式必须包含 {org}（组织机构代码）或 {unit}（单位代码）".into(),
+            ));
         }
         Ok(Self(p.to_owned()))
     }
@@ -105,13 +115,22 @@ mod tests {
     #[test]
     fn default_format_matches_central_catalog_style() {
         let p = IndexPattern::default();
-        assert_eq!(p.format("000014349", "gov", 2018, 222), "000014349/2018-00222");
-        assert_eq!(p.format("11532331MB", "tuoan", 2026, 1), "11532331MB/2026-00001");
+        assert_eq!(
+            p.format("000014349", "gov", 2018, 222),
+            "000014349/2018-00222"
+        );
+        assert_eq!(
+            p.format("11532331MB", "tuoan", 2026, 1),
+            "11532331MB/2026-00001"
+        );
     }
 
     #[test]
     fn counter_wider_than_pad_is_kept_whole() {
-        assert_eq!(IndexPattern::default().format("X", "x", 2026, 123456), "X/2026-123456");
+        assert_eq!(
+            IndexPattern::default().format("X", "x", 2026, 123456),
+            "X/2026-123456"
+        );
     }
 
     #[test]

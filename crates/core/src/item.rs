@@ -18,7 +18,11 @@ pub enum Disclosure {
 }
 
 impl Disclosure {
-    pub const ALL: [Disclosure; 3] = [Disclosure::Active, Disclosure::OnRequest, Disclosure::Withheld];
+    pub const ALL: [Disclosure; 3] = [
+        Disclosure::Active,
+        Disclosure::OnRequest,
+        Disclosure::Withheld,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Disclosure::Active => "active",
@@ -87,7 +91,9 @@ impl ItemState {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [ItemState::Draft, ItemState::Published, ItemState::Withdrawn].into_iter().find(|d| d.as_str() == s)
+        [ItemState::Draft, ItemState::Published, ItemState::Withdrawn]
+            .into_iter()
+            .find(|d| d.as_str() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -136,10 +142,19 @@ pub struct ItemFields {
 pub const MAX_TITLE: usize = 200;
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-fn bounded(field: &'static str, label: &str, v: &str, max: usize, errs: &mut Vec<FieldError>) -> String {
+fn bounded(
+    field: &'static str,
+    label: &str,
+    v: &str,
+    max: usize,
+    errs: &mut Vec<FieldError>,
+) -> String {
     let v = v.trim();
     if v.chars().count() > max {
-        errs.push(FieldError::new(field, format!("{label}不能超过{max}个字符")));
+        errs.push(FieldError::new(
+            field,
+            format!("{label}不能超过{max}个字符"),
+        ));
     }
     v.to_owned()
 }
@@ -157,7 +172,10 @@ impl ItemInput {
             errs.push(FieldError::new("column", "请选择栏目"));
         }
         if self.body_html.len() > MAX_BODY_BYTES {
-            errs.push(FieldError::new("body_html", "正文过长（超过2MB），请把大段内容作为附件上传"));
+            errs.push(FieldError::new(
+                "body_html",
+                "正文过长（超过2MB），请把大段内容作为附件上传",
+            ));
         }
         let body_html = html::sanitize(&self.body_html);
         if html::visible_text(&body_html).trim().is_empty() {
@@ -182,7 +200,10 @@ impl ItemInput {
                 }
                 Ok(d) => Some(d),
                 Err(_) => {
-                    errs.push(FieldError::new("written_on", "成文日期格式应为 年-月-日，例如 2026-11-28"));
+                    errs.push(FieldError::new(
+                        "written_on",
+                        "成文日期格式应为 年-月-日，例如 2026-11-28",
+                    ));
                     None
                 }
             },
@@ -192,18 +213,33 @@ impl ItemInput {
             s => Validity::parse(s),
         };
         if validity.is_none() {
-            errs.push(FieldError::new("validity", "有效性只能是 有效、失效 或 废止"));
+            errs.push(FieldError::new(
+                "validity",
+                "有效性只能是 有效、失效 或 废止",
+            ));
         }
         let disclosure = match self.disclosure.trim() {
             "" => Some(Disclosure::Active),
             s => Disclosure::parse(s),
         };
         if disclosure.is_none() {
-            errs.push(FieldError::new("disclosure", "公开属性只能是 主动公开、依申请公开 或 不予公开"));
+            errs.push(FieldError::new(
+                "disclosure",
+                "公开属性只能是 主动公开、依申请公开 或 不予公开",
+            ));
         }
-        let withheld_reason = bounded("withheld_reason", "不予公开理由", &self.withheld_reason, 500, &mut errs);
+        let withheld_reason = bounded(
+            "withheld_reason",
+            "不予公开理由",
+            &self.withheld_reason,
+            500,
+            &mut errs,
+        );
         if disclosure == Some(Disclosure::Withheld) && withheld_reason.is_empty() {
-            errs.push(FieldError::new("withheld_reason", "不予公开的信息必须写明理由和法律依据"));
+            errs.push(FieldError::new(
+                "withheld_reason",
+                "不予公开的信息必须写明理由和法律依据",
+            ));
         }
         match (validity, disclosure) {
             (Some(validity), Some(disclosure)) if errs.is_empty() => Ok(ItemFields {
@@ -288,15 +324,30 @@ mod tests {
             disclosure: "withheld".into(),
             ..Default::default()
         };
-        let fields: Vec<_> = input.parse(today()).unwrap_err().into_iter().map(|e| e.field).collect();
-        for f in ["title", "column", "body_html", "written_on", "validity", "withheld_reason"] {
+        let fields: Vec<_> = input
+            .parse(today())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        for f in [
+            "title",
+            "column",
+            "body_html",
+            "written_on",
+            "validity",
+            "withheld_reason",
+        ] {
             assert!(fields.contains(&f), "{f} not reported in {fields:?}");
         }
     }
 
     #[test]
     fn future_written_date_refused() {
-        let input = ItemInput { written_on: "2026-11-29".into(), ..ok_input() };
+        let input = ItemInput {
+            written_on: "2026-11-29".into(),
+            ..ok_input()
+        };
         let e = input.parse(today()).unwrap_err();
         assert_eq!(e[0].field, "written_on");
     }
@@ -305,14 +356,20 @@ mod tests {
     fn doc_numbers_normalized() {
         assert_eq!(normalize_doc_no("禄政发[2017]12号"), "禄政发〔2017〕12号");
         assert_eq!(normalize_doc_no("禄政发（2017）12号"), "禄政发〔2017〕12号");
-        assert_eq!(normalize_doc_no("禄政发 【2017】 12 号"), "禄政发〔2017〕12号");
+        assert_eq!(
+            normalize_doc_no("禄政发 【2017】 12 号"),
+            "禄政发〔2017〕12号"
+        );
         assert_eq!(normalize_doc_no("禄政发〔2017〕12号"), "禄政发〔2017〕12号");
         assert_eq!(normalize_doc_no("妥政通(12)号"), "妥政通(12)号");
     }
 
     #[test]
     fn long_title_refused() {
-        let input = ItemInput { title: "长".repeat(201), ..ok_input() };
+        let input = ItemInput {
+            title: "长".repeat(201),
+            ..ok_input()
+        };
         assert_eq!(input.parse(today()).unwrap_err()[0].field, "title");
     }
 }

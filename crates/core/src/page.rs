@@ -14,7 +14,10 @@ impl Page {
     pub fn parse(raw: Option<&str>, size: u32) -> Option<Page> {
         let number = match raw {
             None | Some("") => 1,
-            Some(s) => s.parse::<u32>().ok().filter(|n| (1..=Self::MAX_NUMBER).contains(n))?,
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=Self::MAX_NUMBER).contains(n))?,
         };
         Some(Page { number, size })
     }
@@ -40,7 +43,13 @@ mod tests {
 
     #[test]
     fn parsing() {
-        assert_eq!(Page::parse(None, 20), Some(Page { number: 1, size: 20 }));
+        assert_eq!(
+            Page::parse(None, 20),
+            Some(Page {
+                number: 1,
+                size: 20
+            })
+        );
         assert_eq!(Page::parse(Some("3"), 20).unwrap().offset(), 40);
         for bad in ["0", "-1", "abc", "1.5", "999999999"] {
             assert_eq!(Page::parse(Some(bad), 20), None, "{bad}");
@@ -49,7 +58,10 @@ mod tests {
 
     #[test]
     fn counting() {
-        let p = Page { number: 1, size: 20 };
+        let p = Page {
+            number: 1,
+            size: 20,
+        };
         assert_eq!(p.count(0), 1);
         assert_eq!(p.count(20), 1);
         assert_eq!(p.count(21), 2);

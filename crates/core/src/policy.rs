@@ -43,7 +43,9 @@ impl Denied {
             Denied::NotYourUnit => "您不是该单位的工作人员，不能查看或处理该单位的信息。",
             Denied::NotEditor => "您在该单位没有编辑信息的权限，请联系本单位管理员。",
             Denied::NotDirector => "只有本单位的办公室主任可以发布信息。",
-            Denied::OwnItem => "不能发布自己起草的信息：请由本单位另一位办公室主任审核发布（先审查后公开）。",
+            Denied::OwnItem => {
+                "不能发布自己起草的信息：请由本单位另一位办公室主任审核发布（先审查后公开）。"
+            }
             Denied::NotAdmin => "只有本单位管理员可以修改单位设置和栏目。",
         }
     }
@@ -51,7 +53,9 @@ impl Denied {
 
 impl Grants {
     pub fn has(&self, unit_id: i64, role: Role) -> bool {
-        self.grants.iter().any(|g| g.unit_id == unit_id && g.role == role)
+        self.grants
+            .iter()
+            .any(|g| g.unit_id == unit_id && g.role == role)
     }
 
     pub fn is_supervisor(&self) -> bool {
@@ -60,15 +64,21 @@ impl Grants {
 
     /// Units where the user holds any staff role (not counting supervision).
     pub fn staff_units(&self) -> Vec<i64> {
-        let mut units: Vec<i64> =
-            self.grants.iter().filter(|g| g.role != Role::Supervisor).map(|g| g.unit_id).collect();
+        let mut units: Vec<i64> = self
+            .grants
+            .iter()
+            .filter(|g| g.role != Role::Supervisor)
+            .map(|g| g.unit_id)
+            .collect();
         units.sort_unstable();
         units.dedup();
         units
     }
 
     fn is_staff_of(&self, unit_id: i64) -> bool {
-        self.grants.iter().any(|g| g.unit_id == unit_id && g.role != Role::Supervisor)
+        self.grants
+            .iter()
+            .any(|g| g.unit_id == unit_id && g.role != Role::Supervisor)
     }
 
     /// Reading a unit's drafts and settings: its staff, and city supervisors.
@@ -123,7 +133,10 @@ mod tests {
     fn g(user_id: i64, grants: &[(i64, Role)]) -> Grants {
         Grants {
             user_id,
-            grants: grants.iter().map(|&(unit_id, role)| Grant { unit_id, role }).collect(),
+            grants: grants
+                .iter()
+                .map(|&(unit_id, role)| Grant { unit_id, role })
+                .collect(),
         }
     }
 
@@ -136,7 +149,10 @@ mod tests {
 
     #[test]
     fn editor_cannot_publish() {
-        assert_eq!(g(7, &[(1, Role::Editor)]).can_publish(1, 8), Err(Denied::NotDirector));
+        assert_eq!(
+            g(7, &[(1, Role::Editor)]).can_publish(1, 8),
+            Err(Denied::NotDirector)
+        );
     }
 
     #[test]
@@ -158,7 +174,10 @@ mod tests {
 
     #[test]
     fn only_admin_manages_unit() {
-        assert_eq!(g(1, &[(1, Role::Director)]).can_manage_unit(1), Err(Denied::NotAdmin));
+        assert_eq!(
+            g(1, &[(1, Role::Director)]).can_manage_unit(1),
+            Err(Denied::NotAdmin)
+        );
         assert_eq!(g(1, &[(1, Role::Admin)]).can_manage_unit(1), Ok(()));
     }
 }

@@ -21,8 +21,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Editor, Role::Director, Role::Leader, Role::Principal, Role::Admin, Role::Supervisor];
+    pub const ALL: [Role; 6] = [
+        Role::Editor,
+        Role::Director,
+        Role::Leader,
+        Role::Principal,
+        Role::Admin,
+        Role::Supervisor,
+    ];
 
     /// The name used on the command line and in the API.
     pub fn as_str(self) -> &'static str {

@@ -27,7 +27,10 @@ pub fn classify(line: &str) -> LineKind {
         }
     }
     if matches!(chars.next(), Some('(' | '（')) {
-        let inner: String = chars.clone().take_while(|c| CN_NUMERALS.contains(*c)).collect();
+        let inner: String = chars
+            .clone()
+            .take_while(|c| CN_NUMERALS.contains(*c))
+            .collect();
         let after = chars.nth(inner.chars().count());
         if !inner.is_empty() && matches!(after, Some(')' | '）')) && l.chars().count() <= 60 {
             return LineKind::Subsection;
@@ -60,15 +63,30 @@ mod tests {
     #[test]
     fn headings_recognised() {
         assert_eq!(classify("一、基本情况"), LineKind::Section);
-        assert_eq!(classify("八、本年度推进政府信息公开工作存在的问题及改进措施"), LineKind::Section);
-        assert_eq!(classify("(一)组织领导、工作机构、人员配备情况"), LineKind::Subsection);
+        assert_eq!(
+            classify("八、本年度推进政府信息公开工作存在的问题及改进措施"),
+            LineKind::Section
+        );
+        assert_eq!(
+            classify("(一)组织领导、工作机构、人员配备情况"),
+            LineKind::Subsection
+        );
         assert_eq!(classify("（二）改进措施"), LineKind::Subsection);
-        assert_eq!(classify("一是政务公开信息量少。二是……"), LineKind::Paragraph);
-        assert_eq!(classify("1.政府信息公开工作领导、工作机构、人员情况。"), LineKind::Paragraph);
+        assert_eq!(
+            classify("一是政务公开信息量少。二是……"),
+            LineKind::Paragraph
+        );
+        assert_eq!(
+            classify("1.政府信息公开工作领导、工作机构、人员情况。"),
+            LineKind::Paragraph
+        );
     }
 
     #[test]
     fn html_is_escaped() {
-        assert_eq!(to_html("一、总体\n\n<b>x</b>\n"), "<h2>一、总体</h2>\n<p>&lt;b&gt;x&lt;/b&gt;</p>\n");
+        assert_eq!(
+            to_html("一、总体\n\n<b>x</b>\n"),
+            "<h2>一、总体</h2>\n<p>&lt;b&gt;x&lt;/b&gt;</p>\n"
+        );
     }
 }

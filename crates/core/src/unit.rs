@@ -121,7 +121,8 @@ pub fn is_slug(s: &str, max: usize) -> bool {
     let b = s.as_bytes();
     (2..=max).contains(&b.len())
         && b[0].is_ascii_lowercase()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 /// The disclosure office's contact details, printed in the guide (指南, Art. 12).
@@ -150,13 +151,22 @@ impl OfficeContact {
             }
         }
         if !self.phone.is_empty() && !is_phone_like(&self.phone) {
-            errs.push(FieldError::new("office_phone", "电话号码只能包含数字、空格、连字符、括号和加号"));
+            errs.push(FieldError::new(
+                "office_phone",
+                "电话号码只能包含数字、空格、连字符、括号和加号",
+            ));
         }
         if !self.fax.is_empty() && !is_phone_like(&self.fax) {
-            errs.push(FieldError::new("office_fax", "传真号码只能包含数字、空格、连字符、括号和加号"));
+            errs.push(FieldError::new(
+                "office_fax",
+                "传真号码只能包含数字、空格、连字符、括号和加号",
+            ));
         }
         if !self.email.is_empty() && !is_email_like(&self.email) {
-            errs.push(FieldError::new("office_email", "电子邮箱格式不正确，例如 gkb@example.gov.cn"));
+            errs.push(FieldError::new(
+                "office_email",
+                "电子邮箱格式不正确，例如 gkb@example.gov.cn",
+            ));
         }
         errs
     }
@@ -164,7 +174,8 @@ impl OfficeContact {
 
 fn is_phone_like(s: &str) -> bool {
     s.chars().any(|c| c.is_ascii_digit())
-        && s.chars().all(|c| c.is_ascii_digit() || " -()+、，,".contains(c))
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " -()+、，,".contains(c))
 }
 
 /// A deliberately plain e-mail check: one `@`, something before it, a dot after it.
@@ -190,7 +201,16 @@ mod tests {
     fn unit_codes() {
         assert!(UnitCode::parse("tuoan").is_ok());
         assert!(UnitCode::parse("lufeng-fgj").is_ok());
-        for bad in ["", "a", "Tuoan", "1abc", "tu oan", "妥安", "../etc", &"a".repeat(41)] {
+        for bad in [
+            "",
+            "a",
+            "Tuoan",
+            "1abc",
+            "tu oan",
+            "妥安",
+            "../etc",
+            &"a".repeat(41),
+        ] {
             assert!(UnitCode::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -204,7 +224,11 @@ mod tests {
 
     #[test]
     fn office_contact_validation() {
-        let mut c = OfficeContact { phone: "0878-4121234".into(), email: "gkb@lf.gov.cn".into(), ..Default::default() };
+        let mut c = OfficeContact {
+            phone: "0878-4121234".into(),
+            email: "gkb@lf.gov.cn".into(),
+            ..Default::default()
+        };
         assert!(c.validate().is_empty());
         c.email = "not-an-email".into();
         c.phone = "call me".into();

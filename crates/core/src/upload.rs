@@ -12,10 +12,26 @@ pub struct FileKind {
 }
 
 const ACCEPTED: &[FileKind] = &[
-    FileKind { mime: "application/pdf", ext: "pdf", label: "PDF 文档" },
-    FileKind { mime: "application/msword", ext: "doc", label: "Word 文档" },
-    FileKind { mime: "application/vnd.ms-excel", ext: "xls", label: "Excel 表格" },
-    FileKind { mime: "application/vnd.ms-powerpoint", ext: "ppt", label: "PowerPoint 演示文稿" },
+    FileKind {
+        mime: "application/pdf",
+        ext: "pdf",
+        label: "PDF 文档",
+    },
+    FileKind {
+        mime: "application/msword",
+        ext: "doc",
+        label: "Word 文档",
+    },
+    FileKind {
+        mime: "application/vnd.ms-excel",
+        ext: "xls",
+        label: "Excel 表格",
+    },
+    FileKind {
+        mime: "application/vnd.ms-powerpoint",
+        ext: "ppt",
+        label: "PowerPoint 演示文稿",
+    },
     FileKind {
         mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         ext: "docx",
@@ -31,10 +47,26 @@ const ACCEPTED: &[FileKind] = &[
         ext: "pptx",
         label: "PowerPoint 演示文稿",
     },
-    FileKind { mime: "image/png", ext: "png", label: "PNG 图片" },
-    FileKind { mime: "image/jpeg", ext: "jpg", label: "JPEG 图片" },
-    FileKind { mime: "image/gif", ext: "gif", label: "GIF 图片" },
-    FileKind { mime: "image/webp", ext: "webp", label: "WebP 图片" },
+    FileKind {
+        mime: "image/png",
+        ext: "png",
+        label: "PNG 图片",
+    },
+    FileKind {
+        mime: "image/jpeg",
+        ext: "jpg",
+        label: "JPEG 图片",
+    },
+    FileKind {
+        mime: "image/gif",
+        ext: "gif",
+        label: "GIF 图片",
+    },
+    FileKind {
+        mime: "image/webp",
+        ext: "webp",
+        label: "WebP 图片",
+    },
 ];
 
 /// What is wrong with an upload, in words for the person uploading it.
@@ -75,7 +107,9 @@ pub fn sniff(bytes: &[u8], limit_bytes: u64) -> Result<FileKind, UploadError> {
         .iter()
         .find(|k| Some(k.mime) == mime)
         .copied()
-        .ok_or_else(|| UploadError::NotAccepted { detected: mime.map(str::to_owned) })
+        .ok_or_else(|| UploadError::NotAccepted {
+            detected: mime.map(str::to_owned),
+        })
 }
 
 /// The name shown to readers: the last path component of what the client sent, without
@@ -106,7 +140,9 @@ mod tests {
     use super::*;
 
     const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF";
-    const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R'];
+    const PNG: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R',
+    ];
 
     #[test]
     fn content_decides() {
@@ -120,15 +156,28 @@ mod tests {
         let err = sniff(exe, 1 << 20).unwrap_err();
         assert!(matches!(err, UploadError::NotAccepted { .. }));
         assert!(err.message().contains("不接受"));
-        assert!(matches!(sniff(b"<html><script>alert(1)</script>", 1 << 20), Err(UploadError::NotAccepted { .. })));
-        assert!(matches!(sniff(b"just some text", 1 << 20), Err(UploadError::NotAccepted { detected: None })));
+        assert!(matches!(
+            sniff(b"<html><script>alert(1)</script>", 1 << 20),
+            Err(UploadError::NotAccepted { .. })
+        ));
+        assert!(matches!(
+            sniff(b"just some text", 1 << 20),
+            Err(UploadError::NotAccepted { detected: None })
+        ));
     }
 
     #[test]
     fn size_and_emptiness() {
         assert_eq!(sniff(b"", 10), Err(UploadError::Empty));
-        assert_eq!(sniff(PDF, 10), Err(UploadError::TooLarge { limit_bytes: 10 }));
-        assert!(UploadError::TooLarge { limit_bytes: 20 << 20 }.message().contains("20 MB"));
+        assert_eq!(
+            sniff(PDF, 10),
+            Err(UploadError::TooLarge { limit_bytes: 10 })
+        );
+        assert!(UploadError::TooLarge {
+            limit_bytes: 20 << 20
+        }
+        .message()
+        .contains("20 MB"));
     }
 
     #[test]

@@ -1,0 +1,149 @@
+//! The `sunshine` command: one binary, one subcommand per job. Every subcommand finds the
+//! database the same way: `--database-url`, else `SUNSHINE_DATABASE_URL`, else the config
+//! file, else `sunshine.db` in the data directory.
+
+mod serve;
+mod unit;
+mod user;
+
+use crate::config::{Config, Overrides};
+use crate::db::Db;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sunshine",
+    version,
+    about = "阳光政务公开平台 Sunshine: open government information portal"
+)]
+pub struct Cli {
+    /// Database URL: sqlite:///abs/path/sunshine.db or postgres://user@host:5432/db
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Data directory (default ./data): SQLite database and attachments
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Configuration file (TOML)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the portal and back office
+    Serve(serve::ServeArgs),
+    /// Apply pending database migrations
+    Migrate,
+    /// Load the demo dataset (禄丰市 and its townships) into the database
+    Demo,
+    /// Manage units (机构)
+    #[command(subcommand)]
+    Unit(unit::UnitCommand),
+    /// Manage staff accounts
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage API tokens
+    #[command(subcommand)]
+    Token(user::TokenCommand),
+}
+
+impl Cli {
+    fn overrides(&self, bind: Option<String>) -> Overrides {
+        Overrides {
+            config_file: self.config.clone(),
+            bind,
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+        }
+    }
+}
+
+pub fn load_config(o: &Overrides) -> anyhow::Result<Config> {
+    Config::load(o, &|k| std::env::var(k).ok())
+}
+
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SUNSHINE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let bind = match &cli.command {
+        Command::Serve(a) => a.bind.clone(),
+        _ => None,
+    };
+    let config = load_config(&cli.overrides(bind))?;
+    match cli.command {
+        Command::Serve(args) => serve::run(config, args).await,
+        Command::Migrate => {
+            let db = Db::connect(&config.database_url).await?;
+            db.migrate().await?;
+            println!("数据库已是最新结构（migrations applied）");
+            Ok(())
+        }
+        Command::Demo => {
+            let db = Db::connect_and_migrate(&config.database_url).await?;
+            report_demo(crate::demo::load(&db).await?);
+            Ok(())
+        }
+        Command::Unit(c) => unit::run(&config, c).await,
+        Command::User(c) => user::run_user(&config, c).await,
+        Command::Token(c) => user::run_token(&config, c).await,
+    }
+}
+
+pub fn report_demo(outcome: crate::demo::Outcome) {
+    match outcome {
+        crate::demo::Outcome::Loaded { password } => {
+            println!("演示数据已载入：禄丰市人民政府（lufeng）及所属乡镇、部门。");
+            println!("演示账号（密码均为 {password}）：");
+            for (login, what) in crate::demo::ACCOUNTS {
+                println!("  {login:<16} {what}");
+            }
+        }
+        crate::demo::Outcome::AlreadyPresent => println!("演示数据已存在，未重复载入。"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

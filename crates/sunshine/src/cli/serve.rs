@@ -1,0 +1,38 @@
+//! `sunshine serve [--bind ADDR] [--data-dir DIR] [--database-url URL] [--demo]`
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::web::App;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080)
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Load the demo dataset first (if the database has none)
+    #[arg(long)]
+    pub demo: bool,
+}
+
+pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    super::init_tracing(config.log_json);
+    let db = Db::connect_and_migrate(&config.database_url).await?;
+    if args.demo {
+        super::report_demo(crate::demo::load(&db).await?);
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "无法监听 {}：{e}（端口可能已被占用，可用 --bind 换一个）",
+                config.bind
+            )
+        })?;
+    println!(
+        "Sunshine 已启动：http://{}/  （后台 http://{}/admin）",
+        listener.local_addr()?,
+        listener.local_addr()?
+    );
+    let state = App::new(db, config)?;
+    crate::server::run(state, listener).await
+}

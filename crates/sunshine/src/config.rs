@@ -1,0 +1,273 @@
+//! Configuration: defaults, then a TOML file, then `SUNSHINE_*` environment variables, then
+//! command-line flags. Validated once at start-up with messages that say what to fix.
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Largest accepted attachment, in bytes.
+    pub max_upload_bytes: u64,
+    /// Staff sessions end after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// Send the session cookie only over HTTPS. Browsers treat http://localhost as secure.
+    pub cookie_secure: bool,
+    /// How often batched click counts are written.
+    pub click_flush_seconds: u64,
+    /// Failed logins (per account) within the window before further attempts are refused.
+    pub login_max_failures: i64,
+    pub login_window_minutes: i64,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+    pub log_json: bool,
+}
+
+/// The file form: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    max_upload_mb: Option<u64>,
+    session_idle_minutes: Option<i64>,
+    cookie_secure: Option<bool>,
+    click_flush_seconds: Option<u64>,
+    login_max_failures: Option<i64>,
+    login_window_minutes: Option<i64>,
+    trust_forwarded_for: Option<bool>,
+    log_format: Option<String>,
+}
+
+/// What the command line said; `None` leaves the value to file, environment or default.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    pub fn defaults(data_dir: &Path) -> Config {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.to_owned(),
+            database_url: sqlite_url(data_dir),
+            max_upload_bytes: 20 * 1024 * 1024,
+            session_idle_minutes: 30,
+            cookie_secure: true,
+            click_flush_seconds: 10,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+            trust_forwarded_for: false,
+            log_json: false,
+        }
+    }
+
+    /// Builds the configuration from all sources; `env` is passed in so tests control it.
+    pub fn load(o: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let file_path = o
+            .config_file
+            .clone()
+            .or_else(|| env("SUNSHINE_CONFIG").map(PathBuf::from));
+        let file: FileConfig = match &file_path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("无法读取配置文件 {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("配置文件 {} 有误", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = o
+            .data_dir
+            .clone()
+            .or_else(|| env("SUNSHINE_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let data_dir = absolute(&data_dir)?;
+        let mut c = Config::defaults(&data_dir);
+        let pick = |flag: &Option<String>, var: &str, file: Option<String>| {
+            flag.clone().or_else(|| env(var)).or(file)
+        };
+        if let Some(b) = pick(&o.bind, "SUNSHINE_BIND", file.bind) {
+            c.bind = b
+                .parse()
+                .with_context(|| format!("监听地址“{b}”无效，应为 IP:端口，例如 127.0.0.1:8080"))?;
+        }
+        if let Some(u) = pick(&o.database_url, "SUNSHINE_DATABASE_URL", file.database_url) {
+            crate::db::backend_of(&u)?;
+            c.database_url = u;
+        }
+        let num = |var: &str, file: Option<i64>| -> anyhow::Result<Option<i64>> {
+            match env(var) {
+                Some(v) => {
+                    Ok(Some(v.trim().parse().with_context(|| {
+                        format!("环境变量 {var} 应为整数，现为“{v}”")
+                    })?))
+                }
+                None => Ok(file),
+            }
+        };
+        let flag = |var: &str, file: Option<bool>| -> anyhow::Result<Option<bool>> {
+            match env(var).as_deref() {
+                Some("1" | "true" | "yes") => Ok(Some(true)),
+                Some("0" | "false" | "no") => Ok(Some(false)),
+                Some(v) => bail!("环境变量 {var} 应为 true 或 false，现为“{v}”"),
+                None => Ok(file),
+            }
+        };
+        if let Some(mb) = num(
+            "SUNSHINE_MAX_UPLOAD_MB",
+            file.max_upload_mb.map(|v| v as i64),
+        )? {
+            if !(1..=1024).contains(&mb) {
+                bail!("max_upload_mb 应在 1 到 1024 之间，现为 {mb}");
+            }
+            c.max_upload_bytes = mb as u64 * 1024 * 1024;
+        }
+        if let Some(m) = num("SUNSHINE_SESSION_IDLE_MINUTES", file.session_idle_minutes)? {
+            if !(1..=24 * 60).contains(&m) {
+                bail!("session_idle_minutes 应在 1 到 1440 之间，现为 {m}");
+            }
+            c.session_idle_minutes = m;
+        }
+        if let Some(s) = num(
+            "SUNSHINE_CLICK_FLUSH_SECONDS",
+            file.click_flush_seconds.map(|v| v as i64),
+        )? {
+            if !(1..=3600).contains(&s) {
+                bail!("click_flush_seconds 应在 1 到 3600 之间，现为 {s}");
+            }
+            c.click_flush_seconds = s as u64;
+        }
+        if let Some(n) = num("SUNSHINE_LOGIN_MAX_FAILURES", file.login_max_failures)? {
+            if !(1..=100).contains(&n) {
+                bail!("login_max_failures 应在 1 到 100 之间，现为 {n}");
+            }
+            c.login_max_failures = n;
+        }
+        if let Some(n) = num("SUNSHINE_LOGIN_WINDOW_MINUTES", file.login_window_minutes)? {
+            if !(1..=24 * 60).contains(&n) {
+                bail!("login_window_minutes 应在 1 到 1440 之间，现为 {n}");
+            }
+            c.login_window_minutes = n;
+        }
+        if let Some(v) = flag("SUNSHINE_COOKIE_SECURE", file.cookie_secure)? {
+            c.cookie_secure = v;
+        }
+        if let Some(v) = flag("SUNSHINE_TRUST_FORWARDED_FOR", file.trust_forwarded_for)? {
+            c.trust_forwarded_for = v;
+        }
+        match env("SUNSHINE_LOG_FORMAT").or(file.log_format).as_deref() {
+            None | Some("text") => {}
+            Some("json") => c.log_json = true,
+            Some(v) => bail!("log_format 应为 text 或 json，现为“{v}”"),
+        }
+        Ok(c)
+    }
+}
+
+fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
+    if p.is_absolute() {
+        Ok(p.to_owned())
+    } else {
+        Ok(std::env::current_dir().context("无法确定当前目录")?.join(p))
+    }
+}
+
+/// The default database: `sunshine.db` in the data directory.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("sunshine.db").display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)], o: Overrides) -> anyhow::Result<Config> {
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load(&o, &|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_local_sqlite() {
+        let c = load(
+            &[],
+            Overrides {
+                data_dir: Some("/tmp/x".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite:///tmp/x/sunshine.db");
+    }
+
+    #[test]
+    fn flags_beat_environment() {
+        let c = load(
+            &[
+                ("SUNSHINE_BIND", "0.0.0.0:9000"),
+                ("SUNSHINE_DATABASE_URL", "postgres://a@b/c"),
+            ],
+            Overrides {
+                bind: Some("127.0.0.1:9001".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.bind.port(), 9001);
+        assert_eq!(c.database_url, "postgres://a@b/c");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for (var, val, hint) in [
+            ("SUNSHINE_BIND", "localhost", "监听地址"),
+            ("SUNSHINE_DATABASE_URL", "mysql://x", "数据库地址"),
+            ("SUNSHINE_MAX_UPLOAD_MB", "0", "max_upload_mb"),
+            (
+                "SUNSHINE_SESSION_IDLE_MINUTES",
+                "abc",
+                "SUNSHINE_SESSION_IDLE_MINUTES",
+            ),
+            ("SUNSHINE_COOKIE_SECURE", "maybe", "SUNSHINE_COOKIE_SECURE"),
+            ("SUNSHINE_LOG_FORMAT", "xml", "log_format"),
+        ] {
+            let e = format!(
+                "{:#}",
+                load(&[(var, val)], Overrides::default()).unwrap_err()
+            );
+            assert!(e.contains(hint), "{var}={val}: {e}");
+        }
+    }
+
+    #[test]
+    fn file_with_unknown_key_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "bindd = \"x\"\n").unwrap();
+        let e = format!(
+            "{:#}",
+            load(
+                &[],
+                Overrides {
+                    config_file: Some(p),
+                    ..Default::default()
+                }
+            )
+            .unwrap_err()
+        );
+        assert!(e.contains("配置文件"), "{e}");
+    }
+}

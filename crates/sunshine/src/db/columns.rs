@@ -1,0 +1,138 @@
+//! Catalog columns per unit.
+
+use super::Conn;
+use serde::Serialize;
+use sunshine_core::catalog::default_columns;
+use sunshine_core::unit::UnitKind;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Column {
+    pub id: i64,
+    pub unit_id: i64,
+    pub parent_id: Option<i64>,
+    pub slug: String,
+    pub name: String,
+    pub sort_order: i64,
+    pub hidden: i64,
+}
+
+const COLS: &str = "id, unit_id, parent_id, slug, name, sort_order, hidden";
+
+/// Creates a new unit's columns from the default template.
+pub async fn create_defaults(conn: &mut Conn, unit_id: i64, kind: UnitKind) -> sqlx::Result<()> {
+    let mut ids: Vec<(&str, i64)> = Vec::new();
+    for (i, c) in default_columns(kind).into_iter().enumerate() {
+        let parent = c
+            .parent
+            .and_then(|p| ids.iter().find(|(s, _)| *s == p).map(|(_, id)| *id));
+        let id = insert(conn, unit_id, parent, c.slug, c.name, (i as i64 + 1) * 10).await?;
+        ids.push((c.slug, id));
+    }
+    Ok(())
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    unit_id: i64,
+    parent_id: Option<i64>,
+    slug: &str,
+    name: &str,
+    sort_order: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO columns (unit_id, parent_id, slug, name, sort_order) VALUES ($1,$2,$3,$4,$5) RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(parent_id)
+    .bind(slug)
+    .bind(name)
+    .bind(sort_order)
+    .fetch_one(conn)
+    .await
+}
+
+/// All columns of a unit, in display order (hidden ones included: the back office shows them).
+pub async fn of_unit(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Column>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM columns WHERE unit_id = $1 ORDER BY sort_order, id"
+    ))
+    .bind(unit_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn by_slug(conn: &mut Conn, unit_id: i64, slug: &str) -> sqlx::Result<Option<Column>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM columns WHERE unit_id = $1 AND slug = $2"
+    ))
+    .bind(unit_id)
+    .bind(slug)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A column looked up within a unit: an id from another unit is simply not found.
+pub async fn by_id_in_unit(conn: &mut Conn, unit_id: i64, id: i64) -> sqlx::Result<Option<Column>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM columns WHERE unit_id = $1 AND id = $2"
+    ))
+    .bind(unit_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Column>> {
+    sqlx::query_as(&format!("SELECT {COLS} FROM columns WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn rename(conn: &mut Conn, id: i64, name: &str, hidden: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE columns SET name = $1, hidden = $2 WHERE id = $3")
+        .bind(name)
+        .bind(i64::from(hidden))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves a column one place up or down among its siblings by swapping sort orders.
+pub async fn move_by(conn: &mut Conn, col: &Column, up: bool) -> sqlx::Result<()> {
+    let siblings: Vec<Column> = of_unit(conn, col.unit_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.parent_id == col.parent_id)
+        .collect();
+    let Some(pos) = siblings.iter().position(|c| c.id == col.id) else {
+        return Ok(());
+    };
+    let other = if up {
+        pos.checked_sub(1)
+    } else {
+        Some(pos + 1).filter(|p| *p < siblings.len())
+    };
+    let Some(other) = other.map(|p| &siblings[p]) else {
+        return Ok(());
+    };
+    // Equal sort orders (possible after manual edits) would make a swap a no-op; spread them.
+    let (a, b) = if other.sort_order == col.sort_order {
+        if up {
+            (col.sort_order - 1, col.sort_order)
+        } else {
+            (col.sort_order + 1, col.sort_order)
+        }
+    } else {
+        (other.sort_order, col.sort_order)
+    };
+    for (id, order) in [(col.id, a), (other.id, b)] {
+        sqlx::query("UPDATE columns SET sort_order = $1 WHERE id = $2")
+            .bind(order)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,367 @@
+//! Items: drafts, publication with 索引号, public listings.
+//!
+//! Public queries all share one condition (`PUBLIC`): published, 主动公开, in a visible column.
+//! Listings are a fixed number of queries per page, never one per row.
+
+use super::{Conn, Tx};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use sunshine_core::index_no::IndexPattern;
+use sunshine_core::item::ItemFields;
+use sunshine_core::page::Page;
+use sunshine_core::policy::Grants;
+use sunshine_core::FieldError;
+
+/// An item with the names of its unit and column, as every page needs them.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Item {
+    pub id: i64,
+    pub unit_id: i64,
+    pub column_id: i64,
+    pub title: String,
+    pub body_html: String,
+    pub publisher: String,
+    pub author: String,
+    pub source: String,
+    pub doc_no: Option<String>,
+    pub written_on: Option<String>,
+    pub published_on: Option<String>,
+    pub topic: String,
+    pub validity: String,
+    pub disclosure: String,
+    pub withheld_reason: String,
+    pub index_no: Option<String>,
+    pub state: String,
+    pub created_by: Option<i64>,
+    pub updated_at: i64,
+    pub hits: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub unit_kind: String,
+    pub column_slug: String,
+    pub column_name: String,
+    pub column_hidden: i64,
+}
+
+impl Item {
+    /// Whether the public may see it: published, 主动公开, in a visible column.
+    pub fn is_public(&self) -> bool {
+        self.state == "published" && self.disclosure == "active" && self.column_hidden == 0
+    }
+}
+
+/// One line of a listing.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Summary {
+    pub id: i64,
+    pub title: String,
+    pub index_no: Option<String>,
+    pub published_on: Option<String>,
+    pub state: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub column_slug: String,
+    pub column_name: String,
+}
+
+const SELECT: &str = "SELECT i.id, i.unit_id, i.column_id, i.title, i.body_html, i.publisher, i.author, i.source, \
+    i.doc_no, i.written_on, i.published_on, i.topic, i.validity, i.disclosure, i.withheld_reason, i.index_no, \
+    i.state, i.created_by, i.updated_at, i.hits, u.code AS unit_code, u.name AS unit_name, u.kind AS unit_kind, \
+    c.slug AS column_slug, c.name AS column_name, c.hidden AS column_hidden \
+    FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id";
+
+const SUMMARY: &str =
+    "SELECT i.id, i.title, i.index_no, i.published_on, i.state, u.code AS unit_code, \
+    u.name AS unit_name, c.slug AS column_slug, c.name AS column_name \
+    FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id";
+
+const PUBLIC: &str = "i.state = 'published' AND i.disclosure = 'active' AND c.hidden = 0";
+
+/// Any item by id, whatever its state: callers decide what the reader may see.
+pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Item>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// An item as staff may see it: only within a unit they work for or supervise. An item of
+/// another unit is not found, exactly as if it did not exist.
+pub async fn get_for_staff(
+    conn: &mut Conn,
+    id: i64,
+    grants: &Grants,
+) -> sqlx::Result<Option<Item>> {
+    Ok(get(conn, id)
+        .await?
+        .filter(|i| grants.can_read_unit(i.unit_id).is_ok()))
+}
+
+pub async fn get_public(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Item>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.id = $1 AND {PUBLIC}"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Filters for public listings.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Filter {
+    pub unit_id: Option<i64>,
+    pub column_id: Option<i64>,
+}
+
+pub async fn list_public(
+    conn: &mut Conn,
+    f: Filter,
+    page: Page,
+) -> sqlx::Result<(Vec<Summary>, i64)> {
+    let cond = format!("{PUBLIC} AND ($1 = 0 OR i.unit_id = $1) AND ($2 = 0 OR i.column_id = $2)");
+    let (u, c) = (f.unit_id.unwrap_or(0), f.column_id.unwrap_or(0));
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id WHERE {cond}"
+    ))
+    .bind(u)
+    .bind(c)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query_as(&format!(
+        "{SUMMARY} WHERE {cond} ORDER BY i.published_on DESC, i.id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(u)
+    .bind(c)
+    .bind(page.limit())
+    .bind(page.offset())
+    .fetch_all(conn)
+    .await?;
+    Ok((rows, total))
+}
+
+/// The latest `per_column` public items of every column of a unit, in one query.
+pub async fn latest_by_column(
+    conn: &mut Conn,
+    unit_id: i64,
+    per_column: i64,
+) -> sqlx::Result<Vec<(i64, Summary)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        column_id: i64,
+        #[sqlx(flatten)]
+        summary: Summary,
+    }
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT * FROM (SELECT i.column_id, i.id, i.title, i.index_no, i.published_on, i.state, u.code AS unit_code, \
+         u.name AS unit_name, c.slug AS column_slug, c.name AS column_name, ROW_NUMBER() OVER \
+         (PARTITION BY i.column_id ORDER BY i.published_on DESC, i.id DESC) AS rn \
+         FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id \
+         WHERE i.unit_id = $1 AND {PUBLIC}) ranked WHERE rn <= $2 ORDER BY column_id, rn"
+    ))
+    .bind(unit_id)
+    .bind(per_column)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.column_id, r.summary)).collect())
+}
+
+/// 上一条 (the newer neighbour in the column's list) and 下一条 (the older one).
+pub async fn neighbours(
+    conn: &mut Conn,
+    item: &Item,
+) -> sqlx::Result<(Option<Summary>, Option<Summary>)> {
+    let on = item.published_on.clone().unwrap_or_default();
+    let prev = sqlx::query_as(&format!(
+        "{SUMMARY} WHERE i.column_id = $1 AND {PUBLIC} AND (i.published_on > $2 OR (i.published_on = $2 AND i.id > $3)) \
+         ORDER BY i.published_on ASC, i.id ASC LIMIT 1"
+    ))
+    .bind(item.column_id)
+    .bind(&on)
+    .bind(item.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let next = sqlx::query_as(&format!(
+        "{SUMMARY} WHERE i.column_id = $1 AND {PUBLIC} AND (i.published_on < $2 OR (i.published_on = $2 AND i.id < $3)) \
+         ORDER BY i.published_on DESC, i.id DESC LIMIT 1"
+    ))
+    .bind(item.column_id)
+    .bind(&on)
+    .bind(item.id)
+    .fetch_optional(conn)
+    .await?;
+    Ok((prev, next))
+}
+
+/// Every item of a unit for the back office, newest first.
+pub async fn list_for_unit(
+    conn: &mut Conn,
+    unit_id: i64,
+    page: Page,
+) -> sqlx::Result<(Vec<Summary>, i64)> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE unit_id = $1")
+        .bind(unit_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows = sqlx::query_as(&format!(
+        "{SUMMARY} WHERE i.unit_id = $1 ORDER BY i.updated_at DESC, i.id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(unit_id)
+    .bind(page.limit())
+    .bind(page.offset())
+    .fetch_all(conn)
+    .await?;
+    Ok((rows, total))
+}
+
+/// Why an item could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("{0}")]
+    Field(FieldError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn doc_no_taken(e: sqlx::Error) -> SaveError {
+    if super::is_unique_violation(&e) {
+        SaveError::Field(FieldError::new(
+            "doc_no",
+            "本单位已有一条信息使用了这个发文字号，请核对后修改",
+        ))
+    } else {
+        SaveError::Db(e)
+    }
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    unit_id: i64,
+    column_id: i64,
+    f: &ItemFields,
+    created_by: Option<i64>,
+) -> Result<i64, SaveError> {
+    let now = super::now();
+    sqlx::query_scalar(
+        "INSERT INTO items (unit_id, column_id, title, body_html, publisher, author, source, doc_no, written_on, \
+         topic, validity, disclosure, withheld_reason, state, created_by, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'draft',$14,$15,$15) RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(column_id)
+    .bind(&f.title)
+    .bind(&f.body_html)
+    .bind(&f.publisher)
+    .bind(&f.author)
+    .bind(&f.source)
+    .bind(f.doc_no.as_deref())
+    .bind(f.written_on.map(|d| d.to_string()))
+    .bind(&f.topic)
+    .bind(f.validity.as_str())
+    .bind(f.disclosure.as_str())
+    .bind(&f.withheld_reason)
+    .bind(created_by)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(doc_no_taken)
+}
+
+/// Saves an edit. A published item's edit is logged for the search index and feeds.
+pub async fn update(
+    tx: &mut Tx<'_>,
+    item: &Item,
+    column_id: i64,
+    f: &ItemFields,
+) -> Result<(), SaveError> {
+    sqlx::query(
+        "UPDATE items SET column_id=$1, title=$2, body_html=$3, publisher=$4, author=$5, source=$6, doc_no=$7, \
+         written_on=$8, topic=$9, validity=$10, disclosure=$11, withheld_reason=$12, updated_at=$13 WHERE id=$14",
+    )
+    .bind(column_id)
+    .bind(&f.title)
+    .bind(&f.body_html)
+    .bind(&f.publisher)
+    .bind(&f.author)
+    .bind(&f.source)
+    .bind(f.doc_no.as_deref())
+    .bind(f.written_on.map(|d| d.to_string()))
+    .bind(&f.topic)
+    .bind(f.validity.as_str())
+    .bind(f.disclosure.as_str())
+    .bind(&f.withheld_reason)
+    .bind(super::now())
+    .bind(item.id)
+    .execute(&mut **tx)
+    .await
+    .map_err(doc_no_taken)?;
+    if item.state == "published" {
+        log_change(tx, item.id, item.unit_id, "update").await?;
+    }
+    Ok(())
+}
+
+/// Records a change to what the public sees, in the caller's transaction.
+pub async fn log_change(conn: &mut Conn, item_id: i64, unit_id: i64, op: &str) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO change_log (item_id, unit_id, op, at) VALUES ($1,$2,$3,$4)")
+        .bind(item_id)
+        .bind(unit_id)
+        .bind(op)
+        .bind(super::now())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Hands out the next counter of a unit's year. Numbers are never handed out twice: the row
+/// is only ever incremented, and the update locks it until the transaction ends.
+pub async fn next_counter(conn: &mut Conn, unit_id: i64, year: i64) -> sqlx::Result<i64> {
+    sqlx::query("INSERT INTO index_counters (unit_id, year, last) VALUES ($1,$2,0) ON CONFLICT (unit_id, year) DO NOTHING")
+        .bind(unit_id)
+        .bind(year)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_scalar(
+        "UPDATE index_counters SET last = last + 1 WHERE unit_id = $1 AND year = $2 RETURNING last",
+    )
+    .bind(unit_id)
+    .bind(year)
+    .fetch_one(conn)
+    .await
+}
+
+/// Publishes a draft on `on`: assigns its 索引号 at first publication and logs the change.
+/// Returns the index number.
+pub async fn publish(
+    tx: &mut Tx<'_>,
+    item: &Item,
+    org_code: &str,
+    pattern: &IndexPattern,
+    on: NaiveDate,
+) -> sqlx::Result<String> {
+    let index_no = match &item.index_no {
+        Some(n) => n.clone(),
+        None => {
+            let counter = next_counter(tx, item.unit_id, i64::from(on.year())).await?;
+            pattern.format(org_code, &item.unit_code, on.year(), counter)
+        }
+    };
+    sqlx::query(
+        "UPDATE items SET state='published', index_no=$1, published_on=$2, published_at=$3, updated_at=$3 WHERE id=$4",
+    )
+    .bind(&index_no)
+    .bind(on.to_string())
+    .bind(super::now())
+    .bind(item.id)
+    .execute(&mut **tx)
+    .await?;
+    log_change(tx, item.id, item.unit_id, "publish").await?;
+    Ok(index_no)
+}
+
+/// Adds batched click counts.
+pub async fn add_hits(conn: &mut Conn, id: i64, n: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET hits = hits + $1 WHERE id = $2")
+        .bind(n)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

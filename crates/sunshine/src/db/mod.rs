@@ -1,0 +1,145 @@
+//! Storage: one schema on two backends (SQLite embedded, PostgreSQL for production), reached
+//! through sqlx's `Any` driver so every query is written once. Queries use `$n` placeholders,
+//! which both backends accept, and only types both read alike (i64, text).
+//!
+//! Each submodule holds small named functions over one table family; functions that take part
+//! in a larger change take a transaction (`&mut AnyConnection`).
+
+pub mod attachments;
+pub mod audit;
+pub mod columns;
+pub mod items;
+pub mod sessions;
+pub mod throttle;
+pub mod units;
+pub mod users;
+
+use anyhow::{bail, Context};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+pub type Conn = sqlx::AnyConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which backend a URL names, or a clear error for anything else.
+pub fn backend_of(url: &str) -> anyhow::Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        bail!(
+            "数据库地址无法识别（database URL not understood）: 应为 sqlite:///绝对路径/sunshine.db 或 postgres://用户@主机:5432/库名"
+        )
+    }
+}
+
+impl Db {
+    /// Connects without migrating (for `sunshine migrate` and the server, which then migrate).
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let mut url = url.to_owned();
+        if backend == Backend::Sqlite {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or("");
+            if path.is_empty() || path == ":memory:" {
+                bail!("SQLite 数据库需要一个文件路径，例如 sqlite:///var/lib/sunshine/sunshine.db");
+            }
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("无法创建数据库目录 {}", dir.display()))?;
+            }
+            if !url.contains('?') {
+                url.push_str("?mode=rwc");
+            }
+        }
+        let opts = AnyConnectOptions::from_str(&url).context("数据库地址格式不正确")?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await
+            .with_context(|| match backend {
+                Backend::Sqlite => "无法打开 SQLite 数据库".to_owned(),
+                Backend::Postgres => {
+                    "无法连接 PostgreSQL 数据库（请检查地址、用户和服务器是否在运行）".to_owned()
+                }
+            })?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies pending forward-only migrations. Safe to run from several nodes at once
+    /// (PostgreSQL takes an advisory lock).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let m = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        m.run(&self.pool).await.context("数据库迁移失败")?;
+        Ok(())
+    }
+
+    pub async fn connect_and_migrate(url: &str) -> anyhow::Result<Db> {
+        let db = Self::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn begin(&self) -> Result<Tx<'static>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    /// `GET /healthz`: the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Whether an error is a unique-constraint violation (both backends), so it can become a
+/// field error instead of a 500.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.is_unique_violation()
+                || d.code().as_deref() == Some("23505")
+                || d.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}

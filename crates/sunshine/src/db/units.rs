@@ -1,0 +1,119 @@
+//! Units and their settings.
+
+use super::Conn;
+use serde::Serialize;
+use sunshine_core::unit::{OfficeContact, UnitKind};
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<i64>,
+    pub org_code: String,
+    pub sort_order: i64,
+    pub office_address: String,
+    pub office_hours: String,
+    pub office_phone: String,
+    pub office_fax: String,
+    pub office_email: String,
+    pub index_pattern: String,
+}
+
+impl Unit {
+    pub fn kind(&self) -> UnitKind {
+        UnitKind::parse(&self.kind).unwrap_or(UnitKind::Department)
+    }
+    pub fn contact(&self) -> OfficeContact {
+        OfficeContact {
+            address: self.office_address.clone(),
+            hours: self.office_hours.clone(),
+            phone: self.office_phone.clone(),
+            fax: self.office_fax.clone(),
+            email: self.office_email.clone(),
+        }
+    }
+}
+
+const COLS: &str =
+    "id, code, name, kind, parent_id, org_code, sort_order, office_address, office_hours, \
+    office_phone, office_fax, office_email, index_pattern";
+
+pub struct NewUnit<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: UnitKind,
+    pub parent_id: Option<i64>,
+    pub org_code: &'a str,
+    pub sort_order: i64,
+    pub contact: OfficeContact,
+}
+
+pub async fn insert(conn: &mut Conn, u: &NewUnit<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO units (code, name, kind, parent_id, org_code, sort_order, office_address, office_hours, \
+         office_phone, office_fax, office_email, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
+    )
+    .bind(u.code)
+    .bind(u.name)
+    .bind(u.kind.as_str())
+    .bind(u.parent_id)
+    .bind(u.org_code)
+    .bind(u.sort_order)
+    .bind(&u.contact.address)
+    .bind(&u.contact.hours)
+    .bind(&u.contact.phone)
+    .bind(&u.contact.fax)
+    .bind(&u.contact.email)
+    .bind(super::now())
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn all(conn: &mut Conn) -> sqlx::Result<Vec<Unit>> {
+    sqlx::query_as(&format!("SELECT {COLS} FROM units ORDER BY sort_order, id"))
+        .fetch_all(conn)
+        .await
+}
+
+pub async fn by_code(conn: &mut Conn, code: &str) -> sqlx::Result<Option<Unit>> {
+    sqlx::query_as(&format!("SELECT {COLS} FROM units WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Unit>> {
+    sqlx::query_as(&format!("SELECT {COLS} FROM units WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Saves the settings an administrator may change.
+pub async fn update_settings(
+    conn: &mut Conn,
+    id: i64,
+    name: &str,
+    org_code: &str,
+    contact: &OfficeContact,
+    index_pattern: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE units SET name=$1, org_code=$2, office_address=$3, office_hours=$4, office_phone=$5, \
+         office_fax=$6, office_email=$7, index_pattern=$8 WHERE id=$9",
+    )
+    .bind(name)
+    .bind(org_code)
+    .bind(&contact.address)
+    .bind(&contact.hours)
+    .bind(&contact.phone)
+    .bind(&contact.fax)
+    .bind(&contact.email)
+    .bind(index_pattern)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

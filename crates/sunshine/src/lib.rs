@@ -1,0 +1,13 @@
+//! Sunshine (阳光政务公开平台): the shell around `sunshine_core` — storage, web, CLI.
+//! See `docs/ARCHITECTURE.md` for the layers and where a request goes.
+
+pub mod auth;
+pub mod blobs;
+pub mod cli;
+pub mod clicks;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod server;
+pub mod service;
+pub mod web;

@@ -1,0 +1,233 @@
+//! The back office (`/admin`): staff sign in with a password; sessions live in the database;
+//! every form carries a CSRF token bound to the session.
+
+pub mod auth;
+pub mod items;
+pub mod units;
+
+use super::error::{AppError, PageError};
+use super::extract::ClientIp;
+use super::AppState;
+use crate::db::units::Unit;
+use crate::db::users::{self, User};
+use crate::service::Actor;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use sunshine_core::policy::Grants;
+use sunshine_core::FieldError;
+use tower_sessions::Session;
+
+pub const SESSION_COOKIE: &str = "sunshine_session";
+const UID: &str = "uid";
+const CSRF: &str = "csrf";
+
+/// The CSRF token of this session, created on first use.
+pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
+    let existing: Option<String> = session
+        .get(CSRF)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match existing {
+        Some(t) => Ok(t),
+        None => {
+            let t = crate::auth::random_hex(32);
+            session
+                .insert(CSRF, &t)
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            Ok(t)
+        }
+    }
+}
+
+/// Checks a submitted token against the session's; absent or different is refused.
+pub async fn verify_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
+    let expected: Option<String> = session
+        .get(CSRF)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match expected {
+        Some(e) if !submitted.is_empty() && crate::auth::constant_time_eq(&e, submitted) => Ok(()),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+/// A signed-in staff member, with their roles. Handlers that take `Staff` cannot be reached
+/// without signing in; the rights for each action are checked by the services.
+pub struct Staff {
+    pub user: User,
+    pub grants: Grants,
+    pub session: Session,
+    pub csrf: String,
+    pub ip: String,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            user_id: self.user.id,
+            login: &self.user.login,
+            ip: &self.ip,
+            grants: &self.grants,
+        }
+    }
+    pub async fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        verify_csrf(&self.session, submitted).await
+    }
+}
+
+fn login_redirect(parts: &Parts) -> Response {
+    let had_cookie = parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(SESSION_COOKIE));
+    let next = parts.uri.path();
+    let next = if next.starts_with("/admin") && parts.method == axum::http::Method::GET {
+        next
+    } else {
+        "/admin"
+    };
+    let enc: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    let expired = if had_cookie { "&expired=1" } else { "" };
+    Redirect::to(&format!("/admin/login?next={enc}{expired}")).into_response()
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|e| e.into_response())?;
+        let uid: Option<i64> = session
+            .get(UID)
+            .await
+            .map_err(|e| PageError(AppError::Internal(e.into())).into_response())?;
+        let Some(uid) = uid else {
+            return Err(login_redirect(parts));
+        };
+        let load = async {
+            let mut conn = state.db.pool.acquire().await?;
+            let user = users::by_id(&mut conn, uid).await?;
+            let grants = users::grants(&mut conn, uid).await?;
+            Ok::<_, sqlx::Error>((user, grants))
+        };
+        let (user, grants) = load
+            .await
+            .map_err(|e| PageError(e.into()).into_response())?;
+        let Some(user) = user.filter(|u| u.disabled == 0) else {
+            let _ = session.flush().await;
+            return Err(login_redirect(parts));
+        };
+        let csrf = csrf_token(&session)
+            .await
+            .map_err(|e| PageError(e).into_response())?;
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
+            .await
+            .unwrap_or(ClientIp("unknown".into()));
+        Ok(Staff {
+            user,
+            grants,
+            session,
+            csrf,
+            ip,
+        })
+    }
+}
+
+pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), AppError> {
+    // A new session id on sign-in defeats session fixation.
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    session
+        .insert(UID, user_id)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    session
+        .insert(CSRF, crate::auth::random_hex(32))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(())
+}
+
+/// What every back-office page shows around its content.
+#[derive(Serialize)]
+pub struct Layout {
+    pub site: String,
+    pub user_name: String,
+    pub csrf: String,
+    pub units: Vec<(String, String)>,
+    pub flash: Option<String>,
+}
+
+impl Layout {
+    pub async fn new(
+        state: &AppState,
+        staff: &Staff,
+        flash: Option<String>,
+    ) -> Result<Layout, AppError> {
+        let mut conn = state.db.pool.acquire().await?;
+        let all = crate::db::units::all(&mut conn).await?;
+        Ok(Layout {
+            site: super::public::site_name(&all),
+            user_name: staff.user.display_name.clone(),
+            csrf: staff.csrf.clone(),
+            units: visible_units(&all, &staff.grants)
+                .into_iter()
+                .map(|u| (u.code.clone(), u.name.clone()))
+                .collect(),
+            flash,
+        })
+    }
+}
+
+/// The units a user works in, or every unit for a supervisor.
+pub fn visible_units<'a>(all: &'a [Unit], grants: &Grants) -> Vec<&'a Unit> {
+    all.iter()
+        .filter(|u| grants.can_read_unit(u.id).is_ok())
+        .collect()
+}
+
+/// Field errors of a form, looked up by field name in templates.
+#[derive(Debug, Default, Serialize)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn all(&self) -> &[FieldError] {
+        &self.0
+    }
+}
+
+/// Messages shown once after a redirect, chosen by a fixed key (never text from the URL).
+pub fn flash_message(key: Option<&str>) -> Option<String> {
+    let m = match key? {
+        "saved" => "已保存。",
+        "created" => "草稿已创建。",
+        "published" => "已发布，公众现在可以看到这条信息。",
+        "uploaded" => "附件已上传。",
+        "deleted" => "附件已删除。",
+        "column-added" => "栏目已添加。",
+        "column-saved" => "栏目已保存。",
+        "moved" => "栏目顺序已调整。",
+        _ => return None,
+    };
+    Some(m.into())
+}

@@ -1,0 +1,418 @@
+//! Unit settings and catalog columns, for the unit's administrator.
+
+use super::auth::FlashQuery;
+use super::{flash_message, Errors, Layout, Staff};
+use crate::db::audit::{self, Entry};
+use crate::db::columns::{self, Column};
+use crate::db::units::{self, Unit};
+use crate::web::error::{AppError, PageError};
+use crate::web::extract::{parse_id, WebForm};
+use crate::web::public::render;
+use crate::web::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sunshine_core::catalog::validate_column_name;
+use sunshine_core::index_no::IndexPattern;
+use sunshine_core::unit::{is_slug, OfficeContact, UnitCode};
+use sunshine_core::FieldError;
+
+/// Finds the unit and checks the signed-in user administers it.
+async fn managed_unit(state: &AppState, staff: &Staff, code: &str) -> Result<Unit, AppError> {
+    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let unit = units::by_code(&mut conn, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Err(d) = staff.grants.can_manage_unit(unit.id) {
+        crate::service::audit_denial(
+            state,
+            &staff.actor(),
+            Some(unit.id),
+            format!("unit:{}", unit.code),
+            d,
+        )
+        .await;
+        return Err(d.into());
+    }
+    Ok(unit)
+}
+
+async fn audit_settings(
+    state: &AppState,
+    staff: &Staff,
+    unit_id: i64,
+    action: &'static str,
+    detail: String,
+) -> Result<(), AppError> {
+    let mut tx = state.db.begin().await?;
+    audit::append(
+        &mut tx,
+        &Entry {
+            actor_id: Some(staff.user.id),
+            actor: &staff.user.login,
+            ip: &staff.ip,
+            action,
+            unit_id: Some(unit_id),
+            target: format!("unit:{unit_id}"),
+            detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SettingsForm {
+    csrf: String,
+    name: String,
+    org_code: String,
+    office_address: String,
+    office_hours: String,
+    office_phone: String,
+    office_fax: String,
+    office_email: String,
+    index_pattern: String,
+}
+
+impl SettingsForm {
+    fn of(u: &Unit) -> Self {
+        SettingsForm {
+            csrf: String::new(),
+            name: u.name.clone(),
+            org_code: u.org_code.clone(),
+            office_address: u.office_address.clone(),
+            office_hours: u.office_hours.clone(),
+            office_phone: u.office_phone.clone(),
+            office_fax: u.office_fax.clone(),
+            office_email: u.office_email.clone(),
+            index_pattern: u.index_pattern.clone(),
+        }
+    }
+    fn contact(&self) -> OfficeContact {
+        OfficeContact {
+            address: self.office_address.trim().into(),
+            hours: self.office_hours.trim().into(),
+            phone: self.office_phone.trim().into(),
+            fax: self.office_fax.trim().into(),
+            email: self.office_email.trim().into(),
+        }
+    }
+    fn validate(&self) -> Result<(IndexPattern, OfficeContact), Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 50 {
+            errs.push(FieldError::new("name", "请填写单位名称（不超过50个字符）"));
+        }
+        let org = self.org_code.trim();
+        if org.is_empty()
+            || org.len() > 30
+            || !org.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            errs.push(FieldError::new(
+                "org_code",
+                "组织机构代码只能由字母、数字和连字符组成，不超过30位",
+            ));
+        }
+        let contact = self.contact();
+        errs.extend(contact.validate());
+        let pattern = IndexPattern::parse(&self.index_pattern)
+            .map_err(|e| errs.push(e))
+            .ok();
+        match pattern {
+            Some(p) if errs.is_empty() => Ok((p, contact)),
+            _ => Err(errs),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    unit: Unit,
+    form: SettingsForm,
+    errors: Errors,
+}
+
+pub async fn settings_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, PageError> {
+    let unit = managed_unit(&state, &staff, &code).await?;
+    let form = SettingsForm::of(&unit);
+    render(&SettingsPage {
+        layout: Layout::new(&state, &staff, flash_message(q.done.as_deref())).await?,
+        unit,
+        form,
+        errors: Errors::default(),
+    })
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    WebForm(form): WebForm<SettingsForm>,
+) -> Result<Response, PageError> {
+    let unit = managed_unit(&state, &staff, &code).await?;
+    let csrf_ok = staff.check_csrf(&form.csrf).await.is_ok();
+    let result = if csrf_ok {
+        form.validate()
+    } else {
+        Err(vec![FieldError::new("form", AppError::Csrf.message())])
+    };
+    match result {
+        Ok((pattern, contact)) => {
+            let mut tx = state.db.begin().await?;
+            units::update_settings(
+                &mut tx,
+                unit.id,
+                form.name.trim(),
+                form.org_code.trim(),
+                &contact,
+                pattern.as_str(),
+            )
+            .await?;
+            tx.commit().await?;
+            audit_settings(
+                &state,
+                &staff,
+                unit.id,
+                "unit.settings",
+                format!("index_pattern={}", pattern.as_str()),
+            )
+            .await?;
+            Ok(
+                Redirect::to(&format!("/admin/units/{}/settings?done=saved", unit.code))
+                    .into_response(),
+            )
+        }
+        Err(errs) => {
+            let status = if csrf_ok {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            let mut r = render(&SettingsPage {
+                layout: Layout::new(&state, &staff, None).await?,
+                unit,
+                form,
+                errors: Errors(errs),
+            })?;
+            *r.status_mut() = status;
+            Ok(r)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/columns.html")]
+struct ColumnsPage {
+    layout: Layout,
+    unit: Unit,
+    columns: Vec<Column>,
+    errors: Errors,
+    new_name: String,
+    new_slug: String,
+}
+
+impl ColumnsPage {
+    fn parent_name(&self, id: &Option<i64>) -> String {
+        id.and_then(|id| self.columns.iter().find(|c| c.id == id))
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn columns_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, PageError> {
+    let unit = managed_unit(&state, &staff, &code).await?;
+    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+    let columns = columns::of_unit(&mut conn, unit.id).await?;
+    render(&ColumnsPage {
+        layout: Layout::new(&state, &staff, flash_message(q.done.as_deref())).await?,
+        unit,
+        columns,
+        errors: Errors::default(),
+        new_name: String::new(),
+        new_slug: String::new(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewColumnForm {
+    csrf: String,
+    name: String,
+    slug: String,
+    parent: String,
+}
+
+pub async fn add_column(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    WebForm(form): WebForm<NewColumnForm>,
+) -> Result<Response, PageError> {
+    let unit = managed_unit(&state, &staff, &code).await?;
+    staff.check_csrf(&form.csrf).await?;
+    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+    let existing = columns::of_unit(&mut conn, unit.id).await?;
+    let mut errs = Vec::new();
+    let name = validate_column_name(&form.name)
+        .map_err(|e| errs.push(e))
+        .unwrap_or_default();
+    let slug = form.slug.trim().to_owned();
+    if !is_slug(&slug, 40) {
+        errs.push(FieldError::new(
+            "slug",
+            "栏目代码只能由小写字母、数字和连字符组成，以字母开头，2至40个字符（用于网址）",
+        ));
+    } else if existing.iter().any(|c| c.slug == slug) {
+        errs.push(FieldError::new("slug", "本单位已有这个栏目代码，请换一个"));
+    }
+    let parent = match form.parent.trim() {
+        "" => None,
+        p => match p.parse::<i64>().ok().and_then(|id| {
+            existing
+                .iter()
+                .find(|c| c.id == id && c.parent_id.is_none())
+        }) {
+            Some(c) => Some(c.id),
+            None => {
+                errs.push(FieldError::new(
+                    "parent",
+                    "上级栏目不存在（只能放在一级栏目下）",
+                ));
+                None
+            }
+        },
+    };
+    if !errs.is_empty() {
+        let mut r = render(&ColumnsPage {
+            layout: Layout::new(&state, &staff, None).await?,
+            unit,
+            columns: existing,
+            errors: Errors(errs),
+            new_name: form.name,
+            new_slug: form.slug,
+        })?;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    let order = existing.iter().map(|c| c.sort_order).max().unwrap_or(0) + 10;
+    let mut tx = state.db.begin().await?;
+    columns::insert(&mut tx, unit.id, parent, &slug, &name, order).await?;
+    tx.commit().await?;
+    audit_settings(
+        &state,
+        &staff,
+        unit.id,
+        "column.add",
+        format!("{slug} {name}"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/admin/units/{}/columns?done=column-added",
+        unit.code
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ColumnForm {
+    csrf: String,
+    name: String,
+    hidden: String,
+    direction: String,
+}
+
+/// The column, if it belongs to a unit the user administers.
+async fn managed_column(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+) -> Result<(Unit, Column), AppError> {
+    let id = parse_id(id)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let col = columns::by_id(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let unit = units::by_id(&mut conn, col.unit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let unit = managed_unit(state, staff, &unit.code).await?;
+    Ok((unit, col))
+}
+
+pub async fn save_column(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<ColumnForm>,
+) -> Result<Response, PageError> {
+    let (unit, col) = managed_column(&state, &staff, &id).await?;
+    staff.check_csrf(&form.csrf).await?;
+    let name = validate_column_name(&form.name)?;
+    let hidden = form.hidden == "1" || form.hidden == "on";
+    let mut tx = state.db.begin().await?;
+    columns::rename(&mut tx, col.id, &name, hidden).await?;
+    tx.commit().await?;
+    audit_settings(
+        &state,
+        &staff,
+        unit.id,
+        "column.save",
+        format!("{} {} hidden={hidden}", col.slug, name),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/admin/units/{}/columns?done=column-saved",
+        unit.code
+    ))
+    .into_response())
+}
+
+pub async fn move_column(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<ColumnForm>,
+) -> Result<Response, PageError> {
+    let (unit, col) = managed_column(&state, &staff, &id).await?;
+    staff.check_csrf(&form.csrf).await?;
+    let up = match form.direction.as_str() {
+        "up" => true,
+        "down" => false,
+        _ => {
+            return Err(
+                AppError::from(FieldError::new("direction", "移动方向只能是上移或下移")).into(),
+            )
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    columns::move_by(&mut tx, &col, up).await?;
+    tx.commit().await?;
+    audit_settings(
+        &state,
+        &staff,
+        unit.id,
+        "column.move",
+        format!("{} {}", col.slug, form.direction),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/units/{}/columns?done=moved", unit.code)).into_response())
+}

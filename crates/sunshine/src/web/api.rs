@@ -1,0 +1,415 @@
+//! The JSON API (`/api/v1`), described in `/api/openapi.json`. Public reads show only
+//! published 主动公开 items; staff calls carry `Authorization: Bearer TOKEN` and obey the same
+//! rules as the back office (they call the same services).
+
+use super::error::{ApiError, AppError};
+use super::extract::{parse_id, ClientIp};
+use super::AppState;
+use crate::db::items::{self, Filter, Item};
+use crate::db::{attachments, columns, units, users};
+use crate::service::{self, Actor};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sunshine_core::item::ItemInput;
+use sunshine_core::page::Page;
+use sunshine_core::policy::Grants;
+use sunshine_core::unit::UnitCode;
+use sunshine_core::FieldError;
+
+pub const OPENAPI: &str = include_str!("../../openapi.json");
+
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+/// A staff member authenticated by API token.
+pub struct ApiStaff {
+    pub user_id: i64,
+    pub login: String,
+    pub grants: Grants,
+    pub ip: String,
+}
+
+impl ApiStaff {
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            user_id: self.user_id,
+            login: &self.login,
+            ip: &self.ip,
+            grants: &self.grants,
+        }
+    }
+}
+
+async fn staff_from(parts: &mut Parts, state: &AppState) -> Result<Option<ApiStaff>, ApiError> {
+    let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = h
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(AppError::Unauthorized)?;
+    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+    let user = users::by_token_hash(&mut conn, &crate::auth::token_hash(token))
+        .await?
+        .filter(|u| u.disabled == 0)
+        .ok_or(AppError::Unauthorized)?;
+    let grants = users::grants(&mut conn, user.id).await?;
+    let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
+        .await
+        .unwrap_or(ClientIp("unknown".into()));
+    Ok(Some(ApiStaff {
+        user_id: user.id,
+        login: user.login,
+        grants,
+        ip,
+    }))
+}
+
+impl FromRequestParts<AppState> for ApiStaff {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        staff_from(parts, state)
+            .await?
+            .ok_or(ApiError(AppError::Unauthorized))
+    }
+}
+
+/// Staff if a token was sent; public otherwise. A bad token is still refused.
+pub struct MaybeStaff(pub Option<ApiStaff>);
+
+impl FromRequestParts<AppState> for MaybeStaff {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MaybeStaff(staff_from(parts, state).await?))
+    }
+}
+
+/// JSON bodies whose syntax errors come back as our JSON error, naming the problem.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(ApiError(AppError::Invalid(vec![FieldError::new(
+                "body",
+                format!(
+                    "请求体不是有效的 JSON（需要 Content-Type: application/json）：{}",
+                    rej.body_text()
+                ),
+            )]))),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct UnitJson {
+    code: String,
+    name: String,
+    kind: String,
+    parent: Option<String>,
+    org_code: String,
+}
+
+pub async fn list_units(State(app): State<AppState>) -> Result<Json<Vec<UnitJson>>, ApiError> {
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let all = units::all(&mut conn).await?;
+    let code_of = |id: Option<i64>| {
+        id.and_then(|id| all.iter().find(|u| u.id == id))
+            .map(|u| u.code.clone())
+    };
+    Ok(Json(
+        all.iter()
+            .map(|u| UnitJson {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                kind: u.kind.clone(),
+                parent: code_of(u.parent_id),
+                org_code: u.org_code.clone(),
+            })
+            .collect(),
+    ))
+}
+
+async fn unit_by_code(
+    conn: &mut crate::db::Conn,
+    code: &str,
+    field: &'static str,
+) -> Result<units::Unit, AppError> {
+    let not_found =
+        || AppError::Invalid(vec![FieldError::new(field, format!("单位“{code}”不存在"))]);
+    let code = UnitCode::parse(code).map_err(|_| not_found())?;
+    units::by_code(conn, code.as_str())
+        .await?
+        .ok_or_else(not_found)
+}
+
+#[derive(Serialize)]
+pub struct ColumnJson {
+    slug: String,
+    name: String,
+    parent: Option<String>,
+}
+
+pub async fn list_columns(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<ColumnJson>>, ApiError> {
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let code = UnitCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let unit = units::by_code(&mut conn, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cols: Vec<_> = columns::of_unit(&mut conn, unit.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.hidden == 0)
+        .collect();
+    let slug_of = |id: Option<i64>| {
+        id.and_then(|id| cols.iter().find(|c| c.id == id))
+            .map(|c| c.slug.clone())
+    };
+    Ok(Json(
+        cols.iter()
+            .map(|c| ColumnJson {
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+                parent: slug_of(c.parent_id),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ItemsQuery {
+    unit: Option<String>,
+    column: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ItemLine {
+    id: i64,
+    index_no: Option<String>,
+    title: String,
+    unit: String,
+    column: String,
+    published_on: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ItemList {
+    items: Vec<ItemLine>,
+    total: i64,
+    page: u32,
+    page_size: u32,
+}
+
+pub async fn list_items(
+    State(app): State<AppState>,
+    Query(q): Query<ItemsQuery>,
+) -> Result<Json<ItemList>, ApiError> {
+    let page = Page::parse(q.page.as_deref(), super::public::PAGE_SIZE)
+        .ok_or_else(|| FieldError::new("page", "page 应为不小于 1 的整数"))?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let mut filter = Filter::default();
+    if let Some(code) = q.unit.as_deref().filter(|s| !s.is_empty()) {
+        let unit = unit_by_code(&mut conn, code, "unit").await?;
+        filter.unit_id = Some(unit.id);
+        if let Some(slug) = q.column.as_deref().filter(|s| !s.is_empty()) {
+            let col = columns::by_slug(&mut conn, unit.id, slug)
+                .await?
+                .filter(|c| c.hidden == 0)
+                .ok_or_else(|| {
+                    FieldError::new("column", format!("单位“{code}”没有栏目“{slug}”"))
+                })?;
+            filter.column_id = Some(col.id);
+        }
+    } else if q.column.as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(FieldError::new("column", "按栏目查询时必须同时给出 unit").into());
+    }
+    let (rows, total) = items::list_public(&mut conn, filter, page).await?;
+    Ok(Json(ItemList {
+        items: rows
+            .into_iter()
+            .map(|s| ItemLine {
+                id: s.id,
+                index_no: s.index_no,
+                title: s.title,
+                unit: s.unit_code,
+                column: s.column_slug,
+                published_on: s.published_on,
+            })
+            .collect(),
+        total,
+        page: page.number,
+        page_size: page.size,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct AttachmentJson {
+    id: i64,
+    file_name: String,
+    mime: String,
+    size_bytes: i64,
+    sha256: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+pub struct ItemJson {
+    id: i64,
+    index_no: Option<String>,
+    title: String,
+    unit: String,
+    unit_name: String,
+    column: String,
+    column_name: String,
+    publisher: String,
+    author: String,
+    source: String,
+    doc_no: Option<String>,
+    written_on: Option<String>,
+    published_on: Option<String>,
+    topic: String,
+    validity: String,
+    disclosure: String,
+    state: String,
+    body_html: String,
+    attachments: Vec<AttachmentJson>,
+    hits: i64,
+}
+
+async fn item_json(
+    app: &AppState,
+    conn: &mut crate::db::Conn,
+    i: Item,
+) -> Result<ItemJson, AppError> {
+    let atts = attachments::of_item(conn, i.id).await?;
+    Ok(ItemJson {
+        hits: i.hits + app.clicks.pending(i.id),
+        attachments: atts
+            .into_iter()
+            .map(|a| AttachmentJson {
+                url: format!("/attachments/{}", a.id),
+                id: a.id,
+                file_name: a.file_name,
+                mime: a.mime,
+                size_bytes: a.size_bytes,
+                sha256: a.sha256,
+            })
+            .collect(),
+        id: i.id,
+        index_no: i.index_no,
+        title: i.title,
+        unit: i.unit_code,
+        unit_name: i.unit_name,
+        column: i.column_slug,
+        column_name: i.column_name,
+        publisher: i.publisher,
+        author: i.author,
+        source: i.source,
+        doc_no: i.doc_no,
+        written_on: i.written_on,
+        published_on: i.published_on,
+        topic: i.topic,
+        validity: i.validity,
+        disclosure: i.disclosure,
+        state: i.state,
+        body_html: i.body_html,
+    })
+}
+
+pub async fn get_item(
+    State(app): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    Path(id): Path<String>,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let item = match &staff {
+        Some(s) => items::get_for_staff(&mut conn, id, &s.grants).await?,
+        None => None,
+    };
+    let item = match item {
+        Some(i) => i,
+        None => items::get_public(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    Ok(Json(item_json(&app, &mut conn, item).await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewItemBody {
+    #[serde(default)]
+    unit: String,
+    #[serde(flatten)]
+    input: ItemInput,
+}
+
+pub async fn create_item(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    ApiJson(body): ApiJson<NewItemBody>,
+) -> Result<Response, ApiError> {
+    if body.unit.trim().is_empty() {
+        return Err(FieldError::new("unit", "请给出单位代码 unit").into());
+    }
+    let id = service::create_item(&app, &staff.actor(), &body.unit, &body.input).await?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(item_json(&app, &mut conn, item).await?),
+    )
+        .into_response())
+}
+
+pub async fn update_item(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ItemInput>,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    service::update_item(&app, &staff.actor(), id, &input).await?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(item_json(&app, &mut conn, item).await?))
+}
+
+pub async fn publish_item(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    service::publish_item(&app, &staff.actor(), id).await?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(item_json(&app, &mut conn, item).await?))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError(AppError::NotFound)
+}

@@ -1,0 +1,190 @@
+//! One error type for the web layer, shown as an HTML page on browser routes (`PageError`) and
+//! as `{"error": {"code", "message", "field"?}}` on the API (`ApiError`). Internal causes are
+//! logged once here and never shown.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use sunshine_core::policy::Denied;
+use sunshine_core::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("gone")]
+    Gone(String),
+    #[error("forbidden: {}", .0.code())]
+    Forbidden(Denied),
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("conflict: {0}")]
+    Conflict(&'static str, String),
+    #[error("payload too large")]
+    TooLarge(String),
+    #[error("unsupported media type")]
+    Unsupported(String),
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("csrf token missing or stale")]
+    Csrf,
+    #[error("too many attempts")]
+    Throttled(i64),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+impl From<Denied> for AppError {
+    fn from(d: Denied) -> Self {
+        AppError::Forbidden(d)
+    }
+}
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Invalid(vec![e])
+    }
+}
+impl From<crate::db::items::SaveError> for AppError {
+    fn from(e: crate::db::items::SaveError) -> Self {
+        match e {
+            crate::db::items::SaveError::Field(f) => AppError::Invalid(vec![f]),
+            crate::db::items::SaveError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(..) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Gone(_) => "withdrawn",
+            AppError::Forbidden(d) => d.code(),
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict(code, _) => code,
+            AppError::TooLarge(_) => "too_large",
+            AppError::Unsupported(_) => "unsupported_type",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Csrf => "csrf",
+            AppError::Throttled(_) => "too_many_attempts",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            AppError::NotFound => "您访问的页面或信息不存在，或尚未公开。请检查地址，或回到首页查找。".into(),
+            AppError::Gone(reason) => format!("该信息已撤回，不再公开。{reason}"),
+            AppError::Forbidden(d) => d.message().into(),
+            AppError::Invalid(errs) => errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；"),
+            AppError::Conflict(_, m) | AppError::TooLarge(m) | AppError::Unsupported(m) => m.clone(),
+            AppError::Unauthorized => "需要登录：请提供有效的 API 令牌（Authorization: Bearer …）。".into(),
+            AppError::Csrf => "页面已过期，安全校验未通过。请返回上一页，刷新后重新提交（您填写的内容可用浏览器“后退”找回）。".into(),
+            AppError::Throttled(m) => format!("登录失败次数过多，为保护账号安全已暂停登录。请{m}分钟后再试，或联系管理员。"),
+            AppError::Internal(_) => "服务器内部错误，操作没有完成。请稍后重试；如果仍然出错，请联系管理员。".into(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = format!("{e:#}"), "request failed");
+        }
+    }
+}
+
+/// An error answered with an HTML page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+/// An error answered with JSON.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+macro_rules! wrap_from {
+    ($t:ident) => {
+        impl<E: Into<AppError>> From<E> for $t {
+            fn from(e: E) -> Self {
+                $t(e.into())
+            }
+        }
+    };
+}
+wrap_from!(PageError);
+wrap_from!(ApiError);
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+    fields: &'a [FieldError],
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        e.log();
+        let status = e.status();
+        let title = match status {
+            StatusCode::NOT_FOUND => "页面不存在",
+            StatusCode::GONE => "信息已撤回",
+            StatusCode::FORBIDDEN => "没有权限",
+            StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
+            StatusCode::PAYLOAD_TOO_LARGE => "文件太大",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "文件类型不支持",
+            StatusCode::UNPROCESSABLE_ENTITY => "填写有误",
+            _ if status.is_server_error() => "出错了",
+            _ => "无法完成操作",
+        };
+        let fields = match &e {
+            AppError::Invalid(f) => f.as_slice(),
+            _ => &[],
+        };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message: e.message(),
+            fields,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, e.message()).into_response(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        e.log();
+        let mut body = serde_json::json!({"error": {"code": e.code(), "message": e.message()}});
+        if let AppError::Invalid(fields) = &e {
+            body["error"]["fields"] = serde_json::to_value(fields).unwrap_or_default();
+            if let Some(first) = fields.first() {
+                body["error"]["field"] = first.field.into();
+            }
+        }
+        (e.status(), Json(body)).into_response()
+    }
+}

@@ -1,0 +1,45 @@
+//! The web shell: routes, shared state, middleware. Handlers are short; rules live in
+//! `sunshine_core`, queries in `crate::db`.
+
+pub mod admin;
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod public;
+mod router;
+pub mod views;
+
+pub use router::router;
+
+use crate::blobs::Blobs;
+use crate::clicks::Clicks;
+use crate::config::Config;
+use crate::db::Db;
+use std::sync::Arc;
+
+/// Everything a request may need, shared by all handlers.
+pub struct App {
+    pub db: Db,
+    pub config: Config,
+    pub blobs: Blobs,
+    pub clicks: Clicks,
+}
+
+pub type AppState = Arc<App>;
+
+impl App {
+    pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+        let blobs = Blobs::local(&config.data_dir.join("attachments"))?;
+        Ok(Arc::new(App {
+            db,
+            config,
+            blobs,
+            clicks: Clicks::default(),
+        }))
+    }
+
+    /// Today in China Standard Time, the calendar every date on the portal is in.
+    pub fn today(&self) -> chrono::NaiveDate {
+        (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    }
+}

@@ -1,0 +1,436 @@
+//! The public portal: server-rendered pages that need no JavaScript and do no writes.
+//! Only published 主动公开 items in visible columns appear; everything else is a 404.
+
+use super::error::{AppError, PageError};
+use super::extract::parse_id;
+use super::views::{cn_date, crumb, file_size, Crumb, Pager};
+use super::AppState;
+use crate::db::columns::Column;
+use crate::db::items::{self, Filter, Item, Summary};
+use crate::db::units::{self, Unit};
+use crate::db::{attachments, columns, Conn};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use sunshine_core::page::Page;
+use sunshine_core::unit::{Section, UnitCode};
+
+pub const PAGE_SIZE: u32 = 20;
+
+pub fn render(t: &impl Template) -> Result<Response, PageError> {
+    let html = t.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Html(html).into_response())
+}
+
+/// The portal's name: the root unit's (the city government's).
+pub fn site_name(units: &[Unit]) -> String {
+    units
+        .iter()
+        .find(|u| u.parent_id.is_none())
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| "政府信息公开平台".into())
+}
+
+pub async fn site_name_of(conn: &mut Conn) -> Result<String, AppError> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_optional(conn)
+            .await?;
+    Ok(name.unwrap_or_else(|| "政府信息公开平台".into()))
+}
+
+pub struct SectionView {
+    pub label: &'static str,
+    pub slug: &'static str,
+    pub units: Vec<Unit>,
+}
+
+fn sections(units: &[Unit]) -> Vec<SectionView> {
+    [Section::City, Section::Townships, Section::Departments]
+        .into_iter()
+        .map(|s| SectionView {
+            label: s.label(),
+            slug: s.slug(),
+            units: units
+                .iter()
+                .filter(|u| u.kind().section() == s)
+                .cloned()
+                .collect(),
+        })
+        .filter(|s| !s.units.is_empty())
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    sections: Vec<SectionView>,
+    latest: Vec<Summary>,
+}
+
+pub async fn home(State(app): State<AppState>) -> Result<Response, PageError> {
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let all = units::all(&mut conn).await?;
+    let (latest, _) = items::list_public(
+        &mut conn,
+        Filter::default(),
+        Page {
+            number: 1,
+            size: 12,
+        },
+    )
+    .await?;
+    render(&HomePage {
+        site: site_name(&all),
+        crumbs: vec![],
+        sections: sections(&all),
+        latest,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "section.html")]
+struct SectionPage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    section: SectionView,
+}
+
+pub async fn section(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let all = units::all(&mut conn).await?;
+    let section = sections(&all)
+        .into_iter()
+        .find(|s| s.slug == slug)
+        .ok_or(AppError::NotFound)?;
+    render(&SectionPage {
+        site: site_name(&all),
+        crumbs: vec![crumb("/", "首页")],
+        section,
+    })
+}
+
+/// A unit's public page finds the unit by code, or 404 for a malformed or unknown code.
+async fn find_unit(conn: &mut Conn, code: &str) -> Result<Unit, AppError> {
+    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    units::by_code(conn, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn unit_crumbs(unit: &Unit) -> Vec<Crumb> {
+    let s = unit.kind().section();
+    vec![
+        crumb("/", "首页"),
+        crumb(format!("/sections/{}", s.slug()), s.label()),
+        crumb(format!("/units/{}", unit.code), &unit.name),
+    ]
+}
+
+pub struct ColumnBlock {
+    pub column: Column,
+    pub items: Vec<Summary>,
+    pub children: Vec<ColumnBlock>,
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    unit: Unit,
+    blocks: Vec<ColumnBlock>,
+}
+
+pub async fn unit(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let unit = find_unit(&mut conn, &code).await?;
+    let cols: Vec<Column> = columns::of_unit(&mut conn, unit.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.hidden == 0)
+        .collect();
+    let mut latest = items::latest_by_column(&mut conn, unit.id, 5).await?;
+    let mut take = |id: i64| -> Vec<Summary> {
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut latest)
+            .into_iter()
+            .partition(|(c, _)| *c == id);
+        latest = rest;
+        mine.into_iter().map(|(_, s)| s).collect()
+    };
+    let mut blocks = Vec::new();
+    for top in cols.iter().filter(|c| c.parent_id.is_none()) {
+        let children = cols
+            .iter()
+            .filter(|c| c.parent_id == Some(top.id))
+            .map(|c| ColumnBlock {
+                column: c.clone(),
+                items: take(c.id),
+                children: vec![],
+            })
+            .collect();
+        blocks.push(ColumnBlock {
+            column: top.clone(),
+            items: take(top.id),
+            children,
+        });
+    }
+    let site = site_name_of(&mut conn).await?;
+    render(&UnitPage {
+        site,
+        crumbs: unit_crumbs(&unit),
+        unit,
+        blocks,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "column.html")]
+struct ColumnPage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    unit: Unit,
+    column: Column,
+    children: Vec<Column>,
+    items: Vec<Summary>,
+    pager: Pager,
+}
+
+pub async fn column(
+    State(app): State<AppState>,
+    Path((code, slug)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let page = Page::parse(q.page.as_deref(), PAGE_SIZE).ok_or(AppError::NotFound)?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let unit = find_unit(&mut conn, &code).await?;
+    let column = columns::by_slug(&mut conn, unit.id, &slug)
+        .await?
+        .filter(|c| c.hidden == 0)
+        .ok_or(AppError::NotFound)?;
+    let children = columns::of_unit(&mut conn, unit.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.parent_id == Some(column.id) && c.hidden == 0)
+        .collect();
+    let (list, total) = items::list_public(
+        &mut conn,
+        Filter {
+            unit_id: Some(unit.id),
+            column_id: Some(column.id),
+        },
+        page,
+    )
+    .await?;
+    let pager = Pager {
+        current: page.number,
+        pages: page.count(total),
+        total,
+        base: format!("/units/{}/columns/{}", unit.code, column.slug),
+    };
+    if page.number > pager.pages {
+        return Err(AppError::NotFound.into());
+    }
+    let mut crumbs = unit_crumbs(&unit);
+    crumbs.push(crumb(pager.base.clone(), &column.name));
+    let site = site_name_of(&mut conn).await?;
+    render(&ColumnPage {
+        site,
+        crumbs,
+        unit,
+        column,
+        children,
+        items: list,
+        pager,
+    })
+}
+
+pub struct AttachmentView {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+}
+
+#[derive(Template)]
+#[template(path = "item.html")]
+pub struct ItemPage {
+    pub site: String,
+    pub crumbs: Vec<Crumb>,
+    pub item: Item,
+    pub date: String,
+    pub written: String,
+    pub published: String,
+    pub validity: &'static str,
+    pub hits: i64,
+    pub attachments: Vec<AttachmentView>,
+    pub prev: Option<Summary>,
+    pub next: Option<Summary>,
+    pub preview: bool,
+}
+
+/// Builds the item page (shared with the back office's preview).
+pub async fn item_page(
+    conn: &mut Conn,
+    item: Item,
+    hits: i64,
+    preview: bool,
+) -> Result<ItemPage, AppError> {
+    let atts = attachments::of_item(conn, item.id).await?;
+    let (prev, next) = if preview {
+        (None, None)
+    } else {
+        items::neighbours(conn, &item).await?
+    };
+    let site = site_name_of(conn).await?;
+    let kind = sunshine_core::unit::UnitKind::parse(&item.unit_kind)
+        .unwrap_or(sunshine_core::unit::UnitKind::Department);
+    let section = kind.section();
+    let crumbs = vec![
+        crumb("/", "首页"),
+        crumb(format!("/sections/{}", section.slug()), section.label()),
+        crumb(format!("/units/{}", item.unit_code), &item.unit_name),
+    ];
+    Ok(ItemPage {
+        site,
+        crumbs,
+        date: cn_date(item.published_on.as_deref()),
+        written: cn_date(item.written_on.as_deref()),
+        published: cn_date(item.published_on.as_deref()),
+        validity: sunshine_core::item::Validity::parse(&item.validity)
+            .map(|v| v.label())
+            .unwrap_or(""),
+        hits,
+        attachments: atts
+            .into_iter()
+            .map(|a| AttachmentView {
+                id: a.id,
+                name: a.file_name,
+                size: file_size(a.size_bytes),
+            })
+            .collect(),
+        prev,
+        next,
+        preview,
+        item,
+    })
+}
+
+pub async fn item(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let Some(item) = items::get_public(&mut conn, id).await? else {
+        return Err(not_public(&mut conn, id).await.into());
+    };
+    // Counted in memory; written in batches (no database write per view).
+    let pending = app.clicks.hit(item.id);
+    let hits = item.hits + pending;
+    render(&item_page(&mut conn, item, hits, false).await?)
+}
+
+/// Why an item is not shown: withdrawn items answer 410 with a notice, anything else 404.
+async fn not_public(conn: &mut Conn, id: i64) -> AppError {
+    match items::get(conn, id).await {
+        Ok(Some(i))
+            if i.state == "withdrawn" && i.disclosure == "active" && i.index_no.is_some() =>
+        {
+            AppError::Gone(format!("索引号 {}。", i.index_no.unwrap_or_default()))
+        }
+        Ok(_) => AppError::NotFound,
+        Err(e) => e.into(),
+    }
+}
+
+pub async fn attachment(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let att = attachments::get(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    items::get_public(&mut conn, att.item_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let bytes = app.blobs.get(&att.storage_key).await?;
+    Ok(download(&att, bytes))
+}
+
+/// A download response: stored type, the safe display name, never rendered inline as HTML.
+pub fn download(att: &attachments::Attachment, bytes: bytes::Bytes) -> Response {
+    let encoded: String = url::form_urlencoded::byte_serialize(att.file_name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    let inline = att.mime == "application/pdf" || att.mime.starts_with("image/");
+    let disposition = format!(
+        "{}; filename=\"attachment.{}\"; filename*=UTF-8''{encoded}",
+        if inline { "inline" } else { "attachment" },
+        att.file_name.rsplit('.').next().unwrap_or("bin")
+    );
+    (
+        [
+            (header::CONTENT_TYPE, att.mime.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "public, max-age=3600".into()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/site.css"),
+    )
+        .into_response()
+}
+
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/site.js"),
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> PageError {
+    PageError(AppError::NotFound)
+}
+
+pub async fn healthz(State(app): State<AppState>) -> Response {
+    if app.db.ping().await {
+        (axum::http::StatusCode::OK, "ok").into_response()
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable",
+        )
+            .into_response()
+    }
+}

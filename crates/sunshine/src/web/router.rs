@@ -1,0 +1,120 @@
+//! The whole route table in one place.
+
+use super::{admin, api, public, AppState};
+use crate::db::sessions::DbSessionStore;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::routing::{any, get, post};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Form bodies (an item's rich text included) up to this size; uploads have their own limit.
+const FORM_LIMIT: usize = 4 * 1024 * 1024;
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+pub fn router(state: AppState) -> Router {
+    let cfg = &state.config;
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(admin::SESSION_COOKIE)
+        .with_path("/admin")
+        .with_secure(cfg.cookie_secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            cfg.session_idle_minutes,
+        )));
+    let upload_limit = usize::try_from(cfg.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+
+    let admin_routes = Router::new()
+        .route("/admin", get(admin::auth::dashboard))
+        .route(
+            "/admin/login",
+            get(admin::auth::login_form).post(admin::auth::login),
+        )
+        .route("/admin/logout", post(admin::auth::logout))
+        .route(
+            "/admin/units/{code}/items",
+            get(admin::items::list).post(admin::items::create),
+        )
+        .route("/admin/units/{code}/items/new", get(admin::items::new_form))
+        .route(
+            "/admin/units/{code}/settings",
+            get(admin::units::settings_form).post(admin::units::save_settings),
+        )
+        .route(
+            "/admin/units/{code}/columns",
+            get(admin::units::columns_page).post(admin::units::add_column),
+        )
+        .route("/admin/columns/{id}", post(admin::units::save_column))
+        .route("/admin/columns/{id}/move", post(admin::units::move_column))
+        .route(
+            "/admin/items/{id}",
+            get(admin::items::edit_form).post(admin::items::update),
+        )
+        .route("/admin/items/{id}/preview", get(admin::items::preview))
+        .route("/admin/items/{id}/publish", post(admin::items::publish))
+        .route(
+            "/admin/items/{id}/attachments",
+            post(admin::items::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/admin/attachments/{id}", get(admin::items::attachment))
+        .route(
+            "/admin/attachments/{id}/delete",
+            post(admin::items::delete_attachment),
+        )
+        .layer(sessions)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+
+    let api_routes = Router::new()
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/units", get(api::list_units))
+        .route("/api/v1/units/{code}/columns", get(api::list_columns))
+        .route("/api/v1/items", get(api::list_items).post(api::create_item))
+        .route(
+            "/api/v1/items/{id}",
+            get(api::get_item).put(api::update_item),
+        )
+        .route("/api/v1/items/{id}/publish", post(api::publish_item))
+        .route("/api/{*rest}", any(api::not_found));
+
+    let public_routes = Router::new()
+        .route("/", get(public::home))
+        .route("/sections/{slug}", get(public::section))
+        .route("/units/{code}", get(public::unit))
+        .route("/units/{code}/columns/{slug}", get(public::column))
+        .route("/items/{id}", get(public::item))
+        .route("/attachments/{id}", get(public::attachment))
+        .route("/static/site.css", get(public::stylesheet))
+        .route("/static/site.js", get(public::script))
+        .route("/healthz", get(public::healthz));
+
+    Router::new()
+        .merge(public_routes)
+        .merge(api_routes)
+        .merge(admin_routes)
+        .fallback(public::not_found)
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ))
+        // Spans carry the method and path only: query strings may hold access codes.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}
