@@ -202,7 +202,7 @@ fn fields(
 }
 
 /// Loads the demo into an empty database; leaves an existing demo alone.
-pub async fn load(db: &Db) -> anyhow::Result<Outcome> {
+pub async fn load(db: &Db, password: Option<&str>) -> anyhow::Result<Outcome> {
     let mut tx = db.begin().await?;
     if units::by_code(&mut tx, "lufeng").await?.is_some() {
         return Ok(Outcome::AlreadyPresent);
@@ -315,8 +315,9 @@ pub async fn load(db: &Db) -> anyhow::Result<Outcome> {
         publish(&mut tx, tuoan.0, tuoan.1, &f, published).await?;
     }
     // Accounts.
-    let password =
-        std::env::var("SUNSHINE_DEMO_PASSWORD").unwrap_or_else(|_| crate::auth::random_hex(6));
+    let password = password
+        .map(str::to_owned)
+        .unwrap_or_else(|| crate::auth::random_hex(6));
     let hash = crate::auth::hash_password(&password)?;
     let unit_id = |code: &str| {
         UNITS

@@ -117,7 +117,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let db = Db::connect_and_migrate(&config.database_url).await?;
-            report_demo(crate::demo::load(&db).await?);
+            report_demo(
+                crate::demo::load(&db, std::env::var("SUNSHINE_DEMO_PASSWORD").ok().as_deref())
+                    .await?,
+            );
             Ok(())
         }
         Command::Unit(c) => unit::run(&config, c).await,

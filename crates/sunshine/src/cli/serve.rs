@@ -18,7 +18,9 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     super::init_tracing(config.log_json);
     let db = Db::connect_and_migrate(&config.database_url).await?;
     if args.demo {
-        super::report_demo(crate::demo::load(&db).await?);
+        super::report_demo(
+            crate::demo::load(&db, std::env::var("SUNSHINE_DEMO_PASSWORD").ok().as_deref()).await?,
+        );
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

@@ -332,6 +332,7 @@ pub async fn item_page(
 
 pub async fn item(
     State(app): State<AppState>,
+    method: axum::http::Method,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
@@ -340,7 +341,11 @@ pub async fn item(
         return Err(not_public(&mut conn, id).await.into());
     };
     // Counted in memory; written in batches (no database write per view).
-    let pending = app.clicks.hit(item.id);
+    let pending = if method == axum::http::Method::HEAD {
+        app.clicks.pending(item.id)
+    } else {
+        app.clicks.hit(item.id)
+    };
     let hits = item.hits + pending;
     render(&item_page(&mut conn, item, hits, false).await?)
 }

@@ -1,0 +1,273 @@
+//! Test harness: every test starts the real server on a free port with a database of its own.
+//! `SUNSHINE_TEST_BACKEND=postgres` runs the same tests on a fresh PostgreSQL database per test
+//! (created from `SUNSHINE_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/test, and
+//! dropped afterwards).
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use sunshine::config::Config;
+use sunshine::db::{columns, units, users, Db};
+use sunshine::web::{App, AppState};
+use sunshine_core::role::Role;
+use sunshine_core::unit::{OfficeContact, UnitKind};
+
+pub const PASSWORD: &str = "test-password-1";
+pub const DEMO_PASSWORD: &str = "demo-password-1";
+
+pub fn backend() -> &'static str {
+    match std::env::var("SUNSHINE_TEST_BACKEND").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("SUNSHINE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Drops the per-test PostgreSQL database when the test ends.
+struct PgGuard {
+    name: String,
+}
+
+impl Drop for PgGuard {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&mut c)
+                            .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+async fn database_url(dir: &std::path::Path) -> (String, Option<PgGuard>) {
+    if backend() == "postgres" {
+        use sqlx::Connection;
+        let name = format!(
+            "sunshine_t_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            sunshine::auth::random_hex(3)
+        );
+        let admin = pg_admin_url();
+        let mut c = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL reachable for tests");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut c)
+            .await
+            .expect("create test database");
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or(admin);
+        (format!("{base}/{name}"), Some(PgGuard { name }))
+    } else {
+        (sunshine::config::sqlite_url(dir), None)
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    _pg: Option<PgGuard>,
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, pg) = database_url(dir.path()).await;
+    let mut config = Config::defaults(dir.path());
+    config.database_url = url;
+    config.cookie_secure = false; // the test client speaks plain HTTP
+    config.click_flush_seconds = 3600; // tests flush explicitly
+    adjust(&mut config);
+    let db = Db::connect_and_migrate(&config.database_url)
+        .await
+        .expect("database");
+    let state = App::new(db, config).expect("app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(sunshine::server::run(state.clone(), listener));
+    TestApp {
+        base,
+        state,
+        dir,
+        _pg: pg,
+    }
+}
+
+pub async fn spawn_demo() -> TestApp {
+    let app = spawn().await;
+    sunshine::demo::load(&app.state.db, Some(DEMO_PASSWORD))
+        .await
+        .expect("demo");
+    app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client that keeps cookies, like a browser.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        reqwest::get(self.url(path)).await.expect("request")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.text().await.expect("body"))
+    }
+
+    /// Creates a unit (with default columns) under the first unit, or as the root.
+    pub async fn unit(&self, code: &str, name: &str, kind: UnitKind) -> i64 {
+        let mut tx = self.state.db.begin().await.expect("tx");
+        let parent: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .expect("parent");
+        let org = format!("ORG-{}", code.to_uppercase());
+        let id = units::insert(
+            &mut tx,
+            &units::NewUnit {
+                code,
+                name,
+                kind,
+                parent_id: parent,
+                org_code: &org,
+                sort_order: 0,
+                contact: OfficeContact::default(),
+            },
+        )
+        .await
+        .expect("unit");
+        columns::create_defaults(&mut tx, id, kind)
+            .await
+            .expect("columns");
+        tx.commit().await.expect("commit");
+        id
+    }
+
+    /// Creates a user with the test password and the given roles on a unit.
+    pub async fn user(&self, login: &str, unit_code: &str, roles: &[Role]) -> i64 {
+        let mut tx = self.state.db.begin().await.expect("tx");
+        let unit = units::by_code(&mut tx, unit_code)
+            .await
+            .expect("q")
+            .expect("unit exists");
+        let hash = sunshine::auth::hash_password(PASSWORD).expect("hash");
+        let id = users::upsert(&mut tx, login, login, &hash)
+            .await
+            .expect("user");
+        for r in roles {
+            users::grant(&mut tx, id, unit.id, *r).await.expect("grant");
+        }
+        tx.commit().await.expect("commit");
+        id
+    }
+
+    pub async fn token(&self, login: &str) -> String {
+        let mut tx = self.state.db.begin().await.expect("tx");
+        let user = users::by_login(&mut tx, login)
+            .await
+            .expect("q")
+            .expect("user");
+        let (token, hash) = sunshine::auth::new_token();
+        users::insert_token(&mut tx, user.id, &hash)
+            .await
+            .expect("token");
+        tx.commit().await.expect("commit");
+        token
+    }
+
+    /// Signs in through the login form and returns the browser holding the session.
+    pub async fn login(&self, login: &str, password: &str) -> reqwest::Client {
+        let b = self.browser();
+        let page = b
+            .get(self.url("/admin/login"))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("text");
+        let csrf = csrf_of(&page);
+        let r = b
+            .post(self.url("/admin/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+                ("next", "/admin"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 200, "login as {login} failed");
+        b
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .expect("count")
+    }
+}
+
+/// The CSRF token of the first form on a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a CSRF field");
+    html[start..].chars().take_while(|c| *c != '"').collect()
+}
+
+/// The visible text of a page, tags removed and entities decoded (enough for assertions).
+pub fn text_of(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    doc.root_element().text().collect::<Vec<_>>().join("")
+}
+
+/// Looks up an item id by its title.
+pub async fn item_id(app: &TestApp, title: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM items WHERE title = $1")
+        .bind(title)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("item by title")
+}
