@@ -120,7 +120,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 pub async fn spawn_demo() -> TestApp {
-    let app = spawn().await;
+    spawn_demo_with(|_| {}).await
+}
+
+pub async fn spawn_demo_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let app = spawn_with(adjust).await;
     sunshine::demo::load(&app.state.db, Some(DEMO_PASSWORD))
         .await
         .expect("demo");
@@ -237,6 +241,36 @@ impl TestApp {
             .expect("post");
         assert_eq!(r.status(), 200, "login as {login} failed");
         b
+    }
+
+    /// Submits a back-office form: fetches `page` for its CSRF token, then posts `fields` to
+    /// `action`. Returns status and body.
+    pub async fn submit(
+        &self,
+        b: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
+        let html = b
+            .get(self.url(page))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("text");
+        let csrf = csrf_of(&html);
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let r = b
+            .post(self.url(action))
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        let s = r.status().as_u16();
+        (s, r.text().await.expect("body"))
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

@@ -1,0 +1,649 @@
+//! The back office: sign-in, sessions, CSRF, items, publishing rules, units and columns.
+
+mod common;
+use common::*;
+use sunshine_core::role::Role;
+
+fn draft_fields<'a>(title: &'a str, doc_no: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("column", "notices"),
+        ("title", title),
+        ("body_format", "text"),
+        ("body", "各村委会：\n一、工作要求\n请按时完成。"),
+        ("doc_no", doc_no),
+        ("written_on", "2026-11-20"),
+        ("publisher", "妥安乡人民政府"),
+        ("author", "妥安乡"),
+        ("validity", "valid"),
+        ("disclosure", "active"),
+    ]
+}
+
+/// Creates a draft through the form as `b`; returns its id.
+async fn create_draft(
+    app: &TestApp,
+    b: &reqwest::Client,
+    unit: &str,
+    title: &str,
+    doc_no: &str,
+) -> i64 {
+    let (s, _) = app
+        .submit(
+            b,
+            &format!("/admin/units/{unit}/items/new"),
+            &format!("/admin/units/{unit}/items"),
+            &draft_fields(title, doc_no),
+        )
+        .await;
+    assert_eq!(s, 200, "draft {title} created");
+    item_id(app, title).await
+}
+
+async fn publish(app: &TestApp, b: &reqwest::Client, id: i64) -> (u16, String) {
+    app.submit(
+        b,
+        &format!("/admin/items/{id}"),
+        &format!("/admin/items/{id}/publish"),
+        &[],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_and_logged_without_the_password() {
+    let app = spawn_demo().await;
+    let b = app.browser();
+    let html = b
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = b
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("login", "tuoan-editor"),
+            ("password", "guess-123456"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let page = r.text().await.unwrap();
+    assert!(text_of(&page).contains("用户名或密码不正确"));
+    assert!(
+        page.contains("value=\"tuoan-editor\""),
+        "the login name is kept"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%guess%' OR target LIKE '%guess%'"
+        )
+        .await,
+        0
+    );
+    // The right password still works.
+    let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let dash = b
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text_of(&dash).contains("妥安乡：信息员"));
+}
+
+#[tokio::test]
+async fn repeated_failures_pause_login() {
+    let app = spawn_demo().await;
+    let b = app.browser();
+    let html = b
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&html);
+    for _ in 0..5 {
+        let r = b
+            .post(app.url("/admin/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", "tuoan-editor"),
+                ("password", "nope-nope-nope"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = b
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "tuoan-editor"),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "even the right password waits");
+    assert!(text_of(&r.text().await.unwrap()).contains("15分钟后再试"));
+    // Another account is not locked by it.
+    app.login("tuoan-director", DEMO_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn forms_without_a_valid_csrf_token_are_refused() {
+    let app = spawn_demo().await;
+    let b = app.browser();
+    b.get(app.url("/admin/login")).send().await.unwrap();
+    let r = b
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("csrf", "forged"),
+            ("login", "tuoan-editor"),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(text_of(&r.text().await.unwrap()).contains("页面已过期"));
+
+    // A stale item form keeps everything that was typed.
+    let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let mut form = draft_fields("过期表单的标题", "");
+    form.push(("csrf", "stale-token"));
+    let r = b
+        .post(app.url("/admin/units/tuoan/items"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("value=\"过期表单的标题\""), "title kept");
+    assert!(page.contains("请按时完成。"), "body kept");
+    assert!(text_of(&page).contains("页面已过期"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM items WHERE title = '过期表单的标题'")
+            .await,
+        0
+    );
+    // Re-submitting the re-rendered form (fresh token) works.
+    let (s, _) = app
+        .submit(
+            &b,
+            "/admin/units/tuoan/items/new",
+            "/admin/units/tuoan/items",
+            &draft_fields("过期表单的标题", ""),
+        )
+        .await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn idle_sessions_expire_and_logout_ends_the_session() {
+    let app = spawn_demo().await;
+    let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
+    sqlx::query("UPDATE sessions SET expires_at = 0")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let r = b
+        .get(app.url("/admin/units/tuoan/items"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.url().path().starts_with("/admin/login"),
+        "sent to login, got {}",
+        r.url()
+    );
+    assert!(text_of(&r.text().await.unwrap()).contains("登录已超时"));
+
+    let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let (s, html) = app.submit(&b, "/admin", "/admin/logout", &[]).await;
+    assert_eq!(s, 200);
+    assert!(text_of(&html).contains("您已安全退出"));
+    let r = b.get(app.url("/admin")).send().await.unwrap();
+    assert!(r.url().path().starts_with("/admin/login"));
+}
+
+#[tokio::test]
+async fn session_cookie_flags() {
+    let app = spawn_demo_with(|c| c.cookie_secure = true).await;
+    let r = reqwest::get(app.url("/admin/login")).await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for flag in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/admin"] {
+        assert!(cookie.contains(flag), "{flag} missing in {cookie}");
+    }
+    assert_eq!(r.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn missing_fields_are_named_and_input_kept() {
+    let app = spawn_demo().await;
+    let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let mut fields = draft_fields("", "");
+    fields.retain(|(k, _)| *k != "column" && *k != "written_on");
+    fields.push(("written_on", "2026/13/45"));
+    let (s, page) = app
+        .submit(
+            &b,
+            "/admin/units/tuoan/items/new",
+            "/admin/units/tuoan/items",
+            &fields,
+        )
+        .await;
+    assert_eq!(s, 422);
+    let t = text_of(&page);
+    assert!(t.contains("请填写标题"));
+    assert!(t.contains("请选择栏目"));
+    assert!(t.contains("成文日期格式应为"));
+    assert!(page.contains("请按时完成。"), "body kept");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM items WHERE state = 'draft'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn duplicate_document_number_in_a_unit_is_refused() {
+    let app = spawn_demo().await;
+    let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    create_draft(&app, &b, "tuoan", "第一份文件", "妥政发[2026]3号").await;
+    let (s, page) = app
+        .submit(
+            &b,
+            "/admin/units/tuoan/items/new",
+            "/admin/units/tuoan/items",
+            &draft_fields("第二份文件", "妥政发〔2026〕3号"),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("已有一条信息使用了这个发文字号"));
+    assert!(page.contains("value=\"第二份文件\""));
+    // Another unit may use the same number.
+    let g = app.login("gaofeng-editor", DEMO_PASSWORD).await;
+    create_draft(&app, &g, "gaofeng", "高峰乡的同号文件", "妥政发〔2026〕3号").await;
+}
+
+#[tokio::test]
+async fn authors_never_publish_their_own_items() {
+    let app = spawn_demo().await;
+    app.user("director2", "tuoan", &[Role::Director]).await;
+    let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let id = create_draft(&app, &editor, "tuoan", "编辑起草的通知", "").await;
+    let (s, page) = publish(&app, &editor, id).await;
+    assert_eq!(s, 403);
+    assert!(text_of(&page).contains("只有本单位的办公室主任可以发布信息"));
+
+    let director = app.login("tuoan-director", DEMO_PASSWORD).await;
+    let own = create_draft(&app, &director, "tuoan", "主任自己起草的通知", "").await;
+    let (s, page) = publish(&app, &director, own).await;
+    assert_eq!(s, 403);
+    assert!(text_of(&page).contains("不能发布自己起草的信息"));
+    assert_eq!(app.get(&format!("/items/{own}")).await.status(), 404);
+    assert!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'permission.denied'")
+            .await
+            >= 2
+    );
+
+    // Another director publishes both.
+    let other = app.login("director2", PASSWORD).await;
+    for id in [id, own] {
+        let (s, page) = publish(&app, &other, id).await;
+        assert_eq!(s, 200);
+        assert!(text_of(&page).contains("已发布"));
+        assert_eq!(app.get(&format!("/items/{id}")).await.status(), 200);
+    }
+    // A second publish is refused with the state named.
+    let (s, page) = publish(&app, &other, id).await;
+    assert_eq!(s, 409);
+    assert!(text_of(&page).contains("只有草稿可以发布"));
+}
+
+#[tokio::test]
+async fn index_numbers_follow_the_pattern_and_are_never_reused() {
+    let app = spawn_demo().await;
+    let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let director = app.login("tuoan-director", DEMO_PASSWORD).await;
+    let year = app.state.today().format("%Y").to_string();
+    let a = create_draft(&app, &editor, "tuoan", "索引号一", "").await;
+    let b_ = create_draft(&app, &editor, "tuoan", "索引号二", "").await;
+    publish(&app, &director, a).await;
+    publish(&app, &director, b_).await;
+    let index = |id: i64| {
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT index_no FROM items WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // The demo already published 8 of this year's items in 妥安乡 (unless run in early January).
+    let first = index(a).await;
+    assert!(first.starts_with(&format!("LFDEMO-201/{year}-")), "{first}");
+    let n = |s: &str| s.rsplit('-').next().unwrap().parse::<i64>().unwrap();
+    assert_eq!(n(&index(b_).await), n(&first) + 1);
+    // Remove the second item entirely: its number is still not handed out again.
+    sqlx::query("DELETE FROM change_log WHERE item_id = $1")
+        .bind(b_)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM items WHERE id = $1")
+        .bind(b_)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let c = create_draft(&app, &editor, "tuoan", "索引号三", "").await;
+    publish(&app, &director, c).await;
+    assert_eq!(n(&index(c).await), n(&first) + 2);
+    // Publishing wrote the change log in the same transaction.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM change_log WHERE item_id = {c} AND op = 'publish'"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn one_township_never_reaches_another_townships_drafts() {
+    let app = spawn_demo().await;
+    let tuoan = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let id = create_draft(&app, &tuoan, "tuoan", "妥安乡内部草稿", "").await;
+    let gaofeng = app.login("gaofeng-director", DEMO_PASSWORD).await;
+    for path in [
+        format!("/admin/items/{id}"),
+        format!("/admin/items/{id}/preview"),
+    ] {
+        let r = gaofeng.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(!r.text().await.unwrap().contains("妥安乡内部草稿"));
+    }
+    let r = gaofeng
+        .get(app.url("/admin/units/tuoan/items"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!r.text().await.unwrap().contains("妥安乡内部草稿"));
+    // Editing or publishing it through a form posted anyway: refused, nothing changed.
+    let (s, _) = app
+        .submit(
+            &gaofeng,
+            "/admin",
+            &format!("/admin/items/{id}"),
+            &draft_fields("被改掉了", ""),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = app
+        .submit(
+            &gaofeng,
+            "/admin",
+            &format!("/admin/items/{id}/publish"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = app
+        .submit(
+            &gaofeng,
+            "/admin",
+            "/admin/units/tuoan/items",
+            &draft_fields("冒名草稿", ""),
+        )
+        .await;
+    assert_eq!(s, 403);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM items WHERE title IN ('被改掉了', '冒名草稿')")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM items WHERE id = {id} AND state = 'draft'"
+        ))
+        .await,
+        1
+    );
+    // The dashboard lists only the user's own unit.
+    let dash = gaofeng
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!dash.contains("/admin/units/tuoan/items"));
+
+    // The city supervisor reads it but cannot act on it.
+    let sup = app.login("admin", DEMO_PASSWORD).await;
+    let r = sup
+        .get(app.url(&format!("/admin/items/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (s, _) = app
+        .submit(
+            &sup,
+            &format!("/admin/items/{id}"),
+            &format!("/admin/items/{id}"),
+            &draft_fields("监督员改的", ""),
+        )
+        .await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test]
+async fn rich_text_is_sanitized_before_anyone_reads_it() {
+    let app = spawn_demo().await;
+    let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let mut fields = draft_fields("带脚本的正文", "");
+    fields.retain(|(k, _)| *k != "body" && *k != "body_format");
+    fields.push(("body_format", "html"));
+    fields.push(("body", "<p onclick=\"steal()\">正文</p><script>alert('x')</script><table><tr><td>表格</td></tr></table>"));
+    app.submit(
+        &editor,
+        "/admin/units/tuoan/items/new",
+        "/admin/units/tuoan/items",
+        &fields,
+    )
+    .await;
+    let id = item_id(&app, "带脚本的正文").await;
+    publish(&app, &app.login("tuoan-director", DEMO_PASSWORD).await, id).await;
+    let (_, html) = app.get_text(&format!("/items/{id}")).await;
+    assert!(!html.contains("alert('x')"));
+    assert!(!html.contains("steal()"));
+    assert!(html.contains("<td>表格</td>"));
+}
+
+#[tokio::test]
+async fn unit_settings_validate_and_change_the_index_pattern() {
+    let app = spawn_demo().await;
+    let admin = app.login("tuoan-admin", DEMO_PASSWORD).await;
+    let base = [
+        ("name", "妥安乡"),
+        ("org_code", "LFDEMO-201"),
+        ("office_address", "妥安乡人民政府一楼"),
+        ("office_hours", "工作日"),
+        ("office_phone", "0878-4120000"),
+        ("office_fax", ""),
+        ("office_email", "gk@example.gov.cn"),
+    ];
+    let mut bad = base.to_vec();
+    bad.push(("index_pattern", "{org}/{NNN}"));
+    bad[6] = ("office_email", "not-an-email");
+    let (s, page) = app
+        .submit(
+            &admin,
+            "/admin/units/tuoan/settings",
+            "/admin/units/tuoan/settings",
+            &bad,
+        )
+        .await;
+    assert_eq!(s, 422);
+    let t = text_of(&page);
+    assert!(t.contains("年份"), "pattern error explained");
+    assert!(t.contains("电子邮箱格式不正确"));
+    assert!(page.contains("妥安乡人民政府一楼"), "input kept");
+
+    let mut good = base.to_vec();
+    good.push(("index_pattern", "TA-{unit}-{YYYY}-{NNN}"));
+    let (s, _) = app
+        .submit(
+            &admin,
+            "/admin/units/tuoan/settings",
+            "/admin/units/tuoan/settings",
+            &good,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let id = create_draft(&app, &editor, "tuoan", "新格式索引号", "").await;
+    publish(&app, &app.login("tuoan-director", DEMO_PASSWORD).await, id).await;
+    let no: String = sqlx::query_scalar("SELECT index_no FROM items WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert!(no.starts_with("TA-tuoan-"), "{no}");
+    // The unit page shows the new contact for the guide.
+    assert!(text_of(&app.get_text("/units/tuoan").await.1).contains("妥安乡人民政府一楼"));
+    // Only administrators reach settings.
+    let r = editor
+        .get(app.url("/admin/units/tuoan/settings"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(text_of(&r.text().await.unwrap()).contains("只有本单位管理员"));
+}
+
+#[tokio::test]
+async fn administrators_add_rename_reorder_and_hide_columns() {
+    let app = spawn_demo().await;
+    let admin = app.login("tuoan-admin", DEMO_PASSWORD).await;
+    let cols = "/admin/units/tuoan/columns";
+    let (s, page) = app
+        .submit(
+            &admin,
+            cols,
+            cols,
+            &[("name", "脱贫攻坚"), ("slug", "Bad Slug"), ("parent", "")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("栏目代码只能由小写字母"));
+    let (s, page) = app
+        .submit(
+            &admin,
+            cols,
+            cols,
+            &[("name", "重复"), ("slug", "notices"), ("parent", "")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("已有这个栏目代码"));
+    let (s, _) = app
+        .submit(
+            &admin,
+            cols,
+            cols,
+            &[("name", "乡村振兴"), ("slug", "rural"), ("parent", "")],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(app.get("/units/tuoan/columns/rural").await.status(), 200);
+
+    let id: i64 = app.count("SELECT c.id FROM columns c JOIN units u ON u.id = c.unit_id WHERE u.code = 'tuoan' AND c.slug = 'rural'").await;
+    let (s, _) = app
+        .submit(
+            &admin,
+            cols,
+            &format!("/admin/columns/{id}"),
+            &[("name", "乡村振兴专栏")],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(text_of(&app.get_text("/units/tuoan").await.1).contains("乡村振兴专栏"));
+    // Moving up puts it before 其他信息 on the unit page.
+    let (s, _) = app
+        .submit(
+            &admin,
+            cols,
+            &format!("/admin/columns/{id}/move"),
+            &[("direction", "up")],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let t = text_of(&app.get_text("/units/tuoan").await.1);
+    assert!(t.find("乡村振兴专栏").unwrap() < t.find("其他信息").unwrap());
+    let (s, _) = app
+        .submit(
+            &admin,
+            cols,
+            &format!("/admin/columns/{id}/move"),
+            &[("direction", "sideways")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (s, _) = app
+        .submit(
+            &admin,
+            cols,
+            &format!("/admin/columns/{id}"),
+            &[("name", "乡村振兴专栏"), ("hidden", "1")],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(app.get("/units/tuoan/columns/rural").await.status(), 404);
+    let (s, _) = app
+        .submit(
+            &admin,
+            cols,
+            &format!("/admin/columns/{id}"),
+            &[("name", "  ")],
+        )
+        .await;
+    assert_eq!(s, 422);
+
+    // Another unit's administrator cannot touch these columns.
+    app.user("gaofeng-admin", "gaofeng", &[Role::Admin]).await;
+    let other = app.login("gaofeng-admin", PASSWORD).await;
+    let (s, _) = app
+        .submit(
+            &other,
+            "/admin",
+            &format!("/admin/columns/{id}"),
+            &[("name", "被改了")],
+        )
+        .await;
+    assert_eq!(s, 403);
+    assert_eq!(other.get(app.url(cols)).send().await.unwrap().status(), 403);
+}
