@@ -1,0 +1,369 @@
+//! The public JSON API and the staff API with bearer tokens.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use sunshine_core::role::Role;
+
+async fn json_of(r: reqwest::Response) -> (u16, Value) {
+    let s = r.status().as_u16();
+    (s, r.json().await.expect("json body"))
+}
+
+#[tokio::test]
+async fn public_reads() {
+    let app = spawn_demo().await;
+    let (s, units) = json_of(app.get("/api/v1/units").await).await;
+    assert_eq!(s, 200);
+    let tuoan = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "tuoan")
+        .expect("tuoan listed");
+    assert_eq!(tuoan["name"], "妥安乡");
+    assert_eq!(tuoan["kind"], "township");
+    assert_eq!(tuoan["parent"], "lufeng");
+    assert_eq!(tuoan["org_code"], "LFDEMO-201");
+
+    let (s, cols) = json_of(app.get("/api/v1/units/tuoan/columns").await).await;
+    assert_eq!(s, 200);
+    let cols = cols.as_array().unwrap();
+    assert!(cols.iter().any(|c| c["slug"] == "annual-report"
+        && c["name"] == "政府信息公开年报"
+        && c["parent"].is_null()));
+    assert!(cols
+        .iter()
+        .any(|c| c["slug"] == "regulations" && c["parent"] == "statutory"));
+
+    let (s, list) = json_of(
+        app.get("/api/v1/items?unit=tuoan&column=annual-report")
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(list["total"], 3);
+    let first = &list["items"][0];
+    for key in ["id", "index_no", "title", "unit", "column", "published_on"] {
+        assert!(first.get(key).is_some(), "{key} missing");
+    }
+    let seed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == "妥安乡2017年政府信息公开工作年度报告")
+        .unwrap();
+    let (s, item) = json_of(app.get(&format!("/api/v1/items/{}", seed["id"])).await).await;
+    assert_eq!(s, 200);
+    assert_eq!(item["published_on"], "2018-01-30");
+    assert_eq!(item["index_no"], "LFDEMO-201/2018-00001");
+    assert_eq!(item["author"], "妥安乡");
+    assert!(item["body_html"]
+        .as_str()
+        .unwrap()
+        .contains("<h2>一、基本情况</h2>"));
+    assert!(item["attachments"].is_array());
+    assert!(item["hits"].is_number());
+
+    let (s, all) = json_of(app.get("/api/v1/items?page=2").await).await;
+    assert_eq!(s, 200);
+    assert!(all["total"].as_i64().unwrap() > 20);
+    assert_eq!(all["items"].as_array().unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn bad_queries_name_the_field() {
+    let app = spawn_demo().await;
+    for (path, status, field) in [
+        ("/api/v1/items?unit=nowhere", 422, "unit"),
+        ("/api/v1/items?unit=tuoan&column=nowhere", 422, "column"),
+        ("/api/v1/items?column=notices", 422, "column"),
+        ("/api/v1/items?page=0", 422, "page"),
+        ("/api/v1/items?page=x", 422, "page"),
+    ] {
+        let (s, body) = json_of(app.get(path).await).await;
+        assert_eq!(s, status, "{path}");
+        assert_eq!(body["error"]["field"], field, "{path}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+    for path in [
+        "/api/v1/items/abc",
+        "/api/v1/items/0",
+        "/api/v1/items/424242",
+        "/api/v1/units/nowhere/columns",
+        "/api/v2/anything",
+    ] {
+        let (s, body) = json_of(app.get(path).await).await;
+        assert_eq!(s, 404, "{path}");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+}
+
+#[tokio::test]
+async fn staff_api_follows_the_back_office_rules() {
+    let app = spawn_demo().await;
+    app.user("api-editor", "tuoan", &[Role::Editor]).await;
+    app.user("api-director", "tuoan", &[Role::Director]).await;
+    app.user("api-gaofeng", "gaofeng", &[Role::Editor, Role::Director])
+        .await;
+    let (editor, director, stranger) = (
+        app.token("api-editor").await,
+        app.token("api-director").await,
+        app.token("api-gaofeng").await,
+    );
+    let c = reqwest::Client::new();
+
+    // No token or a bad one: 401.
+    let (s, body) = json_of(
+        c.post(app.url("/api/v1/items"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 401);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let (s, _) = json_of(
+        c.get(app.url("/api/v1/items/1"))
+            .bearer_auth("sst_forged")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 401);
+
+    // Malformed bodies and missing fields.
+    let r = c
+        .post(app.url("/api/v1/items"))
+        .bearer_auth(&editor)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let (s, body) = json_of(r).await;
+    assert_eq!(s, 422);
+    assert_eq!(body["error"]["field"], "body");
+    let (s, body) = json_of(
+        c.post(app.url("/api/v1/items"))
+            .bearer_auth(&editor)
+            .json(&json!({"unit": "tuoan", "column": "notices"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"title") && fields.contains(&"body_html"),
+        "{fields:?}"
+    );
+
+    // A draft, invisible to the public and to another unit, visible to its own staff.
+    let draft = json!({"unit": "tuoan", "column": "notices", "title": "接口起草的通知", "body_html": "<p>内容</p>", "doc_no": "妥政通[2026]7号"});
+    let (s, item) = json_of(
+        c.post(app.url("/api/v1/items"))
+            .bearer_auth(&editor)
+            .json(&draft)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(item["state"], "draft");
+    assert_eq!(item["doc_no"], "妥政通〔2026〕7号");
+    assert!(item["index_no"].is_null());
+    let id = item["id"].as_i64().unwrap();
+    assert_eq!(app.get(&format!("/api/v1/items/{id}")).await.status(), 404);
+    assert_eq!(
+        c.get(app.url(&format!("/api/v1/items/{id}")))
+            .bearer_auth(&stranger)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        c.get(app.url(&format!("/api/v1/items/{id}")))
+            .bearer_auth(&director)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (s, _) = json_of(
+        c.put(app.url(&format!("/api/v1/items/{id}")))
+            .bearer_auth(&stranger)
+            .json(&draft)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, body) = json_of(
+        c.post(app.url("/api/v1/items"))
+            .bearer_auth(&stranger)
+            .json(&draft)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(body["error"]["code"], "not_your_unit");
+
+    // Duplicate document number.
+    let (s, body) = json_of(
+        c.post(app.url("/api/v1/items"))
+            .bearer_auth(&editor)
+            .json(&draft)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(body["error"]["field"], "doc_no");
+
+    // Editing, then publishing: not by the author, not by a non-director.
+    let mut edited = draft.clone();
+    edited["title"] = json!("接口起草的通知（修改）");
+    let (s, item) = json_of(
+        c.put(app.url(&format!("/api/v1/items/{id}")))
+            .bearer_auth(&editor)
+            .json(&edited)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(item["title"], "接口起草的通知（修改）");
+    let (s, body) = json_of(
+        c.post(app.url(&format!("/api/v1/items/{id}/publish")))
+            .bearer_auth(&editor)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(body["error"]["code"], "not_director");
+    let (s, item) = json_of(
+        c.post(app.url(&format!("/api/v1/items/{id}/publish")))
+            .bearer_auth(&director)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(item["state"], "published");
+    assert!(item["index_no"]
+        .as_str()
+        .unwrap()
+        .starts_with("LFDEMO-201/"));
+    let (s, body) = json_of(
+        c.post(app.url(&format!("/api/v1/items/{id}/publish")))
+            .bearer_auth(&director)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(body["error"]["code"], "wrong_state");
+    assert_eq!(app.get(&format!("/api/v1/items/{id}")).await.status(), 200);
+
+    // A director's own draft: refused with own_item.
+    let own =
+        json!({"unit": "tuoan", "column": "notices", "title": "主任自拟", "body_html": "<p>x</p>"});
+    let (_, item) = json_of(
+        c.post(app.url("/api/v1/items"))
+            .bearer_auth(&director)
+            .json(&own)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (s, body) = json_of(
+        c.post(app.url(&format!("/api/v1/items/{}/publish", item["id"])))
+            .bearer_auth(&director)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(body["error"]["code"], "own_item");
+
+    // 依申请公开 items never reach the portal.
+    let on_request = json!({"unit": "tuoan", "column": "notices", "title": "依申请", "body_html": "<p>x</p>", "disclosure": "on_request"});
+    let (_, item) = json_of(
+        c.post(app.url("/api/v1/items"))
+            .bearer_auth(&editor)
+            .json(&on_request)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (s, body) = json_of(
+        c.post(app.url(&format!("/api/v1/items/{}/publish", item["id"])))
+            .bearer_auth(&director)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(body["error"]["code"], "not_active");
+}
+
+#[tokio::test]
+async fn openapi_documents_every_api_route() {
+    let app = spawn_demo().await;
+    let (s, spec) = json_of(app.get("/api/openapi.json").await).await;
+    assert_eq!(s, 200);
+    assert_eq!(spec["openapi"], "3.1.0");
+    let paths = spec["paths"].as_object().unwrap();
+    let router_src = include_str!("../src/web/router.rs");
+    for line in router_src
+        .lines()
+        .filter(|l| l.contains(".route(\"/api/v1") || l.contains(".route(\"/healthz"))
+    {
+        let path = line.split('"').nth(1).unwrap();
+        assert!(
+            paths.contains_key(path),
+            "{path} is served but not documented"
+        );
+    }
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let url = path.replace("{code}", "tuoan").replace("{id}", "1");
+            let r = reqwest::Client::new()
+                .request(method.to_uppercase().parse().unwrap(), app.url(&url))
+                .send()
+                .await
+                .unwrap();
+            assert_ne!(r.status(), 405, "{method} {path} documented but not served");
+            assert!(
+                !(r.status() == 404 && r.text().await.unwrap().contains("页面不存在")),
+                "{method} {path} documented but not routed"
+            );
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The `sunshine` binary as scripts and operators use it.
+
+mod common;
+use common::*;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn sunshine(db_url: &str, args: &[&str], password: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sunshine"));
+    c.args(args)
+        .env("SUNSHINE_DATABASE_URL", db_url)
+        .env_remove("SUNSHINE_PASSWORD");
+    if let Some(p) = password {
+        c.env("SUNSHINE_PASSWORD", p);
+    }
+    c.output().expect("run sunshine")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).trim().to_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[tokio::test]
+async fn bootstrap_a_unit_an_administrator_and_a_token() {
+    let app = spawn().await;
+    let url = app.state.config.database_url.clone();
+    let o = sunshine(&url, &["migrate"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sunshine(
+        &url,
+        &[
+            "unit",
+            "add",
+            "--code",
+            "lufeng",
+            "--name",
+            "禄丰市人民政府",
+            "--kind",
+            "city",
+            "--org-code",
+            "LF000",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sunshine(
+        &url,
+        &[
+            "unit",
+            "add",
+            "--code",
+            "tuoan",
+            "--name",
+            "妥安乡",
+            "--kind",
+            "township",
+            "--org-code",
+            "LF201",
+            "--parent",
+            "lufeng",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sunshine(
+        &url,
+        &[
+            "user",
+            "add",
+            "--unit",
+            "tuoan",
+            "--role",
+            "admin",
+            "--role",
+            "director,editor",
+            "--login",
+            "ta-admin",
+        ],
+        Some("a long enough password"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "ta-admin");
+    let o = sunshine(&url, &["token", "create", "--login", "ta-admin"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = stdout(&o);
+    assert!(token.starts_with("sst_"));
+
+    // The token works against the running server, with the roles granted.
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/items"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"unit": "tuoan", "column": "township-news", "title": "命令行建的账号", "body_html": "<p>x</p>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // And the password signs in to the back office.
+    let b = app.login("ta-admin", "a long enough password").await;
+    let dash = b
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text_of(&dash).contains("妥安乡：管理员"));
+    assert!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.add'")
+            .await
+            >= 1
+    );
+}
+
+#[tokio::test]
+async fn bad_cli_input_is_explained() {
+    let app = spawn().await;
+    let url = app.state.config.database_url.clone();
+    sunshine(
+        &url,
+        &[
+            "unit",
+            "add",
+            "--code",
+            "lufeng",
+            "--name",
+            "禄丰市人民政府",
+            "--kind",
+            "city",
+            "--org-code",
+            "LF000",
+        ],
+        None,
+    );
+    for (args, pw, hint) in [
+        (
+            vec![
+                "user", "add", "--unit", "lufeng", "--role", "king", "--login", "x1",
+            ],
+            Some("a long enough password"),
+            "--role",
+        ),
+        (
+            vec![
+                "user", "add", "--unit", "nowhere", "--role", "admin", "--login", "x1",
+            ],
+            Some("a long enough password"),
+            "不存在",
+        ),
+        (
+            vec![
+                "user", "add", "--unit", "lufeng", "--role", "admin", "--login", "x1",
+            ],
+            Some("short"),
+            "至少",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--unit",
+                "lufeng",
+                "--role",
+                "admin",
+                "--login",
+                "bad name!",
+            ],
+            Some("a long enough password"),
+            "--login",
+        ),
+        (vec!["token", "create", "--login", "ghost"], None, "不存在"),
+        (
+            vec![
+                "unit",
+                "add",
+                "--code",
+                "Bad",
+                "--name",
+                "x",
+                "--kind",
+                "city",
+                "--org-code",
+                "1",
+            ],
+            None,
+            "--code",
+        ),
+        (
+            vec![
+                "unit",
+                "add",
+                "--code",
+                "abc",
+                "--name",
+                "x",
+                "--kind",
+                "planet",
+                "--org-code",
+                "1",
+            ],
+            None,
+            "--kind",
+        ),
+        (
+            vec![
+                "unit",
+                "add",
+                "--code",
+                "lufeng",
+                "--name",
+                "x",
+                "--kind",
+                "city",
+                "--org-code",
+                "1",
+            ],
+            None,
+            "已存在",
+        ),
+    ] {
+        let o = sunshine(&url, &args, pw);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&o).contains(hint), "{args:?}: {}", stderr(&o));
+    }
+    let o = sunshine("mysql://nope", &["migrate"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("数据库地址无法识别"));
+    let o = Command::new(env!("CARGO_BIN_EXE_sunshine"))
+        .args(["serve", "--bind", "not-an-address"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("监听地址"));
+}
+
+/// `sunshine serve --demo` as the README runs it: serves the seed report, counts clicks, and on
+/// SIGTERM writes the pending counts before exiting.
+#[tokio::test]
+async fn serve_demo_counts_clicks_and_flushes_them_on_sigterm() {
+    // A database of the selected backend, left empty for the binary to fill.
+    let app = spawn().await;
+    let url = app.state.config.database_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sunshine"))
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            &bind,
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--database-url",
+            &url,
+        ])
+        .env("SUNSHINE_DEMO_PASSWORD", DEMO_PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://{bind}");
+    let start = Instant::now();
+    while reqwest::get(format!("{base}/healthz"))
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let id = item_id(&app, "妥安乡2017年政府信息公开工作年度报告").await;
+    for _ in 0..3 {
+        assert_eq!(
+            reqwest::get(format!("{base}/items/{id}"))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            assert!(st.success(), "graceful exit");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "server did not stop on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.count(&format!("SELECT hits FROM items WHERE id = {id}"))
+            .await,
+        3
+    );
+}
