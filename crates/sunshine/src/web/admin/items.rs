@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sunshine_core::item::{Disclosure, ItemInput, Validity};
 use sunshine_core::page::Page;
-use sunshine_core::role::Role;
 use sunshine_core::unit::UnitCode;
 use sunshine_core::FieldError;
 
@@ -438,10 +437,4 @@ pub async fn attachment(
     drop(conn);
     let bytes = state.blobs.get(&att.storage_key).await?;
     Ok(download(&att, bytes))
-}
-
-/// Whether the signed-in user is a 办公室主任 of the item's unit (for showing the edit form of a
-/// published item).
-pub fn is_director(staff: &Staff, unit_id: i64) -> bool {
-    staff.grants.has(unit_id, Role::Director)
 }
