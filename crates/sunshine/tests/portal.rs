@@ -302,3 +302,39 @@ async fn head_requests_do_not_count_as_views() {
     }
     assert_eq!(app.state.clicks.pending(id), 0);
 }
+
+#[tokio::test]
+async fn the_guide_is_generated_from_live_settings() {
+    let app = spawn_demo().await;
+    let (s, html) = app.get_text("/units/tuoan/guide").await;
+    assert_eq!(s, 200);
+    let t = text_of(&html);
+    for expected in [
+        "妥安乡政府信息公开指南",
+        "gk-tuoan@example.gov.cn",
+        "20个工作日",
+        "政府信息公开年报",
+        "乡镇动态",
+    ] {
+        assert!(t.contains(expected), "guide lacks {expected}");
+    }
+    sqlx::query("UPDATE units SET office_phone = '0878-4999999' WHERE code = 'tuoan'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE columns SET name = '乡镇要闻' WHERE slug = 'township-news'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let t = text_of(&app.get_text("/units/tuoan/guide").await.1);
+    assert!(
+        t.contains("0878-4999999") && t.contains("乡镇要闻"),
+        "guide follows the settings at once"
+    );
+    assert_eq!(app.get("/units/nowhere/guide").await.status(), 404);
+    assert!(app
+        .get_text("/units/tuoan")
+        .await
+        .1
+        .contains("/units/tuoan/guide"));
+}

@@ -37,7 +37,10 @@ pub struct Logged {
 
 /// The hash of an entry: SHA-256 over the previous hash and every field, length-prefixed so
 /// that no two different entries serialise alike.
-#[expect(clippy::too_many_arguments, reason = "every field of the entry is hashed; a struct would only rename them")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "every field of the entry is hashed; a struct would only rename them"
+)]
 pub fn entry_hash(
     prev: &str,
     seq: i64,

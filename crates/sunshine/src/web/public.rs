@@ -439,3 +439,42 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
             .into_response()
     }
 }
+
+#[derive(Template)]
+#[template(path = "guide.html")]
+struct GuidePage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    unit: Unit,
+    columns: Vec<Column>,
+    year: i32,
+}
+
+/// 政府信息公开指南 (Art. 12), generated from the unit's live settings and columns so that it is
+/// never stale (Art. 53).
+pub async fn guide(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    use chrono::Datelike;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let unit = find_unit(&mut conn, &code).await?;
+    let columns = columns::of_unit(&mut conn, unit.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.hidden == 0)
+        .collect();
+    let mut crumbs = unit_crumbs(&unit);
+    crumbs.push(crumb(
+        format!("/units/{}/guide", unit.code),
+        "政府信息公开指南",
+    ));
+    let site = site_name_of(&mut conn).await?;
+    render(&GuidePage {
+        site,
+        crumbs,
+        unit,
+        columns,
+        year: app.today().year(),
+    })
+}

@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(public::home))
         .route("/sections/{slug}", get(public::section))
         .route("/units/{code}", get(public::unit))
+        .route("/units/{code}/guide", get(public::guide))
         .route("/units/{code}/columns/{slug}", get(public::column))
         .route("/items/{id}", get(public::item))
         .route("/attachments/{id}", get(public::attachment))
