@@ -367,3 +367,56 @@ async fn openapi_documents_every_api_route() {
         }
     }
 }
+
+#[tokio::test]
+async fn concurrent_publishing_never_repeats_an_index_number() {
+    let app = spawn_demo().await;
+    app.user("c-editor", "tuoan", &[Role::Editor]).await;
+    app.user("c-director", "tuoan", &[Role::Director]).await;
+    let (editor, director) = (app.token("c-editor").await, app.token("c-director").await);
+    let c = reqwest::Client::new();
+    let mut ids = vec![];
+    for n in 0..12 {
+        let body = json!({"unit": "tuoan", "column": "notices", "title": format!("并发{n}"), "body_html": "<p>x</p>"});
+        let (s, item) = json_of(
+            c.post(app.url("/api/v1/items"))
+                .bearer_auth(&editor)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 201);
+        ids.push(item["id"].as_i64().unwrap());
+    }
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (c, url, token) = (
+                c.clone(),
+                app.url(&format!("/api/v1/items/{id}/publish")),
+                director.clone(),
+            );
+            tokio::spawn(async move {
+                c.post(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<Value>()
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut numbers = vec![];
+    for t in tasks {
+        let item = t.await.unwrap();
+        assert_eq!(item["state"], "published", "{item}");
+        numbers.push(item["index_no"].as_str().unwrap().to_owned());
+    }
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 12, "every publication got its own number");
+}

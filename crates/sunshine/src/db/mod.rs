@@ -116,8 +116,18 @@ impl Db {
         Ok(db)
     }
 
+    /// Begins a transaction for a change. On SQLite it takes the write lock at once (a no-op
+    /// write first): a transaction that reads and then writes could otherwise fail with
+    /// SQLITE_BUSY when another writer commits between its read and its write. On PostgreSQL
+    /// row locks do this job.
     pub async fn begin(&self) -> Result<Tx<'static>, sqlx::Error> {
-        self.pool.begin().await
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 0")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// `GET /healthz`: the database answers a trivial query.
