@@ -1,6 +1,7 @@
 //! Items (政府信息): the catalog metadata every published record carries, and the rules for
 //! turning what a person typed into a valid item.
 
+use crate::review::{Importance, PreReview};
 use crate::{html, FieldError};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -78,6 +79,8 @@ impl Validity {
 #[serde(rename_all = "snake_case")]
 pub enum ItemState {
     Draft,
+    InReview,
+    Approved,
     Published,
     Withdrawn,
 }
@@ -86,6 +89,8 @@ impl ItemState {
     pub fn as_str(self) -> &'static str {
         match self {
             ItemState::Draft => "draft",
+            ItemState::InReview => "in_review",
+            ItemState::Approved => "approved",
             ItemState::Published => "published",
             ItemState::Withdrawn => "withdrawn",
         }
@@ -98,6 +103,8 @@ impl ItemState {
     pub fn label(self) -> &'static str {
         match self {
             ItemState::Draft => "草稿",
+            ItemState::InReview => "待审",
+            ItemState::Approved => "已批准",
             ItemState::Published => "已发布",
             ItemState::Withdrawn => "已撤回",
         }
@@ -120,6 +127,10 @@ pub struct ItemInput {
     pub validity: String,
     pub disclosure: String,
     pub withheld_reason: String,
+    /// 一般 / 重要 / 特别重要 (`general`, `important`, `critical`); decides the review chain.
+    pub importance: String,
+    /// The pre-review form (预审), checked when the item is submitted.
+    pub prereview: PreReview,
 }
 
 /// A checked item: every field within bounds, the body sanitized, dates parsed.
@@ -137,6 +148,8 @@ pub struct ItemFields {
     pub validity: Validity,
     pub disclosure: Disclosure,
     pub withheld_reason: String,
+    pub importance: Importance,
+    pub prereview: PreReview,
 }
 
 pub const MAX_TITLE: usize = 200;
@@ -241,24 +254,63 @@ impl ItemInput {
                 "不予公开的信息必须写明理由和法律依据",
             ));
         }
-        match (validity, disclosure) {
-            (Some(validity), Some(disclosure)) if errs.is_empty() => Ok(ItemFields {
-                column,
-                title,
-                body_html,
-                publisher,
-                author,
-                source,
-                doc_no,
-                written_on,
-                topic,
-                validity,
-                disclosure,
-                withheld_reason,
-            }),
+        let importance = match self.importance.trim() {
+            "" => Some(Importance::General),
+            s => Importance::parse(s),
+        };
+        if importance.is_none() {
+            errs.push(FieldError::new(
+                "importance",
+                "重要程度只能是 general（一般）、important（重要）或 critical（特别重要）",
+            ));
+        }
+        for e in self.prereview.validate() {
+            // The form may be incomplete in a draft (checked on submit); overlong fields never.
+            if e.message.contains("不能超过") {
+                errs.push(e);
+            }
+        }
+        match (validity, disclosure, importance) {
+            (Some(validity), Some(disclosure), Some(importance)) if errs.is_empty() => {
+                Ok(ItemFields {
+                    column,
+                    title,
+                    body_html,
+                    publisher,
+                    author,
+                    source,
+                    doc_no,
+                    written_on,
+                    topic,
+                    validity,
+                    disclosure,
+                    withheld_reason,
+                    importance,
+                    prereview: self.prereview.clone(),
+                })
+            }
             _ => Err(errs),
         }
     }
+}
+
+/// The digest an approval binds to: SHA-256 over every field of the content (length-prefixed,
+/// in a fixed order) and the SHA-256 of each attachment's bytes. Any change to any of them gives
+/// a different digest.
+pub fn content_digest(fields: &[(&str, &str)], attachment_sha256: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (name, value) in fields {
+        for part in [name, value] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+    }
+    for a in attachment_sha256 {
+        h.update(b"attachment");
+        h.update(a.as_bytes());
+    }
+    hex::encode(h.finalize())
 }
 
 /// Writes a 发文字号 the standard way: the year in 六角括号 〔〕, whatever brackets were typed
@@ -362,6 +414,45 @@ mod tests {
         );
         assert_eq!(normalize_doc_no("禄政发〔2017〕12号"), "禄政发〔2017〕12号");
         assert_eq!(normalize_doc_no("妥政通(12)号"), "妥政通(12)号");
+    }
+
+    #[test]
+    fn digest_changes_with_any_part() {
+        let base = content_digest(&[("title", "a"), ("body", "b")], &["x"]);
+        assert_eq!(
+            base,
+            content_digest(&[("title", "a"), ("body", "b")], &["x"])
+        );
+        assert_ne!(
+            base,
+            content_digest(&[("title", "a"), ("body", "c")], &["x"])
+        );
+        assert_ne!(
+            base,
+            content_digest(&[("title", "ab"), ("body", "")], &["x"])
+        );
+        assert_ne!(
+            base,
+            content_digest(&[("title", "a"), ("body", "b")], &["y"])
+        );
+        assert_ne!(base, content_digest(&[("title", "a"), ("body", "b")], &[]));
+    }
+
+    #[test]
+    fn importance_checked() {
+        let input = ItemInput {
+            importance: "urgent".into(),
+            ..ok_input()
+        };
+        assert_eq!(input.parse(today()).unwrap_err()[0].field, "importance");
+        let input = ItemInput {
+            importance: "critical".into(),
+            ..ok_input()
+        };
+        assert_eq!(
+            input.parse(today()).unwrap().importance,
+            Importance::Critical
+        );
     }
 
     #[test]

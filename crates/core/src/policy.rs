@@ -42,7 +42,9 @@ impl Denied {
         match self {
             Denied::NotYourUnit => "您不是该单位的工作人员，不能查看或处理该单位的信息。",
             Denied::NotEditor => "您在该单位没有编辑信息的权限，请联系本单位管理员。",
-            Denied::NotDirector => "只有本单位的办公室主任可以发布信息。",
+            Denied::NotDirector => {
+                "只有本单位的审核人员（办公室主任、分管领导、主要领导）可以发布或撤回信息。"
+            }
             Denied::OwnItem => {
                 "不能发布自己起草的信息：请由本单位另一位办公室主任审核发布（先审查后公开）。"
             }
@@ -99,12 +101,16 @@ impl Grants {
         }
     }
 
-    /// Publishing: the unit's 办公室主任, never the item's author (先审查后公开).
+    /// Publishing an approved item and withdrawing a published one: a reviewer of the unit
+    /// (办公室主任, 分管领导 or 主要领导), never the item's author (先审查后公开).
     pub fn can_publish(&self, unit_id: i64, author_id: i64) -> Result<(), Denied> {
         if !self.is_staff_of(unit_id) {
             return Err(Denied::NotYourUnit);
         }
-        if !self.has(unit_id, Role::Director) {
+        if ![Role::Director, Role::Leader, Role::Principal]
+            .iter()
+            .any(|r| self.has(unit_id, *r))
+        {
             return Err(Denied::NotDirector);
         }
         if author_id == self.user_id {

@@ -198,6 +198,13 @@ fn fields(
         validity: Validity::Valid,
         disclosure: Disclosure::Active,
         withheld_reason: String::new(),
+        importance: sunshine_core::review::Importance::General,
+        prereview: sunshine_core::review::PreReview {
+            mode: "政府网站".into(),
+            scope: "社会公众".into(),
+            time_limit: "长期公开".into(),
+            ..Default::default()
+        },
     }
 }
 

@@ -8,6 +8,7 @@ pub mod clicks;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod extract;
 pub mod server;
 pub mod service;
 pub mod web;

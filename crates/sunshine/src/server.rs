@@ -26,11 +26,19 @@ pub async fn run(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
 async fn background(state: AppState) {
     let mut flush = tokio::time::interval(Duration::from_secs(state.config.click_flush_seconds));
     let mut housekeeping = tokio::time::interval(Duration::from_secs(600));
+    let mut scheduled = tokio::time::interval(Duration::from_secs(30));
     loop {
         tokio::select! {
             _ = flush.tick() => {
                 if let Err(e) = state.clicks.flush(&state.db).await {
                     tracing::warn!(error = %e, "click flush failed; will retry");
+                }
+            }
+            _ = scheduled.tick() => {
+                match crate::service::review::publish_due(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(items = n, "scheduled items published"),
+                    Err(e) => tracing::warn!(error = %e, "scheduled publishing failed; will retry"),
                 }
             }
             _ = housekeeping.tick() => {

@@ -2,6 +2,7 @@
 //! database the same way: `--database-url`, else `SUNSHINE_DATABASE_URL`, else the config
 //! file, else `sunshine.db` in the data directory.
 
+mod audit;
 mod serve;
 mod unit;
 mod user;
@@ -49,6 +50,9 @@ pub enum Command {
     /// Manage API tokens
     #[command(subcommand)]
     Token(user::TokenCommand),
+    /// Check or export the tamper-evident audit log
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 impl Cli {
@@ -126,6 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Unit(c) => unit::run(&config, c).await,
         Command::User(c) => user::run_user(&config, c).await,
         Command::Token(c) => user::run_token(&config, c).await,
+        Command::Audit(c) => audit::run(&config, c).await,
     }
 }
 

@@ -106,12 +106,136 @@ pub async fn append(conn: &mut Conn, e: &Entry<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn recent(conn: &mut Conn, limit: i64) -> sqlx::Result<Vec<Logged>> {
-    sqlx::query_as(
+/// Where the chain breaks, for `sunshine audit verify`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Broken {
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// Walks the whole chain in order and names the first entry that does not fit: an edited entry
+/// (its hash no longer matches), a deleted one (a gap in the sequence or a broken link), a
+/// reordered one (a link to the wrong predecessor), or a cut-off tail (the head disagrees).
+pub async fn verify(conn: &mut Conn) -> sqlx::Result<Result<i64, Broken>> {
+    let mut expected_seq = 1;
+    let mut prev = String::new();
+    loop {
+        let batch: Vec<Logged> = sqlx::query_as(
+            "SELECT id, seq, at, actor_id, actor, ip, action, unit_id, target, detail, prev_hash, hash \
+             FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000",
+        )
+        .bind(expected_seq)
+        .fetch_all(&mut *conn)
+        .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in batch {
+            if e.seq != expected_seq {
+                return Ok(Err(Broken {
+                    seq: expected_seq,
+                    reason: format!(
+                        "第 {expected_seq} 条缺失（下一条是第 {} 条）：有记录被删除",
+                        e.seq
+                    ),
+                }));
+            }
+            if e.prev_hash != prev {
+                return Ok(Err(Broken {
+                    seq: e.seq,
+                    reason: format!(
+                        "第 {} 条与前一条的链接不符：记录被删除、插入或调换了顺序",
+                        e.seq
+                    ),
+                }));
+            }
+            let h = entry_hash(
+                &e.prev_hash,
+                e.seq,
+                e.at,
+                e.actor_id,
+                &e.actor,
+                &e.ip,
+                &e.action,
+                e.unit_id,
+                &e.target,
+                &e.detail,
+            );
+            if h != e.hash {
+                return Ok(Err(Broken {
+                    seq: e.seq,
+                    reason: format!("第 {} 条的内容与其散列不符：记录被修改", e.seq),
+                }));
+            }
+            prev = e.hash;
+            expected_seq += 1;
+        }
+    }
+    let (head_seq, head_hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+    let last = expected_seq - 1;
+    if head_seq != last || head_hash != prev {
+        return Ok(Err(Broken {
+            seq: last + 1,
+            reason: format!(
+                "链尾记录到第 {head_seq} 条，实际只有 {last} 条：末尾的记录被删除或链尾被改动"
+            ),
+        }));
+    }
+    Ok(Ok(last))
+}
+
+/// Entries for a reader: all for a supervisor (`units` = None), else those of the given units.
+pub async fn list(conn: &mut Conn, units: Option<&[i64]>, limit: i64) -> sqlx::Result<Vec<Logged>> {
+    let filter = match units {
+        None => String::new(),
+        Some([]) => "WHERE 1 = 0".to_owned(),
+        Some(u) => format!(
+            "WHERE unit_id IN ({})",
+            u.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
+    sqlx::query_as(&format!(
         "SELECT id, seq, at, actor_id, actor, ip, action, unit_id, target, detail, prev_hash, hash \
-         FROM audit_log ORDER BY seq DESC LIMIT $1",
-    )
+         FROM audit_log {filter} ORDER BY seq DESC LIMIT $1"
+    ))
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+/// CSV of entries, oldest first, with the hashes so a copy can be checked later.
+pub fn to_csv(entries: &[Logged]) -> String {
+    let esc = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut out =
+        String::from("seq,at,actor_id,actor,ip,action,unit_id,target,detail,prev_hash,hash\n");
+    for e in entries.iter().rev() {
+        let row = [
+            e.seq.to_string(),
+            e.at.to_string(),
+            e.actor_id.map(|v| v.to_string()).unwrap_or_default(),
+            esc(&e.actor),
+            esc(&e.ip),
+            esc(&e.action),
+            e.unit_id.map(|v| v.to_string()).unwrap_or_default(),
+            esc(&e.target),
+            esc(&e.detail),
+            e.prev_hash.clone(),
+            e.hash.clone(),
+        ];
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
 }

@@ -35,6 +35,13 @@ pub struct Item {
     pub created_by: Option<i64>,
     pub updated_at: i64,
     pub hits: i64,
+    pub importance: String,
+    pub prereview: String,
+    pub publish_at: Option<i64>,
+    pub withdrawn_reason: String,
+    pub withdrawn_at: Option<i64>,
+    pub screening: String,
+    pub review_comment: String,
     pub unit_code: String,
     pub unit_name: String,
     pub unit_kind: String,
@@ -47,6 +54,42 @@ impl Item {
     /// Whether the public may see it: published, 主动公开, in a visible column.
     pub fn is_public(&self) -> bool {
         self.state == "published" && self.disclosure == "active" && self.column_hidden == 0
+    }
+
+    pub fn prereview(&self) -> sunshine_core::review::PreReview {
+        serde_json::from_str(&self.prereview).unwrap_or_default()
+    }
+
+    pub fn importance(&self) -> sunshine_core::review::Importance {
+        sunshine_core::review::Importance::parse(&self.importance)
+            .unwrap_or(sunshine_core::review::Importance::General)
+    }
+
+    pub fn findings(&self) -> Vec<sunshine_core::screening::Finding> {
+        serde_json::from_str(&self.screening).unwrap_or_default()
+    }
+
+    /// The content digest approvals bind to: every field a reader or reviewer sees, the
+    /// pre-review answers, and the attachments' bytes (by their SHA-256).
+    pub fn digest(&self, attachment_sha256: &[&str]) -> String {
+        sunshine_core::item::content_digest(
+            &[
+                ("column", &self.column_slug),
+                ("title", &self.title),
+                ("body_html", &self.body_html),
+                ("publisher", &self.publisher),
+                ("author", &self.author),
+                ("source", &self.source),
+                ("doc_no", self.doc_no.as_deref().unwrap_or("")),
+                ("written_on", self.written_on.as_deref().unwrap_or("")),
+                ("topic", &self.topic),
+                ("validity", &self.validity),
+                ("disclosure", &self.disclosure),
+                ("withheld_reason", &self.withheld_reason),
+                ("prereview", &self.prereview),
+            ],
+            attachment_sha256,
+        )
     }
 }
 
@@ -66,7 +109,8 @@ pub struct Summary {
 
 const SELECT: &str = "SELECT i.id, i.unit_id, i.column_id, i.title, i.body_html, i.publisher, i.author, i.source, \
     i.doc_no, i.written_on, i.published_on, i.topic, i.validity, i.disclosure, i.withheld_reason, i.index_no, \
-    i.state, i.created_by, i.updated_at, i.hits, u.code AS unit_code, u.name AS unit_name, u.kind AS unit_kind, \
+    i.state, i.created_by, i.updated_at, i.hits, i.importance, i.prereview, i.publish_at, i.withdrawn_reason, \
+    i.withdrawn_at, i.screening, i.review_comment, u.code AS unit_code, u.name AS unit_name, u.kind AS unit_kind, \
     c.slug AS column_slug, c.name AS column_name, c.hidden AS column_hidden \
     FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id";
 
@@ -241,8 +285,8 @@ pub async fn insert(
     let now = super::now();
     sqlx::query_scalar(
         "INSERT INTO items (unit_id, column_id, title, body_html, publisher, author, source, doc_no, written_on, \
-         topic, validity, disclosure, withheld_reason, state, created_by, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'draft',$14,$15,$15) RETURNING id",
+         topic, validity, disclosure, withheld_reason, state, created_by, created_at, updated_at, importance, prereview) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'draft',$14,$15,$15,$16,$17) RETURNING id",
     )
     .bind(unit_id)
     .bind(column_id)
@@ -259,6 +303,8 @@ pub async fn insert(
     .bind(&f.withheld_reason)
     .bind(created_by)
     .bind(now)
+    .bind(f.importance.as_str())
+    .bind(serde_json::to_string(&f.prereview).unwrap_or_default())
     .fetch_one(conn)
     .await
     .map_err(doc_no_taken)
@@ -273,7 +319,8 @@ pub async fn update(
 ) -> Result<(), SaveError> {
     sqlx::query(
         "UPDATE items SET column_id=$1, title=$2, body_html=$3, publisher=$4, author=$5, source=$6, doc_no=$7, \
-         written_on=$8, topic=$9, validity=$10, disclosure=$11, withheld_reason=$12, updated_at=$13 WHERE id=$14",
+         written_on=$8, topic=$9, validity=$10, disclosure=$11, withheld_reason=$12, updated_at=$13, importance=$15, \
+         prereview=$16 WHERE id=$14",
     )
     .bind(column_id)
     .bind(&f.title)
@@ -289,6 +336,8 @@ pub async fn update(
     .bind(&f.withheld_reason)
     .bind(super::now())
     .bind(item.id)
+    .bind(f.importance.as_str())
+    .bind(serde_json::to_string(&f.prereview).unwrap_or_default())
     .execute(&mut **tx)
     .await
     .map_err(doc_no_taken)?;
@@ -344,7 +393,8 @@ pub async fn publish(
         }
     };
     sqlx::query(
-        "UPDATE items SET state='published', index_no=$1, published_on=$2, published_at=$3, updated_at=$3 WHERE id=$4",
+        "UPDATE items SET state='published', index_no=$1, published_on=$2, published_at=$3, updated_at=$3, publish_at=NULL \
+         WHERE id=$4",
     )
     .bind(&index_no)
     .bind(on.to_string())
@@ -364,4 +414,109 @@ pub async fn add_hits(conn: &mut Conn, id: i64, n: i64) -> sqlx::Result<()> {
         .execute(conn)
         .await?;
     Ok(())
+}
+
+pub async fn set_state(conn: &mut Conn, id: i64, state: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state)
+        .bind(super::now())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_importance(conn: &mut Conn, id: i64, importance: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET importance = $1 WHERE id = $2")
+        .bind(importance)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_screening(conn: &mut Conn, id: i64, findings_json: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET screening = $1 WHERE id = $2")
+        .bind(findings_json)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_review_comment(conn: &mut Conn, id: i64, comment: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET review_comment = $1 WHERE id = $2")
+        .bind(comment)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces title and body (one-click masking).
+pub async fn set_text(conn: &mut Conn, id: i64, title: &str, body_html: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET title = $1, body_html = $2, updated_at = $3 WHERE id = $4")
+        .bind(title)
+        .bind(body_html)
+        .bind(super::now())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn schedule(conn: &mut Conn, id: i64, at: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET publish_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Approved items whose scheduled time has come.
+pub async fn due(conn: &mut Conn, now: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM items WHERE state = 'approved' AND publish_at IS NOT NULL AND publish_at <= $1 ORDER BY publish_at")
+        .bind(now)
+        .fetch_all(conn)
+        .await
+}
+
+/// Claims an item for a state change: locks its row (PostgreSQL) and confirms it is still in
+/// `state`, so two nodes never act on it twice.
+pub async fn claim(conn: &mut Conn, id: i64, state: &str) -> sqlx::Result<bool> {
+    let n = sqlx::query("UPDATE items SET updated_at = updated_at WHERE id = $1 AND state = $2")
+        .bind(id)
+        .bind(state)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Withdraws a published item: the record and its 索引号 stay; the public page answers 410.
+pub async fn withdraw(tx: &mut Tx<'_>, item: &Item, reason: &str) -> sqlx::Result<()> {
+    let now = super::now();
+    sqlx::query("UPDATE items SET state = 'withdrawn', withdrawn_reason = $1, withdrawn_at = $2, updated_at = $2 WHERE id = $3")
+        .bind(reason)
+        .bind(now)
+        .bind(item.id)
+        .execute(&mut **tx)
+        .await?;
+    log_change(tx, item.id, item.unit_id, "withdraw").await
+}
+
+/// Items of the given units waiting in review, oldest first (for queues).
+pub async fn in_review(conn: &mut Conn, unit_ids: &[i64]) -> sqlx::Result<Vec<Item>> {
+    if unit_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = unit_ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query_as(&format!("{SELECT} WHERE i.state = 'in_review' AND i.unit_id IN ({list}) ORDER BY i.updated_at, i.id"))
+        .fetch_all(conn)
+        .await
 }

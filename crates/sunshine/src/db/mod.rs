@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod audit;
 pub mod columns;
 pub mod items;
+pub mod review;
 pub mod sessions;
 pub mod throttle;
 pub mod units;

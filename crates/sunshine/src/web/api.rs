@@ -7,7 +7,7 @@ use super::extract::{parse_id, ClientIp};
 use super::AppState;
 use crate::db::items::{self, Filter, Item};
 use crate::db::{attachments, columns, units, users};
-use crate::service::{self, Actor};
+use crate::service::{self, review, Actor};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -294,6 +294,7 @@ pub struct ItemJson {
     validity: String,
     disclosure: String,
     state: String,
+    importance: String,
     body_html: String,
     attachments: Vec<AttachmentJson>,
     hits: i64,
@@ -335,6 +336,7 @@ async fn item_json(
         validity: i.validity,
         disclosure: i.disclosure,
         state: i.state,
+        importance: i.importance,
         body_html: i.body_html,
     })
 }
@@ -398,16 +400,283 @@ pub async fn update_item(
     Ok(Json(item_json(&app, &mut conn, item).await?))
 }
 
+/// The item as JSON after a workflow step.
+async fn item_after(app: &AppState, id: i64) -> Result<Json<ItemJson>, ApiError> {
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(item_json(app, &mut conn, item).await?))
+}
+
+/// Parses an optional JSON body (steps like publish may be sent without one).
+fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError(AppError::Invalid(vec![FieldError::new(
+            "body",
+            format!("请求体不是有效的 JSON：{e}"),
+        )]))
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CommentBody {
+    comment: String,
+    digest: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReasonBody {
+    reason: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PublishBody {
+    /// RFC 3339 time, or `YYYY-MM-DDTHH:MM` in China Standard Time; absent or past: now.
+    at: Option<String>,
+}
+
+/// Parses a publication time; a time without an offset is China Standard Time.
+pub fn parse_time(s: &str) -> Result<i64, FieldError> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp());
+    }
+    for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t.and_utc().timestamp() - 8 * 3600);
+        }
+    }
+    Err(FieldError::new(
+        "at",
+        "发布时间格式应为 2026-12-01T09:00（北京时间）或带时区的 RFC 3339 时间",
+    ))
+}
+
 pub async fn publish_item(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let b: PublishBody = optional_body(&body)?;
+    let at =
+        b.at.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(parse_time)
+            .transpose()?;
+    review::publish(&app, &staff.actor(), id, at).await?;
+    item_after(&app, id).await
+}
+
+pub async fn submit_item(
     State(app): State<AppState>,
     staff: ApiStaff,
     Path(id): Path<String>,
 ) -> Result<Json<ItemJson>, ApiError> {
     let id = parse_id(&id)?;
-    service::publish_item(&app, &staff.actor(), id).await?;
-    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(item_json(&app, &mut conn, item).await?))
+    review::submit(&app, &staff.actor(), id).await?;
+    item_after(&app, id).await
+}
+
+pub async fn approve_item(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let b: CommentBody = optional_body(&body)?;
+    review::approve(&app, &staff.actor(), id, &b.comment, b.digest.as_deref()).await?;
+    item_after(&app, id).await
+}
+
+pub async fn reject_item(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let b: CommentBody = optional_body(&body)?;
+    review::reject(&app, &staff.actor(), id, &b.comment).await?;
+    item_after(&app, id).await
+}
+
+pub async fn withdraw_item(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let b: ReasonBody = optional_body(&body)?;
+    review::withdraw(&app, &staff.actor(), id, &b.reason).await?;
+    item_after(&app, id).await
+}
+
+pub async fn override_item(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let b: ReasonBody = optional_body(&body)?;
+    review::override_findings(&app, &staff.actor(), id, &b.reason).await?;
+    item_after(&app, id).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ImportanceBody {
+    importance: String,
+}
+
+pub async fn raise_importance(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ImportanceBody>,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    review::raise_importance(&app, &staff.actor(), id, &b.importance).await?;
+    item_after(&app, id).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConsultationBody {
+    department: String,
+    contact: String,
+    held_on: String,
+    outcome: String,
+}
+
+pub async fn add_consultation(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ConsultationBody>,
+) -> Result<Json<ReviewJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let c = review::ConsultationInput {
+        department: &b.department,
+        contact: &b.contact,
+        held_on: &b.held_on,
+        outcome: &b.outcome,
+    };
+    let st = review::consult(&app, &staff.actor(), id, &c).await?;
+    Ok(Json(review_json(id, st)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MaskBody {
+    index: usize,
+    masked: String,
+}
+
+pub async fn mask_finding(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<MaskBody>,
+) -> Result<Json<ItemJson>, ApiError> {
+    let id = parse_id(&id)?;
+    review::mask(&app, &staff.actor(), id, b.index, &b.masked).await?;
+    item_after(&app, id).await
+}
+
+#[derive(Serialize)]
+pub struct StepJson {
+    step: usize,
+    role: &'static str,
+    role_label: &'static str,
+    status: &'static str,
+    by: Option<String>,
+    at: Option<i64>,
+    comment: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReviewJson {
+    item_id: i64,
+    state: String,
+    importance: &'static str,
+    chain: Vec<StepJson>,
+    current_step: Option<usize>,
+    waiting_for: Option<&'static str>,
+    digest: String,
+    findings: Vec<sunshine_core::screening::Finding>,
+    blocking: bool,
+    override_in_force: bool,
+    overrides: Vec<crate::db::review::OverrideRow>,
+    prereview: sunshine_core::review::PreReview,
+    consultations: Vec<crate::db::review::Consultation>,
+    events: Vec<crate::db::review::Event>,
+    review_comment: String,
+    publish_at: Option<i64>,
+}
+
+pub fn review_json(item_id: i64, st: review::ReviewState) -> ReviewJson {
+    let chain = st
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, role)| {
+            let a = st.approvals.iter().find(|a| a.step as usize == i);
+            StepJson {
+                step: i + 1,
+                role: role.as_str(),
+                role_label: role.label(),
+                status: if a.is_some() {
+                    "approved"
+                } else if st.step == Some(i) {
+                    "waiting"
+                } else {
+                    "pending"
+                },
+                by: a.map(|a| a.user_name.clone()),
+                at: a.map(|a| a.at),
+                comment: a.map(|a| a.comment.clone()),
+            }
+        })
+        .collect();
+    ReviewJson {
+        item_id,
+        importance: st.importance.as_str(),
+        current_step: st.step.map(|s| s + 1),
+        waiting_for: st.step.map(|s| st.chain[s].as_str()),
+        state: st.state,
+        chain,
+        digest: st.digest,
+        blocking: st.blocking,
+        findings: st.findings,
+        override_in_force: st.override_in_force,
+        overrides: st.overrides,
+        prereview: st.prereview,
+        consultations: st.consultations,
+        events: st.events,
+        review_comment: st.review_comment,
+        publish_at: st.publish_at,
+    }
+}
+
+pub async fn get_review(
+    State(app): State<AppState>,
+    staff: ApiStaff,
+    Path(id): Path<String>,
+) -> Result<Json<ReviewJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let item = crate::service::item_for(&app, &staff.actor(), id).await?;
+    let st = review::load(&app, &item).await?;
+    Ok(Json(review_json(id, st)))
 }
 
 pub async fn not_found() -> ApiError {

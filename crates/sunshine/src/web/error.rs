@@ -21,6 +21,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("conflict: {0}")]
     Conflict(&'static str, String),
+    /// A rule of the workflow forbids this action for this person (403).
+    #[error("refused: {0}")]
+    Refused(&'static str, String),
     #[error("payload too large")]
     TooLarge(String),
     #[error("unsupported media type")]
@@ -45,6 +48,17 @@ impl From<Denied> for AppError {
         AppError::Forbidden(d)
     }
 }
+impl From<sunshine_core::review::ReviewRefusal> for AppError {
+    fn from(r: sunshine_core::review::ReviewRefusal) -> Self {
+        use sunshine_core::review::ReviewRefusal as R;
+        match r {
+            R::ContentChanged => AppError::Conflict(r.code(), r.message()),
+            R::ConsultationMissing => AppError::Conflict(r.code(), r.message()),
+            _ => AppError::Refused(r.code(), r.message()),
+        }
+    }
+}
+
 impl From<FieldError> for AppError {
     fn from(e: FieldError) -> Self {
         AppError::Invalid(vec![e])
@@ -64,7 +78,9 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone(_) => StatusCode::GONE,
-            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Csrf | AppError::Refused(..) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(..) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -81,7 +97,7 @@ impl AppError {
             AppError::Gone(_) => "withdrawn",
             AppError::Forbidden(d) => d.code(),
             AppError::Invalid(_) => "invalid",
-            AppError::Conflict(code, _) => code,
+            AppError::Conflict(code, _) | AppError::Refused(code, _) => code,
             AppError::TooLarge(_) => "too_large",
             AppError::Unsupported(_) => "unsupported_type",
             AppError::Unauthorized => "unauthorized",
@@ -97,7 +113,7 @@ impl AppError {
             AppError::Gone(reason) => format!("该信息已撤回，不再公开。{reason}"),
             AppError::Forbidden(d) => d.message().into(),
             AppError::Invalid(errs) => errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；"),
-            AppError::Conflict(_, m) | AppError::TooLarge(m) | AppError::Unsupported(m) => m.clone(),
+            AppError::Conflict(_, m) | AppError::Refused(_, m) | AppError::TooLarge(m) | AppError::Unsupported(m) => m.clone(),
             AppError::Unauthorized => "需要登录：请提供有效的 API 令牌（Authorization: Bearer …）。".into(),
             AppError::Csrf => "页面已过期，安全校验未通过。请返回上一页，刷新后重新提交（您填写的内容可用浏览器“后退”找回）。".into(),
             AppError::Throttled(m) => format!("登录失败次数过多，为保护账号安全已暂停登录。请{m}分钟后再试，或联系管理员。"),

@@ -59,7 +59,17 @@ pub fn router(state: AppState) -> Router {
             get(admin::items::edit_form).post(admin::items::update),
         )
         .route("/admin/items/{id}/preview", get(admin::items::preview))
-        .route("/admin/items/{id}/publish", post(admin::items::publish))
+        .route(
+            "/admin/items/{id}/review/{action}",
+            post(admin::items::review_action),
+        )
+        .route("/admin/queue", get(admin::items::queue))
+        .route("/admin/audit", get(admin::audit::page))
+        .route("/admin/audit.csv", get(admin::audit::export))
+        .route(
+            "/admin/units/{code}/review-policy",
+            get(admin::units::policy_page).post(admin::units::save_policy),
+        )
         .route(
             "/admin/items/{id}/attachments",
             post(admin::items::upload).layer(DefaultBodyLimit::max(upload_limit)),
@@ -84,7 +94,19 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/items/{id}",
             get(api::get_item).put(api::update_item),
         )
+        .route("/api/v1/items/{id}/submit", post(api::submit_item))
+        .route("/api/v1/items/{id}/approve", post(api::approve_item))
+        .route("/api/v1/items/{id}/reject", post(api::reject_item))
         .route("/api/v1/items/{id}/publish", post(api::publish_item))
+        .route("/api/v1/items/{id}/withdraw", post(api::withdraw_item))
+        .route("/api/v1/items/{id}/override", post(api::override_item))
+        .route("/api/v1/items/{id}/importance", post(api::raise_importance))
+        .route(
+            "/api/v1/items/{id}/consultations",
+            post(api::add_consultation),
+        )
+        .route("/api/v1/items/{id}/mask", post(api::mask_finding))
+        .route("/api/v1/items/{id}/review", get(api::get_review))
         .route("/api/{*rest}", any(api::not_found));
 
     let public_routes = Router::new()

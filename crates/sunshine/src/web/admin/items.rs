@@ -5,7 +5,7 @@ use super::{flash_message, Errors, Layout, Staff};
 use crate::db::columns::{self, Column};
 use crate::db::items::{self, Item, Summary};
 use crate::db::{attachments, units};
-use crate::service;
+use crate::service::{self, review};
 use crate::web::error::{AppError, PageError};
 use crate::web::extract::{parse_id, WebForm};
 use crate::web::public::{download, item_page, render};
@@ -89,6 +89,12 @@ pub struct ItemForm {
     validity: String,
     disclosure: String,
     withheld_reason: String,
+    importance: String,
+    pr_mode: String,
+    pr_scope: String,
+    pr_time_limit: String,
+    pr_touches_security: String,
+    pr_consult_department: String,
 }
 
 impl ItemForm {
@@ -111,10 +117,19 @@ impl ItemForm {
             validity: self.validity.clone(),
             disclosure: self.disclosure.clone(),
             withheld_reason: self.withheld_reason.clone(),
+            importance: self.importance.clone(),
+            prereview: sunshine_core::review::PreReview {
+                mode: self.pr_mode.trim().to_owned(),
+                scope: self.pr_scope.trim().to_owned(),
+                time_limit: self.pr_time_limit.trim().to_owned(),
+                touches_security: self.pr_touches_security == "1",
+                consult_department: self.pr_consult_department.trim().to_owned(),
+            },
         }
     }
 
     fn from_item(i: &Item) -> ItemForm {
+        let pr = i.prereview();
         ItemForm {
             csrf: String::new(),
             body_format: "html".into(),
@@ -130,7 +145,190 @@ impl ItemForm {
             validity: i.validity.clone(),
             disclosure: i.disclosure.clone(),
             withheld_reason: i.withheld_reason.clone(),
+            importance: i.importance.clone(),
+            pr_mode: pr.mode,
+            pr_scope: pr.scope,
+            pr_time_limit: pr.time_limit,
+            pr_touches_security: if pr.touches_security {
+                "1".into()
+            } else {
+                String::new()
+            },
+            pr_consult_department: pr.consult_department,
         }
+    }
+}
+
+pub struct StepRow {
+    pub n: usize,
+    pub role: &'static str,
+    pub status: &'static str,
+    pub by: String,
+    pub at: String,
+    pub comment: String,
+}
+
+pub struct FindingRow {
+    pub blocking: bool,
+    pub label: &'static str,
+    pub location: String,
+    pub excerpt: String,
+    pub message: String,
+    pub mask_index: Option<usize>,
+    pub masked: String,
+}
+
+/// What the review panel shows and which buttons it offers this user.
+pub struct ReviewPanel {
+    pub state_label: &'static str,
+    pub importance: &'static str,
+    pub importance_key: &'static str,
+    pub steps: Vec<StepRow>,
+    pub waiting: String,
+    pub digest: String,
+    pub findings: Vec<FindingRow>,
+    pub blocking: bool,
+    pub overridden: Vec<String>,
+    pub consultations: Vec<String>,
+    pub events: Vec<String>,
+    pub review_comment: String,
+    pub publish_at: String,
+    pub needs_consultation: bool,
+    pub can_submit: bool,
+    pub can_approve: bool,
+    pub can_reject: bool,
+    pub can_override: bool,
+    pub can_publish: bool,
+    pub can_withdraw: bool,
+    pub can_raise: bool,
+    pub can_mask: bool,
+}
+
+fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) -> ReviewPanel {
+    use sunshine_core::review::{holds_last_step, holds_step, REVIEW_ROLES};
+    let g = &staff.grants;
+    let mine = g.staff_units().contains(&item.unit_id);
+    let author = item.created_by == Some(staff.user.id);
+    let approvals: Vec<_> = st.approvals.iter().map(|a| a.as_core()).collect();
+    let i_approved = approvals.iter().any(|a| a.user_id == staff.user.id);
+    let reviewer = mine && REVIEW_ROLES.iter().any(|r| g.has(item.unit_id, *r));
+    let in_review = st.state == "in_review";
+    let under_review = in_review || st.state == "approved";
+    let mut mask_n = 0;
+    let findings = st
+        .findings
+        .iter()
+        .map(|f| {
+            let idx = f.maskable.then(|| {
+                mask_n += 1;
+                mask_n - 1
+            });
+            FindingRow {
+                blocking: f.severity == sunshine_core::screening::Severity::Blocking,
+                label: f.kind.label(),
+                location: f.location.clone(),
+                excerpt: f.excerpt.clone(),
+                message: f.message.clone(),
+                mask_index: idx,
+                masked: f.masked.clone(),
+            }
+        })
+        .collect();
+    ReviewPanel {
+        state_label: service::state_label(&st.state),
+        importance: st.importance.label(),
+        importance_key: st.importance.as_str(),
+        steps: st
+            .chain
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let a = st.approvals.iter().find(|a| a.step as usize == i);
+                StepRow {
+                    n: i + 1,
+                    role: r.label(),
+                    status: if a.is_some() {
+                        "已通过"
+                    } else if st.step == Some(i) {
+                        "待审核"
+                    } else {
+                        "未开始"
+                    },
+                    by: a.map(|a| a.user_name.clone()).unwrap_or_default(),
+                    at: a.map(|a| review::fmt_time(a.at)).unwrap_or_default(),
+                    comment: a.map(|a| a.comment.clone()).unwrap_or_default(),
+                }
+            })
+            .collect(),
+        waiting: st
+            .step
+            .map(|s| format!("等待第{}步：{}审核", s + 1, st.chain[s].label()))
+            .unwrap_or_default(),
+        digest: st.digest.clone(),
+        findings,
+        blocking: st.blocking,
+        overridden: st
+            .overrides
+            .iter()
+            .filter(|o| o.digest == st.digest)
+            .map(|o| {
+                format!(
+                    "{}（{}）：{}",
+                    o.user_name,
+                    review::fmt_time(o.at),
+                    o.reason
+                )
+            })
+            .collect(),
+        consultations: st
+            .consultations
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} 与{}（{}）会商：{}",
+                    c.held_on, c.department, c.contact, c.outcome
+                )
+            })
+            .collect(),
+        events: st
+            .events
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {} {}",
+                    review::fmt_time(e.at),
+                    e.actor,
+                    e.action,
+                    e.detail
+                )
+            })
+            .collect(),
+        review_comment: st.review_comment.clone(),
+        publish_at: st.publish_at.map(review::fmt_time).unwrap_or_default(),
+        needs_consultation: st.prereview.touches_security && st.consultations.is_empty(),
+        can_submit: st.state == "draft" && mine,
+        can_approve: in_review
+            && mine
+            && !author
+            && !i_approved
+            && holds_step(g, item.unit_id, &st.chain, &approvals),
+        can_reject: under_review
+            && mine
+            && !author
+            && (holds_step(g, item.unit_id, &st.chain, &approvals)
+                || holds_last_step(g, item.unit_id, &st.chain)),
+        can_override: under_review
+            && mine
+            && !author
+            && st.blocking
+            && !st.override_in_force
+            && holds_last_step(g, item.unit_id, &st.chain),
+        can_publish: st.state == "approved"
+            && g.can_publish(item.unit_id, item.created_by.unwrap_or(0))
+                .is_ok(),
+        can_withdraw: st.state == "published" && reviewer,
+        can_raise: under_review && reviewer && !author,
+        can_mask: mine && matches!(st.state.as_str(), "draft" | "in_review" | "approved"),
     }
 }
 
@@ -151,7 +349,8 @@ struct ItemFormPage {
     errors: Errors,
     item: Option<Item>,
     attachments: Vec<AttachmentRow>,
-    can_publish: bool,
+    panel: Option<ReviewPanel>,
+    importances: Vec<(&'static str, &'static str)>,
     max_upload_mb: u64,
     disclosures: Vec<(&'static str, &'static str)>,
     validities: Vec<(&'static str, &'static str)>,
@@ -181,13 +380,11 @@ async fn form_page(
             .collect(),
         None => vec![],
     };
-    let can_publish = item.as_ref().is_some_and(|i| {
-        i.state == "draft"
-            && staff
-                .grants
-                .can_publish(i.unit_id, i.created_by.unwrap_or(0))
-                .is_ok()
-    });
+    drop(conn);
+    let panel = match &item {
+        Some(i) => Some(review_panel(staff, i, review::load(state, i).await?)),
+        None => None,
+    };
     Ok(ItemFormPage {
         layout: Layout::new(state, staff, flash).await?,
         unit,
@@ -196,7 +393,11 @@ async fn form_page(
         errors: Errors(errors),
         item,
         attachments,
-        can_publish,
+        panel,
+        importances: sunshine_core::review::Importance::ALL
+            .iter()
+            .map(|i| (i.as_str(), i.label()))
+            .collect(),
         max_upload_mb: state.config.max_upload_bytes / (1024 * 1024),
         disclosures: Disclosure::ALL
             .iter()
@@ -337,16 +538,128 @@ pub async fn preview(
     Ok(resp)
 }
 
-pub async fn publish(
+/// Every review step posted from the item page: `/admin/items/{id}/review/{action}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReviewForm {
+    csrf: String,
+    comment: String,
+    digest: String,
+    reason: String,
+    at: String,
+    importance: String,
+    index: String,
+    masked: String,
+    department: String,
+    contact: String,
+    held_on: String,
+    outcome: String,
+}
+
+pub async fn review_action(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
-    WebForm(form): WebForm<CsrfOnly>,
+    Path((id, action)): Path<(String, String)>,
+    WebForm(f): WebForm<ReviewForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&form.csrf).await?;
+    staff.check_csrf(&f.csrf).await?;
     let id = parse_id(&id)?;
-    service::publish_item(&state, &staff.actor(), id).await?;
-    Ok(Redirect::to(&format!("/admin/items/{id}?done=published")).into_response())
+    let actor = staff.actor();
+    let done = match action.as_str() {
+        "submit" => {
+            review::submit(&state, &actor, id).await?;
+            "submitted"
+        }
+        "approve" => {
+            let seen = Some(f.digest.as_str()).filter(|d| !d.is_empty());
+            review::approve(&state, &actor, id, &f.comment, seen).await?;
+            "approved"
+        }
+        "reject" => {
+            review::reject(&state, &actor, id, &f.comment).await?;
+            "rejected"
+        }
+        "publish" => {
+            let at = Some(f.at.trim())
+                .filter(|s| !s.is_empty())
+                .map(crate::web::api::parse_time)
+                .transpose()?;
+            let st = review::publish(&state, &actor, id, at).await?;
+            if st.state == "published" {
+                "published"
+            } else {
+                "scheduled"
+            }
+        }
+        "withdraw" => {
+            review::withdraw(&state, &actor, id, &f.reason).await?;
+            "withdrawn"
+        }
+        "override" => {
+            review::override_findings(&state, &actor, id, &f.reason).await?;
+            "overridden"
+        }
+        "importance" => {
+            review::raise_importance(&state, &actor, id, &f.importance).await?;
+            "raised"
+        }
+        "consult" => {
+            let c = review::ConsultationInput {
+                department: &f.department,
+                contact: &f.contact,
+                held_on: &f.held_on,
+                outcome: &f.outcome,
+            };
+            review::consult(&state, &actor, id, &c).await?;
+            "consulted"
+        }
+        "mask" => {
+            let index = f
+                .index
+                .parse()
+                .map_err(|_| FieldError::new("index", "要遮盖的筛查结果不存在，请刷新后再试"))?;
+            review::mask(&state, &actor, id, index, &f.masked).await?;
+            "masked"
+        }
+        _ => return Err(AppError::NotFound.into()),
+    };
+    Ok(Redirect::to(&format!("/admin/items/{id}?done={done}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/queue.html")]
+struct QueuePage {
+    layout: Layout,
+    rows: Vec<QueueRow>,
+}
+
+pub struct QueueRow {
+    pub id: i64,
+    pub title: String,
+    pub unit_name: String,
+    pub importance: &'static str,
+    pub step: String,
+    pub blocking: bool,
+}
+
+/// 待我审核: items whose waiting step is this user's to take.
+pub async fn queue(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
+    let rows = review::queue(&state, &staff.actor())
+        .await?
+        .into_iter()
+        .map(|(item, role, step, n)| QueueRow {
+            id: item.id,
+            blocking: sunshine_core::screening::has_blocking(&item.findings()),
+            importance: item.importance().label(),
+            step: format!("第{}/{}步：{}", step + 1, n, role.label()),
+            title: item.title,
+            unit_name: item.unit_name,
+        })
+        .collect();
+    render(&QueuePage {
+        layout: Layout::new(&state, &staff, None).await?,
+        rows,
+    })
 }
 
 /// Reads the upload form: the CSRF token and one file. A body over the limit is reported in

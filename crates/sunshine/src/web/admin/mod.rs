@@ -1,6 +1,7 @@
 //! The back office (`/admin`): staff sign in with a password; sessions live in the database;
 //! every form carries a CSRF token bound to the session.
 
+pub mod audit;
 pub mod auth;
 pub mod items;
 pub mod units;
@@ -222,6 +223,15 @@ pub fn flash_message(key: Option<&str>) -> Option<String> {
         "saved" => "已保存。",
         "created" => "草稿已创建。",
         "published" => "已发布，公众现在可以看到这条信息。",
+        "submitted" => "已送审，等待第一步审核。",
+        "approved" => "审核意见已记录。",
+        "rejected" => "已退回作者修改。",
+        "scheduled" => "已设定定时发布。",
+        "withdrawn" => "已撤回，公开页面将显示撤回说明。",
+        "overridden" => "已书面放行阻止性筛查结果。",
+        "raised" => "重要程度已提高，审核链相应延长。",
+        "consulted" => "会商情况已记录。",
+        "masked" => "已遮盖，内容已修改，审核需重新开始。",
         "uploaded" => "附件已上传。",
         "deleted" => "附件已删除。",
         "column-added" => "栏目已添加。",

@@ -416,3 +416,110 @@ pub async fn move_column(
     .await?;
     Ok(Redirect::to(&format!("/admin/units/{}/columns?done=moved", unit.code)).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "admin/review_policy.html")]
+struct PolicyPage {
+    layout: Layout,
+    unit: Unit,
+    general: String,
+    important: String,
+    critical: String,
+    errors: Errors,
+}
+
+fn chain_text(roles: &[sunshine_core::role::Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub async fn policy_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, PageError> {
+    let unit = managed_unit(&state, &staff, &code).await?;
+    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+    let p = crate::db::review::policy(&mut conn, unit.id).await?;
+    render(&PolicyPage {
+        layout: Layout::new(&state, &staff, flash_message(q.done.as_deref())).await?,
+        unit,
+        general: chain_text(&p.general),
+        important: chain_text(&p.important),
+        critical: chain_text(&p.critical),
+        errors: Errors::default(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PolicyForm {
+    csrf: String,
+    general: String,
+    important: String,
+    critical: String,
+}
+
+/// The review chains are the unit's policy, kept as data and changed only by its administrator.
+pub async fn save_policy(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    WebForm(form): WebForm<PolicyForm>,
+) -> Result<Response, PageError> {
+    use sunshine_core::review::ReviewPolicy;
+    let unit = managed_unit(&state, &staff, &code).await?;
+    staff.check_csrf(&form.csrf).await?;
+    let parsed = (
+        ReviewPolicy::parse_chain("general", &form.general),
+        ReviewPolicy::parse_chain("important", &form.important),
+        ReviewPolicy::parse_chain("critical", &form.critical),
+    );
+    let result = match parsed {
+        (Ok(general), Ok(important), Ok(critical)) => {
+            let p = ReviewPolicy {
+                general,
+                important,
+                critical,
+            };
+            p.validate().map(|_| p).map_err(|e| vec![e])
+        }
+        (a, b, c) => Err([a.err(), b.err(), c.err()].into_iter().flatten().collect()),
+    };
+    match result {
+        Ok(p) => {
+            let mut tx = state.db.begin().await?;
+            crate::db::review::set_policy(&mut tx, unit.id, &p).await?;
+            tx.commit().await?;
+            audit_settings(
+                &state,
+                &staff,
+                unit.id,
+                "unit.review_policy",
+                serde_json::to_string(&p).unwrap_or_default(),
+            )
+            .await?;
+            Ok(Redirect::to(&format!(
+                "/admin/units/{}/review-policy?done=saved",
+                unit.code
+            ))
+            .into_response())
+        }
+        Err(errs) => {
+            let mut r = render(&PolicyPage {
+                layout: Layout::new(&state, &staff, None).await?,
+                unit,
+                general: form.general,
+                important: form.important,
+                critical: form.critical,
+                errors: Errors(errs),
+            })?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+    }
+}

@@ -2,15 +2,16 @@
 //! transaction and audit entry. The back office and the API both call these, so the same
 //! rules hold whichever door a request comes through.
 
+pub mod review;
+pub mod screen;
+
 use crate::db::audit::{self, Entry};
 use crate::db::items::{self, Item};
 use crate::db::{attachments, columns, units};
 use crate::web::error::AppError;
 use crate::web::App;
-use sunshine_core::index_no::IndexPattern;
 use sunshine_core::item::ItemInput;
 use sunshine_core::policy::{Denied, Grants};
-use sunshine_core::role::Role;
 use sunshine_core::upload::{self, UploadError};
 use sunshine_core::FieldError;
 
@@ -23,7 +24,7 @@ pub struct Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn entry(
+    pub(crate) fn entry(
         &self,
         action: &'static str,
         unit_id: i64,
@@ -50,6 +51,17 @@ pub async fn audit_denial(
     target: String,
     d: Denied,
 ) {
+    audit_denial_code(app, actor, unit_id, target, d.code()).await
+}
+
+/// Records a refused action by its rule code.
+pub async fn audit_denial_code(
+    app: &App,
+    actor: &Actor<'_>,
+    unit_id: Option<i64>,
+    target: String,
+    code: &str,
+) {
     let e = Entry {
         actor_id: Some(actor.user_id),
         actor: actor.login,
@@ -57,7 +69,7 @@ pub async fn audit_denial(
         action: "permission.denied",
         unit_id,
         target,
-        detail: d.code().into(),
+        detail: code.into(),
     };
     let res = async {
         let mut tx = app.db.begin().await?;
@@ -70,7 +82,7 @@ pub async fn audit_denial(
     }
 }
 
-async fn check(
+pub(crate) async fn check(
     app: &App,
     actor: &Actor<'_>,
     unit_id: i64,
@@ -92,9 +104,9 @@ pub async fn item_for(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, App
         .ok_or(AppError::NotFound)
 }
 
-/// Editing rule: drafts by any staff member of the unit; published items only by its
-/// 办公室主任 (the edit changes what the public reads); withdrawn items not at all.
-async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Result<(), AppError> {
+/// Editing rule: any staff member of the unit may change an item that is not yet public.
+/// Published and withdrawn items are not edited: what the public read was approved as it is.
+pub(crate) async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Result<(), AppError> {
     let target = format!("item:{}", item.id);
     check(
         app,
@@ -105,14 +117,38 @@ async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Result<(), App
     )
     .await?;
     match item.state.as_str() {
-        "draft" => Ok(()),
-        "published" if actor.grants.has(item.unit_id, Role::Director) => Ok(()),
-        "published" => check(app, actor, item.unit_id, &target, Err(Denied::NotDirector)).await,
-        _ => Err(AppError::Conflict(
+        "draft" | "in_review" | "approved" => Ok(()),
+        "published" => Err(AppError::Conflict(
             "wrong_state",
-            "已撤回的信息不能再修改。".into(),
+            "已发布的信息不能直接修改：公众看到的内容必须是审核通过的原样。如需更正，请撤回后新建信息重新送审。".into(),
         )),
+        _ => Err(AppError::Conflict("wrong_state", "已撤回的信息不能再修改。".into())),
     }
+}
+
+/// After a change to an item under review: every approval is void and the chain restarts
+/// (the item waits at step 1 again), and the screening is run anew.
+pub(crate) async fn restart_review(
+    tx: &mut crate::db::Tx<'_>,
+    actor: &Actor<'_>,
+    item: &Item,
+) -> Result<(), AppError> {
+    if item.state == "in_review" || item.state == "approved" {
+        let voided = crate::db::review::void_approvals(tx, item.id).await?;
+        items::set_state(tx, item.id, "in_review").await?;
+        items::schedule(tx, item.id, None).await?;
+        crate::db::review::add_event(
+            tx,
+            item.id,
+            item.unit_id,
+            Some(actor.user_id),
+            actor.login,
+            "restart",
+            &format!("内容已修改，{voided} 项审核意见作废，重新从第一步审核"),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 pub async fn create_item(
@@ -194,50 +230,6 @@ pub async fn update_item(
     Ok(())
 }
 
-/// Publishes a draft: only the unit's 办公室主任, never the author; only 主动公开 items.
-pub async fn publish_item(app: &App, actor: &Actor<'_>, id: i64) -> Result<String, AppError> {
-    let item = item_for(app, actor, id).await?;
-    let target = format!("item:{id}");
-    check(
-        app,
-        actor,
-        item.unit_id,
-        &target,
-        actor
-            .grants
-            .can_publish(item.unit_id, item.created_by.unwrap_or(0)),
-    )
-    .await?;
-    if item.state != "draft" {
-        return Err(AppError::Conflict(
-            "wrong_state",
-            format!(
-                "该信息当前状态为“{}”，只有草稿可以发布。",
-                state_label(&item.state)
-            ),
-        ));
-    }
-    if item.disclosure != "active" {
-        return Err(AppError::Conflict(
-            "not_active",
-            "只有“主动公开”的信息可以发布到门户网站；依申请公开和不予公开的信息保留在本单位登记册中。".into(),
-        ));
-    }
-    let mut tx = app.db.begin().await?;
-    let unit = units::by_id(&mut tx, item.unit_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let pattern = IndexPattern::parse(&unit.index_pattern).unwrap_or_default();
-    let index_no = items::publish(&mut tx, &item, &unit.org_code, &pattern, app.today()).await?;
-    audit::append(
-        &mut tx,
-        &actor.entry("item.publish", item.unit_id, target, index_no.clone()),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(index_no)
-}
-
 pub fn state_label(state: &str) -> &'static str {
     sunshine_core::item::ItemState::parse(state)
         .map(|s| s.label())
@@ -297,15 +289,20 @@ pub async fn add_attachment(
         )
         .await?;
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(id)
+        Ok::<_, AppError>(id)
     }
     .await;
     match saved {
-        Ok(id) => Ok(id),
+        Ok(id) => {
+            if item.state != "draft" {
+                review::rescreen(app, item_id).await?;
+            }
+            Ok(id)
+        }
         Err(e) => {
             // The record was not written: do not leave an orphaned file behind.
             let _ = app.blobs.delete(&key).await;
-            Err(e.into())
+            Err(e)
         }
     }
 }
@@ -324,9 +321,7 @@ pub async fn delete_attachment(
     check_edit(app, actor, &item).await?;
     let mut tx = app.db.begin().await?;
     attachments::delete(&mut tx, att.id).await?;
-    if item.state == "published" {
-        items::log_change(&mut tx, item.id, item.unit_id, "update").await?;
-    }
+    restart_review(&mut tx, actor, &item).await?;
     audit::append(
         &mut tx,
         &actor.entry(
@@ -339,5 +334,8 @@ pub async fn delete_attachment(
     .await?;
     tx.commit().await?;
     let _ = app.blobs.delete(&att.storage_key).await;
+    if item.state != "draft" {
+        review::rescreen(app, item.id).await?;
+    }
     Ok(item.id)
 }

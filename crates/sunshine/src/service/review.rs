@@ -1,0 +1,840 @@
+//! The review workflow (先审查后公开): submit → approve step by step → publish (now or at a set
+//! time) → withdraw; rejection returns the draft to its author. Every approval binds to the
+//! content digest; a change voids them all. Screening runs on submit and again at publishing.
+
+use super::screen::screen_item;
+use super::{check, item_for, Actor};
+use crate::db::audit;
+use crate::db::items::{self, Item};
+use crate::db::review::{self as rdb, ApprovalRow, Consultation, Event, OverrideRow};
+use crate::db::{attachments, units};
+use crate::web::error::AppError;
+use crate::web::App;
+use serde::Serialize;
+use sunshine_core::index_no::IndexPattern;
+use sunshine_core::review::{self as core, ApproveCheck, Importance, PreReview, REVIEW_ROLES};
+use sunshine_core::role::Role;
+use sunshine_core::screening::{self, Finding};
+use sunshine_core::FieldError;
+
+/// Everything the review panel and `GET /api/v1/items/{id}/review` show.
+#[derive(Debug, Serialize)]
+pub struct ReviewState {
+    pub state: String,
+    pub importance: Importance,
+    pub chain: Vec<Role>,
+    pub approvals: Vec<ApprovalRow>,
+    /// 0-based step waiting, or none when the chain is complete or not started.
+    pub step: Option<usize>,
+    pub digest: String,
+    pub findings: Vec<Finding>,
+    pub blocking: bool,
+    pub overrides: Vec<OverrideRow>,
+    pub override_in_force: bool,
+    pub prereview: PreReview,
+    pub consultations: Vec<Consultation>,
+    pub events: Vec<Event>,
+    pub review_comment: String,
+    pub publish_at: Option<i64>,
+}
+
+pub async fn digest_of(app: &App, item: &Item) -> Result<String, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let atts = attachments::of_item(&mut conn, item.id).await?;
+    let shas: Vec<&str> = atts.iter().map(|a| a.sha256.as_str()).collect();
+    Ok(item.digest(&shas))
+}
+
+pub async fn load(app: &App, item: &Item) -> Result<ReviewState, AppError> {
+    let digest = digest_of(app, item).await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let policy = rdb::policy(&mut conn, item.unit_id).await?;
+    let chain = policy.chain(item.importance()).to_vec();
+    // Only approvals of exactly this content count.
+    let approvals: Vec<ApprovalRow> = rdb::approvals_in_force(&mut conn, &[item.id])
+        .await?
+        .into_iter()
+        .filter(|a| a.digest == digest)
+        .collect();
+    let overrides = rdb::overrides(&mut conn, item.id).await?;
+    let findings = item.findings();
+    let core_approvals: Vec<_> = approvals.iter().map(ApprovalRow::as_core).collect();
+    let step = if item.state == "in_review" {
+        core::current_step(&chain, &core_approvals)
+    } else {
+        None
+    };
+    Ok(ReviewState {
+        state: item.state.clone(),
+        importance: item.importance(),
+        blocking: screening::has_blocking(&findings),
+        override_in_force: overrides.iter().any(|o| o.digest == digest),
+        step,
+        chain,
+        approvals,
+        digest,
+        findings,
+        overrides,
+        prereview: item.prereview(),
+        consultations: rdb::consultations(&mut conn, item.id).await?,
+        events: rdb::events(&mut conn, item.id).await?,
+        review_comment: item.review_comment.clone(),
+        publish_at: item.publish_at,
+    })
+}
+
+fn wrong_state(item: &Item, wanted: &str) -> AppError {
+    AppError::Conflict(
+        "wrong_state",
+        format!(
+            "该信息当前状态为“{}”，{wanted}",
+            super::state_label(&item.state)
+        ),
+    )
+}
+
+/// Stores a fresh screening of the item's current content.
+pub async fn rescreen(app: &App, id: i64) -> Result<Vec<Finding>, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    drop(conn);
+    let findings = screen_item(app, &item).await?;
+    let mut tx = app.db.begin().await?;
+    items::set_screening(
+        &mut tx,
+        id,
+        &serde_json::to_string(&findings).unwrap_or_else(|_| "[]".into()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(findings)
+}
+
+async fn log(
+    tx: &mut crate::db::Tx<'_>,
+    actor: &Actor<'_>,
+    item: &Item,
+    action: &'static str,
+    detail: String,
+) -> Result<(), AppError> {
+    rdb::add_event(
+        tx,
+        item.id,
+        item.unit_id,
+        Some(actor.user_id),
+        actor.login,
+        action,
+        &detail,
+    )
+    .await?;
+    audit::append(
+        tx,
+        &actor.entry(action, item.unit_id, format!("item:{}", item.id), detail),
+    )
+    .await?;
+    Ok(())
+}
+
+/// 送审: the author (or any editor of the unit) sends a draft into review. The pre-review form
+/// must be complete; screening runs and its findings travel with the item.
+pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<ReviewState, AppError> {
+    let item = item_for(app, actor, id).await?;
+    check(
+        app,
+        actor,
+        item.unit_id,
+        &format!("item:{id}"),
+        actor.grants.can_edit_items(item.unit_id),
+    )
+    .await?;
+    if item.state != "draft" {
+        return Err(wrong_state(&item, "只有草稿可以送审。"));
+    }
+    let errs: Vec<FieldError> = item
+        .prereview()
+        .validate()
+        .into_iter()
+        .map(|e| FieldError::new(e.field, format!("预审表：{}", e.message)))
+        .collect();
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let findings = screen_item(app, &item).await?;
+    let digest = digest_of(app, &item).await?;
+    let mut tx = app.db.begin().await?;
+    if !items::claim(&mut tx, id, "draft").await? {
+        return Err(wrong_state(&item, "只有草稿可以送审。"));
+    }
+    rdb::void_approvals(&mut tx, id).await?;
+    items::set_state(&mut tx, id, "in_review").await?;
+    items::set_review_comment(&mut tx, id, "").await?;
+    items::set_screening(
+        &mut tx,
+        id,
+        &serde_json::to_string(&findings).unwrap_or_else(|_| "[]".into()),
+    )
+    .await?;
+    let blocking = findings
+        .iter()
+        .filter(|f| f.severity == screening::Severity::Blocking)
+        .count();
+    log(
+        &mut tx,
+        actor,
+        &item,
+        "item.submit",
+        format!(
+            "digest:{digest} 筛查发现{}项（阻止性{blocking}项）",
+            findings.len()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    let item = item_for(app, actor, id).await?;
+    load(app, &item).await
+}
+
+/// Approves the step now waiting, for exactly the content digest the reviewer saw (when given).
+pub async fn approve(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    comment: &str,
+    seen_digest: Option<&str>,
+) -> Result<ReviewState, AppError> {
+    let item = item_for(app, actor, id).await?;
+    if item.state != "in_review" {
+        return Err(wrong_state(&item, "只有待审的信息可以审核。"));
+    }
+    let st = load(app, &item).await?;
+    let approvals: Vec<_> = st.approvals.iter().map(ApprovalRow::as_core).collect();
+    let consulted = !st.consultations.is_empty();
+    let c = ApproveCheck {
+        grants: actor.grants,
+        unit_id: item.unit_id,
+        author_id: item.created_by.unwrap_or(0),
+        chain: &st.chain,
+        approvals: &approvals,
+        current_digest: &st.digest,
+        seen_digest,
+        touches_security: st.prereview.touches_security,
+        consulted,
+    };
+    let step = match c.check() {
+        Ok(s) => s,
+        Err(r) => {
+            if matches!(
+                r,
+                core::ReviewRefusal::NotYourUnit
+                    | core::ReviewRefusal::OwnItem
+                    | core::ReviewRefusal::NotYourStep { .. }
+            ) {
+                super::audit_denial_code(
+                    app,
+                    actor,
+                    Some(item.unit_id),
+                    format!("item:{id}"),
+                    r.code(),
+                )
+                .await;
+            }
+            return Err(r.into());
+        }
+    };
+    let comment = comment.trim();
+    if comment.chars().count() > 1000 {
+        return Err(FieldError::new("comment", "审核意见不能超过1000个字符").into());
+    }
+    let role = st.chain[step];
+    let last = step + 1 == st.chain.len();
+    let mut tx = app.db.begin().await?;
+    if !items::claim(&mut tx, id, "in_review").await? {
+        return Err(wrong_state(&item, "只有待审的信息可以审核。"));
+    }
+    rdb::insert_approval(
+        &mut tx,
+        id,
+        item.unit_id,
+        step,
+        role.as_str(),
+        actor.user_id,
+        &st.digest,
+        comment,
+    )
+    .await?;
+    if last {
+        items::set_state(&mut tx, id, "approved").await?;
+    }
+    let detail = format!(
+        "第{}/{}步 {} digest:{} {}",
+        step + 1,
+        st.chain.len(),
+        role.label(),
+        st.digest,
+        comment
+    );
+    log(&mut tx, actor, &item, "item.approve", detail).await?;
+    tx.commit().await?;
+    load(app, &item_for(app, actor, id).await?).await
+}
+
+/// Sends the item back to its author with the reviewer's comments; every approval is void.
+pub async fn reject(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    comment: &str,
+) -> Result<ReviewState, AppError> {
+    let item = item_for(app, actor, id).await?;
+    if item.state != "in_review" && item.state != "approved" {
+        return Err(wrong_state(&item, "只有待审或已批准的信息可以退回。"));
+    }
+    let st = load(app, &item).await?;
+    let approvals: Vec<_> = st.approvals.iter().map(ApprovalRow::as_core).collect();
+    if item.created_by == Some(actor.user_id) {
+        return Err(core::ReviewRefusal::OwnItem.into());
+    }
+    let may = actor.grants.staff_units().contains(&item.unit_id)
+        && (core::holds_step(actor.grants, item.unit_id, &st.chain, &approvals)
+            || (item.state == "approved"
+                && core::holds_last_step(actor.grants, item.unit_id, &st.chain)));
+    if !may {
+        let needed = st
+            .step
+            .map(|s| st.chain[s])
+            .or(st.chain.last().copied())
+            .unwrap_or(Role::Director);
+        super::audit_denial_code(
+            app,
+            actor,
+            Some(item.unit_id),
+            format!("item:{id}"),
+            "not_your_step",
+        )
+        .await;
+        return Err(core::ReviewRefusal::NotYourStep { needed }.into());
+    }
+    let comment = comment.trim();
+    if comment.is_empty() {
+        return Err(
+            FieldError::new("comment", "退回时请写明退回理由和修改意见，作者据此修改").into(),
+        );
+    }
+    let mut tx = app.db.begin().await?;
+    if !items::claim(&mut tx, id, &item.state).await? {
+        return Err(wrong_state(&item, "只有待审或已批准的信息可以退回。"));
+    }
+    rdb::void_approvals(&mut tx, id).await?;
+    items::set_state(&mut tx, id, "draft").await?;
+    items::schedule(&mut tx, id, None).await?;
+    items::set_review_comment(&mut tx, id, comment).await?;
+    log(&mut tx, actor, &item, "item.reject", comment.to_owned()).await?;
+    tx.commit().await?;
+    load(app, &item_for(app, actor, id).await?).await
+}
+
+/// A reviewer raises the importance (never lowers it); the chain grows, approvals given stay.
+pub async fn raise_importance(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    to: &str,
+) -> Result<ReviewState, AppError> {
+    let item = item_for(app, actor, id).await?;
+    let to = Importance::parse(to).ok_or_else(|| {
+        FieldError::new(
+            "importance",
+            "重要程度只能是 general、important 或 critical",
+        )
+    })?;
+    if item.state != "in_review" && item.state != "approved" {
+        return Err(wrong_state(
+            &item,
+            "只有审核中的信息由审核人调整重要程度；草稿请直接编辑。",
+        ));
+    }
+    let is_reviewer = REVIEW_ROLES
+        .iter()
+        .any(|r| actor.grants.has(item.unit_id, *r));
+    if !is_reviewer || item.created_by == Some(actor.user_id) {
+        return Err(AppError::Refused(
+            "not_reviewer",
+            "只有本单位的审核人可以提高信息的重要程度。".into(),
+        ));
+    }
+    core::raise(item.importance(), to)?;
+    let mut tx = app.db.begin().await?;
+    items::set_importance(&mut tx, id, to.as_str()).await?;
+    if item.state == "approved" {
+        let policy = rdb::policy(&mut tx, item.unit_id).await?;
+        if policy.chain(to).len() > policy.chain(item.importance()).len() {
+            items::set_state(&mut tx, id, "in_review").await?;
+        }
+    }
+    log(
+        &mut tx,
+        actor,
+        &item,
+        "item.raise_importance",
+        format!("{} → {}", item.importance().label(), to.label()),
+    )
+    .await?;
+    tx.commit().await?;
+    load(app, &item_for(app, actor, id).await?).await
+}
+
+/// The last reviewer in the chain lets blocking findings through, in writing.
+pub async fn override_findings(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    reason: &str,
+) -> Result<ReviewState, AppError> {
+    let item = item_for(app, actor, id).await?;
+    if item.state != "in_review" && item.state != "approved" {
+        return Err(wrong_state(&item, "只有审核中的信息可以放行筛查结果。"));
+    }
+    let st = load(app, &item).await?;
+    if item.created_by == Some(actor.user_id) {
+        return Err(core::ReviewRefusal::OwnItem.into());
+    }
+    if !actor.grants.staff_units().contains(&item.unit_id)
+        || !core::holds_last_step(actor.grants, item.unit_id, &st.chain)
+    {
+        let last = st.chain.last().copied().unwrap_or(Role::Director);
+        super::audit_denial_code(
+            app,
+            actor,
+            Some(item.unit_id),
+            format!("item:{id}"),
+            "not_last_reviewer",
+        )
+        .await;
+        return Err(AppError::Refused(
+            "not_last_reviewer",
+            format!(
+                "只有审核链的最后一位审核人（{}）可以放行阻止性筛查结果。",
+                last.label()
+            ),
+        ));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() < 5 {
+        return Err(FieldError::new(
+            "reason",
+            "放行必须写明理由（至少5个字），说明为什么这些内容可以公开",
+        )
+        .into());
+    }
+    if !st.blocking {
+        return Err(AppError::Conflict(
+            "nothing_to_override",
+            "当前没有阻止性筛查结果，无需放行。".into(),
+        ));
+    }
+    let mut tx = app.db.begin().await?;
+    rdb::insert_override(&mut tx, id, item.unit_id, actor.user_id, reason, &st.digest).await?;
+    log(
+        &mut tx,
+        actor,
+        &item,
+        "screening.override",
+        format!("digest:{} {reason}", st.digest),
+    )
+    .await?;
+    tx.commit().await?;
+    load(app, &item).await
+}
+
+pub struct ConsultationInput<'a> {
+    pub department: &'a str,
+    pub contact: &'a str,
+    pub held_on: &'a str,
+    pub outcome: &'a str,
+}
+
+/// Records the consultation with the named department (三安全一稳定).
+pub async fn consult(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    c: &ConsultationInput<'_>,
+) -> Result<ReviewState, AppError> {
+    let item = item_for(app, actor, id).await?;
+    check(
+        app,
+        actor,
+        item.unit_id,
+        &format!("item:{id}"),
+        actor.grants.can_edit_items(item.unit_id),
+    )
+    .await?;
+    if item.state != "draft" && item.state != "in_review" {
+        return Err(wrong_state(&item, "会商情况应在审核完成前记录。"));
+    }
+    let mut errs = Vec::new();
+    for (f, v, label) in [
+        ("department", c.department, "会商部门"),
+        ("contact", c.contact, "对方经办人"),
+        ("outcome", c.outcome, "会商结果"),
+    ] {
+        if v.trim().is_empty() {
+            errs.push(FieldError::new(f, format!("请填写{label}")));
+        } else if v.chars().count() > 500 {
+            errs.push(FieldError::new(f, format!("{label}不能超过500个字符")));
+        }
+    }
+    match chrono::NaiveDate::parse_from_str(c.held_on.trim(), "%Y-%m-%d") {
+        Ok(d) if d > app.today() => errs.push(FieldError::new("held_on", "会商日期不能晚于今天")),
+        Ok(_) => {}
+        Err(_) => errs.push(FieldError::new(
+            "held_on",
+            "会商日期格式应为 年-月-日，例如 2026-11-28",
+        )),
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let mut tx = app.db.begin().await?;
+    rdb::insert_consultation(
+        &mut tx,
+        &rdb::NewConsultation {
+            item_id: id,
+            unit_id: item.unit_id,
+            department: c.department.trim(),
+            contact: c.contact.trim(),
+            held_on: c.held_on.trim(),
+            outcome: c.outcome.trim(),
+            recorded_by: actor.user_id,
+        },
+    )
+    .await?;
+    log(
+        &mut tx,
+        actor,
+        &item,
+        "item.consultation",
+        format!(
+            "{} {} {}",
+            c.department.trim(),
+            c.held_on.trim(),
+            c.outcome.trim()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    load(app, &item).await
+}
+
+/// Publishes an approved item now, or schedules it for `at` (Unix seconds) if that is later.
+pub async fn publish(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    at: Option<i64>,
+) -> Result<ReviewState, AppError> {
+    let item = item_for(app, actor, id).await?;
+    let target = format!("item:{id}");
+    check(
+        app,
+        actor,
+        item.unit_id,
+        &target,
+        actor
+            .grants
+            .can_publish(item.unit_id, item.created_by.unwrap_or(0)),
+    )
+    .await?;
+    if item.state != "approved" {
+        return Err(AppError::Conflict(
+            if item.state == "draft" || item.state == "in_review" {
+                "not_approved"
+            } else {
+                "wrong_state"
+            },
+            format!(
+                "该信息当前状态为“{}”，只有审核链全部通过（已批准）的信息可以发布。",
+                super::state_label(&item.state)
+            ),
+        ));
+    }
+    if item.disclosure != "active" {
+        return Err(AppError::Conflict(
+            "not_active",
+            "只有“主动公开”的信息可以发布到门户网站；依申请公开和不予公开的信息保留在本单位登记册中。".into(),
+        ));
+    }
+    match at.filter(|t| *t > crate::db::now()) {
+        Some(when) => {
+            publish_checks(app, &item).await?;
+            let mut tx = app.db.begin().await?;
+            items::schedule(&mut tx, id, Some(when)).await?;
+            log(
+                &mut tx,
+                actor,
+                &item,
+                "item.schedule",
+                format!("定时发布 {}", fmt_time(when)),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        None => publish_now(app, Some(actor), &item).await?,
+    }
+    load(app, &item_for(app, actor, id).await?).await
+}
+
+pub fn fmt_time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t + 8 * 3600, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// What must hold at the moment of publishing: the whole chain approved this exact content,
+/// and no blocking finding stands without an override for this content.
+async fn publish_checks(app: &App, item: &Item) -> Result<Vec<Finding>, AppError> {
+    let st = load(app, item).await?;
+    if st.approvals.len() < st.chain.len() {
+        return Err(AppError::Conflict(
+            "content_changed",
+            "审核通过后内容或审核链发生了变化，须重新审核后才能发布。".into(),
+        ));
+    }
+    let findings = screen_item(app, item).await?;
+    if screening::has_blocking(&findings) && !st.override_in_force {
+        let mut tx = app.db.begin().await?;
+        items::set_screening(
+            &mut tx,
+            item.id,
+            &serde_json::to_string(&findings).unwrap_or_else(|_| "[]".into()),
+        )
+        .await?;
+        tx.commit().await?;
+        let what: Vec<String> = findings
+            .iter()
+            .filter(|f| f.severity == screening::Severity::Blocking)
+            .map(|f| format!("{}：{}", f.location, f.kind.label()))
+            .collect();
+        return Err(AppError::Conflict(
+            "blocking_findings",
+            format!("发布前筛查发现阻止性问题（{}）。请修改原文，或由审核链最后一位审核人书面说明理由后放行。", what.join("；")),
+        ));
+    }
+    Ok(findings)
+}
+
+/// Publishes now: index number, state, change log and audit in one transaction. `actor` is
+/// none when the scheduler publishes at the set time.
+async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Result<(), AppError> {
+    let findings = publish_checks(app, item).await?;
+    let mut tx = app.db.begin().await?;
+    if !items::claim(&mut tx, item.id, "approved").await? {
+        return Err(wrong_state(item, "只有已批准的信息可以发布。"));
+    }
+    let unit = units::by_id(&mut tx, item.unit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let pattern = IndexPattern::parse(&unit.index_pattern).unwrap_or_default();
+    let index_no = items::publish(&mut tx, item, &unit.org_code, &pattern, app.today()).await?;
+    items::set_screening(
+        &mut tx,
+        item.id,
+        &serde_json::to_string(&findings).unwrap_or_else(|_| "[]".into()),
+    )
+    .await?;
+    let detail = format!("索引号 {index_no}");
+    match actor {
+        Some(a) => log(&mut tx, a, item, "item.publish", detail).await?,
+        None => {
+            rdb::add_event(
+                &mut tx,
+                item.id,
+                item.unit_id,
+                None,
+                "定时发布",
+                "item.publish",
+                &detail,
+            )
+            .await?;
+            audit::append(
+                &mut tx,
+                &audit::Entry {
+                    actor: "scheduler",
+                    ip: "local",
+                    action: "item.publish",
+                    unit_id: Some(item.unit_id),
+                    target: format!("item:{}", item.id),
+                    detail,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Publishes every approved item whose scheduled time has come. Safe on several nodes at once:
+/// each item is claimed before it is published.
+pub async fn publish_due(app: &App) -> Result<usize, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let due = items::due(&mut conn, crate::db::now()).await?;
+    let mut done = 0;
+    for id in due {
+        let Some(item) = items::get(&mut conn, id).await? else {
+            continue;
+        };
+        match publish_now(app, None, &item).await {
+            Ok(()) => done += 1,
+            Err(e) => {
+                let mut tx = app.db.begin().await?;
+                items::schedule(&mut tx, id, None).await?;
+                rdb::add_event(
+                    &mut tx,
+                    id,
+                    item.unit_id,
+                    None,
+                    "定时发布",
+                    "item.schedule_failed",
+                    &e.message(),
+                )
+                .await?;
+                tx.commit().await?;
+                tracing::warn!(
+                    item_id = id,
+                    code = e.code(),
+                    "scheduled publication not done"
+                );
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Withdraws a published item with a reason; its page then answers 410, its 索引号 stays taken.
+pub async fn withdraw(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    reason: &str,
+) -> Result<ReviewState, AppError> {
+    let item = item_for(app, actor, id).await?;
+    let target = format!("item:{id}");
+    let may = actor.grants.staff_units().contains(&item.unit_id)
+        && REVIEW_ROLES
+            .iter()
+            .any(|r| actor.grants.has(item.unit_id, *r));
+    if !may {
+        super::audit_denial_code(app, actor, Some(item.unit_id), target, "not_reviewer").await;
+        return Err(AppError::Refused(
+            "not_reviewer",
+            "只有本单位的审核人员（办公室主任、分管领导、主要领导、管理员）可以撤回信息。".into(),
+        ));
+    }
+    if item.state != "published" {
+        return Err(wrong_state(&item, "只有已发布的信息可以撤回。"));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() < 2 {
+        return Err(FieldError::new("reason", "撤回必须写明理由").into());
+    }
+    if reason.chars().count() > 500 {
+        return Err(FieldError::new("reason", "撤回理由不能超过500个字符").into());
+    }
+    let mut tx = app.db.begin().await?;
+    if !items::claim(&mut tx, id, "published").await? {
+        return Err(wrong_state(&item, "只有已发布的信息可以撤回。"));
+    }
+    items::withdraw(&mut tx, &item, reason).await?;
+    log(
+        &mut tx,
+        actor,
+        &item,
+        "item.withdraw",
+        format!(
+            "索引号 {} {reason}",
+            item.index_no.clone().unwrap_or_default()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    load(app, &item_for(app, actor, id).await?).await
+}
+
+/// One click: replaces a maskable finding in the title and body with its masked form. This is a
+/// change like any other (approvals void, chain restarts).
+pub async fn mask(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    index: usize,
+    masked: &str,
+) -> Result<(), AppError> {
+    let item = item_for(app, actor, id).await?;
+    super::check_edit(app, actor, &item).await?;
+    let findings = screen_item(app, &item).await?;
+    let f = findings
+        .iter()
+        .filter(|f| f.maskable)
+        .nth(index)
+        .filter(|f| f.masked == masked)
+        .ok_or_else(|| {
+            AppError::Conflict(
+                "finding_changed",
+                "该筛查结果已不存在（内容可能已被修改），请刷新后再试。".into(),
+            )
+        })?;
+    let title = screening::apply_mask(&item.title, f);
+    let body = screening::apply_mask(&item.body_html, f);
+    let mut tx = app.db.begin().await?;
+    items::set_text(&mut tx, id, &title, &body).await?;
+    super::restart_review(&mut tx, actor, &item).await?;
+    log(
+        &mut tx,
+        actor,
+        &item,
+        "item.mask",
+        format!("{} {} → {}", f.location, f.kind.label(), f.masked),
+    )
+    .await?;
+    tx.commit().await?;
+    rescreen(app, id).await?;
+    Ok(())
+}
+
+/// Items waiting for this user's step, across their units (one query for items, one for approvals).
+pub async fn queue(
+    app: &App,
+    actor: &Actor<'_>,
+) -> Result<Vec<(Item, Role, usize, usize)>, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let units = actor.grants.staff_units();
+    let waiting = items::in_review(&mut conn, &units).await?;
+    let ids: Vec<i64> = waiting.iter().map(|i| i.id).collect();
+    let approvals = rdb::approvals_in_force(&mut conn, &ids).await?;
+    let mut policies = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for item in waiting {
+        if !policies.contains_key(&item.unit_id) {
+            policies.insert(item.unit_id, rdb::policy(&mut conn, item.unit_id).await?);
+        }
+        let chain = policies[&item.unit_id].chain(item.importance()).to_vec();
+        let mine: Vec<_> = approvals
+            .iter()
+            .filter(|a| a.item_id == item.id)
+            .map(ApprovalRow::as_core)
+            .collect();
+        if let Some(step) = core::current_step(&chain, &mine) {
+            let role = chain[step];
+            let already = mine.iter().any(|a| a.user_id == actor.user_id);
+            if actor.grants.has(item.unit_id, role)
+                && item.created_by != Some(actor.user_id)
+                && !already
+            {
+                out.push((item, role, step, chain.len()));
+            }
+        }
+    }
+    Ok(out)
+}

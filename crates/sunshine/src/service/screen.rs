@@ -1,0 +1,60 @@
+//! Screening an item: title, body and the text of every attachment, with the office's own
+//! contact details exempt. Extraction is CPU work and runs off the async threads.
+
+use crate::db::items::Item;
+use crate::db::{attachments, units};
+use crate::extract::{extract, Extracted};
+use crate::web::error::AppError;
+use crate::web::App;
+use sunshine_core::screening::{self, Exemptions, Finding, Segment, BODY, TITLE};
+
+pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let unit = units::by_id(&mut conn, item.unit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let atts = attachments::of_item(&mut conn, item.id).await?;
+    drop(conn);
+    let mut files = Vec::with_capacity(atts.len());
+    for a in atts {
+        let bytes = app.blobs.get(&a.storage_key).await?;
+        files.push((a.file_name, a.mime, bytes));
+    }
+    let ex = Exemptions::from_contact(&unit.office_phone, &unit.office_fax, &unit.office_email);
+    let title = item.title.clone();
+    let body = sunshine_core::html::visible_text(&item.body_html);
+    let findings = tokio::task::spawn_blocking(move || {
+        let mut segments = vec![
+            Segment {
+                location: TITLE.into(),
+                text: title,
+            },
+            Segment {
+                location: BODY.into(),
+                text: body,
+            },
+        ];
+        let mut unreadable = Vec::new();
+        for (name, mime, bytes) in files {
+            match extract(&mime, &bytes) {
+                Extracted::Text(parts) => {
+                    for (part, text) in parts {
+                        segments.push(Segment {
+                            location: format!("附件“{name}”{part}"),
+                            text,
+                        });
+                    }
+                }
+                Extracted::Unreadable(why) => {
+                    unreadable.push(screening::unreadable(format!("附件“{name}”"), &why))
+                }
+            }
+        }
+        let mut found = screening::screen(&segments, &ex);
+        found.extend(unreadable);
+        found
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(findings)
+}
