@@ -16,6 +16,10 @@ fn draft_fields<'a>(title: &'a str, doc_no: &'a str) -> Vec<(&'a str, &'a str)> 
         ("author", "妥安乡"),
         ("validity", "valid"),
         ("disclosure", "active"),
+        ("importance", "general"),
+        ("pr_mode", "政府网站"),
+        ("pr_scope", "社会公众"),
+        ("pr_time_limit", "长期公开"),
     ]
 }
 
@@ -39,14 +43,28 @@ async fn create_draft(
     item_id(app, title).await
 }
 
-async fn publish(app: &TestApp, b: &reqwest::Client, id: i64) -> (u16, String) {
+/// One review step posted from the item page.
+async fn step(
+    app: &TestApp,
+    b: &reqwest::Client,
+    id: i64,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
     app.submit(
         b,
         &format!("/admin/items/{id}"),
-        &format!("/admin/items/{id}/publish"),
-        &[],
+        &format!("/admin/items/{id}/review/{action}"),
+        fields,
     )
     .await
+}
+
+/// Sends a draft through its one-step (一般) review and publishes it, as `reviewer`.
+async fn publish(app: &TestApp, b: &reqwest::Client, id: i64) -> (u16, String) {
+    step(app, b, id, "submit", &[]).await;
+    step(app, b, id, "approve", &[]).await;
+    step(app, b, id, "publish", &[]).await
 }
 
 #[tokio::test]
@@ -290,15 +308,21 @@ async fn authors_never_publish_their_own_items() {
     app.user("director2", "tuoan", &[Role::Director]).await;
     let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
     let id = create_draft(&app, &editor, "tuoan", "编辑起草的通知", "").await;
-    let (s, page) = publish(&app, &editor, id).await;
+    let (s, _) = step(&app, &editor, id, "submit", &[]).await;
+    assert_eq!(s, 200, "the author submits");
+    let (s, page) = step(&app, &editor, id, "approve", &[]).await;
     assert_eq!(s, 403);
-    assert!(text_of(&page).contains("只有本单位的办公室主任可以发布信息"));
+    assert!(text_of(&page).contains("不能审核自己起草的信息"));
+    let (s, page) = step(&app, &editor, id, "publish", &[]).await;
+    assert_eq!(s, 403);
+    assert!(text_of(&page).contains("只有本单位的审核人员"));
 
     let director = app.login("tuoan-director", DEMO_PASSWORD).await;
     let own = create_draft(&app, &director, "tuoan", "主任自己起草的通知", "").await;
-    let (s, page) = publish(&app, &director, own).await;
+    step(&app, &director, own, "submit", &[]).await;
+    let (s, page) = step(&app, &director, own, "approve", &[]).await;
     assert_eq!(s, 403);
-    assert!(text_of(&page).contains("不能发布自己起草的信息"));
+    assert!(text_of(&page).contains("不能审核自己起草的信息"));
     assert_eq!(app.get(&format!("/items/{own}")).await.status(), 404);
     assert!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'permission.denied'")
@@ -306,18 +330,20 @@ async fn authors_never_publish_their_own_items() {
             >= 2
     );
 
-    // Another director publishes both.
+    // Another director approves and publishes both.
     let other = app.login("director2", PASSWORD).await;
     for id in [id, own] {
-        let (s, page) = publish(&app, &other, id).await;
+        let (s, _) = step(&app, &other, id, "approve", &[("comment", "同意公开")]).await;
+        assert_eq!(s, 200);
+        let (s, page) = step(&app, &other, id, "publish", &[]).await;
         assert_eq!(s, 200);
         assert!(text_of(&page).contains("已发布"));
         assert_eq!(app.get(&format!("/items/{id}")).await.status(), 200);
     }
     // A second publish is refused with the state named.
-    let (s, page) = publish(&app, &other, id).await;
+    let (s, page) = step(&app, &other, id, "publish", &[]).await;
     assert_eq!(s, 409);
-    assert!(text_of(&page).contains("只有草稿可以发布"));
+    assert!(text_of(&page).contains("只有审核链全部通过"));
 }
 
 #[tokio::test]
@@ -346,6 +372,13 @@ async fn index_numbers_follow_the_pattern_and_are_never_reused() {
     let n = |s: &str| s.rsplit('-').next().unwrap().parse::<i64>().unwrap();
     assert_eq!(n(&index(b_).await), n(&first) + 1);
     // Remove the second item entirely: its number is still not handed out again.
+    for table in ["item_events", "approvals"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE item_id = $1"))
+            .bind(b_)
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+    }
     sqlx::query("DELETE FROM change_log WHERE item_id = $1")
         .bind(b_)
         .execute(&app.state.db.pool)

@@ -5,6 +5,22 @@ use common::*;
 use serde_json::{json, Value};
 use sunshine_core::role::Role;
 
+/// Posts a workflow step for an item with a token.
+async fn post(app: &TestApp, token: &str, id: i64, step: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/items/{id}/{step}")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    json_of(r).await
+}
+
+fn prereview() -> Value {
+    json!({"mode": "政府网站", "scope": "社会公众", "time_limit": "长期公开"})
+}
+
 async fn json_of(r: reqwest::Response) -> (u16, Value) {
     let s = r.status().as_u16();
     (s, r.json().await.expect("json body"))
@@ -168,7 +184,7 @@ async fn staff_api_follows_the_back_office_rules() {
     );
 
     // A draft, invisible to the public and to another unit, visible to its own staff.
-    let draft = json!({"unit": "tuoan", "column": "notices", "title": "接口起草的通知", "body_html": "<p>内容</p>", "doc_no": "妥政通[2026]7号"});
+    let draft = json!({"unit": "tuoan", "column": "notices", "title": "接口起草的通知", "body_html": "<p>内容</p>", "doc_no": "妥政通[2026]7号", "prereview": prereview()});
     let (s, item) = json_of(
         c.post(app.url("/api/v1/items"))
             .bearer_auth(&editor)
@@ -251,45 +267,30 @@ async fn staff_api_follows_the_back_office_rules() {
     .await;
     assert_eq!(s, 200);
     assert_eq!(item["title"], "接口起草的通知（修改）");
-    let (s, body) = json_of(
-        c.post(app.url(&format!("/api/v1/items/{id}/publish")))
-            .bearer_auth(&editor)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, body) = post(&app, &editor, id, "publish", json!({})).await;
     assert_eq!(s, 403);
     assert_eq!(body["error"]["code"], "not_director");
-    let (s, item) = json_of(
-        c.post(app.url(&format!("/api/v1/items/{id}/publish")))
-            .bearer_auth(&director)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, body) = post(&app, &director, id, "publish", json!({})).await;
+    assert_eq!(s, 409);
+    assert_eq!(body["error"]["code"], "not_approved");
+    assert_eq!(post(&app, &editor, id, "submit", json!({})).await.0, 200);
+    let (s, item) = post(&app, &director, id, "approve", json!({"comment": "同意"})).await;
+    assert_eq!(s, 200);
+    assert_eq!(item["state"], "approved");
+    let (s, item) = post(&app, &director, id, "publish", json!({})).await;
     assert_eq!(s, 200);
     assert_eq!(item["state"], "published");
     assert!(item["index_no"]
         .as_str()
         .unwrap()
         .starts_with("LFDEMO-201/"));
-    let (s, body) = json_of(
-        c.post(app.url(&format!("/api/v1/items/{id}/publish")))
-            .bearer_auth(&director)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, body) = post(&app, &director, id, "publish", json!({})).await;
     assert_eq!(s, 409);
     assert_eq!(body["error"]["code"], "wrong_state");
     assert_eq!(app.get(&format!("/api/v1/items/{id}")).await.status(), 200);
 
     // A director's own draft: refused with own_item.
-    let own =
-        json!({"unit": "tuoan", "column": "notices", "title": "主任自拟", "body_html": "<p>x</p>"});
+    let own = json!({"unit": "tuoan", "column": "notices", "title": "主任自拟", "body_html": "<p>x</p>", "prereview": prereview()});
     let (_, item) = json_of(
         c.post(app.url("/api/v1/items"))
             .bearer_auth(&director)
@@ -299,19 +300,17 @@ async fn staff_api_follows_the_back_office_rules() {
             .unwrap(),
     )
     .await;
-    let (s, body) = json_of(
-        c.post(app.url(&format!("/api/v1/items/{}/publish", item["id"])))
-            .bearer_auth(&director)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let own_id = item["id"].as_i64().unwrap();
+    assert_eq!(
+        post(&app, &director, own_id, "submit", json!({})).await.0,
+        200
+    );
+    let (s, body) = post(&app, &director, own_id, "approve", json!({})).await;
     assert_eq!(s, 403);
     assert_eq!(body["error"]["code"], "own_item");
 
     // 依申请公开 items never reach the portal.
-    let on_request = json!({"unit": "tuoan", "column": "notices", "title": "依申请", "body_html": "<p>x</p>", "disclosure": "on_request"});
+    let on_request = json!({"unit": "tuoan", "column": "notices", "title": "依申请", "body_html": "<p>x</p>", "disclosure": "on_request", "prereview": prereview()});
     let (_, item) = json_of(
         c.post(app.url("/api/v1/items"))
             .bearer_auth(&editor)
@@ -321,14 +320,10 @@ async fn staff_api_follows_the_back_office_rules() {
             .unwrap(),
     )
     .await;
-    let (s, body) = json_of(
-        c.post(app.url(&format!("/api/v1/items/{}/publish", item["id"])))
-            .bearer_auth(&director)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let oid = item["id"].as_i64().unwrap();
+    post(&app, &editor, oid, "submit", json!({})).await;
+    post(&app, &director, oid, "approve", json!({})).await;
+    let (s, body) = post(&app, &director, oid, "publish", json!({})).await;
     assert_eq!(s, 409);
     assert_eq!(body["error"]["code"], "not_active");
 }
@@ -377,7 +372,7 @@ async fn concurrent_publishing_never_repeats_an_index_number() {
     let c = reqwest::Client::new();
     let mut ids = vec![];
     for n in 0..12 {
-        let body = json!({"unit": "tuoan", "column": "notices", "title": format!("并发{n}"), "body_html": "<p>x</p>"});
+        let body = json!({"unit": "tuoan", "column": "notices", "title": format!("并发{n}"), "body_html": "<p>x</p>", "prereview": prereview()});
         let (s, item) = json_of(
             c.post(app.url("/api/v1/items"))
                 .bearer_auth(&editor)
@@ -388,7 +383,10 @@ async fn concurrent_publishing_never_repeats_an_index_number() {
         )
         .await;
         assert_eq!(s, 201);
-        ids.push(item["id"].as_i64().unwrap());
+        let id = item["id"].as_i64().unwrap();
+        assert_eq!(post(&app, &editor, id, "submit", json!({})).await.0, 200);
+        assert_eq!(post(&app, &director, id, "approve", json!({})).await.0, 200);
+        ids.push(id);
     }
     let tasks: Vec<_> = ids
         .iter()

@@ -17,6 +17,9 @@ async fn draft(app: &TestApp, b: &reqwest::Client) -> i64 {
                 ("title", "带附件的通知"),
                 ("body_format", "text"),
                 ("body", "见附件。"),
+                ("pr_mode", "政府网站"),
+                ("pr_scope", "社会公众"),
+                ("pr_time_limit", "长期公开"),
             ],
         )
         .await;
@@ -164,15 +167,26 @@ async fn uploads_are_checked_stored_and_published_with_the_item() {
 
     // Published with the item: listed on the page and downloadable by anyone.
     let director = app.login("tuoan-director", DEMO_PASSWORD).await;
-    let (s, _) = app
+    let (s, body) = app
         .submit(
-            &director,
+            &editor,
             &format!("/admin/items/{id}"),
-            &format!("/admin/items/{id}/publish"),
+            &format!("/admin/items/{id}/review/submit"),
             &[],
         )
         .await;
-    assert_eq!(s, 200);
+    assert_eq!(s, 200, "{}", text_of(&body));
+    for action in ["approve", "publish"] {
+        let (s, _) = app
+            .submit(
+                &director,
+                &format!("/admin/items/{id}"),
+                &format!("/admin/items/{id}/review/{action}"),
+                &[],
+            )
+            .await;
+        assert_eq!(s, 200, "{action}");
+    }
     let (_, html) = app.get_text(&format!("/items/{id}")).await;
     assert!(text_of(&html).contains("年度计划.pdf"));
     let r = app.get(&format!("/attachments/{att}")).await;
