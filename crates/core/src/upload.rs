@@ -102,7 +102,15 @@ pub fn sniff(bytes: &[u8], limit_bytes: u64) -> Result<FileKind, UploadError> {
         return Err(UploadError::TooLarge { limit_bytes });
     }
     let detected = infer::get(bytes);
-    let mime = detected.map(|t| t.mime_type());
+    let mut mime = detected.map(|t| t.mime_type());
+    if matches!(mime, Some("application/zip"))
+        || mime.is_some_and(|m| m.starts_with("application/vnd.openxmlformats"))
+    {
+        // Office Open XML files are ZIP packages; infer only recognises them when their entries
+        // come in Microsoft Office's order. WPS and LibreOffice order them differently, so look
+        // at the package's own parts instead.
+        mime = ooxml_kind(bytes).or(Some("application/zip"));
+    }
     ACCEPTED
         .iter()
         .find(|k| Some(k.mime) == mime)
@@ -110,6 +118,25 @@ pub fn sniff(bytes: &[u8], limit_bytes: u64) -> Result<FileKind, UploadError> {
         .ok_or_else(|| UploadError::NotAccepted {
             detected: mime.map(str::to_owned),
         })
+}
+
+/// The Office Open XML type of a ZIP package, by the main part it contains.
+fn ooxml_kind(bytes: &[u8]) -> Option<&'static str> {
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let names: Vec<&str> = zip.file_names().collect();
+    let has = |n: &str| names.contains(&n);
+    if !has("[Content_Types].xml") {
+        return None;
+    }
+    if has("word/document.xml") {
+        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    } else if has("xl/workbook.xml") {
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    } else if has("ppt/presentation.xml") {
+        Some("application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    } else {
+        None
+    }
 }
 
 /// The name shown to readers: the last path component of what the client sent, without
@@ -164,6 +191,53 @@ mod tests {
             sniff(b"just some text", 1 << 20),
             Err(UploadError::NotAccepted { detected: None })
         ));
+    }
+
+    fn package(names: &[&str]) -> Vec<u8> {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut buf);
+        for n in names {
+            z.start_file(
+                *n,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored),
+            )
+            .unwrap();
+            z.write_all(b"<x/>").unwrap();
+        }
+        z.finish().unwrap();
+        buf.into_inner()
+    }
+
+    #[test]
+    fn office_files_in_any_entry_order() {
+        let wps = package(&[
+            "[Content_Types].xml",
+            "docProps/app.xml",
+            "word/document.xml",
+            "_rels/.rels",
+        ]);
+        assert_eq!(sniff(&wps, 1 << 20).unwrap().ext, "docx");
+        let xlsx = package(&[
+            "[Content_Types].xml",
+            "xl/workbook.xml",
+            "xl/worksheets/sheet1.xml",
+        ]);
+        assert_eq!(sniff(&xlsx, 1 << 20).unwrap().ext, "xlsx");
+        let plain_zip = package(&["a.txt", "b.exe"]);
+        assert!(
+            matches!(
+                sniff(&plain_zip, 1 << 20),
+                Err(UploadError::NotAccepted { .. })
+            ),
+            "a plain archive is not a document"
+        );
+        let fake = package(&["word/document.xml"]);
+        assert!(
+            sniff(&fake, 1 << 20).is_err(),
+            "no content types: not an Office package"
+        );
     }
 
     #[test]

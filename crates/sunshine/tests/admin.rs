@@ -433,15 +433,19 @@ async fn one_township_never_reaches_another_townships_drafts() {
         )
         .await;
     assert_eq!(s, 404);
-    let (s, _) = app
-        .submit(
-            &gaofeng,
-            "/admin",
-            &format!("/admin/items/{id}/publish"),
-            &[],
-        )
-        .await;
-    assert_eq!(s, 404);
+    for action in ["submit", "approve", "publish"] {
+        let (s, page) = app
+            .submit(
+                &gaofeng,
+                "/admin",
+                &format!("/admin/items/{id}/review/{action}"),
+                &[],
+            )
+            .await;
+        assert_eq!(s, 403, "{action}");
+        assert!(text_of(&page).contains("不是该单位的工作人员"));
+        assert!(!page.contains("妥安乡内部草稿"));
+    }
     let (s, _) = app
         .submit(
             &gaofeng,

@@ -206,6 +206,10 @@ pub async fn update_item(
     let item = item_for(app, actor, id).await?;
     check_edit(app, actor, &item).await?;
     let fields = input.parse(app.today()).map_err(AppError::Invalid)?;
+    if item.state != "draft" {
+        // Under review only a reviewer's raise may change the importance, never a lowering.
+        sunshine_core::review::raise(item.importance(), fields.importance)?;
+    }
     let mut tx = app.db.begin().await?;
     let column = columns::by_slug(&mut tx, item.unit_id, &fields.column)
         .await?
@@ -216,6 +220,7 @@ pub async fn update_item(
             )
         })?;
     items::update(&mut tx, &item, column.id, &fields).await?;
+    restart_review(&mut tx, actor, &item).await?;
     audit::append(
         &mut tx,
         &actor.entry(
@@ -227,6 +232,9 @@ pub async fn update_item(
     )
     .await?;
     tx.commit().await?;
+    if item.state != "draft" {
+        review::rescreen(app, id).await?;
+    }
     Ok(())
 }
 
@@ -275,9 +283,7 @@ pub async fn add_attachment(
             },
         )
         .await?;
-        if item.state == "published" {
-            items::log_change(&mut tx, item.id, item.unit_id, "update").await?;
-        }
+        restart_review(&mut tx, actor, &item).await?;
         audit::append(
             &mut tx,
             &actor.entry(

@@ -83,6 +83,19 @@ pub async fn load(app: &App, item: &Item) -> Result<ReviewState, AppError> {
     })
 }
 
+/// For workflow actions: another unit's item is refused in words (403, and audited) rather
+/// than hidden, so a reviewer who followed a wrong link learns why nothing happened.
+async fn item_for_action(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    drop(conn);
+    if let Err(d) = actor.grants.can_read_unit(item.unit_id) {
+        super::audit_denial(app, actor, Some(item.unit_id), format!("item:{id}"), d).await;
+        return Err(d.into());
+    }
+    Ok(item)
+}
+
 fn wrong_state(item: &Item, wanted: &str) -> AppError {
     AppError::Conflict(
         "wrong_state",
@@ -138,7 +151,7 @@ async fn log(
 /// 送审: the author (or any editor of the unit) sends a draft into review. The pre-review form
 /// must be complete; screening runs and its findings travel with the item.
 pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<ReviewState, AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     check(
         app,
         actor,
@@ -190,7 +203,7 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<ReviewState
     )
     .await?;
     tx.commit().await?;
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     load(app, &item).await
 }
 
@@ -202,7 +215,7 @@ pub async fn approve(
     comment: &str,
     seen_digest: Option<&str>,
 ) -> Result<ReviewState, AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     if item.state != "in_review" {
         return Err(wrong_state(&item, "只有待审的信息可以审核。"));
     }
@@ -285,7 +298,7 @@ pub async fn reject(
     id: i64,
     comment: &str,
 ) -> Result<ReviewState, AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     if item.state != "in_review" && item.state != "approved" {
         return Err(wrong_state(&item, "只有待审或已批准的信息可以退回。"));
     }
@@ -340,7 +353,7 @@ pub async fn raise_importance(
     id: i64,
     to: &str,
 ) -> Result<ReviewState, AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     let to = Importance::parse(to).ok_or_else(|| {
         FieldError::new(
             "importance",
@@ -390,7 +403,7 @@ pub async fn override_findings(
     id: i64,
     reason: &str,
 ) -> Result<ReviewState, AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     if item.state != "in_review" && item.state != "approved" {
         return Err(wrong_state(&item, "只有审核中的信息可以放行筛查结果。"));
     }
@@ -460,7 +473,7 @@ pub async fn consult(
     id: i64,
     c: &ConsultationInput<'_>,
 ) -> Result<ReviewState, AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     check(
         app,
         actor,
@@ -533,7 +546,7 @@ pub async fn publish(
     id: i64,
     at: Option<i64>,
 ) -> Result<ReviewState, AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     let target = format!("item:{id}");
     check(
         app,
@@ -719,7 +732,7 @@ pub async fn withdraw(
     id: i64,
     reason: &str,
 ) -> Result<ReviewState, AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     let target = format!("item:{id}");
     let may = actor.grants.staff_units().contains(&item.unit_id)
         && REVIEW_ROLES
@@ -771,7 +784,7 @@ pub async fn mask(
     index: usize,
     masked: &str,
 ) -> Result<(), AppError> {
-    let item = item_for(app, actor, id).await?;
+    let item = item_for_action(app, actor, id).await?;
     super::check_edit(app, actor, &item).await?;
     let findings = screen_item(app, &item).await?;
     let f = findings

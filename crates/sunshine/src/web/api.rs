@@ -354,9 +354,10 @@ pub async fn get_item(
     };
     let item = match item {
         Some(i) => i,
-        None => items::get_public(&mut conn, id)
-            .await?
-            .ok_or(AppError::NotFound)?,
+        None => match items::get_public(&mut conn, id).await? {
+            Some(i) => i,
+            None => return Err(super::public::not_public(&mut conn, id).await.into()),
+        },
     };
     Ok(Json(item_json(&app, &mut conn, item).await?))
 }

@@ -351,12 +351,22 @@ pub async fn item(
 }
 
 /// Why an item is not shown: withdrawn items answer 410 with a notice, anything else 404.
-async fn not_public(conn: &mut Conn, id: i64) -> AppError {
+pub async fn not_public(conn: &mut Conn, id: i64) -> AppError {
     match items::get(conn, id).await {
         Ok(Some(i))
             if i.state == "withdrawn" && i.disclosure == "active" && i.index_no.is_some() =>
         {
-            AppError::Gone(format!("索引号 {}。", i.index_no.unwrap_or_default()))
+            let when = i
+                .withdrawn_at
+                .map(crate::service::review::fmt_time)
+                .unwrap_or_default();
+            AppError::Gone(format!(
+                "“{}”（索引号 {}）已于 {} 由{}撤回。",
+                i.title,
+                i.index_no.unwrap_or_default(),
+                when.get(..10).unwrap_or(""),
+                i.unit_name
+            ))
         }
         Ok(_) => AppError::NotFound,
         Err(e) => e.into(),
