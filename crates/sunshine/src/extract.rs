@@ -208,6 +208,58 @@ mod tests {
         assert_eq!(decode_entities("&#20013;&#x6587;"), "中文");
     }
 
+    fn pdf(encrypted: bool) -> Vec<u8> {
+        use lopdf::content::{Content, Operation};
+        use lopdf::{dictionary, Document, Object, Stream};
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font_id = doc.add_object(
+            dictionary! {"Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier"},
+        );
+        let resources_id = doc.add_object(dictionary! {"Font" => dictionary! {"F1" => font_id}});
+        let ops = vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 12.into()]),
+            Operation::new("Tj", vec![Object::string_literal("13812345678")]),
+            Operation::new("ET", vec![]),
+        ];
+        let content_id = doc.add_object(Stream::new(
+            dictionary! {},
+            Content { operations: ops }.encode().unwrap(),
+        ));
+        let page_id = doc.add_object(
+            dictionary! {"Type" => "Page", "Parent" => pages_id, "Contents" => content_id},
+        );
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {"Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1, "Resources" => resources_id}),
+        );
+        let catalog_id = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+        doc.trailer.set("Root", catalog_id);
+        if encrypted {
+            let enc = doc.add_object(dictionary! {"Filter" => "Standard", "V" => 2, "R" => 3, "Length" => 128, "P" => -4, "O" => Object::string_literal("x".repeat(32)), "U" => Object::string_literal("y".repeat(32))});
+            doc.trailer.set("Encrypt", enc);
+        }
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn pdf_text_layer_and_encryption() {
+        match extract("application/pdf", &pdf(false)) {
+            Extracted::Text(parts) => assert!(
+                parts.iter().any(|(_, t)| t.contains("13812345678")),
+                "{parts:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        match extract("application/pdf", &pdf(true)) {
+            Extracted::Unreadable(why) => assert!(why.contains("加密"), "{why}"),
+            other => panic!("an encrypted PDF must not pass silently: {other:?}"),
+        }
+    }
+
     #[test]
     fn unreadable_files_are_named() {
         assert!(matches!(

@@ -829,8 +829,8 @@ pub async fn queue(
     let mut policies = std::collections::HashMap::new();
     let mut out = Vec::new();
     for item in waiting {
-        if !policies.contains_key(&item.unit_id) {
-            policies.insert(item.unit_id, rdb::policy(&mut conn, item.unit_id).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = policies.entry(item.unit_id) {
+            e.insert(rdb::policy(&mut conn, item.unit_id).await?);
         }
         let chain = policies[&item.unit_id].chain(item.importance()).to_vec();
         let mine: Vec<_> = approvals
