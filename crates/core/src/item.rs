@@ -86,6 +86,14 @@ pub enum ItemState {
 }
 
 impl ItemState {
+    pub const ALL: [ItemState; 5] = [
+        ItemState::Draft,
+        ItemState::InReview,
+        ItemState::Approved,
+        ItemState::Published,
+        ItemState::Withdrawn,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ItemState::Draft => "draft",
@@ -96,9 +104,7 @@ impl ItemState {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [ItemState::Draft, ItemState::Published, ItemState::Withdrawn]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -414,6 +420,17 @@ mod tests {
         );
         assert_eq!(normalize_doc_no("禄政发〔2017〕12号"), "禄政发〔2017〕12号");
         assert_eq!(normalize_doc_no("妥政通(12)号"), "妥政通(12)号");
+    }
+
+    #[test]
+    fn every_state_round_trips_and_has_a_label() {
+        for st in ItemState::ALL {
+            assert_eq!(ItemState::parse(st.as_str()), Some(st));
+        }
+        assert_eq!(
+            ItemState::parse("in_review").map(|s| s.label()),
+            Some("待审")
+        );
     }
 
     #[test]

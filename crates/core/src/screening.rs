@@ -304,31 +304,49 @@ fn message(kind: Kind, maskable: bool) -> String {
     }
 }
 
-fn push(
-    out: &mut Vec<Finding>,
-    seg: &Segment,
+/// A finding located in its segment, before its excerpt is cut.
+struct Span {
     kind: Kind,
     start: usize,
     end: usize,
     masked: String,
-) {
-    let maskable =
-        (seg.location == TITLE || seg.location == BODY) && kind != Kind::ClassificationMark;
-    let shown = if kind == Kind::ClassificationMark {
-        seg.text[start..end].to_owned()
-    } else {
-        masked.clone()
-    };
-    out.push(Finding {
-        kind,
-        severity: kind.severity(),
-        location: seg.location.clone(),
-        excerpt: excerpt(&seg.text, start, end, &shown),
-        masked,
-        message: message(kind, maskable),
-        maskable,
-        original: seg.text[start..end].to_owned(),
-    });
+}
+
+/// Turns a segment's spans into findings, in text order. Excerpts are cut from the segment with
+/// *every* finding masked, so the context around one never shows part of another.
+fn finish(out: &mut Vec<Finding>, seg: &Segment, mut spans: Vec<Span>) {
+    spans.sort_by_key(|s| (s.start, s.end));
+    spans.dedup_by(|later, earlier| later.start < earlier.end);
+    let mut masked_text = String::with_capacity(seg.text.len());
+    let mut positions = Vec::with_capacity(spans.len());
+    let mut last = 0;
+    for sp in &spans {
+        masked_text.push_str(&seg.text[last..sp.start]);
+        let shown = if sp.kind == Kind::ClassificationMark {
+            &seg.text[sp.start..sp.end]
+        } else {
+            sp.masked.as_str()
+        };
+        let s = masked_text.len();
+        masked_text.push_str(shown);
+        positions.push((s, masked_text.len()));
+        last = sp.end;
+    }
+    masked_text.push_str(&seg.text[last..]);
+    for (sp, (s, e)) in spans.into_iter().zip(positions) {
+        let maskable =
+            (seg.location == TITLE || seg.location == BODY) && sp.kind != Kind::ClassificationMark;
+        out.push(Finding {
+            kind: sp.kind,
+            severity: sp.kind.severity(),
+            location: seg.location.clone(),
+            excerpt: excerpt(&masked_text, s, e, &masked_text[s..e]),
+            message: message(sp.kind, maskable),
+            maskable,
+            original: seg.text[sp.start..sp.end].to_owned(),
+            masked: sp.masked,
+        });
+    }
 }
 
 /// A finding for an attachment whose text could not be read.
@@ -350,19 +368,16 @@ pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
     let mut out = Vec::new();
     for seg in segments {
         let text = &seg.text;
-        let mut marked: Vec<(usize, usize)> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
         for p in mark_patterns() {
             for m in p.find_iter(text) {
-                if !marked.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
-                    marked.push((m.start(), m.end()));
-                    push(
-                        &mut out,
-                        seg,
-                        Kind::ClassificationMark,
-                        m.start(),
-                        m.end(),
-                        String::new(),
-                    );
+                if !spans.iter().any(|s| m.start() < s.end && s.start < m.end()) {
+                    spans.push(Span {
+                        kind: Kind::ClassificationMark,
+                        start: m.start(),
+                        end: m.end(),
+                        masked: String::new(),
+                    });
                 }
             }
         }
@@ -373,7 +388,12 @@ pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
             let raw = m.as_str();
             let compact: String = raw.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if let Some((kind, masked)) = classify(&compact, ex) {
-                push(&mut out, seg, kind, m.start(), m.end(), masked);
+                spans.push(Span {
+                    kind,
+                    start: m.start(),
+                    end: m.end(),
+                    masked,
+                });
                 continue;
             }
             // A grouped run that is not one number as a whole may hold one in a part.
@@ -383,24 +403,27 @@ pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
                     let (s, e) = (offset, offset + part.len());
                     offset = e + 1;
                     if let Some((kind, masked)) = classify(part, ex) {
-                        push(&mut out, seg, kind, s, e, masked);
+                        spans.push(Span {
+                            kind,
+                            start: s,
+                            end: e,
+                            masked,
+                        });
                     }
                 }
             }
         }
         for m in email_pattern().find_iter(text) {
-            let e = m.as_str().to_lowercase();
-            if !ex.emails.contains(&e) {
-                push(
-                    &mut out,
-                    seg,
-                    Kind::Email,
-                    m.start(),
-                    m.end(),
-                    mask_email(m.as_str()),
-                );
+            if !ex.emails.contains(&m.as_str().to_lowercase()) {
+                spans.push(Span {
+                    kind: Kind::Email,
+                    start: m.start(),
+                    end: m.end(),
+                    masked: mask_email(m.as_str()),
+                });
             }
         }
+        finish(&mut out, seg, spans);
     }
     out
 }
@@ -542,6 +565,17 @@ mod tests {
         }
         let f = body("机密★5年");
         assert!(!f[0].maskable, "marks are fixed by hand, not masked");
+    }
+
+    #[test]
+    fn excerpts_never_show_a_neighbouring_number() {
+        let n = id("11010519491231002");
+        let f = body(&format!("身份证号{n}，联系电话13812345678。"));
+        assert_eq!(f.len(), 2);
+        for x in &f {
+            assert!(!x.excerpt.contains("1381234"), "{}", x.excerpt);
+            assert!(!x.excerpt.contains("231002"), "{}", x.excerpt);
+        }
     }
 
     #[test]

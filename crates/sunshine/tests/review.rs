@@ -644,6 +644,10 @@ async fn review_queue_and_policy_in_the_back_office() {
         .await
         .unwrap();
     assert!(text_of(&page).contains("等待第2步：分管领导审核"));
+    assert!(
+        text_of(&page).contains("状态：待审"),
+        "the state is named, not 未知"
+    );
     assert!(page.contains("/review/approve") && page.contains("/review/reject"));
 
     // The unit's administrator changes the chain for 一般 items.
