@@ -151,6 +151,21 @@ pub(crate) async fn restart_review(
     Ok(())
 }
 
+/// The unit's column chosen in a form, or a field error naming it.
+async fn column_of(
+    conn: &mut crate::db::Conn,
+    unit_id: i64,
+    slug: &str,
+) -> Result<columns::Column, AppError> {
+    columns::by_slug(conn, unit_id, slug).await?.ok_or_else(|| {
+        FieldError::new(
+            "column",
+            format!("本单位没有代码为“{slug}”的栏目，请重新选择栏目"),
+        )
+        .into()
+    })
+}
+
 pub async fn create_item(
     app: &App,
     actor: &Actor<'_>,
@@ -174,14 +189,7 @@ pub async fn create_item(
     .await?;
     let fields = input.parse(app.today()).map_err(AppError::Invalid)?;
     let mut tx = app.db.begin().await?;
-    let column = columns::by_slug(&mut tx, unit.id, &fields.column)
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(
-                "column",
-                format!("本单位没有代码为“{}”的栏目，请重新选择栏目", fields.column),
-            )
-        })?;
+    let column = column_of(&mut tx, unit.id, &fields.column).await?;
     let id = items::insert(&mut tx, unit.id, column.id, &fields, Some(actor.user_id)).await?;
     audit::append(
         &mut tx,
@@ -211,14 +219,7 @@ pub async fn update_item(
         sunshine_core::review::raise(item.importance(), fields.importance)?;
     }
     let mut tx = app.db.begin().await?;
-    let column = columns::by_slug(&mut tx, item.unit_id, &fields.column)
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(
-                "column",
-                format!("本单位没有代码为“{}”的栏目，请重新选择栏目", fields.column),
-            )
-        })?;
+    let column = column_of(&mut tx, item.unit_id, &fields.column).await?;
     items::update(&mut tx, &item, column.id, &fields).await?;
     restart_review(&mut tx, actor, &item).await?;
     audit::append(
