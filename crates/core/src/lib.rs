@@ -4,7 +4,9 @@
 //! Everything here is deterministic and tested on its own; the `sunshine` crate wraps it with
 //! storage, the web and the CLI (see `docs/ARCHITECTURE.md`).
 
+pub mod calendar;
 pub mod catalog;
+pub mod fees;
 pub mod html;
 pub mod index_no;
 pub mod item;
