@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod deadline;
 pub mod fees;
 pub mod html;
 pub mod index_no;
