@@ -4,6 +4,7 @@
 //! Everything here is deterministic and tested on its own; the `sunshine` crate wraps it with
 //! storage, the web and the CLI (see `docs/ARCHITECTURE.md`).
 
+pub mod application;
 pub mod calendar;
 pub mod catalog;
 pub mod deadline;

@@ -25,6 +25,10 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
     pub log_json: bool,
+    /// Key for personal data at rest (64 hex digits); generated into the data dir when absent.
+    pub data_key: Option<String>,
+    /// Public applications accepted per address per hour.
+    pub intake_per_hour: i64,
 }
 
 /// The file form: every key optional.
@@ -42,6 +46,7 @@ struct FileConfig {
     login_window_minutes: Option<i64>,
     trust_forwarded_for: Option<bool>,
     log_format: Option<String>,
+    intake_per_hour: Option<i64>,
 }
 
 /// What the command line said; `None` leaves the value to file, environment or default.
@@ -67,6 +72,8 @@ impl Config {
             login_window_minutes: 15,
             trust_forwarded_for: false,
             log_json: false,
+            data_key: None,
+            intake_per_hour: 5,
         }
     }
 
@@ -163,6 +170,16 @@ impl Config {
         }
         if let Some(v) = flag("SUNSHINE_TRUST_FORWARDED_FOR", file.trust_forwarded_for)? {
             c.trust_forwarded_for = v;
+        }
+        if let Some(k) = env("SUNSHINE_DATA_KEY") {
+            crate::crypto::DataKey::from_hex(&k)?;
+            c.data_key = Some(k);
+        }
+        if let Some(n) = num("SUNSHINE_INTAKE_PER_HOUR", file.intake_per_hour)? {
+            if !(1..=10_000).contains(&n) {
+                bail!("intake_per_hour 应在 1 到 10000 之间，现为 {n}");
+            }
+            c.intake_per_hour = n;
         }
         match env("SUNSHINE_LOG_FORMAT").or(file.log_format).as_deref() {
             None | Some("text") => {}

@@ -6,6 +6,7 @@ pub mod blobs;
 pub mod cli;
 pub mod clicks;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod extract;

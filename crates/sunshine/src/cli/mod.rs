@@ -3,6 +3,7 @@
 //! file, else `sunshine.db` in the data directory.
 
 mod audit;
+mod calc;
 mod serve;
 mod unit;
 mod user;
@@ -53,6 +54,15 @@ pub enum Command {
     /// Check or export the tamper-evident audit log
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Working-day arithmetic on the holiday calendar
+    #[command(subcommand)]
+    Workdays(calc::WorkdaysCommand),
+    /// Information processing fees (信息处理费)
+    #[command(subcommand)]
+    Fee(calc::FeeCommand),
+    /// The holiday calendar: load a year's arrangement, list covered years
+    #[command(subcommand)]
+    Calendar(calc::CalendarCommand),
 }
 
 impl Cli {
@@ -98,6 +108,10 @@ pub fn main() -> ExitCode {
     };
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<calc::InputError>().is_some() => {
+            eprintln!("错误：{e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("错误：{e:#}");
             ExitCode::from(1)
@@ -131,6 +145,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(c) => user::run_user(&config, c).await,
         Command::Token(c) => user::run_token(&config, c).await,
         Command::Audit(c) => audit::run(&config, c).await,
+        Command::Workdays(c) => calc::workdays(&config, c).await,
+        Command::Fee(c) => calc::fee(c),
+        Command::Calendar(c) => calc::calendar_cmd(&config, c).await,
     }
 }
 

@@ -5,8 +5,10 @@
 //! Each submodule holds small named functions over one table family; functions that take part
 //! in a larger change take a transaction (`&mut AnyConnection`).
 
+pub mod applications;
 pub mod attachments;
 pub mod audit;
+pub mod calendar;
 pub mod columns;
 pub mod items;
 pub mod review;

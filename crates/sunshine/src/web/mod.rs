@@ -23,6 +23,7 @@ pub struct App {
     pub config: Config,
     pub blobs: Blobs,
     pub clicks: Clicks,
+    pub data_key: crate::crypto::DataKey,
 }
 
 pub type AppState = Arc<App>;
@@ -30,11 +31,13 @@ pub type AppState = Arc<App>;
 impl App {
     pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
         let blobs = Blobs::local(&config.data_dir.join("attachments"))?;
+        let data_key = crate::crypto::DataKey::load(config.data_key.as_deref(), &config.data_dir)?;
         Ok(Arc::new(App {
             db,
             config,
             blobs,
             clicks: Clicks::default(),
+            data_key,
         }))
     }
 

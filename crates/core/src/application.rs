@@ -1,0 +1,465 @@
+//! Applications (依申请公开, Art. 29-39): who may apply with what, validated field by field,
+//! the statutory reply outcomes (the annual report's table 三 rows) and what each means.
+
+use crate::screening::{id_check_char, mask_middle};
+use crate::FieldError;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+macro_rules! str_enum {
+    ($name:ident { $($v:ident = $s:literal / $l:literal),* $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($v),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),* } }
+            pub fn label(self) -> &'static str { match self { $($name::$v => $l),* } }
+            pub fn parse(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|x| x.as_str() == s) }
+            pub fn names() -> String { Self::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>().join("、") }
+        }
+    };
+}
+
+str_enum!(ApplicantKind {
+    NaturalPerson = "natural_person" / "自然人",
+    Commercial = "commercial" / "商业企业",
+    Research = "research" / "科研机构",
+    PublicInterest = "public_interest" / "社会公益组织",
+    LegalServices = "legal_services" / "法律服务机构",
+    OtherOrg = "other_org" / "其他组织",
+});
+
+str_enum!(IdType {
+    ResidentId = "resident_id" / "居民身份证",
+    Passport = "passport" / "护照",
+    HkMacaoPass = "hk_macao_pass" / "港澳居民来往内地通行证",
+    TaiwanPass = "taiwan_pass" / "台湾居民来往大陆通行证",
+    CreditCode = "credit_code" / "统一社会信用代码",
+    Other = "other" / "其他证件",
+});
+
+str_enum!(Channel {
+    InPerson = "in_person" / "当面提交",
+    Post = "post" / "邮寄",
+    Online = "online" / "网上提交",
+    Fax = "fax" / "传真",
+    Email = "email" / "电子邮件",
+    Other = "other" / "其他",
+});
+
+str_enum!(Delivery {
+    Paper = "paper" / "纸质",
+    Email = "email" / "电子邮件",
+    Disc = "disc" / "光盘",
+    Collect = "collect" / "当面领取",
+    Post = "post" / "邮寄",
+    Online = "online" / "网上获取",
+    Other = "other" / "其他",
+});
+
+str_enum!(Outcome {
+    Granted = "granted" / "予以公开",
+    Partial = "partial" / "部分公开",
+    RefusedStateSecret = "refused_state_secret" / "不予公开：属于国家秘密",
+    RefusedProhibitedByLaw = "refused_prohibited_by_law" / "不予公开：其他法律行政法规禁止公开",
+    RefusedThreeSecurityOneStability = "refused_three_security_one_stability" / "不予公开：危及“三安全一稳定”",
+    RefusedThirdPartyRights = "refused_third_party_rights" / "不予公开：保护第三方合法权益",
+    RefusedInternalAffairs = "refused_internal_affairs" / "不予公开：属于三类内部事务信息",
+    RefusedProcessInformation = "refused_process_information" / "不予公开：属于四类过程性信息",
+    RefusedEnforcementFile = "refused_enforcement_file" / "不予公开：属于行政执法案卷",
+    RefusedAdministrativeQuery = "refused_administrative_query" / "不予公开：属于行政查询事项",
+    UnavailableNotHeld = "unavailable_not_held" / "无法提供：本机关不掌握相关政府信息",
+    UnavailableNeedsCreation = "unavailable_needs_creation" / "无法提供：没有现成信息需要另行制作",
+    UnavailableUnclearAfterCorrection = "unavailable_unclear_after_correction" / "无法提供：补正后申请内容仍不明确",
+    NotProcessedPetitionComplaint = "not_processed_petition_complaint" / "不予处理：信访举报投诉类申请",
+    NotProcessedRepeated = "not_processed_repeated" / "不予处理：重复申请",
+    NotProcessedPublication = "not_processed_publication" / "不予处理：要求提供公开出版物",
+    NotProcessedExcessive = "not_processed_excessive" / "不予处理：无正当理由大量反复申请",
+    NotProcessedConfirmation = "not_processed_confirmation" / "不予处理：要求行政机关确认或重新出具已获取信息",
+    OtherNoCorrection = "other_no_correction" / "其他处理：申请人无正当理由逾期不补正",
+    OtherFeeUnpaid = "other_fee_unpaid" / "其他处理：申请人逾期未缴纳信息处理费",
+    OtherOther = "other_other" / "其他处理：其他",
+});
+
+impl Outcome {
+    /// The article the decision rests on, suggested when staff leave the basis empty in a template.
+    pub fn default_basis(self) -> &'static str {
+        use Outcome::*;
+        match self {
+            Granted => "《中华人民共和国政府信息公开条例》第三十六条第（一）、（二）项",
+            Partial => "《中华人民共和国政府信息公开条例》第三十七条",
+            RefusedStateSecret | RefusedProhibitedByLaw | RefusedThreeSecurityOneStability => {
+                "《中华人民共和国政府信息公开条例》第十四条"
+            }
+            RefusedThirdPartyRights => "《中华人民共和国政府信息公开条例》第十五条、第三十二条",
+            RefusedInternalAffairs | RefusedProcessInformation | RefusedEnforcementFile => {
+                "《中华人民共和国政府信息公开条例》第十六条"
+            }
+            RefusedAdministrativeQuery => "《中华人民共和国政府信息公开条例》第三十六条第（七）项",
+            UnavailableNotHeld | UnavailableNeedsCreation => {
+                "《中华人民共和国政府信息公开条例》第三十六条第（五）项、第三十八条"
+            }
+            UnavailableUnclearAfterCorrection => "《中华人民共和国政府信息公开条例》第三十条",
+            NotProcessedPetitionComplaint => "《中华人民共和国政府信息公开条例》第三十九条第一款",
+            NotProcessedRepeated => "《中华人民共和国政府信息公开条例》第三十六条第（六）项",
+            NotProcessedPublication => "《中华人民共和国政府信息公开条例》第三十九条第二款",
+            NotProcessedExcessive => "《中华人民共和国政府信息公开条例》第三十五条",
+            NotProcessedConfirmation => "《中华人民共和国政府信息公开条例》第三十九条第二款",
+            OtherNoCorrection => "《中华人民共和国政府信息公开条例》第三十条",
+            OtherFeeUnpaid => "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）",
+            OtherOther => "",
+        }
+    }
+}
+
+/// The applicant as submitted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicantInput {
+    pub kind: String,
+    pub name: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+}
+
+/// An application as submitted (public form, API, or staff registration).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicationInput {
+    pub unit: String,
+    pub applicant: ApplicantInput,
+    pub description: String,
+    pub purpose: String,
+    pub delivery: String,
+    pub channel: String,
+    /// Date of receipt for a staff registration; absent: today.
+    pub on: Option<String>,
+}
+
+/// A checked application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub unit: String,
+    pub kind: ApplicantKind,
+    pub name: String,
+    pub id_type: IdType,
+    pub id_number: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub description: String,
+    pub purpose: String,
+    pub delivery: Delivery,
+    pub channel: Channel,
+}
+
+/// GB 32100 check character of a 统一社会信用代码.
+pub fn credit_code_valid(code: &str) -> bool {
+    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const W: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let c: Vec<char> = code.chars().collect();
+    if c.len() != 18 {
+        return false;
+    }
+    let mut sum = 0;
+    for (ch, w) in c[..17].iter().zip(W) {
+        match CHARS.find(*ch) {
+            Some(v) => sum += v * w,
+            None => return false,
+        }
+    }
+    let check = (31 - sum % 31) % 31;
+    CHARS.chars().nth(check) == Some(c[17])
+}
+
+/// A resident ID number with a valid date of birth and GB 11643 check character.
+pub fn resident_id_valid(id: &str) -> bool {
+    let id = id.to_ascii_uppercase();
+    id.len() == 18
+        && id[..17].bytes().all(|b| b.is_ascii_digit())
+        && NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").is_ok()
+        && id_check_char(&id[..17]) == id.chars().last()
+}
+
+fn phone_valid(p: &str) -> bool {
+    let digits: String = p.chars().filter(|c| c.is_ascii_digit()).collect();
+    let allowed = p.chars().all(|c| c.is_ascii_digit() || " -()+".contains(c));
+    allowed
+        && ((digits.len() == 11 && digits.starts_with('1'))
+            || (digits.starts_with('0') && (10..=12).contains(&digits.len())))
+}
+
+/// The masked ID number shown in lists.
+pub fn mask_id(id: &str) -> String {
+    mask_middle(id, 4, 4)
+}
+
+impl ApplicationInput {
+    /// Checks every field, naming each problem by its JSON path (`applicant.id_number`).
+    pub fn parse(&self) -> Result<Application, Vec<FieldError>> {
+        let mut e = Vec::new();
+        let a = &self.applicant;
+        let kind = ApplicantKind::parse(a.kind.trim());
+        if kind.is_none() {
+            e.push(FieldError::new(
+                "applicant.kind",
+                format!("申请人类型应为：{}", ApplicantKind::names()),
+            ));
+        }
+        let name = a.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            e.push(FieldError::new(
+                "applicant.name",
+                "请填写申请人姓名或名称（不超过100个字符）",
+            ));
+        }
+        let id_type = IdType::parse(a.id_type.trim());
+        let id_number: String = a
+            .id_number
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        match id_type {
+            None => e.push(FieldError::new(
+                "applicant.id_type",
+                format!("证件类型应为：{}", IdType::names()),
+            )),
+            Some(IdType::ResidentId) if !resident_id_valid(&id_number) => e.push(FieldError::new(
+                "applicant.id_number",
+                "居民身份证号码不正确：应为18位，出生日期有效，最后一位校验码正确",
+            )),
+            Some(IdType::CreditCode) if !credit_code_valid(&id_number) => e.push(FieldError::new(
+                "applicant.id_number",
+                "统一社会信用代码不正确：应为18位，最后一位校验码正确",
+            )),
+            Some(_)
+                if !(5..=30).contains(&id_number.len())
+                    || !id_number
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+            {
+                e.push(FieldError::new(
+                    "applicant.id_number",
+                    "证件号码应为5至30位字母或数字",
+                ))
+            }
+            _ => {}
+        }
+        match (kind, id_type) {
+            (Some(ApplicantKind::NaturalPerson), Some(IdType::CreditCode)) => {
+                e.push(FieldError::new(
+                    "applicant.id_type",
+                    "自然人请填写个人身份证件，不能用统一社会信用代码",
+                ))
+            }
+            (Some(k), Some(t))
+                if k != ApplicantKind::NaturalPerson
+                    && !matches!(t, IdType::CreditCode | IdType::Other) =>
+            {
+                e.push(FieldError::new(
+                    "applicant.id_type",
+                    "法人或其他组织请填写统一社会信用代码",
+                ))
+            }
+            _ => {}
+        }
+        let phone = a.phone.trim().to_owned();
+        let email = a.email.trim().to_owned();
+        if phone.is_empty() && email.is_empty() {
+            e.push(FieldError::new(
+                "applicant.phone",
+                "请至少留下电话或电子邮箱，以便联系和送达",
+            ));
+        }
+        if !phone.is_empty() && !phone_valid(&phone) {
+            e.push(FieldError::new(
+                "applicant.phone",
+                "电话号码不正确：手机为11位，固定电话请带区号，如 0878-4121234",
+            ));
+        }
+        if !email.is_empty() && !crate::unit::is_email_like(&email) {
+            e.push(FieldError::new(
+                "applicant.email",
+                "电子邮箱格式不正确，例如 name@example.com",
+            ));
+        }
+        let address = a.address.trim().to_owned();
+        if address.chars().count() > 200 {
+            e.push(FieldError::new(
+                "applicant.address",
+                "通信地址不能超过200个字符",
+            ));
+        }
+        let description = self.description.trim().to_owned();
+        if description.is_empty() {
+            e.push(FieldError::new(
+                "description",
+                "请描述所需的政府信息（名称、文号或便于查询的其他特征）",
+            ));
+        } else if description.chars().count() > 5000 {
+            e.push(FieldError::new(
+                "description",
+                "所需信息的描述不能超过5000个字符",
+            ));
+        }
+        let purpose = self.purpose.trim().to_owned();
+        if purpose.chars().count() > 1000 {
+            e.push(FieldError::new("purpose", "用途不能超过1000个字符"));
+        }
+        let delivery = Delivery::parse(self.delivery.trim());
+        if delivery.is_none() {
+            e.push(FieldError::new(
+                "delivery",
+                format!("获取方式应为：{}", Delivery::names()),
+            ));
+        }
+        let channel = match self.channel.trim() {
+            "" => Some(Channel::Online),
+            c => Channel::parse(c),
+        };
+        if channel.is_none() {
+            e.push(FieldError::new(
+                "channel",
+                format!("申请渠道应为：{}", Channel::names()),
+            ));
+        }
+        if self.unit.trim().is_empty() {
+            e.push(FieldError::new("unit", "请选择受理申请的机关"));
+        }
+        match (kind, id_type, delivery, channel) {
+            (Some(kind), Some(id_type), Some(delivery), Some(channel)) if e.is_empty() => {
+                Ok(Application {
+                    unit: self.unit.trim().to_owned(),
+                    kind,
+                    name,
+                    id_type,
+                    id_number,
+                    phone,
+                    email,
+                    address,
+                    description,
+                    purpose,
+                    delivery,
+                    channel,
+                })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+/// The date of receipt rule (Art. 31) for each channel, as staff are told when registering.
+pub fn receipt_rule(c: Channel) -> &'static str {
+    match c {
+        Channel::InPerson => "当面提交的，以提交之日为收到申请之日",
+        Channel::Post => "邮寄的，以签收之日为收到申请之日；平常信函等无需签收的，以双方确认之日为收到申请之日（应于收到当日与申请人确认）",
+        Channel::Online | Channel::Email => "网上或电子邮件提交的，以双方确认之日为收到申请之日",
+        Channel::Fax => "通过传真提交的，以双方确认之日为收到申请之日",
+        Channel::Other => "以双方确认之日为收到申请之日",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid_id() -> String {
+        let f = "53010219900101123";
+        format!("{f}{}", id_check_char(f).unwrap())
+    }
+
+    fn input() -> ApplicationInput {
+        ApplicationInput {
+            unit: "tuoan".into(),
+            applicant: ApplicantInput {
+                kind: "natural_person".into(),
+                name: "张三".into(),
+                id_type: "resident_id".into(),
+                id_number: valid_id(),
+                phone: "13812345678".into(),
+                ..Default::default()
+            },
+            description: "2025年妥安乡农村危房改造补助资金发放名单".into(),
+            delivery: "email".into(),
+            channel: "online".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_good_application() {
+        let a = input().parse().unwrap();
+        assert_eq!(a.kind, ApplicantKind::NaturalPerson);
+        assert_eq!(
+            mask_id(&a.id_number),
+            format!("5301**********{}", &a.id_number[14..])
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut i = input();
+        i.applicant.id_number = format!("{}0", &valid_id()[..17]).replace(&valid_id()[17..], "0");
+        if resident_id_valid(&i.applicant.id_number) {
+            i.applicant.id_number = "530102199013011234".into();
+        }
+        i.applicant.phone = "12345".into();
+        i.applicant.email = "bad".into();
+        i.description = "  ".into();
+        i.delivery = "pigeon".into();
+        i.channel = "telepathy".into();
+        let fields: Vec<_> = i
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        for f in [
+            "applicant.id_number",
+            "applicant.phone",
+            "applicant.email",
+            "description",
+            "delivery",
+            "channel",
+        ] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+    }
+
+    #[test]
+    fn organisations_use_credit_codes() {
+        assert!(credit_code_valid("91350100M000100Y43"));
+        assert!(!credit_code_valid("91350100M000100Y44"));
+        let mut i = input();
+        i.applicant.kind = "commercial".into();
+        assert_eq!(i.parse().unwrap_err()[0].field, "applicant.id_type");
+        i.applicant.id_type = "credit_code".into();
+        i.applicant.id_number = "91350100M000100Y43".into();
+        assert!(i.parse().is_ok());
+    }
+
+    #[test]
+    fn contact_is_required() {
+        let mut i = input();
+        i.applicant.phone.clear();
+        assert_eq!(i.parse().unwrap_err()[0].field, "applicant.phone");
+        i.applicant.email = "zhang@example.com".into();
+        assert!(i.parse().is_ok());
+        i.applicant.phone = "0878-4121234".into();
+        assert!(i.parse().is_ok());
+    }
+
+    #[test]
+    fn outcomes_are_the_report_rows() {
+        assert_eq!(Outcome::ALL.len(), 21);
+        assert_eq!(Outcome::ALL.first().unwrap().as_str(), "granted");
+        assert_eq!(Outcome::ALL.last().unwrap().as_str(), "other_other");
+    }
+}

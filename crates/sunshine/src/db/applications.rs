@@ -1,0 +1,380 @@
+//! Applications, their clock events, letters, remedies and complaints.
+
+use super::Conn;
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AppRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub tracking_no: String,
+    #[serde(skip)]
+    pub access_code_hash: String,
+    pub applicant_kind: String,
+    pub applicant_name: String,
+    pub id_type: String,
+    #[serde(skip)]
+    pub id_number_enc: String,
+    pub id_number_masked: String,
+    #[serde(skip)]
+    pub applicant_hash: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub description: String,
+    pub purpose: String,
+    pub delivery: String,
+    pub channel: String,
+    pub received_on: String,
+    pub due_on: Option<String>,
+    pub phase: String,
+    pub outcome: Option<String>,
+    pub replied_on: Option<String>,
+    pub overdue: i64,
+    pub fee_method: Option<String>,
+    pub fee_yuan: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+}
+
+const SELECT: &str = "SELECT a.id, a.unit_id, a.tracking_no, a.access_code_hash, a.applicant_kind, a.applicant_name, \
+    a.id_type, a.id_number_enc, a.id_number_masked, a.applicant_hash, a.phone, a.email, a.address, a.description, \
+    a.purpose, a.delivery, a.channel, a.received_on, a.due_on, a.phase, a.outcome, a.replied_on, a.overdue, \
+    a.fee_method, a.fee_yuan, u.code AS unit_code, u.name AS unit_name FROM applications a JOIN units u ON u.id = a.unit_id";
+
+pub struct NewApp<'a> {
+    pub unit_id: i64,
+    pub tracking_no: &'a str,
+    pub access_code_hash: &'a str,
+    pub applicant_kind: &'a str,
+    pub applicant_name: &'a str,
+    pub id_type: &'a str,
+    pub id_number_enc: &'a str,
+    pub id_number_masked: &'a str,
+    pub applicant_hash: &'a str,
+    pub phone: &'a str,
+    pub email: &'a str,
+    pub address: &'a str,
+    pub description: &'a str,
+    pub purpose: &'a str,
+    pub delivery: &'a str,
+    pub channel: &'a str,
+    pub received_on: &'a str,
+    pub created_by: Option<i64>,
+}
+
+pub async fn insert(conn: &mut Conn, a: &NewApp<'_>) -> sqlx::Result<i64> {
+    let now = super::now();
+    sqlx::query_scalar(
+        "INSERT INTO applications (unit_id, tracking_no, access_code_hash, applicant_kind, applicant_name, id_type, \
+         id_number_enc, id_number_masked, applicant_hash, phone, email, address, description, purpose, delivery, channel, \
+         received_on, created_by, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19) RETURNING id",
+    )
+    .bind(a.unit_id)
+    .bind(a.tracking_no)
+    .bind(a.access_code_hash)
+    .bind(a.applicant_kind)
+    .bind(a.applicant_name)
+    .bind(a.id_type)
+    .bind(a.id_number_enc)
+    .bind(a.id_number_masked)
+    .bind(a.applicant_hash)
+    .bind(a.phone)
+    .bind(a.email)
+    .bind(a.address)
+    .bind(a.description)
+    .bind(a.purpose)
+    .bind(a.delivery)
+    .bind(a.channel)
+    .bind(a.received_on)
+    .bind(a.created_by)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<AppRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn by_tracking(conn: &mut Conn, no: &str) -> sqlx::Result<Option<AppRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE a.tracking_no = $1"))
+        .bind(no)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Applications of the given units (all when `None`), optionally in one phase, oldest deadline first.
+pub async fn list(
+    conn: &mut Conn,
+    units: Option<&[i64]>,
+    phase: Option<&str>,
+) -> sqlx::Result<Vec<AppRow>> {
+    let unit_filter = match units {
+        None => "1 = 1".to_owned(),
+        Some([]) => "1 = 0".to_owned(),
+        Some(u) => format!(
+            "a.unit_id IN ({})",
+            u.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE {unit_filter} AND ($1 = '' OR a.phase = $1) ORDER BY a.due_on IS NULL, a.due_on, a.id"
+    ))
+    .bind(phase.unwrap_or(""))
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn open_ids(conn: &mut Conn) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM applications WHERE phase <> 'replied' ORDER BY id")
+        .fetch_all(conn)
+        .await
+}
+
+/// How many applications this applicant filed in the calendar month of `on`, up to this one.
+pub async fn nth_this_month(
+    conn: &mut Conn,
+    applicant_hash: &str,
+    id: i64,
+    on: &str,
+) -> sqlx::Result<i64> {
+    let month = &on[..7.min(on.len())];
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM applications WHERE applicant_hash = $1 AND substr(received_on, 1, 7) = $2 \
+         AND (received_on < $3 OR (received_on = $3 AND id <= $4))",
+    )
+    .bind(applicant_hash)
+    .bind(month)
+    .bind(on)
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn set_clock(
+    conn: &mut Conn,
+    id: i64,
+    due_on: Option<&str>,
+    phase: &str,
+    outcome: Option<&str>,
+    replied_on: Option<&str>,
+    overdue: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE applications SET due_on = $1, phase = $2, outcome = $3, replied_on = $4, overdue = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(due_on)
+    .bind(phase)
+    .bind(outcome)
+    .bind(replied_on)
+    .bind(i64::from(overdue))
+    .bind(super::now())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_fee(conn: &mut Conn, id: i64, method: &str, yuan: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE applications SET fee_method = $1, fee_yuan = $2 WHERE id = $3")
+        .bind(method)
+        .bind(yuan)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct EventRow {
+    pub id: i64,
+    pub kind: String,
+    pub on_date: String,
+    pub data: String,
+    pub actor: String,
+    pub at: i64,
+}
+
+pub async fn events(conn: &mut Conn, app_id: i64) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as("SELECT id, kind, on_date, data, actor, at FROM application_events WHERE application_id = $1 ORDER BY id")
+        .bind(app_id)
+        .fetch_all(conn)
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn add_event(
+    conn: &mut Conn,
+    app_id: i64,
+    unit_id: i64,
+    kind: &str,
+    on: &str,
+    data: &str,
+    actor_id: Option<i64>,
+    actor: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO application_events (application_id, unit_id, kind, on_date, data, actor_id, actor, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+    )
+    .bind(app_id)
+    .bind(unit_id)
+    .bind(kind)
+    .bind(on)
+    .bind(data)
+    .bind(actor_id)
+    .bind(actor)
+    .bind(super::now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Letter {
+    pub id: i64,
+    pub application_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+pub async fn add_letter(
+    conn: &mut Conn,
+    app_id: i64,
+    unit_id: i64,
+    kind: &str,
+    title: &str,
+    body: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO letters (application_id, unit_id, kind, title, body, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
+        .bind(app_id)
+        .bind(unit_id)
+        .bind(kind)
+        .bind(title)
+        .bind(body)
+        .bind(super::now())
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn letters(conn: &mut Conn, app_id: i64) -> sqlx::Result<Vec<Letter>> {
+    sqlx::query_as("SELECT id, application_id, kind, title, body, created_at FROM letters WHERE application_id = $1 ORDER BY id")
+        .bind(app_id)
+        .fetch_all(conn)
+        .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Remedy {
+    pub id: i64,
+    pub kind: String,
+    pub filed_on: String,
+    pub body: String,
+    pub outcome: String,
+    pub decided_on: Option<String>,
+}
+
+pub async fn add_remedy(
+    conn: &mut Conn,
+    app_id: i64,
+    unit_id: i64,
+    r: &Remedy,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO remedies (application_id, unit_id, kind, filed_on, body, outcome, decided_on, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
+    )
+    .bind(app_id)
+    .bind(unit_id)
+    .bind(&r.kind)
+    .bind(&r.filed_on)
+    .bind(&r.body)
+    .bind(&r.outcome)
+    .bind(r.decided_on.as_deref())
+    .bind(super::now())
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn remedies(conn: &mut Conn, app_id: i64) -> sqlx::Result<Vec<Remedy>> {
+    sqlx::query_as("SELECT id, kind, filed_on, body, outcome, decided_on FROM remedies WHERE application_id = $1 ORDER BY id")
+        .bind(app_id)
+        .fetch_all(conn)
+        .await
+}
+
+pub async fn reply_template(
+    conn: &mut Conn,
+    unit_id: i64,
+    outcome: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT body FROM reply_templates WHERE unit_id = $1 AND outcome = $2")
+        .bind(unit_id)
+        .bind(outcome)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn set_reply_template(
+    conn: &mut Conn,
+    unit_id: i64,
+    outcome: &str,
+    body: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO reply_templates (unit_id, outcome, body) VALUES ($1,$2,$3) ON CONFLICT (unit_id, outcome) DO UPDATE SET body = excluded.body")
+        .bind(unit_id)
+        .bind(outcome)
+        .bind(body)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Public submissions from an address since `since`; and recording one.
+pub async fn intake_attempts(conn: &mut Conn, ip: &str, since: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM intake_attempts WHERE ip = $1 AND at >= $2")
+        .bind(ip)
+        .bind(since)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn record_intake(conn: &mut Conn, ip: &str) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO intake_attempts (ip, at) VALUES ($1,$2)")
+        .bind(ip)
+        .bind(super::now())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Complaint {
+    pub id: i64,
+    pub kind: String,
+    pub received_on: String,
+    pub summary: String,
+    pub outcome: String,
+}
+
+pub async fn add_complaint(conn: &mut Conn, unit_id: i64, c: &Complaint) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO complaints (unit_id, kind, received_on, summary, outcome, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
+        .bind(unit_id)
+        .bind(&c.kind)
+        .bind(&c.received_on)
+        .bind(&c.summary)
+        .bind(&c.outcome)
+        .bind(super::now())
+        .fetch_one(conn)
+        .await
+}

@@ -1,0 +1,867 @@
+//! Applications (依申请公开): intake (public and staff), each case step with its letter, the legal
+//! clock derived from the steps, tracking for the applicant, remedies, and calendar reloads.
+
+use super::Actor;
+use crate::db::applications::{self as adb, AppRow};
+use crate::db::audit::{self, Entry};
+use crate::db::{calendar as caldb, units, Db};
+use crate::web::error::AppError;
+use crate::web::App;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sunshine_core::application::{mask_id, receipt_rule, ApplicationInput, Channel, Outcome};
+use sunshine_core::calendar::{Calendar, YearData};
+use sunshine_core::deadline::{self, ClockSettings, Event, Phase, MAX_EXTENSION_DAYS};
+use sunshine_core::policy::Denied;
+use sunshine_core::role::Role;
+use sunshine_core::FieldError;
+
+/// What the applicant is given once, on submission.
+#[derive(Debug, Serialize)]
+pub struct Receipt {
+    pub id: i64,
+    pub tracking_no: String,
+    pub access_code: String,
+    pub received_on: String,
+    pub due_on: Option<String>,
+}
+
+fn access_hash(tracking_no: &str, code: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("{tracking_no}:{}", code.trim().to_ascii_uppercase()).as_bytes(),
+    ))
+}
+
+fn applicant_hash(app: &App, id_number: &str) -> String {
+    app.data_key.keyed_hash(id_number)
+}
+
+fn random_code(len: usize) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, format!("日期“{s}”格式不正确，应为 YYYY-MM-DD")).into())
+}
+
+/// A step's date: today when absent; never in the future; never before receipt.
+fn step_date(
+    app: &App,
+    on: Option<&str>,
+    not_before: Option<NaiveDate>,
+) -> Result<NaiveDate, AppError> {
+    let today = app.today();
+    let d = match on.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => parse_date("on", s)?,
+        None => today,
+    };
+    if d > today {
+        return Err(FieldError::new(
+            "on",
+            format!("日期 {d} 在将来：只能登记已经发生的事（今天是 {today}）"),
+        )
+        .into());
+    }
+    if let Some(nb) = not_before.filter(|nb| d < *nb) {
+        return Err(FieldError::new("on", format!("日期 {d} 早于收到申请之日 {nb}")).into());
+    }
+    Ok(d)
+}
+
+async fn calendar(app: &App) -> Result<Calendar, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    Ok(caldb::effective(&mut conn).await?)
+}
+
+fn calendar_error(e: deadline::ClockError) -> AppError {
+    match e {
+        deadline::ClockError::Calendar(c) => FieldError::new("on", c.to_string()).into(),
+        deadline::ClockError::Sequence(m) => AppError::Conflict("wrong_state", m),
+    }
+}
+
+/// The clock events of an application, in the order recorded.
+fn clock_events(events: &[adb::EventRow]) -> Vec<Event> {
+    events
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Event>(&e.data).ok())
+        .collect()
+}
+
+async fn settings(conn: &mut crate::db::Conn, unit_id: i64) -> Result<ClockSettings, AppError> {
+    let pause: Option<i64> =
+        sqlx::query_scalar("SELECT pause_clock_for_fee FROM units WHERE id = $1")
+            .bind(unit_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(ClockSettings {
+        pause_while_fee_unpaid: pause.unwrap_or(1) != 0,
+    })
+}
+
+fn phase_key(p: &Phase) -> &'static str {
+    match p {
+        Phase::Running => "running",
+        Phase::AwaitingCorrection { .. } => "awaiting_correction",
+        Phase::Consulting { .. } => "consulting",
+        Phase::AwaitingFee { paused: true, .. } => "awaiting_fee",
+        Phase::AwaitingFee { paused: false, .. } => "awaiting_fee_running",
+        Phase::Replied { .. } => "replied",
+    }
+}
+
+pub fn phase_label(key: &str) -> &'static str {
+    match key {
+        "running" => "办理中",
+        "awaiting_correction" => "等待申请人补正",
+        "consulting" => "征求意见中（期限暂停）",
+        "awaiting_fee" => "等待缴费（期限暂停）",
+        "awaiting_fee_running" => "等待缴费",
+        "replied" => "已答复",
+        _ => "未知",
+    }
+}
+
+/// Recomputes and stores an application's clock from its events (in the caller's transaction).
+async fn store_clock(
+    tx: &mut crate::db::Tx<'_>,
+    cal: &Calendar,
+    a: &AppRow,
+    extra: Option<&Event>,
+) -> Result<deadline::Clock, AppError> {
+    let mut events = clock_events(&adb::events(tx, a.id).await?);
+    events.extend(extra.cloned());
+    let s = settings(tx, a.unit_id).await?;
+    let clock = deadline::compute(cal, &events, s).map_err(calendar_error)?;
+    let outcome: Option<String> = a.outcome.clone();
+    let replied = match clock.phase {
+        Phase::Replied { on } => Some(on.to_string()),
+        _ => None,
+    };
+    adb::set_clock(
+        tx,
+        a.id,
+        clock.due_on.map(|d| d.to_string()).as_deref(),
+        phase_key(&clock.phase),
+        outcome.as_deref(),
+        replied.as_deref(),
+        clock.overdue_reply,
+    )
+    .await?;
+    Ok(clock)
+}
+
+/// Public intake (`/apply`, `POST /api/v1/applications` without a token): rate limited per address.
+pub async fn submit_public(
+    app: &App,
+    ip: &str,
+    input: &ApplicationInput,
+) -> Result<Receipt, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let since = crate::db::now() - 3600;
+    if adb::intake_attempts(&mut conn, ip, since).await? >= app.config.intake_per_hour {
+        return Err(AppError::Throttled(60));
+    }
+    adb::record_intake(&mut conn, ip).await?;
+    drop(conn);
+    let mut input = input.clone();
+    input.channel = Channel::Online.as_str().into();
+    input.on = None;
+    create(app, None, &input).await
+}
+
+/// Staff registration of an application received in person, by post, fax or e-mail.
+pub async fn register(
+    app: &App,
+    actor: &Actor<'_>,
+    input: &ApplicationInput,
+) -> Result<Receipt, AppError> {
+    create(app, Some(actor), input).await
+}
+
+async fn create(
+    app: &App,
+    actor: Option<&Actor<'_>>,
+    input: &ApplicationInput,
+) -> Result<Receipt, AppError> {
+    let a = input.parse().map_err(AppError::Invalid)?;
+    let mut conn = app.db.pool.acquire().await?;
+    let unit = units::by_code(&mut conn, &a.unit).await?.ok_or_else(|| {
+        FieldError::new(
+            "unit",
+            format!("机关“{}”不存在，请从列表中选择受理机关", a.unit),
+        )
+    })?;
+    drop(conn);
+    if let Some(actor) = actor {
+        if let Err(d) = actor.grants.can_edit_items(unit.id) {
+            super::audit_denial(app, actor, Some(unit.id), format!("unit:{}", unit.code), d).await;
+            return Err(d.into());
+        }
+    }
+    let received = step_date(app, input.on.as_deref(), None)?;
+    let cal = calendar(app).await?;
+    // A received date whose deadline runs past the calendar is refused now, not later.
+    cal.add(received, deadline::REPLY_DAYS)
+        .map_err(|e| FieldError::new("on", e.to_string()))?;
+    let tracking_no = format!("{}{}", received.format("%Y%m%d"), random_code(6));
+    let access_code = random_code(8);
+    let id_enc = app.data_key.seal(&a.id_number)?;
+    let mut tx = app.db.begin().await?;
+    let id = adb::insert(
+        &mut tx,
+        &adb::NewApp {
+            unit_id: unit.id,
+            tracking_no: &tracking_no,
+            access_code_hash: &access_hash(&tracking_no, &access_code),
+            applicant_kind: a.kind.as_str(),
+            applicant_name: &a.name,
+            id_type: a.id_type.as_str(),
+            id_number_enc: &id_enc,
+            id_number_masked: &mask_id(&a.id_number),
+            applicant_hash: &applicant_hash(app, &a.id_number),
+            phone: &a.phone,
+            email: &a.email,
+            address: &a.address,
+            description: &a.description,
+            purpose: &a.purpose,
+            delivery: a.delivery.as_str(),
+            channel: a.channel.as_str(),
+            received_on: &received.to_string(),
+            created_by: actor.map(|x| x.user_id),
+        },
+    )
+    .await?;
+    let ev = Event::Received { on: received };
+    let who = actor.map(|x| x.login).unwrap_or("申请人（网上提交）");
+    adb::add_event(
+        &mut tx,
+        id,
+        unit.id,
+        "received",
+        &received.to_string(),
+        &serde_json::to_string(&ev).unwrap_or_default(),
+        actor.map(|x| x.user_id),
+        who,
+    )
+    .await?;
+    let row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let clock = store_clock(&mut tx, &cal, &row, None).await?;
+    audit::append(
+        &mut tx,
+        &Entry {
+            actor_id: actor.map(|x| x.user_id),
+            actor: actor.map(|x| x.login).unwrap_or("public"),
+            ip: actor.map(|x| x.ip).unwrap_or(""),
+            action: "application.receive",
+            unit_id: Some(unit.id),
+            target: format!("application:{id}"),
+            detail: format!(
+                "{} {} {}",
+                tracking_no,
+                a.channel.as_str(),
+                receipt_rule(a.channel)
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Receipt {
+        id,
+        tracking_no,
+        access_code,
+        received_on: received.to_string(),
+        due_on: clock.due_on.map(|d| d.to_string()),
+    })
+}
+
+/// An application the actor may handle: their own unit's. Others are refused in words.
+pub async fn for_staff(app: &App, actor: &Actor<'_>, id: i64) -> Result<AppRow, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let a = adb::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    if let Err(d) = actor.grants.can_read_unit(a.unit_id) {
+        drop(conn);
+        super::audit_denial(app, actor, Some(a.unit_id), format!("application:{id}"), d).await;
+        return Err(d.into());
+    }
+    Ok(a)
+}
+
+/// Everything the case page and the staff API show.
+#[derive(Debug, Serialize)]
+pub struct Case {
+    pub application: AppRow,
+    pub phase_label: &'static str,
+    pub clock: deadline::Clock,
+    pub days_left: Option<i64>,
+    pub events: Vec<adb::EventRow>,
+    pub letters: Vec<adb::Letter>,
+    pub remedies: Vec<adb::Remedy>,
+}
+
+pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, AppError> {
+    let a = for_staff(app, actor, id).await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let cal = caldb::effective(&mut conn).await?;
+    let events = adb::events(&mut conn, id).await?;
+    let s = settings(&mut conn, a.unit_id).await?;
+    let clock = deadline::compute(&cal, &clock_events(&events), s).map_err(calendar_error)?;
+    let days_left = match (clock.due_on, &clock.phase) {
+        (Some(due), Phase::Running | Phase::AwaitingFee { paused: false, .. }) => {
+            deadline::days_left(&cal, due, app.today()).ok()
+        }
+        _ => None,
+    };
+    Ok(Case {
+        phase_label: phase_label(&a.phase),
+        letters: adb::letters(&mut conn, id).await?,
+        remedies: adb::remedies(&mut conn, id).await?,
+        application: a,
+        clock,
+        days_left,
+        events,
+    })
+}
+
+/// The full ID number, for the handling unit's staff only; every view is audited.
+pub async fn reveal_id(app: &App, actor: &Actor<'_>, id: i64) -> Result<String, AppError> {
+    let a = for_staff(app, actor, id).await?;
+    if actor.grants.can_edit_items(a.unit_id).is_err() {
+        return Err(Denied::NotYourUnit.into());
+    }
+    let plain = app.data_key.open(&a.id_number_enc)?;
+    let mut tx = app.db.begin().await?;
+    audit::append(
+        &mut tx,
+        &Entry {
+            actor_id: Some(actor.user_id),
+            actor: actor.login,
+            ip: actor.ip,
+            action: "application.view_id",
+            unit_id: Some(a.unit_id),
+            target: format!("application:{id}"),
+            detail: String::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(plain)
+}
+
+/// A case step's body (JSON or form).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct StepInput {
+    pub on: Option<String>,
+    /// Correction: everything the applicant must correct.
+    pub items: Option<serde_json::Value>,
+    pub period_days: Option<u32>,
+    pub party: Option<String>,
+    pub days: Option<u32>,
+    pub reason: Option<String>,
+    pub method: Option<String>,
+    pub pages: Option<u32>,
+    pub outcome: Option<String>,
+    pub basis: Option<String>,
+    pub content: Option<String>,
+    pub withheld: Option<String>,
+    pub item_id: Option<i64>,
+    pub kind: Option<String>,
+    pub filed_on: Option<String>,
+    pub body: Option<String>,
+    pub decided_on: Option<String>,
+}
+
+fn required<'a>(
+    field: &'static str,
+    v: &'a Option<String>,
+    what: &str,
+) -> Result<&'a str, AppError> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| FieldError::new(field, format!("请填写{what}")).into())
+}
+
+const REMEDIES: &str = "如对本答复不服，可以自收到本答复之日起六十日内依法申请行政复议，或者自收到本答复之日起六个月内依法向人民法院提起行政诉讼。";
+
+fn letter(a: &AppRow, unit_name: &str, title: &str, body: &str, on: NaiveDate) -> String {
+    format!(
+        "{title}\n\n{}：\n\n本机关于{}收到您提交的政府信息公开申请（查询号 {}），申请获取：{}\n\n{body}\n\n{unit_name}\n{}",
+        a.applicant_name,
+        a.received_on,
+        a.tracking_no,
+        a.description,
+        on.format("%Y年%m月%d日")
+    )
+}
+
+/// Performs one case step (`correction-request`, `correction-received`, `consultation-start`,
+/// `consultation-end`, `extend`, `fee-notice`, `fee-paid`, `reply`, `remedies`).
+pub async fn step(
+    app: &App,
+    actor: &Actor<'_>,
+    id: i64,
+    name: &str,
+    s: &StepInput,
+) -> Result<Case, AppError> {
+    let a = for_staff(app, actor, id).await?;
+    if let Err(d) = actor.grants.can_edit_items(a.unit_id) {
+        super::audit_denial(app, actor, Some(a.unit_id), format!("application:{id}"), d).await;
+        return Err(d.into());
+    }
+    let received = parse_date("received_on", &a.received_on)?;
+    let on = step_date(app, s.on.as_deref(), Some(received))?;
+    let cal = calendar(app).await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let unit = units::by_id(&mut conn, a.unit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    // What to record: the clock event (if any), extra data, and the letter to generate.
+    let mut data = serde_json::Map::new();
+    let mut new_letter: Option<(String, String)> = None;
+    let mut outcome: Option<Outcome> = None;
+    let event: Option<Event> = match name {
+        "correction-request" => {
+            let items = match &s.items {
+                Some(serde_json::Value::Array(v)) if !v.is_empty() => v
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| x.to_string())
+                    })
+                    .collect::<Vec<_>>(),
+                Some(serde_json::Value::String(t)) if !t.trim().is_empty() => t
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                _ => return Err(FieldError::new("items", "请一次性列出需要补正的全部事项").into()),
+            };
+            let period = s
+                .period_days
+                .filter(|p| (1..=60).contains(p))
+                .ok_or_else(|| FieldError::new("period_days", "请给出1至60个工作日的补正期限"))?;
+            let until = cal
+                .add(on, period)
+                .map_err(|e| FieldError::new("period_days", e.to_string()))?;
+            data.insert("items".into(), serde_json::json!(items));
+            let list = items
+                .iter()
+                .enumerate()
+                .map(|(i, t)| format!("{}. {t}", i + 1))
+                .collect::<Vec<_>>()
+                .join("\n");
+            new_letter = Some((
+                "补正申请告知书".into(),
+                format!("经审查，您的申请内容不明确，请于{until}前（{period}个工作日内）补正以下内容：\n{list}\n\n答复期限自本机关收到补正后的申请之日起重新计算。无正当理由逾期不补正的，视为放弃申请，本机关不再处理该政府信息公开申请。"),
+            ));
+            Some(Event::CorrectionRequested {
+                on,
+                period_days: period,
+            })
+        }
+        "correction-received" => Some(Event::CorrectionReceived { on }),
+        "consultation-start" => {
+            if let Some(p) = s.party.as_deref().filter(|p| !p.trim().is_empty()) {
+                data.insert("party".into(), p.trim().into());
+            }
+            Some(Event::ConsultationStarted { on })
+        }
+        "consultation-end" => Some(Event::ConsultationEnded { on }),
+        "extend" => {
+            if !(actor.grants.has(a.unit_id, Role::Director)
+                || actor.grants.has(a.unit_id, Role::Leader))
+            {
+                return Err(AppError::Refused(
+                    "not_office_head",
+                    "延长答复期限须经政府信息公开工作机构负责人（办公室主任或分管领导）同意。"
+                        .into(),
+                ));
+            }
+            let days = s.days.ok_or_else(|| {
+                FieldError::new(
+                    "days",
+                    format!("请填写延长的工作日数（1至{MAX_EXTENSION_DAYS}）"),
+                )
+            })?;
+            if days == 0 || days > MAX_EXTENSION_DAYS {
+                return Err(FieldError::new(
+                    "days",
+                    format!("延长期限最长{MAX_EXTENSION_DAYS}个工作日，现为{days}"),
+                )
+                .into());
+            }
+            let reason = required("reason", &s.reason, "延长理由")?;
+            data.insert("reason".into(), reason.into());
+            new_letter = Some(("延长答复期限告知书".into(), format!("因{reason}，经本机关政府信息公开工作机构负责人同意，答复期限延长{days}个工作日。")));
+            Some(Event::Extended { on, days })
+        }
+        "fee-notice" => {
+            if a.fee_method.is_some() {
+                return Err(AppError::Conflict(
+                    "fee_already_noticed",
+                    "这件申请已经发过收费通知：按件和按量只能选一种，且只通知一次。".into(),
+                ));
+            }
+            let (method, yuan) = match s.method.as_deref() {
+                Some("count") => {
+                    let mut conn = app.db.pool.acquire().await?;
+                    let k = adb::nth_this_month(&mut conn, &a.applicant_hash, a.id, &a.received_on)
+                        .await?;
+                    data.insert("nth".into(), k.into());
+                    (
+                        "count",
+                        i64::from(sunshine_core::fees::by_count(
+                            u32::try_from(k).unwrap_or(u32::MAX),
+                        )),
+                    )
+                }
+                Some("pages") => {
+                    let p = s
+                        .pages
+                        .ok_or_else(|| FieldError::new("pages", "按量收费请填写页数"))?;
+                    data.insert("pages".into(), p.into());
+                    (
+                        "pages",
+                        i64::try_from(sunshine_core::fees::by_pages(p)).unwrap_or(i64::MAX),
+                    )
+                }
+                _ => {
+                    return Err(FieldError::new(
+                        "method",
+                        "收费方式应为 count（按件）或 pages（按量），只能选一种",
+                    )
+                    .into())
+                }
+            };
+            if yuan == 0 {
+                return Err(AppError::Conflict(
+                    "no_fee",
+                    "按此方式计算不需要收费，无需发出收费通知。".into(),
+                ));
+            }
+            data.insert("method".into(), method.into());
+            data.insert("yuan".into(), yuan.into());
+            let pay_by = cal
+                .add(on, deadline::FEE_PAYMENT_DAYS)
+                .map_err(|e| FieldError::new("on", e.to_string()))?;
+            new_letter = Some((
+                "收取信息处理费通知书".into(),
+                format!(
+                    "根据《政府信息公开信息处理费管理办法》，本次申请{}收取信息处理费{yuan}元。请于{pay_by}前（自收到本通知次日起20个工作日内）缴纳；逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请。",
+                    if method == "count" { "按件" } else { "按量" }
+                ),
+            ));
+            Some(Event::FeeNotice { on })
+        }
+        "fee-paid" => Some(Event::FeePaid { on }),
+        "reply" => {
+            let o =
+                Outcome::parse(required("outcome", &s.outcome, "答复结果")?).ok_or_else(|| {
+                    FieldError::new(
+                        "outcome",
+                        "答复结果应为年度报告表三的一项，如 granted、partial、unavailable_not_held",
+                    )
+                })?;
+            let basis = required("basis", &s.basis, "答复的法律依据")?;
+            if o == Outcome::Partial && s.withheld.as_deref().is_none_or(|w| w.trim().is_empty()) {
+                return Err(
+                    FieldError::new("withheld", "部分公开时，请写明不予公开的部分及理由").into(),
+                );
+            }
+            data.insert("outcome".into(), o.as_str().into());
+            data.insert("basis".into(), basis.into());
+            let mut body = format!("经审查，答复如下：{}。\n依据：{basis}。", o.label());
+            if let Some(c) = s.content.as_deref().filter(|c| !c.trim().is_empty()) {
+                body.push_str(&format!("\n{}", c.trim()));
+            }
+            if let Some(item) = s.item_id {
+                body.push_str(&format!(
+                    "\n该信息已主动公开，可在本机关政府信息公开平台查阅：/items/{item}"
+                ));
+                data.insert("item_id".into(), item.into());
+            }
+            if let Some(w) = s.withheld.as_deref().filter(|w| !w.trim().is_empty()) {
+                body.push_str(&format!("\n不予公开的部分及理由：{}", w.trim()));
+                data.insert("withheld".into(), w.trim().into());
+            }
+            let mut conn = app.db.pool.acquire().await?;
+            if let Some(t) = adb::reply_template(&mut conn, a.unit_id, o.as_str()).await? {
+                body = t
+                    .replace("{决定}", o.label())
+                    .replace("{依据}", basis)
+                    .replace("{内容}", s.content.as_deref().unwrap_or(""))
+                    .replace("{救济}", REMEDIES);
+            }
+            if !body.contains("行政复议") {
+                body.push_str(&format!("\n\n{REMEDIES}"));
+            }
+            new_letter = Some(("政府信息公开申请答复书".into(), body));
+            outcome = Some(o);
+            Some(Event::Replied { on })
+        }
+        "remedies" => {
+            let kind = required("kind", &s.kind, "救济类型")?;
+            if ![
+                "reconsideration",
+                "litigation_direct",
+                "litigation_after_reconsideration",
+            ]
+            .contains(&kind)
+            {
+                return Err(FieldError::new("kind", "救济类型应为 reconsideration（行政复议）、litigation_direct（直接起诉）或 litigation_after_reconsideration（复议后起诉）").into());
+            }
+            let filed = parse_date("filed_on", required("filed_on", &s.filed_on, "提起日期")?)?;
+            if filed > app.today() {
+                return Err(FieldError::new("filed_on", "提起日期不能在将来").into());
+            }
+            let result = s.outcome.as_deref().unwrap_or("pending");
+            if !["upheld", "corrected", "other", "pending"].contains(&result) {
+                return Err(FieldError::new("outcome", "结果应为 upheld（维持）、corrected（纠正）、other（其他）或 pending（尚未审结）").into());
+            }
+            let decided = match s.decided_on.as_deref().filter(|d| !d.trim().is_empty()) {
+                Some(d) => Some(parse_date("decided_on", d)?.to_string()),
+                None => None,
+            };
+            let r = adb::Remedy {
+                id: 0,
+                kind: kind.into(),
+                filed_on: filed.to_string(),
+                body: s.body.clone().unwrap_or_default(),
+                outcome: result.into(),
+                decided_on: decided,
+            };
+            let mut tx = app.db.begin().await?;
+            adb::add_remedy(&mut tx, id, a.unit_id, &r).await?;
+            adb::add_event(
+                &mut tx,
+                id,
+                a.unit_id,
+                "remedy",
+                &filed.to_string(),
+                &serde_json::to_string(&r).unwrap_or_default(),
+                Some(actor.user_id),
+                actor.login,
+            )
+            .await?;
+            audit::append(
+                &mut tx,
+                &actor.entry(
+                    "application.remedy",
+                    a.unit_id,
+                    format!("application:{id}"),
+                    format!("{kind} {result}"),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            return case(app, actor, id).await;
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let mut tx = app.db.begin().await?;
+    if let Some(ev) = &event {
+        // Checks the step against the clock before anything is written.
+        let mut all = clock_events(&adb::events(&mut tx, id).await?);
+        all.push(ev.clone());
+        deadline::compute(&cal, &all, settings(&mut tx, a.unit_id).await?)
+            .map_err(calendar_error)?;
+        let mut v = serde_json::to_value(ev).unwrap_or_default();
+        if let Some(obj) = v.as_object_mut() {
+            obj.extend(data.clone());
+        }
+        adb::add_event(
+            &mut tx,
+            id,
+            a.unit_id,
+            name,
+            &on.to_string(),
+            &v.to_string(),
+            Some(actor.user_id),
+            actor.login,
+        )
+        .await?;
+    }
+    if name == "fee-notice" {
+        let method = data
+            .get("method")
+            .and_then(|m| m.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let yuan = data
+            .get("yuan")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0);
+        adb::set_fee(&mut tx, id, &method, yuan).await?;
+    }
+    let mut row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if let Some(o) = outcome {
+        row.outcome = Some(o.as_str().into());
+    }
+    store_clock(&mut tx, &cal, &row, None).await?;
+    if let Some((title, body)) = new_letter {
+        adb::add_letter(
+            &mut tx,
+            id,
+            a.unit_id,
+            name,
+            &title,
+            &letter(&a, &unit.name, &title, &body, on),
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        &actor.entry(
+            "application.step",
+            a.unit_id,
+            format!("application:{id}"),
+            format!("{name} {on}"),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    case(app, actor, id).await
+}
+
+/// What the applicant sees with the tracking number and access code: nothing else.
+#[derive(Debug, Serialize)]
+pub struct Tracking {
+    pub tracking_no: String,
+    pub unit_name: String,
+    pub state: String,
+    pub state_label: &'static str,
+    pub received_on: String,
+    pub due_on: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_label: Option<&'static str>,
+    pub replied_on: Option<String>,
+    pub letters: Vec<TrackLetter>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrackLetter {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+}
+
+/// The same answer for an unknown number and a wrong code: no hint whether the number exists.
+pub async fn track(app: &App, no: &str, code: &str) -> Result<Tracking, AppError> {
+    let wrong = || {
+        AppError::Refused(
+            "wrong_tracking",
+            "查询号或查询码不正确，请核对后重试。".into(),
+        )
+    };
+    let mut conn = app.db.pool.acquire().await?;
+    let Some(a) = adb::by_tracking(&mut conn, no.trim()).await? else {
+        let _ = access_hash(no, code);
+        return Err(wrong());
+    };
+    if !crate::auth::constant_time_eq(&a.access_code_hash, &access_hash(&a.tracking_no, code)) {
+        return Err(wrong());
+    }
+    let letters = adb::letters(&mut conn, a.id)
+        .await?
+        .into_iter()
+        .map(|l| TrackLetter {
+            id: l.id,
+            title: l.title,
+            body: l.body,
+        })
+        .collect();
+    Ok(Tracking {
+        state_label: phase_label(&a.phase),
+        outcome_label: a
+            .outcome
+            .as_deref()
+            .and_then(Outcome::parse)
+            .map(|o| o.label()),
+        tracking_no: a.tracking_no,
+        unit_name: a.unit_name,
+        state: a.phase,
+        received_on: a.received_on,
+        due_on: a.due_on,
+        outcome: a.outcome,
+        replied_on: a.replied_on,
+        letters,
+    })
+}
+
+/// Loads or replaces a year's arrangement, then recomputes every open application's deadline and
+/// records the change on each whose deadline moved. Returns how many changed.
+pub async fn load_calendar_year(
+    db: &Db,
+    data: &YearData,
+    json: &str,
+    by: &str,
+) -> anyhow::Result<usize> {
+    let mut tx = db.begin().await?;
+    caldb::store(&mut tx, data, json, by).await?;
+    let cal = caldb::effective(&mut tx).await?;
+    let mut changed = 0;
+    for id in adb::open_ids(&mut tx).await? {
+        let Some(a) = adb::get(&mut tx, id).await? else {
+            continue;
+        };
+        let before = a.due_on.clone();
+        let events = clock_events(&adb::events(&mut tx, id).await?);
+        let s = settings(&mut tx, a.unit_id)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let Ok(clock) = deadline::compute(&cal, &events, s) else {
+            continue;
+        };
+        let after = clock.due_on.map(|d| d.to_string());
+        if after != before {
+            adb::set_clock(
+                &mut tx,
+                id,
+                after.as_deref(),
+                phase_key(&clock.phase),
+                a.outcome.as_deref(),
+                a.replied_on.as_deref(),
+                clock.overdue_reply,
+            )
+            .await?;
+            let note = serde_json::json!({"kind": "calendar_changed", "year": data.year, "before": before, "after": after});
+            adb::add_event(
+                &mut tx,
+                id,
+                a.unit_id,
+                "calendar_changed",
+                &chrono::Utc::now().date_naive().to_string(),
+                &note.to_string(),
+                None,
+                by,
+            )
+            .await?;
+            changed += 1;
+        }
+    }
+    audit::append(
+        &mut tx,
+        &Entry {
+            actor: by,
+            ip: "local",
+            action: "calendar.load",
+            detail: format!("{} 年，{changed} 件申请期限变化", data.year),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(changed)
+}
