@@ -290,6 +290,45 @@ pub fn compute(cal: &Calendar, events: &[Event], s: ClockSettings) -> Result<Clo
     Ok(c)
 }
 
+/// Like [`compute`], but when the deadline runs into a *future* year whose arrangement is not
+/// loaded yet, that year is counted with weekends only and the clock is marked provisional (the
+/// deadline is recomputed when the year is loaded). A missing past year is still an error.
+pub fn compute_provisional(
+    cal: &Calendar,
+    events: &[Event],
+    s: ClockSettings,
+) -> Result<(Clock, bool), ClockError> {
+    let last = cal.years().last().copied().unwrap_or(i32::MIN);
+    let mut cal = cal.clone();
+    let mut filled: Vec<i32> = Vec::new();
+    loop {
+        match compute(&cal, events, s) {
+            Ok(mut c) => {
+                if !filled.is_empty() {
+                    let years = filled
+                        .iter()
+                        .map(|y| y.to_string())
+                        .collect::<Vec<_>>()
+                        .join("、");
+                    c.steps.push(format!(
+                        "（{years}年节假日安排尚未载入：期限暂按仅周末休息估算，载入后自动重算）"
+                    ));
+                }
+                return Ok((c, !filled.is_empty()));
+            }
+            Err(ClockError::Calendar(CalendarError::NoData(y))) if y > last && filled.len() < 3 => {
+                cal.set_year(crate::calendar::YearData {
+                    year: y,
+                    papers: vec![],
+                    days: vec![],
+                });
+                filled.push(y);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Working days left until the deadline (negative when overdue), seen from `today`.
 pub fn days_left(cal: &Calendar, due: NaiveDate, today: NaiveDate) -> Result<i64, CalendarError> {
     if today <= due {
@@ -572,18 +611,32 @@ mod tests {
     }
 
     #[test]
-    fn a_deadline_in_a_year_without_data_is_an_error() {
-        let e = compute(
-            &Calendar::shipped(),
-            &[Event::Received {
-                on: d("2026-12-20"),
-            }],
-            ClockSettings::default(),
-        )
-        .unwrap_err();
+    fn a_deadline_in_a_year_without_data_is_an_error_or_provisional() {
+        let cal = Calendar::shipped();
+        let ev = [Event::Received {
+            on: d("2026-12-20"),
+        }];
+        let e = compute(&cal, &ev, ClockSettings::default()).unwrap_err();
         assert!(matches!(
             e,
             ClockError::Calendar(CalendarError::NoData(2027))
         ));
+        let (c, provisional) = compute_provisional(&cal, &ev, ClockSettings::default()).unwrap();
+        assert!(provisional);
+        assert!(c.due_on.unwrap() > d("2027-01-01"));
+        assert!(c.steps.last().unwrap().contains("2027年节假日安排尚未载入"));
+        let ok = [Event::Received {
+            on: d("2026-03-02"),
+        }];
+        assert!(
+            !compute_provisional(&cal, &ok, ClockSettings::default())
+                .unwrap()
+                .1
+        );
+        // A past year without data is never guessed.
+        let old = [Event::Received {
+            on: d("2007-05-08"),
+        }];
+        assert!(compute_provisional(&cal, &old, ClockSettings::default()).is_err());
     }
 }

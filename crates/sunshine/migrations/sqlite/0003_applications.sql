@@ -35,6 +35,8 @@ CREATE TABLE applications (
     received_on TEXT NOT NULL,
     -- Derived from the events; kept for queues and recomputed when the calendar changes.
     due_on TEXT,
+    -- 1 when the deadline runs into a year whose holiday arrangement is not loaded yet.
+    due_provisional BIGINT NOT NULL DEFAULT 0,
     phase TEXT NOT NULL DEFAULT 'running',
     outcome TEXT,
     replied_on TEXT,

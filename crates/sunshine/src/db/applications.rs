@@ -27,6 +27,7 @@ pub struct AppRow {
     pub channel: String,
     pub received_on: String,
     pub due_on: Option<String>,
+    pub due_provisional: i64,
     pub phase: String,
     pub outcome: Option<String>,
     pub replied_on: Option<String>,
@@ -39,7 +40,7 @@ pub struct AppRow {
 
 const SELECT: &str = "SELECT a.id, a.unit_id, a.tracking_no, a.access_code_hash, a.applicant_kind, a.applicant_name, \
     a.id_type, a.id_number_enc, a.id_number_masked, a.applicant_hash, a.phone, a.email, a.address, a.description, \
-    a.purpose, a.delivery, a.channel, a.received_on, a.due_on, a.phase, a.outcome, a.replied_on, a.overdue, \
+    a.purpose, a.delivery, a.channel, a.received_on, a.due_on, a.due_provisional, a.phase, a.outcome, a.replied_on, a.overdue, \
     a.fee_method, a.fee_yuan, u.code AS unit_code, u.name AS unit_name FROM applications a JOIN units u ON u.id = a.unit_id";
 
 pub struct NewApp<'a> {
@@ -168,9 +169,11 @@ pub async fn set_clock(
     outcome: Option<&str>,
     replied_on: Option<&str>,
     overdue: bool,
+    provisional: bool,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE applications SET due_on = $1, phase = $2, outcome = $3, replied_on = $4, overdue = $5, updated_at = $6 WHERE id = $7",
+        "UPDATE applications SET due_on = $1, phase = $2, outcome = $3, replied_on = $4, overdue = $5, updated_at = $6, \
+         due_provisional = $8 WHERE id = $7",
     )
     .bind(due_on)
     .bind(phase)
@@ -179,6 +182,7 @@ pub async fn set_clock(
     .bind(i64::from(overdue))
     .bind(super::now())
     .bind(id)
+    .bind(i64::from(provisional))
     .execute(conn)
     .await?;
     Ok(())

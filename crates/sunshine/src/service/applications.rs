@@ -139,7 +139,8 @@ async fn store_clock(
     let mut events = clock_events(&adb::events(tx, a.id).await?);
     events.extend(extra.cloned());
     let s = settings(tx, a.unit_id).await?;
-    let clock = deadline::compute(cal, &events, s).map_err(calendar_error)?;
+    let (clock, provisional) =
+        deadline::compute_provisional(cal, &events, s).map_err(calendar_error)?;
     let outcome: Option<String> = a.outcome.clone();
     let replied = match clock.phase {
         Phase::Replied { on } => Some(on.to_string()),
@@ -153,6 +154,7 @@ async fn store_clock(
         outcome.as_deref(),
         replied.as_deref(),
         clock.overdue_reply,
+        provisional,
     )
     .await?;
     Ok(clock)
@@ -208,8 +210,9 @@ async fn create(
     }
     let received = step_date(app, input.on.as_deref(), None)?;
     let cal = calendar(app).await?;
-    // A received date whose deadline runs past the calendar is refused now, not later.
-    cal.add(received, deadline::REPLY_DAYS)
+    // The date of receipt must lie in a year the calendar knows; a deadline running into a year
+    // not yet loaded is provisional, recomputed when that year is loaded.
+    cal.is_workday(received)
         .map_err(|e| FieldError::new("on", e.to_string()))?;
     let tracking_no = format!("{}{}", received.format("%Y%m%d"), random_code(6));
     let access_code = random_code(8);
@@ -312,7 +315,8 @@ pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, AppErro
     let cal = caldb::effective(&mut conn).await?;
     let events = adb::events(&mut conn, id).await?;
     let s = settings(&mut conn, a.unit_id).await?;
-    let clock = deadline::compute(&cal, &clock_events(&events), s).map_err(calendar_error)?;
+    let (clock, _) =
+        deadline::compute_provisional(&cal, &clock_events(&events), s).map_err(calendar_error)?;
     let days_left = match (clock.due_on, &clock.phase) {
         (Some(due), Phase::Running | Phase::AwaitingFee { paused: false, .. }) => {
             deadline::days_left(&cal, due, app.today()).ok()
@@ -452,9 +456,7 @@ pub async fn step(
                 .period_days
                 .filter(|p| (1..=60).contains(p))
                 .ok_or_else(|| FieldError::new("period_days", "请给出1至60个工作日的补正期限"))?;
-            let until = cal
-                .add(on, period)
-                .map_err(|e| FieldError::new("period_days", e.to_string()))?;
+            let (until, _) = cal.add_provisional(on, period);
             data.insert("items".into(), serde_json::json!(items));
             let list = items
                 .iter()
@@ -553,9 +555,7 @@ pub async fn step(
             }
             data.insert("method".into(), method.into());
             data.insert("yuan".into(), yuan.into());
-            let pay_by = cal
-                .add(on, deadline::FEE_PAYMENT_DAYS)
-                .map_err(|e| FieldError::new("on", e.to_string()))?;
+            let (pay_by, _) = cal.add_provisional(on, deadline::FEE_PAYMENT_DAYS);
             new_letter = Some((
                 "收取信息处理费通知书".into(),
                 format!(
@@ -675,7 +675,7 @@ pub async fn step(
         // Checks the step against the clock before anything is written.
         let mut all = clock_events(&adb::events(&mut tx, id).await?);
         all.push(ev.clone());
-        deadline::compute(&cal, &all, settings(&mut tx, a.unit_id).await?)
+        deadline::compute_provisional(&cal, &all, settings(&mut tx, a.unit_id).await?)
             .map_err(calendar_error)?;
         let mut v = serde_json::to_value(ev).unwrap_or_default();
         if let Some(obj) = v.as_object_mut() {
@@ -821,11 +821,11 @@ pub async fn load_calendar_year(
         let s = settings(&mut tx, a.unit_id)
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-        let Ok(clock) = deadline::compute(&cal, &events, s) else {
+        let Ok((clock, provisional)) = deadline::compute_provisional(&cal, &events, s) else {
             continue;
         };
         let after = clock.due_on.map(|d| d.to_string());
-        if after != before {
+        if after != before || provisional != (a.due_provisional == 1) {
             adb::set_clock(
                 &mut tx,
                 id,
@@ -834,6 +834,7 @@ pub async fn load_calendar_year(
                 a.outcome.as_deref(),
                 a.replied_on.as_deref(),
                 clock.overdue_reply,
+                provisional,
             )
             .await?;
             let note = serde_json::json!({"kind": "calendar_changed", "year": data.year, "before": before, "after": after});

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod api_applications;
 pub mod error;
 pub mod extract;
 pub mod public;

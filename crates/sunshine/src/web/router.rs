@@ -1,6 +1,6 @@
 //! The whole route table in one place.
 
-use super::{admin, api, public, AppState};
+use super::{admin, api, api_applications, public, AppState};
 use crate::db::sessions::DbSessionStore;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
@@ -107,6 +107,20 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/items/{id}/mask", post(api::mask_finding))
         .route("/api/v1/items/{id}/review", get(api::get_review))
+        .route(
+            "/api/v1/applications",
+            get(api_applications::list).post(api_applications::create),
+        )
+        .route("/api/v1/applications/track", get(api_applications::track))
+        .route("/api/v1/applications/{id}", get(api_applications::get))
+        .route(
+            "/api/v1/applications/{id}/id-number",
+            get(api_applications::id_number),
+        )
+        .route(
+            "/api/v1/applications/{id}/{step}",
+            post(api_applications::step),
+        )
         .route("/api/{*rest}", any(api::not_found));
 
     let public_routes = Router::new()

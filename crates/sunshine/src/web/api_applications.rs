@@ -1,0 +1,225 @@
+//! `/api/v1/applications`: public intake and tracking; staff lists, cases and steps.
+
+use super::api::{ApiJson, MaybeStaff};
+use super::error::{ApiError, AppError};
+use super::extract::{parse_id, ClientIp};
+use super::AppState;
+use crate::db::applications as adb;
+use crate::service::applications::{self as svc, Case, StepInput};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sunshine_core::application::ApplicationInput;
+use sunshine_core::FieldError;
+
+/// Public: files an application (rate limited per address). With a staff token: registers one
+/// received in person, by post, fax or e-mail, with its date of receipt (`"on"`).
+pub async fn create(
+    State(app): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<ApplicationInput>,
+) -> Result<Response, ApiError> {
+    let receipt = match &staff {
+        Some(s) => svc::register(&app, &s.actor(), &input).await?,
+        None => svc::submit_public(&app, &ip, &input).await?,
+    };
+    let mut body = serde_json::json!({
+        "tracking_no": receipt.tracking_no,
+        "access_code": receipt.access_code,
+        "received_on": receipt.received_on,
+        "due_on": receipt.due_on,
+    });
+    if staff.is_some() {
+        body["id"] = receipt.id.into();
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TrackQuery {
+    no: Option<String>,
+    code: Option<String>,
+}
+
+pub async fn track(
+    State(app): State<AppState>,
+    Query(q): Query<TrackQuery>,
+) -> Result<Json<svc::Tracking>, ApiError> {
+    let (Some(no), Some(code)) = (
+        q.no.filter(|s| !s.is_empty()),
+        q.code.filter(|s| !s.is_empty()),
+    ) else {
+        return Err(FieldError::new("no", "请提供查询号 no 和查询码 code").into());
+    };
+    Ok(Json(svc::track(&app, &no, &code).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    unit: Option<String>,
+    state: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Line {
+    id: i64,
+    tracking_no: String,
+    unit: String,
+    state: String,
+    applicant_kind: String,
+    applicant_name: String,
+    id_number: String,
+    received_on: String,
+    due_on: Option<String>,
+    days_left: Option<i64>,
+    outcome: Option<String>,
+    overdue: bool,
+}
+
+pub const STATES: &[&str] = &[
+    "open",
+    "due_soon",
+    "overdue",
+    "paused",
+    "awaiting_applicant",
+    "running",
+    "awaiting_correction",
+    "consulting",
+    "awaiting_fee",
+    "replied",
+];
+
+/// Staff: a unit's applications (all units for a supervisor without `unit`), by queue or state.
+pub async fn list(
+    State(app): State<AppState>,
+    staff: super::api::ApiStaff,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<Line>>, ApiError> {
+    let state = q.state.as_deref().filter(|s| !s.is_empty());
+    if let Some(s) = state.filter(|s| !STATES.contains(s)) {
+        return Err(FieldError::new(
+            "state",
+            format!("state“{s}”无效，可用：{}", STATES.join("、")),
+        )
+        .into());
+    }
+    let lines = queue(&app, &staff.actor(), q.unit.as_deref(), state).await?;
+    Ok(Json(lines))
+}
+
+/// The lines of a queue, shared with the back office.
+pub async fn queue(
+    app: &AppState,
+    actor: &crate::service::Actor<'_>,
+    unit: Option<&str>,
+    state: Option<&str>,
+) -> Result<Vec<Line>, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let units: Option<Vec<i64>> = match unit.filter(|u| !u.is_empty()) {
+        Some(code) => {
+            let u = crate::db::units::by_code(&mut conn, code)
+                .await?
+                .ok_or_else(|| FieldError::new("unit", format!("单位“{code}”不存在")))?;
+            actor.grants.can_read_unit(u.id)?;
+            Some(vec![u.id])
+        }
+        None if actor.grants.is_supervisor() => None,
+        None => Some(actor.grants.staff_units()),
+    };
+    let cal = crate::db::calendar::effective(&mut conn).await?;
+    let today = app.today();
+    let rows = adb::list(&mut conn, units.as_deref(), None).await?;
+    let mut out = Vec::new();
+    for a in rows {
+        let running = a.phase == "running" || a.phase == "awaiting_fee_running";
+        let days_left = a
+            .due_on
+            .as_deref()
+            .filter(|_| running)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .and_then(|d| sunshine_core::deadline::days_left(&cal, d, today).ok());
+        let keep = match state {
+            None => true,
+            Some("open") => a.phase != "replied",
+            Some("due_soon") => days_left.is_some_and(|n| (0..=5).contains(&n)),
+            Some("overdue") => days_left.is_some_and(|n| n < 0) || a.overdue == 1,
+            Some("paused") => a.phase == "consulting" || a.phase == "awaiting_fee",
+            Some("awaiting_applicant") => {
+                a.phase == "awaiting_correction" || a.phase.starts_with("awaiting_fee")
+            }
+            Some(p) => a.phase == p,
+        };
+        if keep {
+            out.push(Line {
+                id: a.id,
+                overdue: days_left.is_some_and(|n| n < 0) || a.overdue == 1,
+                tracking_no: a.tracking_no,
+                unit: a.unit_code,
+                state: a.phase,
+                applicant_kind: a.applicant_kind,
+                applicant_name: a.applicant_name,
+                id_number: a.id_number_masked,
+                received_on: a.received_on,
+                due_on: a.due_on,
+                days_left,
+                outcome: a.outcome,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    staff: super::api::ApiStaff,
+    Path(id): Path<String>,
+) -> Result<Json<Case>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(svc::case(&app, &staff.actor(), id).await?))
+}
+
+pub async fn id_number(
+    State(app): State<AppState>,
+    staff: super::api::ApiStaff,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let n = svc::reveal_id(&app, &staff.actor(), id).await?;
+    Ok(Json(serde_json::json!({ "id_number": n })))
+}
+
+pub const STEPS: &[&str] = &[
+    "correction-request",
+    "correction-received",
+    "consultation-start",
+    "consultation-end",
+    "extend",
+    "fee-notice",
+    "fee-paid",
+    "reply",
+    "remedies",
+];
+
+pub async fn step(
+    State(app): State<AppState>,
+    staff: super::api::ApiStaff,
+    Path((id, name)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Json<Case>, ApiError> {
+    let id = parse_id(&id)?;
+    if !STEPS.contains(&name.as_str()) {
+        return Err(AppError::NotFound.into());
+    }
+    let input: StepInput = if body.iter().all(u8::is_ascii_whitespace) {
+        StepInput::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| FieldError::new("body", format!("请求体不是有效的 JSON：{e}")))?
+    };
+    Ok(Json(
+        svc::step(&app, &staff.actor(), id, &name, &input).await?,
+    ))
+}

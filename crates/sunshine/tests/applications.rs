@@ -1,0 +1,661 @@
+//! Applications (依申请公开) through the API: intake, legal clock, letters, privacy, tracking.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use sunshine_core::role::Role;
+
+fn valid_id(first17: &str) -> String {
+    format!(
+        "{first17}{}",
+        sunshine_core::screening::id_check_char(first17).unwrap()
+    )
+}
+
+fn body(id_number: &str) -> Value {
+    json!({
+        "unit": "tuoan",
+        "applicant": {"kind": "natural_person", "name": "李四", "id_type": "resident_id", "id_number": id_number,
+                      "phone": "13812345678", "email": "lisi@example.com", "address": "妥安乡某村"},
+        "description": "2025年妥安乡农村危房改造补助名单",
+        "purpose": "核实本户补助",
+        "delivery": "email",
+        "channel": "online"
+    })
+}
+
+struct Staff {
+    app: TestApp,
+    editor: String,
+    director: String,
+    stranger: String,
+}
+
+async fn staff() -> Staff {
+    let app = spawn_demo().await;
+    app.user("a-editor", "tuoan", &[Role::Editor]).await;
+    app.user("a-director", "tuoan", &[Role::Director]).await;
+    app.user("a-stranger", "gaofeng", &[Role::Editor, Role::Director])
+        .await;
+    Staff {
+        editor: app.token("a-editor").await,
+        director: app.token("a-director").await,
+        stranger: app.token("a-stranger").await,
+        app,
+    }
+}
+
+async fn json_of(r: reqwest::Response) -> (u16, Value) {
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+impl Staff {
+    async fn register(&self, on: &str, id_number: &str) -> i64 {
+        let mut b = body(id_number);
+        b["channel"] = json!("post");
+        b["on"] = json!(on);
+        let (s, v) = json_of(
+            reqwest::Client::new()
+                .post(self.app.url("/api/v1/applications"))
+                .bearer_auth(&self.editor)
+                .json(&b)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_i64().unwrap()
+    }
+
+    async fn step(&self, token: &str, id: i64, step: &str, b: Value) -> (u16, Value) {
+        json_of(
+            reqwest::Client::new()
+                .post(self.app.url(&format!("/api/v1/applications/{id}/{step}")))
+                .bearer_auth(token)
+                .json(&b)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn ok(&self, id: i64, step: &str, b: Value) -> Value {
+        let (s, v) = self.step(&self.director, id, step, b).await;
+        assert_eq!(s, 200, "{step}: {v}");
+        v
+    }
+}
+
+#[tokio::test]
+async fn public_intake_and_tracking() {
+    let app = spawn_demo().await;
+    let c = reqwest::Client::new();
+    let (s, v) = json_of(
+        c.post(app.url("/api/v1/applications"))
+            .json(&body(&valid_id("53010219900101123")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    for k in ["tracking_no", "access_code", "received_on", "due_on"] {
+        assert!(v[k].is_string(), "{k} in {v}");
+    }
+    assert!(v.get("id").is_none(), "the public is not told internal ids");
+    let (no, code) = (
+        v["tracking_no"].as_str().unwrap(),
+        v["access_code"].as_str().unwrap(),
+    );
+    let (s, t) = json_of(
+        c.get(app.url(&format!("/api/v1/applications/track?no={no}&code={code}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(t["state"], "running");
+    assert_eq!(t["due_on"], v["due_on"]);
+    let shown = t.to_string();
+    assert!(
+        !shown.contains("李四") && !shown.contains("5301"),
+        "nothing about the applicant is public: {shown}"
+    );
+    // A wrong code and an unknown number get the same answer.
+    let (s1, a) = json_of(
+        c.get(app.url(&format!("/api/v1/applications/track?no={no}&code=WRONG123")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (s2, b) = json_of(
+        c.get(app.url("/api/v1/applications/track?no=20260101ZZZZZZ&code=WRONG123"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s1, &a), (s2, &b));
+    assert_eq!(a["error"]["code"], "wrong_tracking");
+}
+
+#[tokio::test]
+async fn bad_intake_is_explained_field_by_field() {
+    let app = spawn_demo_with(|c| c.intake_per_hour = 4).await;
+    let c = reqwest::Client::new();
+    let post = |b: Value| {
+        let (c, url) = (c.clone(), app.url("/api/v1/applications"));
+        async move { json_of(c.post(url).json(&b).send().await.unwrap()).await }
+    };
+    let mut bad_id = body("530102199001011230");
+    if sunshine_core::application::resident_id_valid("530102199001011230") {
+        bad_id = body("530102199001011231");
+    }
+    let mut bad_phone = body(&valid_id("53010219900101123"));
+    bad_phone["applicant"]["phone"] = json!("12345");
+    let mut no_description = body(&valid_id("53010219900101123"));
+    no_description["description"] = json!("  ");
+    let mut nowhere = body(&valid_id("53010219900101123"));
+    nowhere["unit"] = json!("nowhere");
+    for (b, field) in [
+        (bad_id, "applicant.id_number"),
+        (bad_phone, "applicant.phone"),
+        (no_description, "description"),
+        (nowhere, "unit"),
+    ] {
+        let (s, v) = post(b).await;
+        assert_eq!(s, 422, "{v}");
+        assert_eq!(v["error"]["field"], field);
+    }
+    // The fifth submission from one address within the hour is turned away; nothing was saved.
+    let (s, v) = post(body(&valid_id("53010219900101123"))).await;
+    assert_eq!(s, 429, "{v}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 0);
+}
+
+#[tokio::test]
+async fn staff_registration_dates_and_deadlines() {
+    let st = staff().await;
+    let id = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let r = reqwest::Client::new()
+        .get(st.app.url(&format!("/api/v1/applications/{id}")))
+        .bearer_auth(&st.director)
+        .send()
+        .await
+        .unwrap();
+    let (s, case) = json_of(r).await;
+    assert_eq!(s, 200);
+    assert_eq!(case["application"]["received_on"], "2026-03-02");
+    assert_eq!(case["application"]["due_on"], "2026-03-30");
+    assert!(case["clock"]["steps"].to_string().contains("2026-03-30"));
+    for (on, hint) in [
+        ("2099-01-01", "将来"),
+        ("2007-05-08", "2007年"),
+        ("03/02/2026", "格式"),
+    ] {
+        let mut b = body(&valid_id("53010219900101123"));
+        b["on"] = json!(on);
+        b["channel"] = json!("in_person");
+        let (s, v) = json_of(
+            reqwest::Client::new()
+                .post(st.app.url("/api/v1/applications"))
+                .bearer_auth(&st.editor)
+                .json(&b)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 422, "{on}: {v}");
+        assert_eq!(v["error"]["field"], "on");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(hint),
+            "{v}"
+        );
+    }
+    // Another township's staff cannot register for, see or act on this unit's applications.
+    let mut b = body(&valid_id("53010219900101123"));
+    b["on"] = json!("2026-03-02");
+    let (s, _) = json_of(
+        reqwest::Client::new()
+            .post(st.app.url("/api/v1/applications"))
+            .bearer_auth(&st.stranger)
+            .json(&b)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = json_of(
+        reqwest::Client::new()
+            .get(st.app.url(&format!("/api/v1/applications/{id}")))
+            .bearer_auth(&st.stranger)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = st
+        .step(
+            &st.stranger,
+            id,
+            "reply",
+            json!({"outcome": "granted", "basis": "x"}),
+        )
+        .await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test]
+async fn correction_restarts_and_consultation_pauses() {
+    let st = staff().await;
+    let id = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let (s, v) = st
+        .step(
+            &st.director,
+            id,
+            "correction-request",
+            json!({"items": [], "period_days": 10, "on": "2026-03-04"}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("items")));
+    let case = st.ok(id, "correction-request", json!({"items": ["写明文件名称或文号", "写明所属年份"], "period_days": 10, "on": "2026-03-04"})).await;
+    assert_eq!(case["application"]["phase"], "awaiting_correction");
+    assert!(case["application"]["due_on"].is_null());
+    assert!(case["letters"][0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("2. 写明所属年份"));
+    let (s, _) = st
+        .step(
+            &st.director,
+            id,
+            "correction-request",
+            json!({"items": ["再补"], "period_days": 5, "on": "2026-03-05"}),
+        )
+        .await;
+    assert_eq!(s, 409, "correction is asked once");
+    let case = st
+        .ok(id, "correction-received", json!({"on": "2026-03-16"}))
+        .await;
+    // 20 working days from 16 March, with Monday 6 April off for Qingming: 14 April.
+    assert_eq!(case["application"]["due_on"], "2026-04-14");
+    let case = st
+        .ok(
+            id,
+            "consultation-start",
+            json!({"on": "2026-03-20", "party": "第三方企业"}),
+        )
+        .await;
+    assert_eq!(case["application"]["phase"], "consulting");
+    let case = st
+        .ok(id, "consultation-end", json!({"on": "2026-03-27"}))
+        .await;
+    // Paused 23-27 March (5 working days): 14 April + 5 = 21 April.
+    assert_eq!(case["application"]["due_on"], "2026-04-21");
+    let steps = case["clock"]["steps"].to_string();
+    assert!(
+        steps.contains("重新起算") && steps.contains("5个工作日不计入"),
+        "{steps}"
+    );
+}
+
+#[tokio::test]
+async fn extension_once_by_the_office_head_up_to_twenty_days() {
+    let st = staff().await;
+    let id = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let (s, v) = st
+        .step(
+            &st.editor,
+            id,
+            "extend",
+            json!({"days": 10, "reason": "需要调档", "on": "2026-03-20"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (403, Some("not_office_head"))
+    );
+    let (s, v) = st
+        .step(
+            &st.director,
+            id,
+            "extend",
+            json!({"days": 21, "reason": "需要调档", "on": "2026-03-20"}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("days")));
+    let (s, v) = st
+        .step(
+            &st.director,
+            id,
+            "extend",
+            json!({"days": 10, "on": "2026-03-20"}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("reason")));
+    let case = st
+        .ok(
+            id,
+            "extend",
+            json!({"days": 20, "reason": "需要调取档案", "on": "2026-03-20"}),
+        )
+        .await;
+    assert_eq!(case["application"]["due_on"], "2026-04-28");
+    assert!(case["letters"][0]["title"]
+        .as_str()
+        .unwrap()
+        .contains("延长"));
+    let (s, v) = st
+        .step(
+            &st.director,
+            id,
+            "extend",
+            json!({"days": 5, "reason": "再延", "on": "2026-03-23"}),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("只能延长一次"));
+}
+
+#[tokio::test]
+async fn fees_pause_the_clock_and_are_never_charged_twice() {
+    let st = staff().await;
+    let id = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let (s, v) = st
+        .step(
+            &st.director,
+            id,
+            "fee-notice",
+            json!({"method": "both", "on": "2026-03-09"}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("method")));
+    let (s, v) = st
+        .step(
+            &st.director,
+            id,
+            "fee-notice",
+            json!({"method": "pages", "pages": 20, "on": "2026-03-09"}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["code"].as_str()), (409, Some("no_fee")));
+    let case = st
+        .ok(
+            id,
+            "fee-notice",
+            json!({"method": "pages", "pages": 150, "on": "2026-03-09"}),
+        )
+        .await;
+    assert_eq!(case["application"]["fee_yuan"], 1700);
+    assert_eq!(case["application"]["phase"], "awaiting_fee");
+    assert!(case["letters"][0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("1700元"));
+    let (s, _) = st
+        .step(
+            &st.director,
+            id,
+            "fee-notice",
+            json!({"method": "count", "on": "2026-03-10"}),
+        )
+        .await;
+    assert_eq!(s, 409, "by count and by volume, never both");
+    let case = st.ok(id, "fee-paid", json!({"on": "2026-03-13"})).await;
+    // Paused 10-13 March (4 working days): 30 March + 4 = 3 April.
+    assert_eq!(case["application"]["due_on"], "2026-04-03");
+}
+
+#[tokio::test]
+async fn fee_by_count_follows_the_applicants_month() {
+    let st = staff().await;
+    let id_no = valid_id("44030419851231567");
+    let mut last = 0;
+    for _ in 0..11 {
+        last = st.register("2026-03-02", &id_no).await;
+    }
+    let case = st
+        .ok(
+            last,
+            "fee-notice",
+            json!({"method": "count", "on": "2026-03-03"}),
+        )
+        .await;
+    assert_eq!(
+        case["application"]["fee_yuan"], 100,
+        "the 11th application in a month costs 100 元"
+    );
+}
+
+#[tokio::test]
+async fn every_outcome_gets_its_letter_and_late_replies_are_overdue() {
+    let st = staff().await;
+    let id = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let (s, v) = st
+        .step(
+            &st.director,
+            id,
+            "reply",
+            json!({"outcome": "granted", "on": "2026-03-10"}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("basis")));
+    let (s, v) = st
+        .step(
+            &st.director,
+            id,
+            "reply",
+            json!({"outcome": "partial", "basis": "第三十七条", "on": "2026-03-10"}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("withheld")));
+    for o in sunshine_core::application::Outcome::ALL {
+        let id = st
+            .register("2026-03-02", &valid_id("53010219900101123"))
+            .await;
+        let case = st.ok(id, "reply", json!({"outcome": o.as_str(), "basis": if o.default_basis().is_empty() { "申请人书面撤回申请" } else { o.default_basis() }, "withheld": "第三方个人信息", "content": "详见附件", "on": "2026-03-10"})).await;
+        assert_eq!(case["application"]["outcome"], o.as_str());
+        assert_eq!(case["application"]["phase"], "replied");
+        let letter = &case["letters"][0]["body"];
+        assert!(
+            letter.as_str().unwrap().contains(o.label()),
+            "{o:?}: {letter}"
+        );
+        assert!(
+            letter.as_str().unwrap().contains("行政复议"),
+            "remedies stated"
+        );
+    }
+    let late = st
+        .register("2026-01-05", &valid_id("53010219900101123"))
+        .await;
+    let case = st
+        .ok(
+            late,
+            "reply",
+            json!({"outcome": "granted", "basis": "第三十六条", "on": "2026-03-02"}),
+        )
+        .await;
+    assert_eq!(
+        case["application"]["overdue"], 1,
+        "late replies are accepted and marked"
+    );
+    let (s, _) = st
+        .step(
+            &st.director,
+            late,
+            "extend",
+            json!({"days": 5, "reason": "x", "on": "2026-03-03"}),
+        )
+        .await;
+    assert_eq!(s, 409, "nothing after the reply");
+}
+
+#[tokio::test]
+async fn id_numbers_are_encrypted_masked_and_each_view_audited() {
+    let st = staff().await;
+    let id_no = valid_id("53010219900101123");
+    let id = st.register("2026-03-02", &id_no).await;
+    let stored: String = sqlx::query_scalar("SELECT id_number_enc FROM applications WHERE id = $1")
+        .bind(id)
+        .fetch_one(&st.app.state.db.pool)
+        .await
+        .unwrap();
+    assert!(!stored.contains(&id_no[..10]), "encrypted at rest");
+    let (_, list) = json_of(
+        reqwest::Client::new()
+            .get(st.app.url("/api/v1/applications?unit=tuoan"))
+            .bearer_auth(&st.director)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        list[0]["id_number"],
+        format!("5301**********{}", &id_no[14..])
+    );
+    assert!(!list.to_string().contains(&id_no));
+    let (s, v) = json_of(
+        reqwest::Client::new()
+            .get(st.app.url(&format!("/api/v1/applications/{id}/id-number")))
+            .bearer_auth(&st.director)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, v["id_number"].as_str()), (200, Some(id_no.as_str())));
+    assert_eq!(
+        st.app
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'application.view_id'")
+            .await,
+        1
+    );
+    assert_eq!(
+        st.app
+            .count(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%{}%'",
+                &id_no[..10]
+            ))
+            .await,
+        0,
+        "no ID numbers in the audit log"
+    );
+    let (s, _) = json_of(
+        reqwest::Client::new()
+            .get(st.app.url(&format!("/api/v1/applications/{id}/id-number")))
+            .bearer_auth(&st.stranger)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test]
+async fn queues_and_bad_states() {
+    let st = staff().await;
+    let a = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let b = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    st.ok(b, "consultation-start", json!({"on": "2026-03-05"}))
+        .await;
+    let get = |state: &str| {
+        let (url, t) = (
+            st.app
+                .url(&format!("/api/v1/applications?unit=tuoan&state={state}")),
+            st.director.clone(),
+        );
+        async move {
+            json_of(
+                reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(t)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (_, overdue) = get("overdue").await;
+    assert!(
+        overdue.as_array().unwrap().iter().any(|x| x["id"] == a),
+        "received in March, unanswered: overdue"
+    );
+    let (_, paused) = get("paused").await;
+    assert_eq!(paused.as_array().unwrap().len(), 1);
+    assert_eq!(paused[0]["id"], b);
+    let (s, v) = get("sleeping").await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("state")));
+}
+
+#[tokio::test]
+async fn loading_a_year_recomputes_open_deadlines() {
+    let st = staff().await;
+    let id = st
+        .register("2026-11-20", &valid_id("53010219900101123"))
+        .await;
+    let case = st
+        .ok(
+            id,
+            "extend",
+            json!({"days": 20, "reason": "需要协调", "on": "2026-11-25"}),
+        )
+        .await;
+    assert_eq!(
+        case["application"]["due_provisional"], 1,
+        "runs into 2027, not yet loaded"
+    );
+    let before = case["application"]["due_on"].as_str().unwrap().to_owned();
+    let json = r#"{"year": 2027, "papers": [], "days": [
+        {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
+        {"name": "演示", "date": "2027-01-04", "isOffDay": true},
+        {"name": "演示", "date": "2027-01-05", "isOffDay": true}]}"#;
+    let data = sunshine_core::calendar::YearData::parse(json).unwrap();
+    let changed =
+        sunshine::service::applications::load_calendar_year(&st.app.state.db, &data, json, "test")
+            .await
+            .unwrap();
+    assert_eq!(changed, 1);
+    let r = reqwest::Client::new()
+        .get(st.app.url(&format!("/api/v1/applications/{id}")))
+        .bearer_auth(&st.director)
+        .send()
+        .await
+        .unwrap();
+    let (_, case) = json_of(r).await;
+    assert_eq!(case["application"]["due_provisional"], 0);
+    assert_ne!(
+        case["application"]["due_on"].as_str().unwrap(),
+        before,
+        "three days off moved the deadline"
+    );
+    assert!(case["events"].to_string().contains("calendar_changed"));
+}
