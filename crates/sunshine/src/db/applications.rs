@@ -160,7 +160,7 @@ pub async fn nth_this_month(
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one argument per column written")]
 pub async fn set_clock(
     conn: &mut Conn,
     id: i64,
@@ -215,7 +215,7 @@ pub async fn events(conn: &mut Conn, app_id: i64) -> sqlx::Result<Vec<EventRow>>
         .await
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one argument per column written")]
 pub async fn add_event(
     conn: &mut Conn,
     app_id: i64,

@@ -65,18 +65,36 @@ pub struct ListQuery {
 
 #[derive(Serialize)]
 pub struct Line {
-    id: i64,
-    tracking_no: String,
-    unit: String,
-    state: String,
-    applicant_kind: String,
-    applicant_name: String,
-    id_number: String,
-    received_on: String,
-    due_on: Option<String>,
-    days_left: Option<i64>,
-    outcome: Option<String>,
-    overdue: bool,
+    pub id: i64,
+    pub tracking_no: String,
+    pub unit: String,
+    pub state: String,
+    pub applicant_kind: String,
+    pub applicant_name: String,
+    pub id_number: String,
+    pub received_on: String,
+    pub due_on: Option<String>,
+    pub days_left: Option<i64>,
+    pub outcome: Option<String>,
+    pub overdue: bool,
+}
+
+impl Line {
+    pub fn unit_is(&self, code: &str) -> bool {
+        self.unit == code
+    }
+    pub fn days_left_in(&self, r: std::ops::RangeInclusive<i64>) -> bool {
+        self.days_left.is_some_and(|n| r.contains(&n))
+    }
+    pub fn is_overdue(&self) -> bool {
+        self.overdue
+    }
+    pub fn is_paused(&self) -> bool {
+        self.state == "consulting" || self.state == "awaiting_fee"
+    }
+    pub fn state_label(&self) -> &'static str {
+        crate::service::applications::phase_label(&self.state)
+    }
 }
 
 pub const STATES: &[&str] = &[

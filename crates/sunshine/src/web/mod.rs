@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod api_applications;
+pub mod apply;
 pub mod error;
 pub mod extract;
 pub mod public;

@@ -1,6 +1,6 @@
 //! The whole route table in one place.
 
-use super::{admin, api, api_applications, public, AppState};
+use super::{admin, api, api_applications, apply, public, AppState};
 use crate::db::sessions::DbSessionStore;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
@@ -65,6 +65,24 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/queue", get(admin::items::queue))
         .route("/admin/audit", get(admin::audit::page))
+        .route("/admin/applications", get(admin::applications::overview))
+        .route(
+            "/admin/units/{code}/applications",
+            get(admin::applications::list).post(admin::applications::register),
+        )
+        .route(
+            "/admin/units/{code}/applications/new",
+            get(admin::applications::register_form),
+        )
+        .route("/admin/applications/{id}", get(admin::applications::show))
+        .route(
+            "/admin/applications/{id}/reveal",
+            post(admin::applications::reveal),
+        )
+        .route(
+            "/admin/applications/{id}/step/{name}",
+            post(admin::applications::step),
+        )
         .route("/admin/audit.csv", get(admin::audit::export))
         .route(
             "/admin/units/{code}/review-policy",
@@ -133,7 +151,9 @@ pub fn router(state: AppState) -> Router {
         .route("/attachments/{id}", get(public::attachment))
         .route("/static/site.css", get(public::stylesheet))
         .route("/static/site.js", get(public::script))
-        .route("/healthz", get(public::healthz));
+        .route("/healthz", get(public::healthz))
+        .route("/apply", get(apply::form).post(apply::submit))
+        .route("/track", get(apply::track_form).post(apply::track));
 
     Router::new()
         .merge(public_routes)

@@ -1,6 +1,7 @@
 //! The back office (`/admin`): staff sign in with a password; sessions live in the database;
 //! every form carries a CSRF token bound to the session.
 
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod items;

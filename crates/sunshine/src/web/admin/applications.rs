@@ -1,0 +1,367 @@
+//! Applications in the back office: a unit's queues, registering applications received in
+//! person, by post, fax or e-mail, the case page with every step, and the city's overview.
+
+use super::auth::FlashQuery;
+use super::{flash_message, Errors, Layout, Staff};
+use crate::service::applications::{self as svc, Case, StepInput};
+use crate::web::api_applications::{queue, Line};
+use crate::web::error::{AppError, PageError};
+use crate::web::extract::{parse_id, WebForm};
+use crate::web::public::render;
+use crate::web::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sunshine_core::application::{
+    receipt_rule, ApplicantInput, ApplicantKind, ApplicationInput, Channel, Delivery, IdType,
+    Outcome,
+};
+use sunshine_core::unit::UnitCode;
+
+pub const QUEUES: &[(&str, &str)] = &[
+    ("open", "全部未办结"),
+    ("due_soon", "5个工作日内到期"),
+    ("overdue", "已逾期"),
+    ("paused", "期限暂停"),
+    ("awaiting_applicant", "等待申请人"),
+    ("replied", "已答复"),
+];
+
+#[derive(Template)]
+#[template(path = "admin/applications.html")]
+struct ListPage {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    queue: String,
+    queues: Vec<(&'static str, &'static str)>,
+    lines: Vec<Line>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    queue: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, PageError> {
+    let code = UnitCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+    let unit = crate::db::units::by_code(&mut conn, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    staff.grants.can_read_unit(unit.id)?;
+    drop(conn);
+    let queue_key = q
+        .queue
+        .filter(|k| QUEUES.iter().any(|(q, _)| q == k))
+        .unwrap_or_else(|| "open".into());
+    let lines = queue(&state, &staff.actor(), Some(&unit.code), Some(&queue_key)).await?;
+    render(&ListPage {
+        layout: Layout::new(&state, &staff, None).await?,
+        unit_code: unit.code,
+        unit_name: unit.name,
+        queue: queue_key,
+        queues: QUEUES.to_vec(),
+        lines,
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct RegisterForm {
+    csrf: String,
+    kind: String,
+    name: String,
+    id_type: String,
+    id_number: String,
+    phone: String,
+    email: String,
+    address: String,
+    description: String,
+    purpose: String,
+    delivery: String,
+    channel: String,
+    on: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/application_new.html")]
+struct RegisterPage {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    form: RegisterForm,
+    errors: Errors,
+    kinds: Vec<(&'static str, &'static str)>,
+    id_types: Vec<(&'static str, &'static str)>,
+    deliveries: Vec<(&'static str, &'static str)>,
+    channels: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+async fn register_page(
+    state: &AppState,
+    staff: &Staff,
+    code: &str,
+    form: RegisterForm,
+    errors: Vec<sunshine_core::FieldError>,
+) -> Result<RegisterPage, AppError> {
+    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let unit = crate::db::units::by_code(&mut conn, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    staff.grants.can_edit_items(unit.id)?;
+    Ok(RegisterPage {
+        layout: Layout::new(state, staff, None).await?,
+        unit_code: unit.code,
+        unit_name: unit.name,
+        form,
+        errors: Errors(errors),
+        kinds: ApplicantKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        id_types: IdType::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        deliveries: Delivery::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .filter(|c| **c != Channel::Online)
+            .map(|c| (c.as_str(), c.label(), receipt_rule(*c)))
+            .collect(),
+    })
+}
+
+pub async fn register_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let form = RegisterForm {
+        kind: "natural_person".into(),
+        id_type: "resident_id".into(),
+        delivery: "paper".into(),
+        channel: "in_person".into(),
+        on: state.today().to_string(),
+        ..Default::default()
+    };
+    render(&register_page(&state, &staff, &code, form, vec![]).await?)
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    WebForm(f): WebForm<RegisterForm>,
+) -> Result<Response, PageError> {
+    staff.check_csrf(&f.csrf).await?;
+    let input = ApplicationInput {
+        unit: code.clone(),
+        applicant: ApplicantInput {
+            kind: f.kind.clone(),
+            name: f.name.clone(),
+            id_type: f.id_type.clone(),
+            id_number: f.id_number.clone(),
+            phone: f.phone.clone(),
+            email: f.email.clone(),
+            address: f.address.clone(),
+        },
+        description: f.description.clone(),
+        purpose: f.purpose.clone(),
+        delivery: f.delivery.clone(),
+        channel: f.channel.clone(),
+        on: Some(f.on.clone()),
+    };
+    match svc::register(&state, &staff.actor(), &input).await {
+        Ok(r) => Ok(
+            Redirect::to(&format!("/admin/applications/{}?done=registered", r.id)).into_response(),
+        ),
+        Err(AppError::Invalid(errs)) => {
+            let mut r = render(&register_page(&state, &staff, &code, f, errs).await?)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/application.html")]
+struct CasePage {
+    layout: Layout,
+    c: Case,
+    id_number: Option<String>,
+    kind_label: &'static str,
+    outcomes: Vec<(&'static str, &'static str, &'static str)>,
+    can_act: bool,
+}
+
+async fn case_page(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    flash: Option<String>,
+    id_number: Option<String>,
+) -> Result<Response, PageError> {
+    let c = svc::case(state, &staff.actor(), id).await?;
+    render(&CasePage {
+        layout: Layout::new(state, staff, flash).await?,
+        kind_label: ApplicantKind::parse(&c.application.applicant_kind)
+            .map(|k| k.label())
+            .unwrap_or(""),
+        can_act: staff.grants.can_edit_items(c.application.unit_id).is_ok(),
+        c,
+        id_number,
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), o.label(), o.default_basis()))
+            .collect(),
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let flash = match q.done.as_deref() {
+        Some("registered") => Some("申请已登记。".to_owned()),
+        Some("step") => Some("已记录，期限已重新计算。".to_owned()),
+        other => flash_message(other),
+    };
+    case_page(&state, &staff, id, flash, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Shows the full ID number once, on this page; the view is audited.
+pub async fn reveal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    WebForm(f): WebForm<CsrfForm>,
+) -> Result<Response, PageError> {
+    staff.check_csrf(&f.csrf).await?;
+    let id = parse_id(&id)?;
+    let n = svc::reveal_id(&state, &staff.actor(), id).await?;
+    case_page(&state, &staff, id, None, Some(n)).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StepForm {
+    csrf: String,
+    on: String,
+    items: String,
+    period_days: String,
+    party: String,
+    days: String,
+    reason: String,
+    method: String,
+    pages: String,
+    outcome: String,
+    basis: String,
+    content: String,
+    withheld: String,
+    kind: String,
+    filed_on: String,
+    body: String,
+    decided_on: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn num(field: &'static str, s: &str) -> Result<Option<u32>, AppError> {
+    match s.trim() {
+        "" => Ok(None),
+        v => v
+            .parse()
+            .map(Some)
+            .map_err(|_| sunshine_core::FieldError::new(field, format!("“{v}”应为整数")).into()),
+    }
+}
+
+pub async fn step(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, name)): Path<(String, String)>,
+    WebForm(f): WebForm<StepForm>,
+) -> Result<Response, PageError> {
+    staff.check_csrf(&f.csrf).await?;
+    let id = parse_id(&id)?;
+    if !crate::web::api_applications::STEPS.contains(&name.as_str()) {
+        return Err(AppError::NotFound.into());
+    }
+    let input = StepInput {
+        on: opt(&f.on),
+        items: opt(&f.items).map(serde_json::Value::String),
+        period_days: num("period_days", &f.period_days)?,
+        party: opt(&f.party),
+        days: num("days", &f.days)?,
+        reason: opt(&f.reason),
+        method: opt(&f.method),
+        pages: num("pages", &f.pages)?,
+        outcome: opt(&f.outcome),
+        basis: opt(&f.basis),
+        content: opt(&f.content),
+        withheld: opt(&f.withheld),
+        item_id: None,
+        kind: opt(&f.kind),
+        filed_on: opt(&f.filed_on),
+        body: opt(&f.body),
+        decided_on: opt(&f.decided_on),
+    };
+    svc::step(&state, &staff.actor(), id, &name, &input).await?;
+    Ok(Redirect::to(&format!("/admin/applications/{id}?done=step")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/supervision.html")]
+struct OverviewPage {
+    layout: Layout,
+    rows: Vec<(String, String, usize, usize, usize, usize)>,
+}
+
+/// The city's view: every unit's open, due-soon, overdue and paused counts.
+pub async fn overview(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
+    if !staff.grants.is_supervisor() {
+        return Err(AppError::Forbidden(sunshine_core::policy::Denied::NotYourUnit).into());
+    }
+    let lines = queue(&state, &staff.actor(), None, Some("open")).await?;
+    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+    let units = crate::db::units::all(&mut conn).await?;
+    let rows = units
+        .into_iter()
+        .map(|u| {
+            let mine: Vec<&Line> = lines.iter().filter(|l| l.unit_is(&u.code)).collect();
+            let due_soon = mine.iter().filter(|l| l.days_left_in(0..=5)).count();
+            let overdue = mine.iter().filter(|l| l.is_overdue()).count();
+            let paused = mine.iter().filter(|l| l.is_paused()).count();
+            (u.code, u.name, mine.len(), due_soon, overdue, paused)
+        })
+        .collect();
+    render(&OverviewPage {
+        layout: Layout::new(&state, &staff, None).await?,
+        rows,
+    })
+}

@@ -1,0 +1,263 @@
+//! Public pages for applicants: `/apply` (the form, with a simple signed arithmetic challenge and
+//! a honeypot field against automated abuse, plus the per-address rate limit) and `/track`.
+
+use super::error::{AppError, PageError};
+use super::extract::{ClientIp, WebForm};
+use super::public::{render, site_name_of};
+use super::views::Crumb;
+use super::AppState;
+use crate::service::applications as svc;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use sunshine_core::application::{
+    ApplicantInput, ApplicantKind, ApplicationInput, Delivery, IdType,
+};
+use sunshine_core::FieldError;
+
+const CHALLENGE_TTL: i64 = 2 * 3600;
+
+/// A question and its signed token: `a-b-time-signature`.
+fn challenge(app: &AppState) -> (String, String) {
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    let (a, b) = (rng.gen_range(2..10), rng.gen_range(2..10));
+    let ts = crate::db::now();
+    let sig = &app.data_key.keyed_hash(&format!("challenge:{a}:{b}:{ts}"))[..16];
+    (
+        format!("{a} 加 {b} 等于几？（请填阿拉伯数字）"),
+        format!("{a}-{b}-{ts}-{sig}"),
+    )
+}
+
+fn check_challenge(app: &AppState, token: &str, answer: &str) -> bool {
+    let parts: Vec<&str> = token.split('-').collect();
+    let [a, b, ts, sig] = parts.as_slice() else {
+        return false;
+    };
+    let (Ok(a), Ok(b), Ok(ts)) = (a.parse::<i64>(), b.parse::<i64>(), ts.parse::<i64>()) else {
+        return false;
+    };
+    let expected = &app.data_key.keyed_hash(&format!("challenge:{a}:{b}:{ts}"))[..16];
+    crate::auth::constant_time_eq(expected, sig)
+        && crate::db::now() - ts < CHALLENGE_TTL
+        && answer.trim().parse::<i64>().ok() == Some(a + b)
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ApplyForm {
+    unit: String,
+    kind: String,
+    name: String,
+    id_type: String,
+    id_number: String,
+    phone: String,
+    email: String,
+    address: String,
+    description: String,
+    purpose: String,
+    delivery: String,
+    token: String,
+    answer: String,
+    /// Left empty by people; filled by robots that fill every field.
+    website: String,
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    units: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    id_types: Vec<(&'static str, &'static str)>,
+    deliveries: Vec<(&'static str, &'static str)>,
+    form: ApplyForm,
+    errors: super::admin::Errors,
+    question: String,
+    token: String,
+}
+
+async fn page(
+    app: &AppState,
+    form: ApplyForm,
+    errors: Vec<FieldError>,
+) -> Result<ApplyPage, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let units = crate::db::units::all(&mut conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    let (question, token) = challenge(app);
+    Ok(ApplyPage {
+        site: site_name_of(&mut conn).await?,
+        crumbs: vec![
+            super::views::crumb("/", "首页"),
+            super::views::crumb("/apply", "依申请公开"),
+        ],
+        units,
+        kinds: ApplicantKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        id_types: IdType::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        deliveries: Delivery::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        form,
+        errors: super::admin::Errors(errors),
+        question,
+        token,
+    })
+}
+
+pub async fn form(State(app): State<AppState>) -> Result<Response, PageError> {
+    let f = ApplyForm {
+        kind: "natural_person".into(),
+        id_type: "resident_id".into(),
+        delivery: "email".into(),
+        ..Default::default()
+    };
+    render(&page(&app, f, vec![]).await?)
+}
+
+#[derive(Template)]
+#[template(path = "apply_done.html")]
+struct DonePage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    receipt: svc::Receipt,
+    unit_name: String,
+}
+
+pub async fn submit(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    WebForm(f): WebForm<ApplyForm>,
+) -> Result<Response, PageError> {
+    let again = |errs: Vec<FieldError>, f: ApplyForm| {
+        let app = app.clone();
+        async move {
+            let mut r = render(&page(&app, f, errs).await?)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok::<_, PageError>(r)
+        }
+    };
+    if !f.website.is_empty() || !check_challenge(&app, &f.token, &f.answer) {
+        return again(
+            vec![FieldError::new(
+                "answer",
+                "验证题答案不正确或已过期，请重新计算后提交（您填写的内容都保留着）",
+            )],
+            f,
+        )
+        .await;
+    }
+    let input = ApplicationInput {
+        unit: f.unit.clone(),
+        applicant: ApplicantInput {
+            kind: f.kind.clone(),
+            name: f.name.clone(),
+            id_type: f.id_type.clone(),
+            id_number: f.id_number.clone(),
+            phone: f.phone.clone(),
+            email: f.email.clone(),
+            address: f.address.clone(),
+        },
+        description: f.description.clone(),
+        purpose: f.purpose.clone(),
+        delivery: f.delivery.clone(),
+        channel: "online".into(),
+        on: None,
+    };
+    match svc::submit_public(&app, &ip, &input).await {
+        Ok(receipt) => {
+            let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+            let unit_name = crate::db::units::by_code(&mut conn, &f.unit)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default();
+            let mut r = render(&DonePage {
+                site: site_name_of(&mut conn).await?,
+                crumbs: vec![
+                    super::views::crumb("/", "首页"),
+                    super::views::crumb("/apply", "依申请公开"),
+                ],
+                receipt,
+                unit_name,
+            })?;
+            *r.status_mut() = StatusCode::CREATED;
+            Ok(r)
+        }
+        Err(AppError::Invalid(errs)) => again(errs, f).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    no: String,
+    error: Option<String>,
+    result: Option<svc::Tracking>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TrackForm {
+    no: String,
+    code: String,
+}
+
+pub async fn track_form(State(app): State<AppState>) -> Result<Response, PageError> {
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    render(&TrackPage {
+        site: site_name_of(&mut conn).await?,
+        crumbs: vec![super::views::crumb("/", "首页")],
+        no: String::new(),
+        error: None,
+        result: None,
+    })
+}
+
+/// Tracking by form post, so the access code never appears in an address or a log.
+pub async fn track(
+    State(app): State<AppState>,
+    WebForm(f): WebForm<TrackForm>,
+) -> Result<Response, PageError> {
+    let result = svc::track(&app, &f.no, &f.code).await;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let site = site_name_of(&mut conn).await?;
+    let crumbs = vec![super::views::crumb("/", "首页")];
+    match result {
+        Ok(t) => render(&TrackPage {
+            site,
+            crumbs,
+            no: f.no,
+            error: None,
+            result: Some(t),
+        }),
+        Err(e @ AppError::Refused(..)) => {
+            let mut r = render(&TrackPage {
+                site,
+                crumbs,
+                no: f.no,
+                error: Some(e.message()),
+                result: None,
+            })?;
+            *r.status_mut() = StatusCode::FORBIDDEN;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,244 @@
+//! The applicant's pages (/apply, /track) and the staff case pages.
+
+mod common;
+use common::*;
+
+fn valid_id() -> String {
+    let f = "53010219900101123";
+    format!("{f}{}", sunshine_core::screening::id_check_char(f).unwrap())
+}
+
+/// The hidden token and the answer to the page's arithmetic question.
+fn solve(html: &str) -> (String, String) {
+    let token = html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let q = text_of(html);
+    let q = q.split("验证：").nth(1).unwrap();
+    let a: i64 = q.split(" 加 ").next().unwrap().trim().parse().unwrap();
+    let b: i64 = q
+        .split(" 加 ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    (token, (a + b).to_string())
+}
+
+fn fields<'a>(token: &'a str, answer: &'a str, id: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("token", token),
+        ("answer", answer),
+        ("unit", "tuoan"),
+        ("kind", "natural_person"),
+        ("name", "王五"),
+        ("id_type", "resident_id"),
+        ("id_number", id),
+        ("phone", "13912345678"),
+        ("description", "妥安乡2025年低保名单"),
+        ("delivery", "email"),
+    ]
+}
+
+#[tokio::test]
+async fn apply_and_track_in_a_browser() {
+    let app = spawn_demo().await;
+    let b = app.browser();
+    let page = b
+        .get(app.url("/apply"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (token, answer) = solve(&page);
+    let id = valid_id();
+
+    // A wrong answer keeps everything typed.
+    let r = b
+        .post(app.url("/apply"))
+        .form(&fields(&token, "999", &id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let t = r.text().await.unwrap();
+    assert!(text_of(&t).contains("验证题答案不正确"));
+    assert!(t.contains("妥安乡2025年低保名单") && t.contains("value=\"王五\""));
+    // A robot filling the hidden field is refused.
+    let mut bot = fields(&token, &answer, &id);
+    bot.push(("website", "http://spam.example"));
+    assert_eq!(
+        b.post(app.url("/apply"))
+            .form(&bot)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    // An invalid ID number is named.
+    let r = b
+        .post(app.url("/apply"))
+        .form(&fields(&token, &answer, "110105194912310021"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(text_of(&r.text().await.unwrap()).contains("居民身份证号码不正确"));
+
+    let r = b
+        .post(app.url("/apply"))
+        .form(&fields(&token, &answer, &id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let html = r.text().await.unwrap();
+    let cell = |label: &str| {
+        html.split(&format!("<th scope=\"row\">{label}</th><td><strong>"))
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let (no, code) = (cell("查询号"), cell("查询码"));
+    assert_eq!(code.len(), 8, "{html}");
+    let done = text_of(&html);
+    assert!(done.contains("查询码只显示这一次"));
+
+    let r = b
+        .post(app.url("/track"))
+        .form(&[("no", no.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let t = text_of(&r.text().await.unwrap());
+    assert!(t.contains("办理中") && t.contains("妥安乡"), "{t}");
+    assert!(
+        !t.contains("王五"),
+        "the page shows the case, not the applicant"
+    );
+    let r = b
+        .post(app.url("/track"))
+        .form(&[("no", no.as_str()), ("code", "WRONGCOD")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(text_of(&r.text().await.unwrap()).contains("查询号或查询码不正确"));
+}
+
+#[tokio::test]
+async fn staff_register_handle_and_supervise() {
+    let app = spawn_demo().await;
+    let editor = app.login("tuoan-director", DEMO_PASSWORD).await;
+    let id = valid_id();
+    let reg = "/admin/units/tuoan/applications";
+    let form = [
+        ("channel", "post"),
+        ("on", "2026-03-02"),
+        ("kind", "natural_person"),
+        ("name", "赵六"),
+        ("id_type", "resident_id"),
+        ("id_number", id.as_str()),
+        ("phone", "13912345678"),
+        ("description", "某村土地征收补偿标准"),
+        ("delivery", "paper"),
+    ];
+    let mut future = form.to_vec();
+    future[1] = ("on", "2099-01-01");
+    let (s, page) = app
+        .submit(&editor, "/admin/units/tuoan/applications/new", reg, &future)
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("在将来") && page.contains("某村土地征收补偿标准"));
+    let (s, page) = app
+        .submit(&editor, "/admin/units/tuoan/applications/new", reg, &form)
+        .await;
+    assert_eq!(s, 200);
+    let t = text_of(&page);
+    assert!(t.contains("申请已登记") && t.contains("2026-03-30"), "{t}");
+    assert!(t.contains("5301**********"), "masked in the page");
+    let case_id: i64 = app.count("SELECT MAX(id) FROM applications").await;
+    let case_url = format!("/admin/applications/{case_id}");
+    let (s, page) = app
+        .submit(
+            &editor,
+            &case_url,
+            &format!("{case_url}/step/correction-request"),
+            &[
+                ("items", "写明文件名称\n写明年份"),
+                ("period_days", "10"),
+                ("on", "2026-03-04"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let t = text_of(&page);
+    assert!(
+        t.contains("补正申请告知书") && t.contains("等待申请人补正"),
+        "{t}"
+    );
+    let (s, page) = app
+        .submit(
+            &editor,
+            &case_url,
+            &format!("{case_url}/step/extend"),
+            &[("days", "abc")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("应为整数"));
+    let (s, page) = app
+        .submit(&editor, &case_url, &format!("{case_url}/reveal"), &[])
+        .await;
+    assert_eq!(s, 200);
+    assert!(page.contains(&id) && text_of(&page).contains("已记入审计日志"));
+
+    // Another township's staff cannot open it; the city supervisor sees the counts.
+    let other = app.login("gaofeng-director", DEMO_PASSWORD).await;
+    assert_eq!(
+        other.get(app.url(&case_url)).send().await.unwrap().status(),
+        403
+    );
+    let sup = app.login("admin", DEMO_PASSWORD).await;
+    let r = sup
+        .get(app.url("/admin/applications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(text_of(&r.text().await.unwrap()).contains("妥安乡"));
+    assert_eq!(
+        editor
+            .get(app.url("/admin/applications"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let list = editor
+        .get(app.url("/admin/units/tuoan/applications?queue=awaiting_applicant"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text_of(&list).contains("赵六"));
+}
