@@ -242,3 +242,23 @@ async fn staff_register_handle_and_supervise() {
         .unwrap();
     assert!(text_of(&list).contains("赵六"));
 }
+
+#[tokio::test]
+async fn the_calendar_page_lists_the_years() {
+    let app = spawn_demo().await;
+    let b = app.login("admin", DEMO_PASSWORD).await;
+    let t = text_of(
+        &b.get(app.url("/admin/calendar"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        t.contains("2008") && t.contains("2026") && t.contains("随版本发布"),
+        "{t}"
+    );
+    assert!(t.contains("国务院办公厅关于2026年部分节假日安排的通知"));
+}

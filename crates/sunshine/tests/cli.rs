@@ -312,3 +312,86 @@ async fn serve_demo_counts_clicks_and_flushes_them_on_sigterm() {
         3
     );
 }
+
+#[tokio::test]
+async fn workdays_and_fees_are_plain_and_exit_2_on_bad_input() {
+    let app = spawn().await;
+    let url = app.state.config.database_url.clone();
+    let ok = |args: &[&str]| {
+        let o = sunshine(&url, args, None);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(ok(&["workdays", "add", "2026-03-02", "20"]), "2026-03-30");
+    assert_eq!(ok(&["workdays", "count", "2026-03-02", "2026-03-30"]), "20");
+    // 2020 Spring Festival, extended: the 20th working day after 17 January is 21 February.
+    assert_eq!(ok(&["workdays", "add", "2020-01-17", "20"]), "2020-02-21");
+    assert_eq!(
+        ok(&["workdays", "add", "2026-02-13", "1"]),
+        "2026-02-14",
+        "a make-up Saturday counts"
+    );
+    for (k, fee) in [
+        ("10", "0"),
+        ("11", "100"),
+        ("30", "100"),
+        ("31", "200"),
+        ("40", "200"),
+        ("41", "300"),
+    ] {
+        assert_eq!(ok(&["fee", "count", k]), fee, "count {k}");
+    }
+    for (p, fee) in [
+        ("30", "0"),
+        ("31", "10"),
+        ("100", "700"),
+        ("101", "720"),
+        ("200", "2700"),
+        ("201", "2740"),
+    ] {
+        assert_eq!(ok(&["fee", "pages", p]), fee, "pages {p}");
+    }
+    for (args, hint) in [
+        (vec!["workdays", "add", "2026-12-20", "20"], "2027年"),
+        (vec!["workdays", "add", "2007-06-01", "1"], "2007年"),
+        (vec!["workdays", "add", "2026-02-30", "1"], "格式不正确"),
+        (vec!["workdays", "add", "2026-03-02", "twenty"], "整数"),
+        (
+            vec!["workdays", "count", "2026-03-30", "2026-03-02"],
+            "早于",
+        ),
+        (vec!["fee", "count", "0"], "从 1 开始"),
+        (vec!["fee", "pages", "many"], "整数"),
+    ] {
+        let o = sunshine(&url, &args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stdout(&o).is_empty(), "nothing on stdout for {args:?}");
+        assert!(stderr(&o).contains(hint), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[tokio::test]
+async fn a_loaded_year_extends_the_calendar() {
+    let app = spawn().await;
+    let url = app.state.config.database_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2027.json");
+    std::fs::write(&file, r#"{"year": 2027, "papers": [], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#).unwrap();
+    let o = sunshine(&url, &["calendar", "load", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2027");
+    let o = sunshine(&url, &["workdays", "add", "2026-12-30", "2"], None);
+    assert_eq!(
+        stdout(&o),
+        "2027-01-04",
+        "31 Dec, then 1 Jan off, then Monday 4 Jan"
+    );
+    let o = sunshine(&url, &["calendar", "list"], None);
+    assert!(stdout(&o).ends_with("2026\n2027"), "{}", stdout(&o));
+    std::fs::write(&file, "{\"year\": 2027, \"days\": [{\"name\": \"x\", \"date\": \"2031-01-01\", \"isOffDay\": true}]}").unwrap();
+    let o = sunshine(&url, &["calendar", "load", file.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("不属于"), "{}", stderr(&o));
+    let o = sunshine(&url, &["calendar", "load", "/nonexistent/2028.json"], None);
+    assert_eq!(o.status.code(), Some(2));
+}

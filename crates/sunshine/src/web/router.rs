@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/queue", get(admin::items::queue))
         .route("/admin/audit", get(admin::audit::page))
         .route("/admin/applications", get(admin::applications::overview))
+        .route("/admin/calendar", get(admin::calendar::page))
         .route(
             "/admin/units/{code}/applications",
             get(admin::applications::list).post(admin::applications::register),

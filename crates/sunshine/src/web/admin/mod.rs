@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod items;
 pub mod units;
 
