@@ -262,3 +262,114 @@ async fn the_calendar_page_lists_the_years() {
     );
     assert!(t.contains("国务院办公厅关于2026年部分节假日安排的通知"));
 }
+
+#[tokio::test]
+async fn templates_fee_pause_and_complaints() {
+    let app = spawn_demo().await;
+    let admin = app.login("tuoan-admin", DEMO_PASSWORD).await;
+    let page = "/admin/units/tuoan/letters";
+    let (s, _) = app
+        .submit(
+            &admin,
+            page,
+            "/admin/units/tuoan/letters/templates",
+            &[
+                ("outcome", "granted"),
+                (
+                    "body",
+                    "经审查，{决定}。依据{依据}。{内容}\n{救济}\n（妥安乡模板）",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .submit(
+            &admin,
+            page,
+            "/admin/units/tuoan/letters/fee-pause",
+            &[("pause", "0")],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        app.count("SELECT pause_clock_for_fee FROM units WHERE code = 'tuoan'")
+            .await,
+        0
+    );
+    let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let (s, _) = app
+        .submit(
+            &editor,
+            page,
+            "/admin/units/tuoan/letters/fee-pause",
+            &[("pause", "1")],
+        )
+        .await;
+    assert_eq!(s, 403, "only the administrator changes settings");
+    let (s, page_html) = app
+        .submit(
+            &editor,
+            page,
+            "/admin/units/tuoan/complaints",
+            &[
+                ("kind", "report"),
+                ("received_on", "2099-01-01"),
+                ("summary", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page_html).contains("不能在将来"));
+    let (s, _) = app
+        .submit(
+            &editor,
+            page,
+            "/admin/units/tuoan/complaints",
+            &[
+                ("kind", "report"),
+                ("received_on", "2026-03-01"),
+                ("summary", "反映某信息未及时公开"),
+                ("outcome", "已核实整改"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(app.count("SELECT COUNT(*) FROM complaints").await, 1);
+
+    // The unit's template is used for the reply letter.
+    app.user("t-editor", "tuoan", &[sunshine_core::role::Role::Editor])
+        .await;
+    let token = app.token("t-editor").await;
+    let body = serde_json::json!({"unit": "tuoan", "on": "2026-03-02", "channel": "post", "delivery": "paper", "description": "某文件",
+        "applicant": {"kind": "natural_person", "name": "钱七", "id_type": "resident_id", "id_number": valid_id(), "phone": "13912345678"}});
+    let c = reqwest::Client::new();
+    let r: serde_json::Value = c
+        .post(app.url("/api/v1/applications"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = r["id"].as_i64().unwrap();
+    let case: serde_json::Value = c
+        .post(app.url(&format!("/api/v1/applications/{id}/reply")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"outcome": "granted", "basis": "第三十六条", "on": "2026-03-10"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let letter = case["letters"][0]["body"].as_str().unwrap();
+    assert!(
+        letter.contains("（妥安乡模板）")
+            && letter.contains("予以公开")
+            && letter.contains("行政复议"),
+        "{letter}"
+    );
+}

@@ -67,6 +67,19 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(admin::audit::page))
         .route("/admin/applications", get(admin::applications::overview))
         .route("/admin/calendar", get(admin::calendar::page))
+        .route("/admin/units/{code}/letters", get(admin::letters::page))
+        .route(
+            "/admin/units/{code}/letters/templates",
+            post(admin::letters::save_template),
+        )
+        .route(
+            "/admin/units/{code}/letters/fee-pause",
+            post(admin::letters::save_pause),
+        )
+        .route(
+            "/admin/units/{code}/complaints",
+            post(admin::letters::add_complaint),
+        )
         .route(
             "/admin/units/{code}/applications",
             get(admin::applications::list).post(admin::applications::register),

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod items;
+pub mod letters;
 pub mod units;
 
 use super::error::{AppError, PageError};

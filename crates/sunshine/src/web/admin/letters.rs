@@ -1,0 +1,259 @@
+//! Per-unit settings for application work: reply letter templates by outcome (告知书), the
+//! fee-pause setting, and the log of complaints and reports (信访、举报) about disclosure work.
+
+use super::auth::FlashQuery;
+use super::{flash_message, Errors, Layout, Staff};
+use crate::db::applications as adb;
+use crate::db::units::{self, Unit};
+use crate::web::error::{AppError, PageError};
+use crate::web::extract::WebForm;
+use crate::web::public::render;
+use crate::web::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sunshine_core::application::Outcome;
+use sunshine_core::unit::UnitCode;
+use sunshine_core::FieldError;
+
+async fn unit_for(
+    state: &AppState,
+    staff: &Staff,
+    code: &str,
+    manage: bool,
+) -> Result<Unit, AppError> {
+    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let unit = units::by_code(&mut conn, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if manage {
+        staff.grants.can_manage_unit(unit.id)?;
+    } else {
+        staff.grants.can_edit_items(unit.id)?;
+    }
+    Ok(unit)
+}
+
+pub struct TemplateRow {
+    pub outcome: &'static str,
+    pub label: &'static str,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/letters.html")]
+struct LettersPage {
+    layout: Layout,
+    unit: Unit,
+    rows: Vec<TemplateRow>,
+    pause: bool,
+    complaints: Vec<adb::Complaint>,
+    errors: Errors,
+}
+
+async fn letters_page(
+    state: &AppState,
+    staff: &Staff,
+    unit: Unit,
+    flash: Option<String>,
+    errors: Vec<FieldError>,
+) -> Result<LettersPage, AppError> {
+    let mut conn = state.db.pool.acquire().await?;
+    let mut rows = Vec::new();
+    for o in Outcome::ALL {
+        rows.push(TemplateRow {
+            outcome: o.as_str(),
+            label: o.label(),
+            body: adb::reply_template(&mut conn, unit.id, o.as_str())
+                .await?
+                .unwrap_or_default(),
+        });
+    }
+    let pause: i64 = sqlx::query_scalar("SELECT pause_clock_for_fee FROM units WHERE id = $1")
+        .bind(unit.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let complaints = sqlx::query_as("SELECT id, kind, received_on, summary, outcome FROM complaints WHERE unit_id = $1 ORDER BY received_on DESC, id DESC")
+        .bind(unit.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(LettersPage {
+        layout: Layout::new(state, staff, flash).await?,
+        unit,
+        rows,
+        pause: pause != 0,
+        complaints,
+        errors: Errors(errors),
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, PageError> {
+    let unit = unit_for(&state, &staff, &code, false).await?;
+    render(
+        &letters_page(
+            &state,
+            &staff,
+            unit,
+            flash_message(q.done.as_deref()),
+            vec![],
+        )
+        .await?,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TemplateForm {
+    csrf: String,
+    outcome: String,
+    body: String,
+}
+
+/// Saves the letter template of one outcome; `{决定}` `{依据}` `{内容}` `{救济}` are filled in.
+pub async fn save_template(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    WebForm(f): WebForm<TemplateForm>,
+) -> Result<Response, PageError> {
+    let unit = unit_for(&state, &staff, &code, true).await?;
+    staff.check_csrf(&f.csrf).await?;
+    let outcome =
+        Outcome::parse(&f.outcome).ok_or_else(|| FieldError::new("outcome", "答复结果不存在"))?;
+    if f.body.chars().count() > 10_000 {
+        return Err(AppError::from(FieldError::new("body", "模板不能超过10000个字符")).into());
+    }
+    let mut tx = state.db.begin().await?;
+    adb::set_reply_template(&mut tx, unit.id, outcome.as_str(), f.body.trim()).await?;
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::Entry {
+            actor_id: Some(staff.user.id),
+            actor: &staff.user.login,
+            ip: &staff.ip,
+            action: "unit.reply_template",
+            unit_id: Some(unit.id),
+            target: format!("unit:{}", unit.id),
+            detail: outcome.as_str().into(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/units/{}/letters?done=saved", unit.code)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PauseForm {
+    csrf: String,
+    pause: String,
+}
+
+pub async fn save_pause(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    WebForm(f): WebForm<PauseForm>,
+) -> Result<Response, PageError> {
+    let unit = unit_for(&state, &staff, &code, true).await?;
+    staff.check_csrf(&f.csrf).await?;
+    let pause = i64::from(f.pause == "1");
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE units SET pause_clock_for_fee = $1 WHERE id = $2")
+        .bind(pause)
+        .bind(unit.id)
+        .execute(&mut *tx)
+        .await?;
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::Entry {
+            actor_id: Some(staff.user.id),
+            actor: &staff.user.login,
+            ip: &staff.ip,
+            action: "unit.fee_pause",
+            unit_id: Some(unit.id),
+            target: format!("unit:{}", unit.id),
+            detail: pause.to_string(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/units/{}/letters?done=saved", unit.code)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ComplaintForm {
+    csrf: String,
+    kind: String,
+    received_on: String,
+    summary: String,
+    outcome: String,
+}
+
+/// Logs a complaint or report about disclosure work (reported in the annual report).
+pub async fn add_complaint(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    WebForm(f): WebForm<ComplaintForm>,
+) -> Result<Response, PageError> {
+    let unit = unit_for(&state, &staff, &code, false).await?;
+    staff.check_csrf(&f.csrf).await?;
+    let mut errs = Vec::new();
+    if !["petition", "report", "complaint"].contains(&f.kind.as_str()) {
+        errs.push(FieldError::new("kind", "类型应为信访、举报或投诉"));
+    }
+    match chrono::NaiveDate::parse_from_str(f.received_on.trim(), "%Y-%m-%d") {
+        Ok(d) if d > state.today() => {
+            errs.push(FieldError::new("received_on", "收到日期不能在将来"))
+        }
+        Ok(_) => {}
+        Err(_) => errs.push(FieldError::new(
+            "received_on",
+            "收到日期格式应为 YYYY-MM-DD",
+        )),
+    }
+    if f.summary.trim().is_empty() || f.summary.chars().count() > 2000 {
+        errs.push(FieldError::new(
+            "summary",
+            "请填写事由摘要（不超过2000个字符）",
+        ));
+    }
+    if !errs.is_empty() {
+        let mut r = render(&letters_page(&state, &staff, unit, None, errs).await?)?;
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    let c = adb::Complaint {
+        id: 0,
+        kind: f.kind,
+        received_on: f.received_on.trim().into(),
+        summary: f.summary.trim().into(),
+        outcome: f.outcome.trim().into(),
+    };
+    let mut tx = state.db.begin().await?;
+    adb::add_complaint(&mut tx, unit.id, &c).await?;
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::Entry {
+            actor_id: Some(staff.user.id),
+            actor: &staff.user.login,
+            ip: &staff.ip,
+            action: "complaint.add",
+            unit_id: Some(unit.id),
+            target: format!("unit:{}", unit.id),
+            detail: c.kind.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/units/{}/letters?done=saved", unit.code)).into_response())
+}
