@@ -40,6 +40,11 @@ async fn background(state: AppState) {
                     Ok(n) => tracing::info!(items = n, "scheduled items published"),
                     Err(e) => tracing::warn!(error = %e, "scheduled publishing failed; will retry"),
                 }
+                match crate::service::applications::conclude_lapsed(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(applications = n, "lapsed applications concluded"),
+                    Err(e) => tracing::warn!(error = %e, "concluding lapsed applications failed; will retry"),
+                }
             }
             _ = housekeeping.tick() => {
                 let before = crate::db::now() - 24 * 3600;

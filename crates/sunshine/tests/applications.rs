@@ -659,3 +659,126 @@ async fn loading_a_year_recomputes_open_deadlines() {
     );
     assert!(case["events"].to_string().contains("calendar_changed"));
 }
+
+#[tokio::test]
+async fn lapsed_corrections_and_unpaid_fees_conclude_on_their_own() {
+    let st = staff().await;
+    let mut b = body(&valid_id("53010219900101123"));
+    b["on"] = json!("2026-03-02");
+    b["channel"] = json!("post");
+    let receipt: Value = reqwest::Client::new()
+        .post(st.app.url("/api/v1/applications"))
+        .bearer_auth(&st.editor)
+        .json(&b)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lapsed_correction = receipt["id"].as_i64().unwrap();
+    st.ok(
+        lapsed_correction,
+        "correction-request",
+        json!({"items": ["写明年份"], "period_days": 5, "on": "2026-03-04"}),
+    )
+    .await;
+    let unpaid = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    st.ok(
+        unpaid,
+        "fee-notice",
+        json!({"method": "pages", "pages": 150, "on": "2026-03-09"}),
+    )
+    .await;
+    let still_waiting = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let today = st.app.state.today().to_string();
+    st.ok(
+        still_waiting,
+        "correction-request",
+        json!({"items": ["写明年份"], "period_days": 10, "on": today}),
+    )
+    .await;
+
+    assert_eq!(
+        sunshine::service::applications::conclude_lapsed(&st.app.state)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        sunshine::service::applications::conclude_lapsed(&st.app.state)
+            .await
+            .unwrap(),
+        0,
+        "concluded once"
+    );
+    let get = |id: i64| {
+        let (url, t) = (
+            st.app.url(&format!("/api/v1/applications/{id}")),
+            st.director.clone(),
+        );
+        async move {
+            json_of(
+                reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(t)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+            .1
+        }
+    };
+    let a = get(lapsed_correction).await;
+    assert_eq!(a["application"]["outcome"], "other_no_correction");
+    assert_eq!(a["application"]["phase"], "replied");
+    assert_eq!(
+        get(unpaid).await["application"]["outcome"],
+        "other_fee_unpaid"
+    );
+    assert_eq!(
+        get(still_waiting).await["application"]["phase"],
+        "awaiting_correction"
+    );
+
+    // The applicant downloads the letters with the number and code.
+    let letter = a["letters"].as_array().unwrap().last().unwrap();
+    assert!(letter["body"].as_str().unwrap().contains("不再处理"));
+    let form = [
+        ("no", receipt["tracking_no"].as_str().unwrap().to_owned()),
+        ("code", receipt["access_code"].as_str().unwrap().to_owned()),
+        ("letter", letter["id"].to_string()),
+    ];
+    let r = reqwest::Client::new()
+        .post(st.app.url("/track/letter"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert!(r.text().await.unwrap().contains("不再处理"));
+    let bad = [
+        ("no", form[0].1.clone()),
+        ("code", "WRONG123".to_owned()),
+        ("letter", form[2].1.clone()),
+    ];
+    assert_eq!(
+        reqwest::Client::new()
+            .post(st.app.url("/track/letter"))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}

@@ -866,3 +866,104 @@ pub async fn load_calendar_year(
     tx.commit().await?;
     Ok(changed)
 }
+
+/// Concludes applications whose correction period or fee payment period has run out: 其他处理 1
+/// (no correction in time) and 其他处理 2 (fee not paid in time), each with its letter. Run by the
+/// background tick on every node; each application is concluded once (its row is claimed).
+pub async fn conclude_lapsed(app: &App) -> Result<usize, AppError> {
+    let today = app.today();
+    let mut conn = app.db.pool.acquire().await?;
+    let cal = caldb::effective(&mut conn).await?;
+    let candidates: Vec<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE phase IN ('awaiting_correction', 'awaiting_fee', 'awaiting_fee_running')")
+        .fetch_all(&mut *conn)
+        .await?;
+    drop(conn);
+    let mut done = 0;
+    for id in candidates {
+        let mut tx = app.db.begin().await?;
+        let Some(a) = adb::get(&mut tx, id).await? else {
+            continue;
+        };
+        let events = clock_events(&adb::events(&mut tx, id).await?);
+        let s = settings(&mut tx, a.unit_id).await?;
+        let Ok((clock, _)) = deadline::compute_provisional(&cal, &events, s) else {
+            continue;
+        };
+        let (outcome, why) = match clock.phase {
+            Phase::AwaitingCorrection { until } if today > until => (
+                Outcome::OtherNoCorrection,
+                format!("申请人未在补正期限（{until}）内补正"),
+            ),
+            Phase::AwaitingFee { pay_by, .. } if today > pay_by => (
+                Outcome::OtherFeeUnpaid,
+                format!("申请人未在缴费期限（{pay_by}）内缴纳信息处理费"),
+            ),
+            _ => continue,
+        };
+        // Claim: only the node whose update changes the phase goes on.
+        let claimed = sqlx::query(
+            "UPDATE applications SET phase = 'replied', outcome = $1 WHERE id = $2 AND phase = $3",
+        )
+        .bind(outcome.as_str())
+        .bind(id)
+        .bind(&a.phase)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        let ev = Event::Replied { on: today };
+        let mut v = serde_json::to_value(&ev).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("outcome".into(), outcome.as_str().into());
+            o.insert("automatic".into(), true.into());
+        }
+        adb::add_event(
+            &mut tx,
+            id,
+            a.unit_id,
+            "reply",
+            &today.to_string(),
+            &v.to_string(),
+            None,
+            "系统（期限届满）",
+        )
+        .await?;
+        let mut row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+        row.outcome = Some(outcome.as_str().into());
+        store_clock(&mut tx, &cal, &row, None).await?;
+        let unit = units::by_id(&mut tx, a.unit_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let body = format!(
+            "{why}，根据{}，视为放弃申请，本机关不再处理该政府信息公开申请。\n\n{REMEDIES}",
+            outcome.default_basis()
+        );
+        adb::add_letter(
+            &mut tx,
+            id,
+            a.unit_id,
+            "reply",
+            "政府信息公开申请处理告知书",
+            &letter(&a, &unit.name, "政府信息公开申请处理告知书", &body, today),
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            &Entry {
+                actor: "scheduler",
+                ip: "local",
+                action: "application.lapsed",
+                unit_id: Some(a.unit_id),
+                target: format!("application:{id}"),
+                detail: outcome.as_str().into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        done += 1;
+    }
+    Ok(done)
+}

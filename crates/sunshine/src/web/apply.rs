@@ -208,6 +208,8 @@ struct TrackPage {
     site: String,
     crumbs: Vec<Crumb>,
     no: String,
+    /// Kept in the page only to download letters; never in an address.
+    code: String,
     error: Option<String>,
     result: Option<svc::Tracking>,
 }
@@ -225,6 +227,7 @@ pub async fn track_form(State(app): State<AppState>) -> Result<Response, PageErr
         site: site_name_of(&mut conn).await?,
         crumbs: vec![super::views::crumb("/", "首页")],
         no: String::new(),
+        code: String::new(),
         error: None,
         result: None,
     })
@@ -244,6 +247,7 @@ pub async fn track(
             site,
             crumbs,
             no: f.no,
+            code: f.code,
             error: None,
             result: Some(t),
         }),
@@ -252,6 +256,7 @@ pub async fn track(
                 site,
                 crumbs,
                 no: f.no,
+                code: String::new(),
                 error: Some(e.message()),
                 result: None,
             })?;
@@ -260,4 +265,47 @@ pub async fn track(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LetterForm {
+    no: String,
+    code: String,
+    letter: i64,
+}
+
+/// Downloads one letter of the applicant's case (number and code again: nothing is kept between
+/// requests).
+pub async fn letter(
+    State(app): State<AppState>,
+    WebForm(f): WebForm<LetterForm>,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    let t = svc::track(&app, &f.no, &f.code).await?;
+    let l = t
+        .letters
+        .into_iter()
+        .find(|l| l.id == f.letter)
+        .ok_or(AppError::NotFound)?;
+    let name: String = url::form_urlencoded::byte_serialize(
+        format!("{}-{}.txt", l.title, t.tracking_no).as_bytes(),
+    )
+    .collect::<String>()
+    .replace('+', "%20");
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"letter.txt\"; filename*=UTF-8''{name}"),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        format!("{}\r\n", l.body.replace('\n', "\r\n")),
+    )
+        .into_response())
 }

@@ -167,7 +167,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/site.js", get(public::script))
         .route("/healthz", get(public::healthz))
         .route("/apply", get(apply::form).post(apply::submit))
-        .route("/track", get(apply::track_form).post(apply::track));
+        .route("/track", get(apply::track_form).post(apply::track))
+        .route("/track/letter", post(apply::letter));
 
     Router::new()
         .merge(public_routes)
