@@ -134,15 +134,7 @@ pub async fn save_template(
     adb::set_reply_template(&mut tx, unit.id, outcome.as_str(), f.body.trim()).await?;
     crate::db::audit::append(
         &mut tx,
-        &crate::db::audit::Entry {
-            actor_id: Some(staff.user.id),
-            actor: &staff.user.login,
-            ip: &staff.ip,
-            action: "unit.reply_template",
-            unit_id: Some(unit.id),
-            target: format!("unit:{}", unit.id),
-            detail: outcome.as_str().into(),
-        },
+        &staff.unit_entry("unit.reply_template", unit.id, outcome.as_str().to_owned()),
     )
     .await?;
     tx.commit().await?;
@@ -173,15 +165,7 @@ pub async fn save_pause(
         .await?;
     crate::db::audit::append(
         &mut tx,
-        &crate::db::audit::Entry {
-            actor_id: Some(staff.user.id),
-            actor: &staff.user.login,
-            ip: &staff.ip,
-            action: "unit.fee_pause",
-            unit_id: Some(unit.id),
-            target: format!("unit:{}", unit.id),
-            detail: pause.to_string(),
-        },
+        &staff.unit_entry("unit.fee_pause", unit.id, pause.to_string()),
     )
     .await?;
     tx.commit().await?;
@@ -243,15 +227,7 @@ pub async fn add_complaint(
     adb::add_complaint(&mut tx, unit.id, &c).await?;
     crate::db::audit::append(
         &mut tx,
-        &crate::db::audit::Entry {
-            actor_id: Some(staff.user.id),
-            actor: &staff.user.login,
-            ip: &staff.ip,
-            action: "complaint.add",
-            unit_id: Some(unit.id),
-            target: format!("unit:{}", unit.id),
-            detail: c.kind.clone(),
-        },
+        &staff.unit_entry("complaint.add", unit.id, c.kind.clone()),
     )
     .await?;
     tx.commit().await?;

@@ -77,6 +77,24 @@ impl Staff {
             grants: &self.grants,
         }
     }
+    /// An audit entry for a change to a unit's settings by this user.
+    pub fn unit_entry(
+        &self,
+        action: &'static str,
+        unit_id: i64,
+        detail: String,
+    ) -> crate::db::audit::Entry<'_> {
+        crate::db::audit::Entry {
+            actor_id: Some(self.user.id),
+            actor: &self.user.login,
+            ip: &self.ip,
+            action,
+            unit_id: Some(unit_id),
+            target: format!("unit:{unit_id}"),
+            detail,
+        }
+    }
+
     pub async fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
         verify_csrf(&self.session, submitted).await
     }

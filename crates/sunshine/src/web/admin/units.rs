@@ -2,7 +2,7 @@
 
 use super::auth::FlashQuery;
 use super::{flash_message, Errors, Layout, Staff};
-use crate::db::audit::{self, Entry};
+use crate::db::audit;
 use crate::db::columns::{self, Column};
 use crate::db::units::{self, Unit};
 use crate::web::error::{AppError, PageError};
@@ -38,31 +38,6 @@ async fn managed_unit(state: &AppState, staff: &Staff, code: &str) -> Result<Uni
         return Err(d.into());
     }
     Ok(unit)
-}
-
-async fn audit_settings(
-    state: &AppState,
-    staff: &Staff,
-    unit_id: i64,
-    action: &'static str,
-    detail: String,
-) -> Result<(), AppError> {
-    let mut tx = state.db.begin().await?;
-    audit::append(
-        &mut tx,
-        &Entry {
-            actor_id: Some(staff.user.id),
-            actor: &staff.user.login,
-            ip: &staff.ip,
-            action,
-            unit_id: Some(unit_id),
-            target: format!("unit:{unit_id}"),
-            detail,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -180,15 +155,16 @@ pub async fn save_settings(
                 pattern.as_str(),
             )
             .await?;
-            tx.commit().await?;
-            audit_settings(
-                &state,
-                &staff,
-                unit.id,
-                "unit.settings",
-                format!("index_pattern={}", pattern.as_str()),
+            audit::append(
+                &mut tx,
+                &staff.unit_entry(
+                    "unit.settings",
+                    unit.id,
+                    format!("index_pattern={}", pattern.as_str()),
+                ),
             )
             .await?;
+            tx.commit().await?;
             Ok(
                 Redirect::to(&format!("/admin/units/{}/settings?done=saved", unit.code))
                     .into_response(),
@@ -314,15 +290,12 @@ pub async fn add_column(
     let order = existing.iter().map(|c| c.sort_order).max().unwrap_or(0) + 10;
     let mut tx = state.db.begin().await?;
     columns::insert(&mut tx, unit.id, parent, &slug, &name, order).await?;
-    tx.commit().await?;
-    audit_settings(
-        &state,
-        &staff,
-        unit.id,
-        "column.add",
-        format!("{slug} {name}"),
+    audit::append(
+        &mut tx,
+        &staff.unit_entry("column.add", unit.id, format!("{slug} {name}")),
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/admin/units/{}/columns?done=column-added",
         unit.code
@@ -370,15 +343,16 @@ pub async fn save_column(
     let hidden = form.hidden == "1" || form.hidden == "on";
     let mut tx = state.db.begin().await?;
     columns::rename(&mut tx, col.id, &name, hidden).await?;
-    tx.commit().await?;
-    audit_settings(
-        &state,
-        &staff,
-        unit.id,
-        "column.save",
-        format!("{} {} hidden={hidden}", col.slug, name),
+    audit::append(
+        &mut tx,
+        &staff.unit_entry(
+            "column.save",
+            unit.id,
+            format!("{} {} hidden={hidden}", col.slug, name),
+        ),
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/admin/units/{}/columns?done=column-saved",
         unit.code
@@ -405,15 +379,16 @@ pub async fn move_column(
     };
     let mut tx = state.db.begin().await?;
     columns::move_by(&mut tx, &col, up).await?;
-    tx.commit().await?;
-    audit_settings(
-        &state,
-        &staff,
-        unit.id,
-        "column.move",
-        format!("{} {}", col.slug, form.direction),
+    audit::append(
+        &mut tx,
+        &staff.unit_entry(
+            "column.move",
+            unit.id,
+            format!("{} {}", col.slug, form.direction),
+        ),
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/units/{}/columns?done=moved", unit.code)).into_response())
 }
 
@@ -494,15 +469,16 @@ pub async fn save_policy(
         Ok(p) => {
             let mut tx = state.db.begin().await?;
             crate::db::review::set_policy(&mut tx, unit.id, &p).await?;
-            tx.commit().await?;
-            audit_settings(
-                &state,
-                &staff,
-                unit.id,
-                "unit.review_policy",
-                serde_json::to_string(&p).unwrap_or_default(),
+            audit::append(
+                &mut tx,
+                &staff.unit_entry(
+                    "unit.review_policy",
+                    unit.id,
+                    serde_json::to_string(&p).unwrap_or_default(),
+                ),
             )
             .await?;
+            tx.commit().await?;
             Ok(Redirect::to(&format!(
                 "/admin/units/{}/review-policy?done=saved",
                 unit.code
