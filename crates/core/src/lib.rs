@@ -14,6 +14,7 @@ pub mod index_no;
 pub mod item;
 pub mod page;
 pub mod policy;
+pub mod report;
 pub mod review;
 pub mod role;
 pub mod screening;

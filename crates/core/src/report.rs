@@ -1,0 +1,704 @@
+//! The annual report (年度报告, 国办公开办函〔2021〕30号): its JSON shape, tables 三 and 四
+//! counted from records by the domain's date rules, and the consistency checks any report must
+//! pass (a generated one or one read from a published page).
+
+use crate::application::{ApplicantKind, Outcome};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The seven number columns of table 三, in order.
+pub const COLUMNS: [&str; 7] = [
+    "natural_person",
+    "commercial",
+    "research",
+    "public_interest",
+    "legal_services",
+    "other_org",
+    "total",
+];
+
+/// Row keys of table 三, in the national order.
+pub const ROWS: [&str; 25] = [
+    "new",
+    "carried_in",
+    "granted",
+    "partial",
+    "refused_state_secret",
+    "refused_prohibited_by_law",
+    "refused_three_security_one_stability",
+    "refused_third_party_rights",
+    "refused_internal_affairs",
+    "refused_process_information",
+    "refused_enforcement_file",
+    "refused_administrative_query",
+    "unavailable_not_held",
+    "unavailable_needs_creation",
+    "unavailable_unclear_after_correction",
+    "not_processed_petition_complaint",
+    "not_processed_repeated",
+    "not_processed_publication",
+    "not_processed_excessive",
+    "not_processed_confirmation",
+    "other_no_correction",
+    "other_fee_unpaid",
+    "other_other",
+    "total_handled",
+    "carried_out",
+];
+
+/// The leaf outcome rows, summed by 总计.
+pub fn leaf_rows() -> &'static [&'static str] {
+    &ROWS[2..23]
+}
+
+pub fn row_label(key: &str) -> String {
+    match key {
+        "new" => "一、本年新收政府信息公开申请数量".into(),
+        "carried_in" => "二、上年结转政府信息公开申请数量".into(),
+        "total_handled" => "三、本年度办理结果（七）总计".into(),
+        "carried_out" => "四、结转下年度继续办理".into(),
+        k => Outcome::parse(k)
+            .map(|o| format!("三、本年度办理结果 {}", o.label()))
+            .unwrap_or_else(|| k.to_owned()),
+    }
+}
+
+pub fn column_label(key: &str) -> &'static str {
+    match key {
+        "natural_person" => "自然人",
+        "commercial" => "商业企业",
+        "research" => "科研机构",
+        "public_interest" => "社会公益组织",
+        "legal_services" => "法律服务机构",
+        "other_org" => "其他",
+        "total" => "总计",
+        _ => "",
+    }
+}
+
+/// One row of table 三: the seven columns.
+pub type Row = BTreeMap<String, i64>;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocCounts {
+    pub issued: i64,
+    pub repealed: i64,
+    pub in_force: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnCount {
+    pub column: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Proactive {
+    pub rules: DocCounts,
+    pub normative_documents: DocCounts,
+    pub licensing: i64,
+    pub penalty: i64,
+    pub coercion: i64,
+    pub fees_wan_yuan: f64,
+    pub by_column: Vec<ColumnCount>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemedyCounts {
+    pub upheld: i64,
+    pub corrected: i64,
+    pub other: i64,
+    pub pending: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remedies {
+    pub reconsideration: RemedyCounts,
+    pub litigation_direct: RemedyCounts,
+    pub litigation_after_reconsideration: RemedyCounts,
+}
+
+/// The report as exchanged and published (domain file §5).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub unit: String,
+    pub unit_name: String,
+    pub year: i32,
+    pub format: String,
+    pub generated_at: String,
+    pub proactive: Proactive,
+    pub applications: BTreeMap<String, Row>,
+    pub remedies: Remedies,
+    pub fees_charged_yuan: f64,
+    #[serde(default)]
+    pub sections: BTreeMap<String, String>,
+}
+
+/// An application as the report counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRecord {
+    pub kind: ApplicantKind,
+    pub received_on: NaiveDate,
+    /// When and how it was concluded, if it was.
+    pub concluded: Option<(NaiveDate, Outcome)>,
+}
+
+fn column_of(k: ApplicantKind) -> &'static str {
+    k.as_str()
+}
+
+fn empty_row() -> Row {
+    COLUMNS.iter().map(|c| (c.to_string(), 0)).collect()
+}
+
+/// Table 三 for year `y`: 一 received in `y`; 二 received before `y` and open at the end of `y-1`;
+/// 三 concluded in `y`, each once, by outcome; 四 received by the end of `y` and open then.
+pub fn table_three(records: &[AppRecord], y: i32) -> BTreeMap<String, Row> {
+    let mut t: BTreeMap<String, Row> = ROWS.iter().map(|r| (r.to_string(), empty_row())).collect();
+    let start = NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(NaiveDate::MIN);
+    let end = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX);
+    let mut add = |row: &str, col: &str| {
+        if let Some(r) = t.get_mut(row) {
+            *r.entry(col.to_owned()).or_insert(0) += 1;
+            *r.entry("total".to_owned()).or_insert(0) += 1;
+        }
+    };
+    for a in records {
+        let col = column_of(a.kind);
+        let concluded_on = a.concluded.map(|(d, _)| d);
+        if a.received_on.year() == y {
+            add("new", col);
+        }
+        if a.received_on < start && concluded_on.is_none_or(|d| d >= start) {
+            add("carried_in", col);
+        }
+        if let Some((d, o)) = a.concluded {
+            if d.year() == y {
+                add(o.as_str(), col);
+                add("total_handled", col);
+            }
+        }
+        if a.received_on <= end && concluded_on.is_none_or(|d| d > end) {
+            add("carried_out", col);
+        }
+    }
+    t
+}
+
+/// A remedy as the report counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemedyRecord {
+    /// `reconsideration`, `litigation_direct` or `litigation_after_reconsideration`.
+    pub kind: String,
+    pub filed_on: NaiveDate,
+    /// `upheld`, `corrected`, `other` or `pending`.
+    pub outcome: String,
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// Table 四 for year `y`: cases filed in `y` plus cases still open from earlier years, by their
+/// state at the end of `y`.
+pub fn table_four(records: &[RemedyRecord], y: i32) -> Remedies {
+    let mut r = Remedies::default();
+    let end = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX);
+    let start = NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(NaiveDate::MIN);
+    for c in records {
+        let filed_this_year = c.filed_on.year() == y;
+        let open_from_before = c.filed_on < start && c.decided_on.is_none_or(|d| d >= start);
+        if !(filed_this_year || open_from_before) {
+            continue;
+        }
+        let decided_by_end = c.decided_on.is_some_and(|d| d <= end) && c.outcome != "pending";
+        let counts = match c.kind.as_str() {
+            "reconsideration" => &mut r.reconsideration,
+            "litigation_direct" => &mut r.litigation_direct,
+            "litigation_after_reconsideration" => &mut r.litigation_after_reconsideration,
+            _ => continue,
+        };
+        match (decided_by_end, c.outcome.as_str()) {
+            (true, "upheld") => counts.upheld += 1,
+            (true, "corrected") => counts.corrected += 1,
+            (true, _) => counts.other += 1,
+            (false, _) => counts.pending += 1,
+        }
+        counts.total += 1;
+    }
+    r
+}
+
+/// A breach of the consistency rules, located by row and column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breach {
+    pub rule: u8,
+    pub table: &'static str,
+    pub row: String,
+    pub column: String,
+    pub expected: String,
+    pub found: String,
+    pub message: String,
+}
+
+fn cell(rows: &BTreeMap<String, Row>, row: &str, col: &str) -> i64 {
+    rows.get(row).and_then(|r| r.get(col)).copied().unwrap_or(0)
+}
+
+/// Checks rules 1-6 of the domain file (rule 5 needs last year's report; rule 7 is the generator's).
+/// `has_rule_making_power`: only governments with it may report 规章.
+pub fn check(r: &Report, last_year: Option<&Report>, has_rule_making_power: bool) -> Vec<Breach> {
+    let mut out = Vec::new();
+    let t = &r.applications;
+    let mut push = |rule: u8,
+                    table: &'static str,
+                    row: &str,
+                    column: &str,
+                    expected: String,
+                    found: String,
+                    message: String| {
+        out.push(Breach {
+            rule,
+            table,
+            row: row.to_owned(),
+            column: column.to_owned(),
+            expected,
+            found,
+            message,
+        });
+    };
+    for col in COLUMNS {
+        // Rule 1: 一 + 二 = 三（七）总计 + 四.
+        let left = cell(t, "new", col) + cell(t, "carried_in", col);
+        let right = cell(t, "total_handled", col) + cell(t, "carried_out", col);
+        if left != right {
+            push(
+                1,
+                "三",
+                "new+carried_in",
+                col,
+                right.to_string(),
+                left.to_string(),
+                format!(
+                    "“{}”列：本年新收 + 上年结转 = {left}，但办理结果总计 + 结转下年 = {right}",
+                    column_label(col)
+                ),
+            );
+        }
+        // Rule 2: 总计 = the sum of the leaf rows.
+        let sum: i64 = leaf_rows().iter().map(|row| cell(t, row, col)).sum();
+        let total = cell(t, "total_handled", col);
+        if sum != total {
+            push(
+                2,
+                "三",
+                "total_handled",
+                col,
+                sum.to_string(),
+                total.to_string(),
+                format!(
+                    "“{}”列：（七）总计应为各项之和 {sum}，报告为 {total}",
+                    column_label(col)
+                ),
+            );
+        }
+    }
+    // Rule 3: 总计 column = the six applicant columns.
+    for row in ROWS {
+        let parts: i64 = COLUMNS[..6].iter().map(|c| cell(t, row, c)).sum();
+        let total = cell(t, row, "total");
+        if parts != total {
+            push(
+                3,
+                "三",
+                row,
+                "total",
+                parts.to_string(),
+                total.to_string(),
+                format!(
+                    "{}：总计应为自然人与各类法人或其他组织之和 {parts}，报告为 {total}",
+                    row_label(row)
+                ),
+            );
+        }
+    }
+    // Rule 4: each 总计 of table 四.
+    for (name, c) in [
+        ("reconsideration", &r.remedies.reconsideration),
+        ("litigation_direct", &r.remedies.litigation_direct),
+        (
+            "litigation_after_reconsideration",
+            &r.remedies.litigation_after_reconsideration,
+        ),
+    ] {
+        let sum = c.upheld + c.corrected + c.other + c.pending;
+        if sum != c.total {
+            push(
+                4,
+                "四",
+                name,
+                "total",
+                sum.to_string(),
+                c.total.to_string(),
+                format!(
+                    "表四“{name}”：总计应为维持、纠正、其他、尚未审结之和 {sum}，报告为 {}",
+                    c.total
+                ),
+            );
+        }
+    }
+    // Rule 5: this year's 二 = last year's 四.
+    if let Some(prev) = last_year {
+        for col in COLUMNS {
+            let (now, before) = (
+                cell(t, "carried_in", col),
+                cell(&prev.applications, "carried_out", col),
+            );
+            if now != before {
+                push(
+                    5,
+                    "三",
+                    "carried_in",
+                    col,
+                    before.to_string(),
+                    now.to_string(),
+                    format!(
+                        "“{}”列：上年结转 {now} 与上年报告的结转下年度 {before} 不一致",
+                        column_label(col)
+                    ),
+                );
+            }
+        }
+    }
+    // Rule 6: plausibility.
+    if !has_rule_making_power {
+        let rules = &r.proactive.rules;
+        for (col, v) in [
+            ("issued", rules.issued),
+            ("repealed", rules.repealed),
+            ("in_force", rules.in_force),
+        ] {
+            if v != 0 {
+                push(
+                    6,
+                    "二",
+                    "rules",
+                    col,
+                    "0".into(),
+                    v.to_string(),
+                    "没有规章制定权的单位（乡镇、部门）规章数应为0".into(),
+                );
+            }
+        }
+    }
+    for (row, vals) in t {
+        for (col, v) in vals {
+            if *v < 0 {
+                push(
+                    6,
+                    "三",
+                    row,
+                    col,
+                    "≥0".into(),
+                    v.to_string(),
+                    format!("{}“{}”为负数", row_label(row), column_label(col)),
+                );
+            }
+        }
+    }
+    for (name, v) in [
+        ("licensing", r.proactive.licensing),
+        ("penalty", r.proactive.penalty),
+        ("coercion", r.proactive.coercion),
+    ] {
+        if v < 0 {
+            push(
+                6,
+                "二",
+                name,
+                "count",
+                "≥0".into(),
+                v.to_string(),
+                format!("表二“{name}”为负数"),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ApplicantKind::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn rec(kind: ApplicantKind, received: &str, concluded: Option<(&str, Outcome)>) -> AppRecord {
+        AppRecord {
+            kind,
+            received_on: d(received),
+            concluded: concluded.map(|(c, o)| (d(c), o)),
+        }
+    }
+
+    /// A year of applications with carry-overs both ways, every applicant type, several outcomes;
+    /// the expected cells are worked out by hand in the comments.
+    fn year_2025() -> Vec<AppRecord> {
+        vec![
+            // Received 2024, answered 2025: carried in, handled in 2025 (natural person, granted).
+            rec(
+                NaturalPerson,
+                "2024-12-20",
+                Some(("2025-01-15", Outcome::Granted)),
+            ),
+            // Received 2024, answered 2024: not in 2025 at all.
+            rec(
+                NaturalPerson,
+                "2024-11-01",
+                Some(("2024-11-20", Outcome::Granted)),
+            ),
+            // Received 2024, still open at the end of 2025: carried in and carried out (commercial).
+            rec(Commercial, "2024-12-30", None),
+            // Received and answered in 2025.
+            rec(
+                NaturalPerson,
+                "2025-03-02",
+                Some(("2025-03-20", Outcome::Partial)),
+            ),
+            rec(
+                Research,
+                "2025-04-01",
+                Some(("2025-04-25", Outcome::UnavailableNotHeld)),
+            ),
+            rec(
+                PublicInterest,
+                "2025-05-06",
+                Some(("2025-06-01", Outcome::RefusedThirdPartyRights)),
+            ),
+            rec(
+                LegalServices,
+                "2025-07-07",
+                Some(("2025-07-30", Outcome::NotProcessedRepeated)),
+            ),
+            rec(
+                OtherOrg,
+                "2025-08-08",
+                Some(("2025-09-10", Outcome::OtherNoCorrection)),
+            ),
+            // Received in 2025, answered in 2026: new and carried out (natural person).
+            rec(
+                NaturalPerson,
+                "2025-12-25",
+                Some(("2026-01-20", Outcome::Granted)),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_cell_matches_the_hand_count() {
+        let t = table_three(&year_2025(), 2025);
+        let c = |row: &str, col: &str| t[row][col];
+        // 一: 6 received in 2025: NP 2 (Mar, Dec), research, public_interest, legal, other_org.
+        assert_eq!(
+            (
+                c("new", "natural_person"),
+                c("new", "research"),
+                c("new", "public_interest"),
+                c("new", "legal_services"),
+                c("new", "other_org"),
+                c("new", "commercial")
+            ),
+            (2, 1, 1, 1, 1, 0)
+        );
+        assert_eq!(c("new", "total"), 6);
+        // 二: NP (Dec 2024 answered 2025) and commercial (still open).
+        assert_eq!(
+            (
+                c("carried_in", "natural_person"),
+                c("carried_in", "commercial"),
+                c("carried_in", "total")
+            ),
+            (1, 1, 2)
+        );
+        // 三: concluded in 2025: granted NP 1, partial NP 1, not held research 1, third party 1,
+        // repeated 1, no correction 1 → total 6.
+        assert_eq!(c("granted", "natural_person"), 1);
+        assert_eq!(c("partial", "natural_person"), 1);
+        assert_eq!(c("unavailable_not_held", "research"), 1);
+        assert_eq!(c("refused_third_party_rights", "public_interest"), 1);
+        assert_eq!(c("not_processed_repeated", "legal_services"), 1);
+        assert_eq!(c("other_no_correction", "other_org"), 1);
+        assert_eq!(c("total_handled", "total"), 6);
+        assert_eq!(c("total_handled", "natural_person"), 2);
+        // 四: commercial (open since 2024) and NP (Dec 2025, answered 2026).
+        assert_eq!(
+            (
+                c("carried_out", "commercial"),
+                c("carried_out", "natural_person"),
+                c("carried_out", "total")
+            ),
+            (1, 1, 2)
+        );
+        // Every other cell is 0.
+        assert_eq!(c("refused_state_secret", "total"), 0);
+        let report = Report {
+            applications: t,
+            ..Default::default()
+        };
+        assert!(
+            check(&report, None, false).is_empty(),
+            "{:?}",
+            check(&report, None, false)
+        );
+    }
+
+    #[test]
+    fn carry_out_becomes_next_years_carry_in() {
+        let recs = year_2025();
+        let r25 = Report {
+            applications: table_three(&recs, 2025),
+            ..Default::default()
+        };
+        let r26 = Report {
+            applications: table_three(&recs, 2026),
+            ..Default::default()
+        };
+        assert!(check(&r26, Some(&r25), false).is_empty());
+        assert_eq!(r26.applications["carried_in"]["total"], 2);
+    }
+
+    #[test]
+    fn remedies_by_state_at_year_end() {
+        let recs = vec![
+            RemedyRecord {
+                kind: "reconsideration".into(),
+                filed_on: d("2025-03-01"),
+                outcome: "upheld".into(),
+                decided_on: Some(d("2025-05-01")),
+            },
+            RemedyRecord {
+                kind: "reconsideration".into(),
+                filed_on: d("2025-11-01"),
+                outcome: "corrected".into(),
+                decided_on: Some(d("2026-01-10")),
+            },
+            RemedyRecord {
+                kind: "litigation_direct".into(),
+                filed_on: d("2024-06-01"),
+                outcome: "other".into(),
+                decided_on: Some(d("2025-02-01")),
+            },
+            RemedyRecord {
+                kind: "litigation_after_reconsideration".into(),
+                filed_on: d("2023-01-01"),
+                outcome: "upheld".into(),
+                decided_on: Some(d("2023-06-01")),
+            },
+        ];
+        let r = table_four(&recs, 2025);
+        assert_eq!(
+            r.reconsideration,
+            RemedyCounts {
+                upheld: 1,
+                corrected: 0,
+                other: 0,
+                pending: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            r.litigation_direct,
+            RemedyCounts {
+                upheld: 0,
+                corrected: 0,
+                other: 1,
+                pending: 0,
+                total: 1
+            }
+        );
+        assert_eq!(
+            r.litigation_after_reconsideration.total, 0,
+            "decided in 2023: not this year's"
+        );
+    }
+
+    #[test]
+    fn planted_breaches_are_each_found_and_located() {
+        let mut r = Report {
+            applications: table_three(&year_2025(), 2025),
+            ..Default::default()
+        };
+        r.applications
+            .get_mut("granted")
+            .unwrap()
+            .insert("natural_person".into(), 2); // breaks 1 (NP), 2 (NP), 3 (granted)
+        r.remedies.reconsideration = RemedyCounts {
+            upheld: 1,
+            corrected: 1,
+            other: 0,
+            pending: 0,
+            total: 3,
+        }; // breaks 4
+        r.proactive.rules.in_force = 2; // breaks 6 for a township
+        r.applications
+            .get_mut("partial")
+            .unwrap()
+            .insert("research".into(), -1);
+        let prev = Report {
+            applications: table_three(&year_2025(), 2024),
+            ..Default::default()
+        };
+        let found = check(&r, Some(&prev), false);
+        let has = |rule: u8, row: &str, col: &str| {
+            found
+                .iter()
+                .any(|b| b.rule == rule && b.row == row && b.column == col)
+        };
+        assert!(has(2, "total_handled", "natural_person"), "{found:#?}");
+        assert!(has(3, "granted", "total"));
+        assert!(has(4, "reconsideration", "total"));
+        assert!(has(6, "rules", "in_force"));
+        assert!(has(6, "partial", "research"));
+        let b = found.iter().find(|b| b.rule == 4).unwrap();
+        assert_eq!((b.expected.as_str(), b.found.as_str()), ("2", "3"));
+        // Rule 1 and 5 on their own.
+        let mut r = Report {
+            applications: table_three(&year_2025(), 2025),
+            ..Default::default()
+        };
+        r.applications
+            .get_mut("carried_in")
+            .unwrap()
+            .insert("commercial".into(), 0);
+        r.applications
+            .get_mut("carried_in")
+            .unwrap()
+            .insert("total".into(), 1);
+        let found = check(&r, Some(&prev), false);
+        assert!(found
+            .iter()
+            .any(|b| b.rule == 1 && b.column == "commercial"));
+        assert!(
+            found
+                .iter()
+                .any(|b| b.rule == 5 && b.column == "commercial"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_year_without_records_is_all_zeros_and_clean() {
+        let r = Report {
+            applications: table_three(&[], 2025),
+            ..Default::default()
+        };
+        assert!(r
+            .applications
+            .values()
+            .all(|row| row.values().all(|v| *v == 0)));
+        assert!(check(&r, None, false).is_empty());
+        assert_eq!(r.applications.len(), 25);
+    }
+}
