@@ -229,6 +229,16 @@ pub fn table_four(records: &[RemedyRecord], y: i32) -> Remedies {
     r
 }
 
+/// Whether a unit may have rule-making power (规章), judged from its name when nothing else is
+/// known (a report read from a file): townships, towns, sub-districts and departments never do.
+pub fn may_make_rules(unit_name: &str) -> bool {
+    let department = ["局", "委员会", "办公室", "中心", "委", "办"]
+        .iter()
+        .any(|s| unit_name.ends_with(s));
+    let township = ["乡", "镇", "街道"].iter().any(|s| unit_name.contains(s));
+    !(department || township)
+}
+
 /// A breach of the consistency rules, located by row and column.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Breach {
@@ -686,6 +696,14 @@ mod tests {
                 .any(|b| b.rule == 5 && b.column == "commercial"),
             "{found:#?}"
         );
+    }
+
+    #[test]
+    fn rule_making_power_from_names() {
+        assert!(!may_make_rules("妥安乡"));
+        assert!(!may_make_rules("金山镇人民政府"));
+        assert!(!may_make_rules("禄丰市财政局"));
+        assert!(may_make_rules("昆明市人民政府"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod audit;
 mod calc;
+mod report;
 mod serve;
 mod unit;
 mod user;
@@ -63,6 +64,9 @@ pub enum Command {
     /// The holiday calendar: load a year's arrangement, list covered years
     #[command(subcommand)]
     Calendar(calc::CalendarCommand),
+    /// Annual reports: generate from records, check any report
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 impl Cli {
@@ -75,6 +79,11 @@ impl Cli {
         }
     }
 }
+
+/// A check that ran and found problems (exit 1, the findings already printed).
+#[derive(Debug, thiserror::Error)]
+#[error("发现 {0} 处问题")]
+pub struct Findings(pub usize);
 
 pub fn load_config(o: &Overrides) -> anyhow::Result<Config> {
     Config::load(o, &|k| std::env::var(k).ok())
@@ -108,6 +117,10 @@ pub fn main() -> ExitCode {
     };
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<Findings>().is_some() => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
         Err(e) if e.downcast_ref::<calc::InputError>().is_some() => {
             eprintln!("错误：{e}");
             ExitCode::from(2)
@@ -148,6 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Workdays(c) => calc::workdays(&config, c).await,
         Command::Fee(c) => calc::fee(c),
         Command::Calendar(c) => calc::calendar_cmd(&config, c).await,
+        Command::Report(c) => report::run(&config, c).await,
     }
 }
 
