@@ -142,6 +142,27 @@ async fn public_intake_and_tracking() {
     .await;
     assert_eq!((s1, &a), (s2, &b));
     assert_eq!(a["error"]["code"], "wrong_tracking");
+    // Guessing codes from one address is paused after 20 wrong tries, even for the right code.
+    for _ in 0..18 {
+        c.get(app.url(&format!(
+            "/api/v1/applications/track?no={no}&code=GUESS{}",
+            1
+        )))
+        .send()
+        .await
+        .unwrap();
+    }
+    let (s, v) = json_of(
+        c.get(app.url(&format!("/api/v1/applications/track?no={no}&code={code}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (429, Some("too_many_attempts"))
+    );
 }
 
 #[tokio::test]
@@ -172,10 +193,22 @@ async fn bad_intake_is_explained_field_by_field() {
         assert_eq!(s, 422, "{v}");
         assert_eq!(v["error"]["field"], field);
     }
-    // The fifth submission from one address within the hour is turned away; nothing was saved.
+    // Rejected typos did not use up the allowance: four well-formed ones are accepted, the
+    // fifth from the same address within the hour is turned away and not saved.
+    for _ in 0..4 {
+        let (s, v) = post(body(&valid_id("53010219900101123"))).await;
+        assert_eq!(s, 201, "{v}");
+    }
     let (s, v) = post(body(&valid_id("53010219900101123"))).await;
     assert_eq!(s, 429, "{v}");
-    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 0);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("一小时内提交的申请过多"),
+        "{v}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 4);
 }
 
 #[tokio::test]

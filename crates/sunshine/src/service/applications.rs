@@ -160,22 +160,34 @@ async fn store_clock(
     Ok(clock)
 }
 
-/// Public intake (`/apply`, `POST /api/v1/applications` without a token): rate limited per address.
+/// Public intake (`/apply`, `POST /api/v1/applications` without a token). Typos are answered
+/// field by field without using up the applicant's allowance; only well-formed submissions count
+/// towards the per-address hourly limit.
 pub async fn submit_public(
     app: &App,
     ip: &str,
     input: &ApplicationInput,
 ) -> Result<Receipt, AppError> {
-    let mut conn = app.db.pool.acquire().await?;
-    let since = crate::db::now() - 3600;
-    if adb::intake_attempts(&mut conn, ip, since).await? >= app.config.intake_per_hour {
-        return Err(AppError::Throttled(60));
-    }
-    adb::record_intake(&mut conn, ip).await?;
-    drop(conn);
     let mut input = input.clone();
     input.channel = Channel::Online.as_str().into();
     input.on = None;
+    let parsed = input.parse().map_err(AppError::Invalid)?;
+    let mut conn = app.db.pool.acquire().await?;
+    if units::by_code(&mut conn, &parsed.unit).await?.is_none() {
+        return Err(FieldError::new(
+            "unit",
+            format!("机关“{}”不存在，请从列表中选择受理机关", parsed.unit),
+        )
+        .into());
+    }
+    let since = crate::db::now() - 3600;
+    if adb::intake_attempts(&mut conn, ip, since).await? >= app.config.intake_per_hour {
+        return Err(AppError::RateLimited(
+            "同一网络地址一小时内提交的申请过多，请一小时后再提交；如确有大量申请，可到政府信息公开工作机构当面或邮寄提交。".into(),
+        ));
+    }
+    adb::record_intake(&mut conn, ip).await?;
+    drop(conn);
     create(app, None, &input).await
 }
 
@@ -757,8 +769,12 @@ pub struct TrackLetter {
     pub body: String,
 }
 
+/// Wrong tracking attempts allowed per address in 15 minutes before tracking pauses there.
+const TRACK_FAILURES: i64 = 20;
+
 /// The same answer for an unknown number and a wrong code: no hint whether the number exists.
-pub async fn track(app: &App, no: &str, code: &str) -> Result<Tracking, AppError> {
+/// Repeated wrong attempts from one address pause tracking there (against guessing codes).
+pub async fn track(app: &App, ip: &str, no: &str, code: &str) -> Result<Tracking, AppError> {
     let wrong = || {
         AppError::Refused(
             "wrong_tracking",
@@ -766,13 +782,29 @@ pub async fn track(app: &App, no: &str, code: &str) -> Result<Tracking, AppError
         )
     };
     let mut conn = app.db.pool.acquire().await?;
-    let Some(a) = adb::by_tracking(&mut conn, no.trim()).await? else {
-        let _ = access_hash(no, code);
+    let since = crate::db::now() - 15 * 60;
+    if crate::db::throttle::recent_failures(&mut conn, "track", ip, since)
+        .await?
+        .1
+        >= TRACK_FAILURES
+    {
+        return Err(AppError::RateLimited(
+            "查询号或查询码错误次数过多，请15分钟后再试。".into(),
+        ));
+    }
+    let found = adb::by_tracking(&mut conn, no.trim()).await?;
+    let expected = found
+        .as_ref()
+        .map(|a| a.access_code_hash.clone())
+        .unwrap_or_default();
+    let given = access_hash(
+        found.as_ref().map(|a| a.tracking_no.as_str()).unwrap_or(no),
+        code,
+    );
+    let Some(a) = found.filter(|_| crate::auth::constant_time_eq(&expected, &given)) else {
+        crate::db::throttle::record_failure(&mut conn, "track", ip).await?;
         return Err(wrong());
     };
-    if !crate::auth::constant_time_eq(&a.access_code_hash, &access_hash(&a.tracking_no, code)) {
-        return Err(wrong());
-    }
     let letters = adb::letters(&mut conn, a.id)
         .await?
         .into_iter()

@@ -46,6 +46,7 @@ pub struct TrackQuery {
 
 pub async fn track(
     State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
     Query(q): Query<TrackQuery>,
 ) -> Result<Json<svc::Tracking>, ApiError> {
     let (Some(no), Some(code)) = (
@@ -54,7 +55,7 @@ pub async fn track(
     ) else {
         return Err(FieldError::new("no", "请提供查询号 no 和查询码 code").into());
     };
-    Ok(Json(svc::track(&app, &no, &code).await?))
+    Ok(Json(svc::track(&app, &ip, &no, &code).await?))
 }
 
 #[derive(Deserialize)]

@@ -236,9 +236,10 @@ pub async fn track_form(State(app): State<AppState>) -> Result<Response, PageErr
 /// Tracking by form post, so the access code never appears in an address or a log.
 pub async fn track(
     State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
     WebForm(f): WebForm<TrackForm>,
 ) -> Result<Response, PageError> {
-    let result = svc::track(&app, &f.no, &f.code).await;
+    let result = svc::track(&app, &ip, &f.no, &f.code).await;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let site = site_name_of(&mut conn).await?;
     let crumbs = vec![super::views::crumb("/", "首页")];
@@ -279,10 +280,11 @@ pub struct LetterForm {
 /// requests).
 pub async fn letter(
     State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
     WebForm(f): WebForm<LetterForm>,
 ) -> Result<Response, PageError> {
     use axum::response::IntoResponse;
-    let t = svc::track(&app, &f.no, &f.code).await?;
+    let t = svc::track(&app, &ip, &f.no, &f.code).await?;
     let l = t
         .letters
         .into_iter()

@@ -34,6 +34,9 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     Throttled(i64),
+    /// Too many requests from one address; the message says what and when to retry.
+    #[error("rate limited")]
+    RateLimited(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -86,7 +89,7 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Throttled(_) | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,7 +105,7 @@ impl AppError {
             AppError::Unsupported(_) => "unsupported_type",
             AppError::Unauthorized => "unauthorized",
             AppError::Csrf => "csrf",
-            AppError::Throttled(_) => "too_many_attempts",
+            AppError::Throttled(_) | AppError::RateLimited(_) => "too_many_attempts",
             AppError::Internal(_) => "internal",
         }
     }
@@ -113,7 +116,11 @@ impl AppError {
             AppError::Gone(reason) => format!("该信息已撤回，不再公开。{reason}"),
             AppError::Forbidden(d) => d.message().into(),
             AppError::Invalid(errs) => errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；"),
-            AppError::Conflict(_, m) | AppError::Refused(_, m) | AppError::TooLarge(m) | AppError::Unsupported(m) => m.clone(),
+            AppError::Conflict(_, m)
+            | AppError::Refused(_, m)
+            | AppError::TooLarge(m)
+            | AppError::Unsupported(m)
+            | AppError::RateLimited(m) => m.clone(),
             AppError::Unauthorized => "需要登录：请提供有效的 API 令牌（Authorization: Bearer …）。".into(),
             AppError::Csrf => "页面已过期，安全校验未通过。请返回上一页，刷新后重新提交（您填写的内容可用浏览器“后退”找回）。".into(),
             AppError::Throttled(m) => format!("登录失败次数过多，为保护账号安全已暂停登录。请{m}分钟后再试，或联系管理员。"),
