@@ -137,6 +137,10 @@ pub struct ItemInput {
     pub importance: String,
     /// The pre-review form (预审), checked when the item is submitted.
     pub prereview: PreReview,
+    /// `rule` (规章), `normative` (行政规范性文件) or empty: counted in the annual report's table 二.
+    pub doc_type: String,
+    /// 废止日期 of a rule or normative document.
+    pub repealed_on: String,
 }
 
 /// A checked item: every field within bounds, the body sanitized, dates parsed.
@@ -156,6 +160,8 @@ pub struct ItemFields {
     pub withheld_reason: String,
     pub importance: Importance,
     pub prereview: PreReview,
+    pub doc_type: String,
+    pub repealed_on: Option<NaiveDate>,
 }
 
 pub const MAX_TITLE: usize = 200;
@@ -270,6 +276,36 @@ impl ItemInput {
                 "重要程度只能是 general（一般）、important（重要）或 critical（特别重要）",
             ));
         }
+        let doc_type = self.doc_type.trim().to_owned();
+        if !["", "rule", "normative"].contains(&doc_type.as_str()) {
+            errs.push(FieldError::new(
+                "doc_type",
+                "文件类型只能是 rule（规章）、normative（行政规范性文件）或留空",
+            ));
+        }
+        let repealed_on = match self.repealed_on.trim() {
+            "" => None,
+            s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) if written_on.is_some_and(|w| d < w) => {
+                    errs.push(FieldError::new("repealed_on", "废止日期不能早于成文日期"));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errs.push(FieldError::new(
+                        "repealed_on",
+                        "废止日期格式应为 年-月-日，例如 2026-11-28",
+                    ));
+                    None
+                }
+            },
+        };
+        if repealed_on.is_some() && doc_type.is_empty() {
+            errs.push(FieldError::new(
+                "repealed_on",
+                "只有规章或行政规范性文件需要填写废止日期",
+            ));
+        }
         for e in self.prereview.validate() {
             // The form may be incomplete in a draft (checked on submit); overlong fields never.
             if e.message.contains("不能超过") {
@@ -293,6 +329,8 @@ impl ItemInput {
                     withheld_reason,
                     importance,
                     prereview: self.prereview.clone(),
+                    doc_type,
+                    repealed_on,
                 })
             }
             _ => Err(errs),

@@ -205,6 +205,8 @@ fn fields(
             time_limit: "长期公开".into(),
             ..Default::default()
         },
+        doc_type: String::new(),
+        repealed_on: None,
     }
 }
 

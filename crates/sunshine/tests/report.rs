@@ -154,3 +154,165 @@ async fn a_year_without_records_says_so() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn the_report_is_written_reviewed_published_and_served_as_open_data() {
+    let app = spawn_demo().await;
+    app.user("rp-leader", "tuoan", &[Role::Leader]).await;
+    let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let page = "/admin/units/tuoan/reports/2025";
+    let r = editor
+        .get(app.url("/admin/units/tuoan/reports"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().path().ends_with(&format!(
+        "/reports/{}",
+        app.state
+            .today()
+            .format("%Y")
+            .to_string()
+            .parse::<i32>()
+            .unwrap()
+            - 1
+    )));
+    // Bad records are named; good ones saved.
+    let (s, html) = app
+        .submit(
+            &editor,
+            page,
+            &format!("{page}/training"),
+            &[
+                ("held_on", "2024-05-01"),
+                ("topic", "保密培训"),
+                ("attendance", "many"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    let t = text_of(&html);
+    assert!(
+        t.contains("应在2025年内") && t.contains("“many”应为不小于0的整数"),
+        "{t}"
+    );
+    for (held, topic, n) in [
+        ("2025-03-01", "政府信息公开条例培训", "30"),
+        ("2025-09-01", "写作培训", "23"),
+    ] {
+        let (s, _) = app
+            .submit(
+                &editor,
+                page,
+                &format!("{page}/training"),
+                &[("held_on", held), ("topic", topic), ("attendance", n)],
+            )
+            .await;
+        assert_eq!(s, 200);
+    }
+    let (s, _) = app
+        .submit(
+            &editor,
+            page,
+            &format!("{page}/inspection"),
+            &[
+                ("held_on", "2025-06-10"),
+                ("inspector", "市政务公开办"),
+                ("findings", "指南未更新"),
+                ("rectification", "已更新指南"),
+                ("rectified_on", "2025-06-20"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, html) = app
+        .submit(
+            &editor,
+            page,
+            &format!("{page}/counts"),
+            &[("licensing", "12"), ("fees_wan_yuan", "-1")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&html).contains("收费金额"));
+    let (s, _) = app
+        .submit(
+            &editor,
+            page,
+            &format!("{page}/counts"),
+            &[
+                ("licensing", "12"),
+                ("penalty", "3"),
+                ("fees_wan_yuan", "1.25"),
+                ("section_five", "信息量偏少，将扩大主动公开范围。"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let html = editor
+        .get(app.url(page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let t = text_of(&html);
+    assert!(t.contains("通过全部一致性检查"));
+    assert!(
+        t.contains("全年组织政府信息公开培训2次53人次"),
+        "the seed's figure, computed: {t}"
+    );
+    assert!(t.contains("市政务公开办") && t.contains("已于2025-06-20整改完毕"));
+
+    // Generated into the 年报 column as a draft: not public, and no open data yet.
+    let (s, _) = app
+        .submit(&editor, page, &format!("{page}/draft"), &[])
+        .await;
+    assert_eq!(s, 200);
+    let id = item_id(&app, "妥安乡2025年政府信息公开工作年度报告").await;
+    assert_eq!(app.get(&format!("/items/{id}")).await.status(), 404);
+    assert_eq!(app.get("/api/v1/reports/tuoan/2025").await.status(), 404);
+    // Through the review chain for 重要 items: director, then leader; then published.
+    let cases = [
+        ("tuoan-editor", DEMO_PASSWORD, "submit"),
+        ("tuoan-director", DEMO_PASSWORD, "approve"),
+        ("rp-leader", PASSWORD, "approve"),
+        ("tuoan-director", DEMO_PASSWORD, "publish"),
+    ];
+    for (login, pw, step) in cases {
+        let b = app.login(login, pw).await;
+        let (s, page) = app
+            .submit(
+                &b,
+                &format!("/admin/items/{id}"),
+                &format!("/admin/items/{id}/review/{step}"),
+                &[],
+            )
+            .await;
+        assert_eq!(s, 200, "{login} {step}: {}", text_of(&page));
+    }
+    let (s, html) = app.get_text(&format!("/items/{id}")).await;
+    assert_eq!(s, 200);
+    let t = text_of(&html);
+    assert!(
+        t.contains("三、收到和处理政府信息公开申请情况")
+            && t.contains("（七）总计")
+            && t.contains("信息量偏少"),
+        "{t}"
+    );
+    let (s, body) = app.get_text("/api/v1/reports/tuoan/2025").await;
+    assert_eq!(s, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["proactive"]["licensing"], 12);
+    assert_eq!(v["proactive"]["fees_wan_yuan"], 1.25);
+    assert_eq!(v["applications"]["new"]["total"], 0);
+    let all: Value = app
+        .get("/api/v1/reports?year=2025")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/api/v1/reports?year=x").await.status(), 422);
+    assert_eq!(app.get("/api/v1/reports/tuoan/2024").await.status(), 404);
+}

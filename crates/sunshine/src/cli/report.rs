@@ -13,7 +13,7 @@ pub enum ReportCommand {
         unit: String,
         #[arg(long)]
         year: i32,
-        /// json or csv
+        /// json, csv or html
         #[arg(long, default_value = "json")]
         format: String,
         #[arg(long)]
@@ -34,10 +34,11 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
             if !(2008..=2100).contains(&year) {
                 return Err(InputError(format!("年份 {year} 不合理")).into());
             }
-            if format != "json" && format != "csv" {
-                return Err(
-                    InputError(format!("--format “{format}” 不支持：可用 json、csv")).into(),
-                );
+            if !["json", "csv", "html"].contains(&format.as_str()) {
+                return Err(InputError(format!(
+                    "--format “{format}” 不支持：可用 json、csv、html"
+                ))
+                .into());
             }
             let db = Db::connect_and_migrate(&config.database_url).await?;
             let mut conn = db.pool.acquire().await?;
@@ -52,10 +53,10 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
                     breaches[0].message
                 );
             }
-            let text = if format == "json" {
-                serde_json::to_string_pretty(&r)?
-            } else {
-                crate::service::report::to_csv(&r)
+            let text = match format.as_str() {
+                "json" => serde_json::to_string_pretty(&r)?,
+                "csv" => crate::service::report::to_csv(&r),
+                _ => crate::service::report::to_html(&r)?,
             };
             match out {
                 Some(p) => std::fs::write(p, text)?,

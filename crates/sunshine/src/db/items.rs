@@ -37,6 +37,8 @@ pub struct Item {
     pub hits: i64,
     pub importance: String,
     pub prereview: String,
+    pub doc_type: String,
+    pub repealed_on: Option<String>,
     pub publish_at: Option<i64>,
     pub withdrawn_reason: String,
     pub withdrawn_at: Option<i64>,
@@ -87,6 +89,8 @@ impl Item {
                 ("disclosure", &self.disclosure),
                 ("withheld_reason", &self.withheld_reason),
                 ("prereview", &self.prereview),
+                ("doc_type", &self.doc_type),
+                ("repealed_on", self.repealed_on.as_deref().unwrap_or("")),
             ],
             attachment_sha256,
         )
@@ -109,7 +113,7 @@ pub struct Summary {
 
 const SELECT: &str = "SELECT i.id, i.unit_id, i.column_id, i.title, i.body_html, i.publisher, i.author, i.source, \
     i.doc_no, i.written_on, i.published_on, i.topic, i.validity, i.disclosure, i.withheld_reason, i.index_no, \
-    i.state, i.created_by, i.updated_at, i.hits, i.importance, i.prereview, i.publish_at, i.withdrawn_reason, \
+    i.state, i.created_by, i.updated_at, i.hits, i.importance, i.prereview, i.doc_type, i.repealed_on, i.publish_at, i.withdrawn_reason, \
     i.withdrawn_at, i.screening, i.review_comment, u.code AS unit_code, u.name AS unit_name, u.kind AS unit_kind, \
     c.slug AS column_slug, c.name AS column_name, c.hidden AS column_hidden \
     FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id";
@@ -285,8 +289,8 @@ pub async fn insert(
     let now = super::now();
     sqlx::query_scalar(
         "INSERT INTO items (unit_id, column_id, title, body_html, publisher, author, source, doc_no, written_on, \
-         topic, validity, disclosure, withheld_reason, state, created_by, created_at, updated_at, importance, prereview) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'draft',$14,$15,$15,$16,$17) RETURNING id",
+         topic, validity, disclosure, withheld_reason, state, created_by, created_at, updated_at, importance, prereview, \
+         doc_type, repealed_on) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'draft',$14,$15,$15,$16,$17,$18,$19) RETURNING id",
     )
     .bind(unit_id)
     .bind(column_id)
@@ -305,6 +309,8 @@ pub async fn insert(
     .bind(now)
     .bind(f.importance.as_str())
     .bind(serde_json::to_string(&f.prereview).unwrap_or_default())
+    .bind(&f.doc_type)
+    .bind(f.repealed_on.map(|d| d.to_string()))
     .fetch_one(conn)
     .await
     .map_err(doc_no_taken)
@@ -320,7 +326,7 @@ pub async fn update(
     sqlx::query(
         "UPDATE items SET column_id=$1, title=$2, body_html=$3, publisher=$4, author=$5, source=$6, doc_no=$7, \
          written_on=$8, topic=$9, validity=$10, disclosure=$11, withheld_reason=$12, updated_at=$13, importance=$15, \
-         prereview=$16 WHERE id=$14",
+         prereview=$16, doc_type=$17, repealed_on=$18 WHERE id=$14",
     )
     .bind(column_id)
     .bind(&f.title)
@@ -338,6 +344,8 @@ pub async fn update(
     .bind(item.id)
     .bind(f.importance.as_str())
     .bind(serde_json::to_string(&f.prereview).unwrap_or_default())
+    .bind(&f.doc_type)
+    .bind(f.repealed_on.map(|d| d.to_string()))
     .execute(&mut **tx)
     .await
     .map_err(doc_no_taken)?;

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calendar;
 pub mod columns;
 pub mod items;
+pub mod report;
 pub mod review;
 pub mod sessions;
 pub mod throttle;

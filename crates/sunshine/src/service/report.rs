@@ -91,6 +91,11 @@ pub async fn generate(
     .fetch_one(&mut *conn)
     .await?;
     let applications = report::table_three(&records, year);
+    let yr = crate::db::report::year(conn, unit.id, year).await?;
+    let (ri, rr, rf) = crate::db::report::doc_counts(conn, unit.id, "rule", year).await?;
+    let (ni, nr, nf) = crate::db::report::doc_counts(conn, unit.id, "normative", year).await?;
+    let trainings = crate::db::report::trainings(conn, unit.id, year).await?;
+    let inspections = crate::db::report::inspections(conn, unit.id, year).await?;
     let mut r = Report {
         unit: unit.code.clone(),
         unit_name: unit.name.clone(),
@@ -100,14 +105,56 @@ pub async fn generate(
         proactive: report::Proactive {
             total: by_column.iter().map(|c| c.count).sum(),
             by_column,
-            ..Default::default()
+            rules: report::DocCounts {
+                issued: ri,
+                repealed: rr,
+                in_force: rf,
+            },
+            normative_documents: report::DocCounts {
+                issued: ni,
+                repealed: nr,
+                in_force: nf,
+            },
+            licensing: yr.licensing,
+            penalty: yr.penalty,
+            coercion: yr.coercion,
+            fees_wan_yuan: yr.fees_wan_yuan.parse().unwrap_or(0.0),
         },
         applications,
         remedies: report::table_four(&remedies, year),
         fees_charged_yuan: fees.unwrap_or(0) as f64,
         sections: BTreeMap::new(),
     };
-    r.sections.insert("一".into(), section_one(&r));
+    let mut one = section_one(&r);
+    if trainings.is_empty() {
+        one.push_str("全年未组织政府信息公开专题培训。");
+    } else {
+        let people: i64 = trainings.iter().map(|t| t.attendance).sum();
+        one.push_str(&format!(
+            "全年组织政府信息公开培训{}次{people}人次。",
+            trainings.len()
+        ));
+    }
+    for i in &inspections {
+        one.push_str(&format!(
+            "{}，{}对本机关政府信息公开工作进行检查，发现问题：{}",
+            i.held_on, i.inspector, i.findings
+        ));
+        match &i.rectified_on {
+            Some(d) => one.push_str(&format!("，已于{d}整改完毕（{}）。", i.rectification)),
+            None => one.push_str("，正在整改。"),
+        }
+    }
+    r.sections.insert("一".into(), one);
+    r.sections.insert("五".into(), yr.section_five.clone());
+    let six = if !yr.section_six.trim().is_empty() {
+        yr.section_six.clone()
+    } else if r.fees_charged_yuan > 0.0 {
+        format!("本年度收取信息处理费{}元。", r.fees_charged_yuan)
+    } else {
+        "本年度未收取信息处理费。".into()
+    };
+    r.sections.insert("六".into(), six);
     // Only a city government with rule-making power reports 规章; townships and departments never.
     let rule_making = unit.kind() == UnitKind::City;
     Ok((r, rule_making))
@@ -242,4 +289,114 @@ pub fn to_csv(r: &Report) -> String {
         }
     }
     out
+}
+
+/// Table 三's rows as printed: label, key (empty for a group heading), the seven values.
+fn printed_rows(r: &Report) -> Vec<(String, &'static str, Vec<i64>)> {
+    const LAYOUT: &[(&str, &str)] = &[
+        ("一、本年新收政府信息公开申请数量", "new"),
+        ("二、上年结转政府信息公开申请数量", "carried_in"),
+        ("三、本年度办理结果", ""),
+        ("（一）予以公开", "granted"),
+        (
+            "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+            "partial",
+        ),
+        ("（三）不予公开", ""),
+        ("1.属于国家秘密", "refused_state_secret"),
+        ("2.其他法律行政法规禁止公开", "refused_prohibited_by_law"),
+        (
+            "3.危及“三安全一稳定”",
+            "refused_three_security_one_stability",
+        ),
+        ("4.保护第三方合法权益", "refused_third_party_rights"),
+        ("5.属于三类内部事务信息", "refused_internal_affairs"),
+        ("6.属于四类过程性信息", "refused_process_information"),
+        ("7.属于行政执法案卷", "refused_enforcement_file"),
+        ("8.属于行政查询事项", "refused_administrative_query"),
+        ("（四）无法提供", ""),
+        ("1.本机关不掌握相关政府信息", "unavailable_not_held"),
+        ("2.没有现成信息需要另行制作", "unavailable_needs_creation"),
+        (
+            "3.补正后申请内容仍不明确",
+            "unavailable_unclear_after_correction",
+        ),
+        ("（五）不予处理", ""),
+        ("1.信访举报投诉类申请", "not_processed_petition_complaint"),
+        ("2.重复申请", "not_processed_repeated"),
+        ("3.要求提供公开出版物", "not_processed_publication"),
+        ("4.无正当理由大量反复申请", "not_processed_excessive"),
+        (
+            "5.要求行政机关确认或重新出具已获取信息",
+            "not_processed_confirmation",
+        ),
+        ("（六）其他处理", ""),
+        (
+            "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+            "other_no_correction",
+        ),
+        (
+            "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+            "other_fee_unpaid",
+        ),
+        ("3.其他", "other_other"),
+        ("（七）总计", "total_handled"),
+        ("四、结转下年度继续办理", "carried_out"),
+    ];
+    LAYOUT
+        .iter()
+        .map(|(label, key)| {
+            let vals = if key.is_empty() {
+                vec![]
+            } else {
+                COLUMNS
+                    .iter()
+                    .map(|c| {
+                        r.applications
+                            .get(*key)
+                            .and_then(|row| row.get(*c))
+                            .copied()
+                            .unwrap_or(0)
+                    })
+                    .collect()
+            };
+            (label.to_string(), *key, vals)
+        })
+        .collect()
+}
+
+#[derive(askama::Template)]
+#[template(path = "report_body.html")]
+struct ReportBody<'a> {
+    r: &'a Report,
+    s1: &'a str,
+    s5: &'a str,
+    s6: &'a str,
+    rows: Vec<(String, &'static str, Vec<i64>)>,
+    remedies: Vec<i64>,
+}
+
+/// The report as the HTML body of the item published in the 政府信息公开年报 column (the 2021
+/// national layout: six sections, tables 二, 三, 四).
+pub fn to_html(r: &Report) -> anyhow::Result<String> {
+    use askama::Template;
+    let rem = &r.remedies;
+    let remedies = [
+        &rem.reconsideration,
+        &rem.litigation_direct,
+        &rem.litigation_after_reconsideration,
+    ]
+    .iter()
+    .flat_map(|c| [c.upheld, c.corrected, c.other, c.pending, c.total])
+    .collect();
+    let section = |k: &str| r.sections.get(k).map(String::as_str).unwrap_or("");
+    Ok(ReportBody {
+        r,
+        s1: section("一"),
+        s5: section("五"),
+        s6: section("六"),
+        rows: printed_rows(r),
+        remedies,
+    }
+    .render()?)
 }

@@ -680,6 +680,65 @@ pub async fn get_review(
     Ok(Json(review_json(id, st)))
 }
 
+/// Any `/api/...` path that is not an endpoint: a distinct code, so a client (and the OpenAPI
+/// test) can tell a wrong address from a missing record.
 pub async fn not_found() -> ApiError {
-    ApiError(AppError::NotFound)
+    ApiError(AppError::Conflict(
+        "no_such_endpoint",
+        "没有这个接口：请对照 /api/openapi.json 检查地址和方法。".into(),
+    ))
+}
+
+/// The JSON of a published annual report (its item published in the 年报 column).
+async fn published_report(
+    conn: &mut crate::db::Conn,
+    unit_id: Option<i64>,
+    year: i64,
+) -> sqlx::Result<Vec<serde_json::Value>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT r.report_json FROM report_years r JOIN items i ON i.id = r.item_id \
+         WHERE r.year = $1 AND ($2 = 0 OR r.unit_id = $2) AND i.state = 'published' AND r.report_json IS NOT NULL ORDER BY r.unit_id",
+    )
+    .bind(year)
+    .bind(unit_id.unwrap_or(0))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(j,)| serde_json::from_str(&j).ok())
+        .collect())
+}
+
+/// `GET /api/v1/reports/{unit}/{year}`: a published annual report as JSON (the domain shape).
+pub async fn get_report(
+    State(app): State<AppState>,
+    Path((unit, year)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let year: i64 = year.parse().map_err(|_| AppError::NotFound)?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let code = UnitCode::parse(&unit).map_err(|_| AppError::NotFound)?;
+    let u = units::by_code(&mut conn, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut reports = published_report(&mut conn, Some(u.id), year).await?;
+    reports.pop().map(Json).ok_or(ApiError(AppError::NotFound))
+}
+
+#[derive(Deserialize)]
+pub struct ReportsQuery {
+    year: Option<String>,
+}
+
+/// `GET /api/v1/reports?year=Y`: every published report of that year in the city.
+pub async fn list_reports(
+    State(app): State<AppState>,
+    Query(q): Query<ReportsQuery>,
+) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+    let year: i64 = q
+        .year
+        .as_deref()
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| FieldError::new("year", "请给出年份 year，例如 ?year=2025"))?;
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    Ok(Json(published_report(&mut conn, None, year).await?))
 }

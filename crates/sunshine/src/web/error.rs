@@ -85,6 +85,7 @@ impl AppError {
                 StatusCode::FORBIDDEN
             }
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict("no_such_endpoint", _) => StatusCode::NOT_FOUND,
             AppError::Conflict(..) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -67,6 +67,19 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(admin::audit::page))
         .route("/admin/applications", get(admin::applications::overview))
         .route("/admin/calendar", get(admin::calendar::page))
+        .route("/admin/units/{code}/reports", get(admin::reports::latest))
+        .route(
+            "/admin/units/{code}/reports/{year}",
+            get(admin::reports::show),
+        )
+        .route(
+            "/admin/units/{code}/reports/{year}/draft",
+            post(admin::reports::draft),
+        )
+        .route(
+            "/admin/units/{code}/reports/{year}/{what}",
+            post(admin::reports::save),
+        )
         .route("/admin/units/{code}/letters", get(admin::letters::page))
         .route(
             "/admin/units/{code}/letters/templates",
@@ -139,6 +152,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/items/{id}/mask", post(api::mask_finding))
         .route("/api/v1/items/{id}/review", get(api::get_review))
+        .route("/api/v1/reports", get(api::list_reports))
+        .route("/api/v1/reports/{unit}/{year}", get(api::get_report))
         .route(
             "/api/v1/applications",
             get(api_applications::list).post(api_applications::create),

@@ -95,6 +95,8 @@ pub struct ItemForm {
     pr_time_limit: String,
     pr_touches_security: String,
     pr_consult_department: String,
+    doc_type: String,
+    repealed_on: String,
 }
 
 impl ItemForm {
@@ -125,6 +127,8 @@ impl ItemForm {
                 touches_security: self.pr_touches_security == "1",
                 consult_department: self.pr_consult_department.trim().to_owned(),
             },
+            doc_type: self.doc_type.clone(),
+            repealed_on: self.repealed_on.clone(),
         }
     }
 
@@ -155,6 +159,8 @@ impl ItemForm {
                 String::new()
             },
             pr_consult_department: pr.consult_department,
+            doc_type: i.doc_type.clone(),
+            repealed_on: i.repealed_on.clone().unwrap_or_default(),
         }
     }
 }

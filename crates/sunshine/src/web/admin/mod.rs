@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod items;
 pub mod letters;
+pub mod reports;
 pub mod units;
 
 use super::error::{AppError, PageError};
