@@ -15,6 +15,7 @@ pub mod item;
 pub mod page;
 pub mod policy;
 pub mod report;
+pub mod report_text;
 pub mod review;
 pub mod role;
 pub mod screening;

@@ -111,7 +111,7 @@ async fn generate_from_records_and_check() {
     std::fs::write(&file, "<html>hello</html>").unwrap();
     let o = run(&url, &["report", "check", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("无法识别"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("不是政府信息公开年度报告"));
 
     // CSV: one row per cell.
     let o = run(
@@ -315,4 +315,129 @@ async fn the_report_is_written_reviewed_published_and_served_as_open_data() {
     assert_eq!(all.as_array().unwrap().len(), 1);
     assert_eq!(app.get("/api/v1/reports?year=x").await.status(), 422);
     assert_eq!(app.get("/api/v1/reports/tuoan/2024").await.status(), 404);
+}
+
+#[tokio::test]
+async fn the_seed_report_imports_with_its_original_date() {
+    let app = spawn().await;
+    app.unit(
+        "lufeng",
+        "禄丰市人民政府",
+        sunshine_core::unit::UnitKind::City,
+    )
+    .await;
+    app.unit("tuoan", "妥安乡", sunshine_core::unit::UnitKind::Township)
+        .await;
+    let page = format!(
+        "禄丰市人民政府\n首页 >> 乡镇信息公开 >> 妥安乡\n\n妥安乡2017年政府信息公开工作年度报告\n\n日期:2018年01月30日   作者:妥安乡   来源:    点击:[]\n\n{}\n上一条:妥安乡2018年政府信息公开工作年度报告\n下一条:妥安乡2016年度政府信息公开工作报告\n\n关闭\n",
+        include_str!("../demo/tuoan-2017-report.txt")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seed.txt");
+    std::fs::write(&file, page).unwrap();
+    let url = app.state.config.database_url.clone();
+    let o = run(
+        &url,
+        &[
+            "import",
+            "report",
+            file.to_str().unwrap(),
+            "--unit",
+            "tuoan",
+            "--published-on",
+            "2018-01-30",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("未读取表格"),
+        "a free-form report has no tables to check"
+    );
+    let id: i64 = String::from_utf8_lossy(&o.stdout).trim().parse().unwrap();
+    let (s, html) = app.get_text(&format!("/items/{id}")).await;
+    assert_eq!(s, 200);
+    let t = text_of(&html);
+    assert!(t.contains("首页 >> 乡镇信息公开 >> 妥安乡"));
+    assert!(
+        t.contains("日期:2018年01月30日") && t.contains("作者:妥安乡"),
+        "{t}"
+    );
+    assert!(t.contains("全年共组织写作培训2次53人次"));
+    assert!(
+        !t.contains("上一条:妥安乡2018年"),
+        "the old page's chrome is not part of the text"
+    );
+    assert!(html.contains("<h2>一、基本情况</h2>"));
+    let o = run(
+        &url,
+        &[
+            "import",
+            "report",
+            file.to_str().unwrap(),
+            "--unit",
+            "tuoan",
+            "--published-on",
+            "30/01/2018",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn a_published_html_report_is_read_back_and_checked() {
+    let app = spawn_demo().await;
+    let url = app.state.config.database_url.clone();
+    let o = run(
+        &url,
+        &[
+            "report", "generate", "--unit", "tuoan", "--year", "2025", "--format", "html",
+        ],
+    );
+    assert!(o.status.success());
+    let html = String::from_utf8(o.stdout).unwrap();
+    assert!(html.contains("本年制发件数") && html.contains("（七）总计"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, &html).unwrap();
+    let o = run(&url, &["report", "check", file.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2021年国家格式"));
+    // A published report with a wrong sum: 一、本年新收 for 自然人 says 2 where the records say 0.
+    let tampered = html.replacen(
+        "一、本年新收政府信息公开申请数量</td><td>0</td>",
+        "一、本年新收政府信息公开申请数量</td><td>2</td>",
+        1,
+    );
+    assert_ne!(tampered, html);
+    std::fs::write(&file, &tampered).unwrap();
+    let o = run(&url, &["report", "check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("规则1") && out.contains("natural_person") && out.contains("规则3"),
+        "{out}"
+    );
+    // A non-number in a cell.
+    std::fs::write(
+        &file,
+        html.replacen(
+            "一、本年新收政府信息公开申请数量</td><td>0</td>",
+            "一、本年新收政府信息公开申请数量</td><td>0</td><td>x</td>",
+            1,
+        ),
+    )
+    .unwrap();
+    let o = run(&url, &["report", "check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("不是数字"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

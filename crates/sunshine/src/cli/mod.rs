@@ -4,6 +4,7 @@
 
 mod audit;
 mod calc;
+mod import;
 mod report;
 mod serve;
 mod unit;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Annual reports: generate from records, check any report
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Import earlier published documents
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 impl Cli {
@@ -162,6 +166,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fee(c) => calc::fee(c),
         Command::Calendar(c) => calc::calendar_cmd(&config, c).await,
         Command::Report(c) => report::run(&config, c).await,
+        Command::Import(c) => import::run(&config, c).await,
     }
 }
 

@@ -68,9 +68,21 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Check { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| InputError(format!("无法读取 {}：{e}", file.display())))?;
-            let r: Report = serde_json::from_str(&text).map_err(|e| {
-                InputError(format!("无法识别的报告：不是本系统的年度报告 JSON（{e}）。网页或文本格式的检查尚未支持"))
-            })?;
+            let r: Report = match serde_json::from_str::<Report>(&text) {
+                Ok(r) => r,
+                Err(_) => {
+                    let (layout, mut r) = sunshine_core::report_text::read(&text)
+                        .map_err(|e| InputError(e.to_string()))?;
+                    println!("格式：{}", layout.name());
+                    r.unit_name = text
+                        .lines()
+                        .map(str::trim)
+                        .find(|l| l.contains("年度报告") || l.contains("年报"))
+                        .unwrap_or("")
+                        .to_owned();
+                    r
+                }
+            };
             let rule_making = sunshine_core::report::may_make_rules(&r.unit_name);
             let breaches = sunshine_core::report::check(&r, None, rule_making);
             if breaches.is_empty() {
