@@ -229,6 +229,69 @@ pub fn table_four(records: &[RemedyRecord], y: i32) -> Remedies {
     r
 }
 
+/// The sum of several units' reports (汇总): every table cell added, columns of table 二 merged by
+/// name. The checks apply to the sum as to each unit.
+pub fn aggregate(unit: &str, unit_name: &str, year: i32, parts: &[Report]) -> Report {
+    let mut sum = Report {
+        unit: unit.into(),
+        unit_name: unit_name.into(),
+        year,
+        format: "2021".into(),
+        ..Default::default()
+    };
+    sum.applications = table_three(&[], year);
+    for r in parts {
+        for (row, cols) in &r.applications {
+            let target = sum.applications.entry(row.clone()).or_default();
+            for (c, v) in cols {
+                *target.entry(c.clone()).or_insert(0) += v;
+            }
+        }
+        let (p, q) = (&mut sum.proactive, &r.proactive);
+        for (a, b) in [
+            (&mut p.rules, &q.rules),
+            (&mut p.normative_documents, &q.normative_documents),
+        ] {
+            a.issued += b.issued;
+            a.repealed += b.repealed;
+            a.in_force += b.in_force;
+        }
+        p.licensing += q.licensing;
+        p.penalty += q.penalty;
+        p.coercion += q.coercion;
+        p.fees_wan_yuan += q.fees_wan_yuan;
+        p.total += q.total;
+        for c in &q.by_column {
+            match p.by_column.iter_mut().find(|x| x.column == c.column) {
+                Some(x) => x.count += c.count,
+                None => p.by_column.push(c.clone()),
+            }
+        }
+        for (a, b) in [
+            (
+                &mut sum.remedies.reconsideration,
+                &r.remedies.reconsideration,
+            ),
+            (
+                &mut sum.remedies.litigation_direct,
+                &r.remedies.litigation_direct,
+            ),
+            (
+                &mut sum.remedies.litigation_after_reconsideration,
+                &r.remedies.litigation_after_reconsideration,
+            ),
+        ] {
+            a.upheld += b.upheld;
+            a.corrected += b.corrected;
+            a.other += b.other;
+            a.pending += b.pending;
+            a.total += b.total;
+        }
+        sum.fees_charged_yuan += r.fees_charged_yuan;
+    }
+    sum
+}
+
 /// Whether a unit may have rule-making power (规章), judged from its name when nothing else is
 /// known (a report read from a file): townships, towns, sub-districts and departments never do.
 pub fn may_make_rules(unit_name: &str) -> bool {
@@ -696,6 +759,36 @@ mod tests {
                 .any(|b| b.rule == 5 && b.column == "commercial"),
             "{found:#?}"
         );
+    }
+
+    #[test]
+    fn aggregation_adds_every_cell_and_stays_consistent() {
+        let a = Report {
+            applications: table_three(&year_2025(), 2025),
+            ..Default::default()
+        };
+        let mut b = a.clone();
+        b.remedies.reconsideration = RemedyCounts {
+            upheld: 1,
+            corrected: 0,
+            other: 0,
+            pending: 1,
+            total: 2,
+        };
+        b.proactive.by_column = vec![ColumnCount {
+            column: "通知公告".into(),
+            count: 3,
+        }];
+        b.proactive.total = 3;
+        let sum = aggregate("city", "禄丰市人民政府", 2025, &[a.clone(), b]);
+        assert_eq!(
+            sum.applications["new"]["total"],
+            2 * a.applications["new"]["total"]
+        );
+        assert_eq!(sum.applications["carried_out"]["commercial"], 2);
+        assert_eq!(sum.remedies.reconsideration.total, 2);
+        assert_eq!(sum.proactive.total, 3);
+        assert!(check(&sum, None, true).is_empty());
     }
 
     #[test]

@@ -441,3 +441,63 @@ async fn a_published_html_report_is_read_back_and_checked() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[tokio::test]
+async fn the_city_sums_its_units_and_checks_them_all() {
+    let app = spawn_demo().await;
+    for unit in ["tuoan", "gaofeng"] {
+        app.user(&format!("{unit}-reg"), unit, &[Role::Editor])
+            .await;
+        let token = app.token(&format!("{unit}-reg")).await;
+        let body = json!({"unit": unit, "on": "2026-03-02", "channel": "post", "delivery": "paper", "description": "某文件",
+            "applicant": {"kind": "natural_person", "name": "申请人", "id_type": "resident_id", "id_number": valid_id(), "phone": "13912345678"}});
+        let r = reqwest::Client::new()
+            .post(app.url("/api/v1/applications"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let url = app.state.config.database_url.clone();
+    let o = run(
+        &url,
+        &[
+            "report",
+            "generate",
+            "--unit",
+            "lufeng",
+            "--year",
+            "2026",
+            "--aggregate",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["unit_name"], "禄丰市人民政府（汇总）");
+    assert_eq!(v["applications"]["new"]["natural_person"], 2);
+    assert_eq!(v["units"].as_array().unwrap().len(), 10);
+    let listed: i64 = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["applications"]["new"]["total"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        listed, 2,
+        "each unit's figures listed, adding up to the sum"
+    );
+    let o = run(&url, &["report", "check-all", "--year", "2026"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("妥安乡：通过") && out.contains("汇总：通过"),
+        "{out}"
+    );
+}

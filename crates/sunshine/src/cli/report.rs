@@ -18,6 +18,14 @@ pub enum ReportCommand {
         format: String,
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// For the city: the sum of every unit's report (汇总), each unit's report listed under "units"
+        #[arg(long)]
+        aggregate: bool,
+    },
+    /// Check the generated report of every unit, and their sum, for a year
+    CheckAll {
+        #[arg(long)]
+        year: i32,
     },
     /// Check a report (JSON in the domain shape): exit 0 clean, 1 with findings, 2 unreadable
     Check { file: std::path::PathBuf },
@@ -30,6 +38,64 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
             year,
             format,
             out,
+            aggregate: true,
+        } => {
+            if format != "json" {
+                return Err(InputError("汇总报告目前只输出 json".into()).into());
+            }
+            let db = Db::connect_and_migrate(&config.database_url).await?;
+            let mut conn = db.pool.acquire().await?;
+            let (sum, parts, breaches) = aggregate(&mut conn, &unit, year).await?;
+            if let Some((who, b)) = breaches.first() {
+                anyhow::bail!("{who}的报告未通过一致性检查：{}", b.message);
+            }
+            let mut v = serde_json::to_value(&sum)?;
+            v["units"] = serde_json::to_value(&parts)?;
+            let text = serde_json::to_string_pretty(&v)?;
+            match out {
+                Some(p) => std::fs::write(p, text)?,
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        ReportCommand::CheckAll { year } => {
+            let db = Db::connect_and_migrate(&config.database_url).await?;
+            let mut conn = db.pool.acquire().await?;
+            let root: Option<String> = sqlx::query_scalar(
+                "SELECT code FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1",
+            )
+            .fetch_optional(&mut *conn)
+            .await?;
+            let root = root.ok_or_else(|| InputError("还没有任何单位".into()))?;
+            let (_, parts, breaches) = aggregate(&mut conn, &root, year).await?;
+            for p in &parts {
+                let mine: Vec<_> = breaches
+                    .iter()
+                    .filter(|(who, _)| *who == p.unit_name)
+                    .collect();
+                if mine.is_empty() {
+                    println!("{}：通过", p.unit_name);
+                }
+                for (who, b) in mine {
+                    println!(
+                        "{who}：规则{} 表{} {} / {}：应为 {}，为 {}",
+                        b.rule, b.table, b.row, b.column, b.expected, b.found
+                    );
+                }
+            }
+            if breaches.is_empty() {
+                println!("汇总：通过");
+                Ok(())
+            } else {
+                Err(super::Findings(breaches.len()).into())
+            }
+        }
+        ReportCommand::Generate {
+            unit,
+            year,
+            format,
+            out,
+            aggregate: false,
         } => {
             if !(2008..=2100).contains(&year) {
                 return Err(InputError(format!("年份 {year} 不合理")).into());
@@ -98,4 +164,38 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
             Err(super::Findings(breaches.len()).into())
         }
     }
+}
+
+/// Every unit's report for `year`, their sum under the city, and every breach found, named by unit.
+type Aggregate = (
+    Report,
+    Vec<Report>,
+    Vec<(String, sunshine_core::report::Breach)>,
+);
+
+async fn aggregate(conn: &mut crate::db::Conn, city: &str, year: i32) -> anyhow::Result<Aggregate> {
+    let units = crate::db::units::all(conn).await?;
+    let city_unit = units
+        .iter()
+        .find(|u| u.code == city)
+        .ok_or_else(|| InputError(format!("单位“{city}”不存在")))?;
+    let mut parts = Vec::new();
+    let mut breaches = Vec::new();
+    for u in &units {
+        let (r, rule_making) = crate::service::report::generate(conn, &u.code, year).await?;
+        for b in sunshine_core::report::check(&r, None, rule_making) {
+            breaches.push((u.name.clone(), b));
+        }
+        parts.push(r);
+    }
+    let sum = sunshine_core::report::aggregate(
+        &city_unit.code,
+        &format!("{}（汇总）", city_unit.name),
+        year,
+        &parts,
+    );
+    for b in sunshine_core::report::check(&sum, None, true) {
+        breaches.push(("汇总".to_owned(), b));
+    }
+    Ok((sum, parts, breaches))
 }
