@@ -501,3 +501,57 @@ async fn the_city_sums_its_units_and_checks_them_all() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn the_supervision_view_charts_every_unit() {
+    let app = spawn_demo().await;
+    let year = app.state.today().format("%Y").to_string();
+    let sup = app.login("admin", DEMO_PASSWORD).await;
+    let r = sup
+        .get(app.url(&format!("/admin/supervision?year={year}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("<title>"),
+        "charts are server-rendered SVG with text alternatives"
+    );
+    let t = text_of(&html);
+    assert!(t.contains("妥安乡") && t.contains("高峰乡"));
+    let csv = sup
+        .get(app.url(&format!("/admin/supervision.csv?year={year}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let tuoan = csv.lines().find(|l| l.starts_with("tuoan,")).unwrap();
+    let cells: Vec<&str> = tuoan.split(',').collect();
+    let published: i64 = app.count(&format!("SELECT COUNT(*) FROM items i JOIN units u ON u.id = i.unit_id WHERE u.code = 'tuoan' AND substr(i.published_on, 1, 4) = '{year}'")).await;
+    assert_eq!(cells[14].parse::<i64>().unwrap(), published, "{tuoan}");
+    assert_eq!(
+        cells[16], "100%",
+        "demo items are published 3 days after they were written"
+    );
+    let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    assert_eq!(
+        editor
+            .get(app.url("/admin/supervision"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        sup.get(app.url("/admin/supervision?year=abc"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+}

@@ -67,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(admin::audit::page))
         .route("/admin/applications", get(admin::applications::overview))
         .route("/admin/calendar", get(admin::calendar::page))
+        .route("/admin/supervision", get(admin::supervision::page))
+        .route("/admin/supervision.csv", get(admin::supervision::csv))
         .route("/admin/units/{code}/reports", get(admin::reports::latest))
         .route(
             "/admin/units/{code}/reports/{year}",

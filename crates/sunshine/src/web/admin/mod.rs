@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod items;
 pub mod letters;
 pub mod reports;
+pub mod supervision;
 pub mod units;
 
 use super::error::{AppError, PageError};

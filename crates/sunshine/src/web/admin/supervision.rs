@@ -1,0 +1,368 @@
+//! The city's supervision view: for each unit and year, items published per month, the share
+//! published within 20 working days of 成文日期 (Art. 26), review turnaround, applications received
+//! and overdue, reply times, and the annual report's state; server-rendered SVG charts and CSV.
+
+use super::{Layout, Staff};
+use crate::web::error::{AppError, PageError};
+use crate::web::public::render;
+use crate::web::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use std::collections::HashMap;
+use sunshine_core::application::Outcome;
+
+pub struct UnitRow {
+    pub code: String,
+    pub name: String,
+    pub by_month: [i64; 12],
+    pub items: i64,
+    pub items_last_year: i64,
+    pub timely_pct: String,
+    pub review_hours: String,
+    pub received: i64,
+    pub overdue: i64,
+    pub reply_median: String,
+    pub reply_avg: String,
+    pub reply_fastest: String,
+    pub reply_slowest: String,
+    pub report_state: String,
+}
+
+pub struct Bar {
+    pub x: i64,
+    pub y: i64,
+    pub h: i64,
+    pub label: String,
+    pub value: i64,
+}
+
+pub struct OldCase {
+    pub id: i64,
+    pub unit: String,
+    pub tracking_no: String,
+    pub received_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/supervision_view.html")]
+struct View {
+    layout: Layout,
+    year: i32,
+    rows: Vec<UnitRow>,
+    month_bars: Vec<Bar>,
+    outcome_bars: Vec<(String, i64, i64)>,
+    oldest: Vec<OldCase>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct YearQuery {
+    year: Option<String>,
+}
+
+fn d(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+fn median(v: &mut [i64]) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    Some(v[v.len() / 2])
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|n| n.to_string()).unwrap_or_else(|| "—".into())
+}
+
+async fn gather(
+    state: &AppState,
+    year: i32,
+) -> Result<(Vec<UnitRow>, Vec<(String, i64)>, Vec<OldCase>), AppError> {
+    let mut conn = state.db.pool.acquire().await?;
+    let cal = crate::db::calendar::effective(&mut conn).await?;
+    let units = crate::db::units::all(&mut conn).await?;
+    let items: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT unit_id, published_on, written_on FROM items WHERE state IN ('published', 'withdrawn') AND disclosure = 'active' \
+         AND substr(published_on, 1, 4) IN ($1, $2)",
+    )
+    .bind(year.to_string())
+    .bind((year - 1).to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let events: Vec<(i64, i64, String, i64)> =
+        sqlx::query_as("SELECT item_id, unit_id, action, at FROM item_events WHERE action IN ('item.submit', 'item.publish') ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?;
+    let apps: Vec<(i64, i64, String, String, Option<String>, Option<String>, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, unit_id, tracking_no, received_on, replied_on, due_on, overdue, phase, outcome FROM applications ORDER BY received_on",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let reports: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT r.unit_id, i.state, i.published_on FROM report_years r LEFT JOIN items i ON i.id = r.item_id WHERE r.year = $1",
+    )
+    .bind(i64::from(year))
+    .fetch_all(&mut *conn)
+    .await?;
+    let today = state.today();
+    let mut submitted: HashMap<i64, i64> = HashMap::new();
+    let mut review: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (item, unit, action, at) in &events {
+        if action == "item.submit" {
+            submitted.entry(*item).or_insert(*at);
+        } else if let Some(s) = submitted.get(item) {
+            let published_year = chrono::DateTime::from_timestamp(*at, 0)
+                .map(|t| t.year())
+                .unwrap_or(0);
+            if published_year == year {
+                review.entry(*unit).or_default().push((at - s) / 3600);
+            }
+        }
+    }
+    let mut outcomes: HashMap<String, i64> = HashMap::new();
+    let mut rows = Vec::new();
+    for u in &units {
+        let mut by_month = [0i64; 12];
+        let (mut timely, mut dated, mut last_year) = (0, 0, 0);
+        for (_, p, w) in items.iter().filter(|(uid, _, _)| *uid == u.id) {
+            let Some(p) = p.as_deref().and_then(d) else {
+                continue;
+            };
+            if p.year() == year - 1 {
+                last_year += 1;
+                continue;
+            }
+            by_month[p.month0() as usize] += 1;
+            if let Some(w) = w.as_deref().and_then(d) {
+                dated += 1;
+                if cal.count(w, p).is_ok_and(|n| n <= 20) {
+                    timely += 1;
+                }
+            }
+        }
+        let mut replies = Vec::new();
+        let (mut received, mut overdue) = (0, 0);
+        for (_, uid, _, rec, replied, due, od, phase, outcome) in &apps {
+            if *uid != u.id {
+                continue;
+            }
+            let Some(r) = d(rec) else { continue };
+            if r.year() == year {
+                received += 1;
+            }
+            let late_open =
+                phase != "replied" && due.as_deref().and_then(d).is_some_and(|due| due < today);
+            if (*od == 1 || late_open) && (r.year() == year || phase != "replied") {
+                overdue += 1;
+            }
+            if let (Some(rep), Some(o)) = (replied.as_deref().and_then(d), outcome) {
+                if rep.year() == year {
+                    if let Ok(n) = cal.count(r, rep) {
+                        replies.push(i64::from(n));
+                    }
+                    *outcomes.entry(o.clone()).or_insert(0) += 1;
+                }
+            }
+        }
+        let avg = (!replies.is_empty()).then(|| replies.iter().sum::<i64>() / replies.len() as i64);
+        let (fastest, slowest) = (replies.iter().min().copied(), replies.iter().max().copied());
+        let due = NaiveDate::from_ymd_opt(
+            year + 1,
+            if u.kind() == sunshine_core::unit::UnitKind::City {
+                3
+            } else {
+                1
+            },
+            31,
+        );
+        let report_state = match reports.iter().find(|(uid, _, _)| *uid == u.id) {
+            Some((_, Some(st), on)) if st == "published" => {
+                let late = on
+                    .as_deref()
+                    .and_then(d)
+                    .zip(due)
+                    .is_some_and(|(p, due)| p > due);
+                format!("已发布{}", if late { "（逾期）" } else { "" })
+            }
+            Some((_, Some(st), _)) if st == "in_review" || st == "approved" => "审核中".into(),
+            Some((_, Some(_), _)) => "草稿".into(),
+            _ => "未开始".into(),
+        };
+        let report_state =
+            if !report_state.starts_with("已发布") && due.is_some_and(|due| today > due) {
+                format!("{report_state}（已逾期）")
+            } else {
+                report_state
+            };
+        rows.push(UnitRow {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            items: by_month.iter().sum(),
+            by_month,
+            items_last_year: last_year,
+            timely_pct: if dated == 0 {
+                "—".into()
+            } else {
+                format!("{}%", timely * 100 / dated)
+            },
+            review_hours: opt(review.get_mut(&u.id).and_then(|v| median(v))),
+            received,
+            overdue,
+            reply_median: opt(median(&mut replies.clone())),
+            reply_avg: opt(avg),
+            reply_fastest: opt(fastest),
+            reply_slowest: opt(slowest),
+            report_state,
+        });
+    }
+    let oldest = apps
+        .iter()
+        .filter(|a| a.7 != "replied")
+        .take(10)
+        .map(|a| OldCase {
+            id: a.0,
+            unit: units
+                .iter()
+                .find(|u| u.id == a.1)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            tracking_no: a.2.clone(),
+            received_on: a.3.clone(),
+        })
+        .collect();
+    let mut outcome_list: Vec<(String, i64)> = outcomes.into_iter().collect();
+    outcome_list.sort_by(|a, b| b.1.cmp(&a.1));
+    Ok((rows, outcome_list, oldest))
+}
+
+fn supervisor(staff: &Staff) -> Result<(), AppError> {
+    if staff.grants.is_supervisor() {
+        Ok(())
+    } else {
+        Err(AppError::Refused(
+            "not_supervisor",
+            "只有市级监督员可以查看各单位的监督统计。".into(),
+        ))
+    }
+}
+
+fn year_of(state: &AppState, q: &YearQuery) -> Result<i32, AppError> {
+    match q.year.as_deref() {
+        None | Some("") => Ok(state.today().year()),
+        Some(y) => y
+            .parse()
+            .ok()
+            .filter(|y| (2008..=2100).contains(y))
+            .ok_or_else(|| sunshine_core::FieldError::new("year", "年份不正确").into()),
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, PageError> {
+    supervisor(&staff)?;
+    let year = year_of(&state, &q)?;
+    let (rows, outcomes, oldest) = gather(&state, year).await?;
+    let mut months = [0i64; 12];
+    for r in &rows {
+        for (m, n) in r.by_month.iter().enumerate() {
+            months[m] += n;
+        }
+    }
+    let max = months.iter().copied().max().unwrap_or(0).max(1);
+    let month_bars = months
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let h = n * 120 / max;
+            Bar {
+                x: 40 + i as i64 * 50,
+                y: 140 - h,
+                h,
+                label: format!("{}月", i + 1),
+                value: *n,
+            }
+        })
+        .collect();
+    let total: i64 = outcomes.iter().map(|o| o.1).sum::<i64>().max(1);
+    let outcome_bars = outcomes
+        .iter()
+        .map(|(k, n)| {
+            (
+                Outcome::parse(k)
+                    .map(|o| o.label().to_owned())
+                    .unwrap_or_else(|| k.clone()),
+                *n,
+                n * 400 / total,
+            )
+        })
+        .collect();
+    render(&View {
+        layout: Layout::new(&state, &staff, None).await?,
+        year,
+        rows,
+        month_bars,
+        outcome_bars,
+        oldest,
+    })
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, PageError> {
+    supervisor(&staff)?;
+    let year = year_of(&state, &q)?;
+    let (rows, _, _) = gather(&state, year).await?;
+    let mut out = String::from("\u{feff}unit,name,");
+    out.push_str(
+        &(1..=12)
+            .map(|m| format!("m{m:02}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    out.push_str(",items,items_last_year,timely_pct,review_median_hours,applications_received,overdue,reply_median_wd,reply_avg_wd,reply_fastest_wd,reply_slowest_wd,report_state\n");
+    for r in rows {
+        let months = r
+            .by_month
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        out.push_str(&format!(
+            "{},{},{months},{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.code,
+            r.name,
+            r.items,
+            r.items_last_year,
+            r.timely_pct,
+            r.review_hours,
+            r.received,
+            r.overdue,
+            r.reply_median,
+            r.reply_avg,
+            r.reply_fastest,
+            r.reply_slowest,
+            r.report_state
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"supervision-{year}.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
