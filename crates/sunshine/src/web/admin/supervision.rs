@@ -63,6 +63,20 @@ pub struct YearQuery {
     year: Option<String>,
 }
 
+/// An application as the supervision view counts it.
+#[derive(sqlx::FromRow)]
+struct AppLine {
+    id: i64,
+    unit_id: i64,
+    tracking_no: String,
+    received_on: String,
+    replied_on: Option<String>,
+    due_on: Option<String>,
+    overdue: i64,
+    phase: String,
+    outcome: Option<String>,
+}
+
 fn d(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
@@ -98,7 +112,7 @@ async fn gather(
         sqlx::query_as("SELECT item_id, unit_id, action, at FROM item_events WHERE action IN ('item.submit', 'item.publish') ORDER BY id")
             .fetch_all(&mut *conn)
             .await?;
-    let apps: Vec<(i64, i64, String, String, Option<String>, Option<String>, i64, String, Option<String>)> = sqlx::query_as(
+    let apps: Vec<AppLine> = sqlx::query_as(
         "SELECT id, unit_id, tracking_no, received_on, replied_on, due_on, overdue, phase, outcome FROM applications ORDER BY received_on",
     )
     .fetch_all(&mut *conn)
@@ -147,7 +161,17 @@ async fn gather(
         }
         let mut replies = Vec::new();
         let (mut received, mut overdue) = (0, 0);
-        for (_, uid, _, rec, replied, due, od, phase, outcome) in &apps {
+        for AppLine {
+            unit_id: uid,
+            received_on: rec,
+            replied_on: replied,
+            due_on: due,
+            overdue: od,
+            phase,
+            outcome,
+            ..
+        } in &apps
+        {
             if *uid != u.id {
                 continue;
             }
@@ -222,21 +246,21 @@ async fn gather(
     }
     let oldest = apps
         .iter()
-        .filter(|a| a.7 != "replied")
+        .filter(|a| a.phase != "replied")
         .take(10)
         .map(|a| OldCase {
-            id: a.0,
+            id: a.id,
             unit: units
                 .iter()
-                .find(|u| u.id == a.1)
+                .find(|u| u.id == a.unit_id)
                 .map(|u| u.name.clone())
                 .unwrap_or_default(),
-            tracking_no: a.2.clone(),
-            received_on: a.3.clone(),
+            tracking_no: a.tracking_no.clone(),
+            received_on: a.received_on.clone(),
         })
         .collect();
     let mut outcome_list: Vec<(String, i64)> = outcomes.into_iter().collect();
-    outcome_list.sort_by(|a, b| b.1.cmp(&a.1));
+    outcome_list.sort_by_key(|o| std::cmp::Reverse(o.1));
     Ok((rows, outcome_list, oldest))
 }
 
