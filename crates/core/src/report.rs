@@ -627,6 +627,41 @@ mod tests {
         );
     }
 
+    /// Every outcome once, cycling through every applicant type: each lands in exactly its cell.
+    #[test]
+    fn every_outcome_and_applicant_type_lands_in_its_cell() {
+        let kinds = ApplicantKind::ALL;
+        let recs: Vec<AppRecord> = Outcome::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, o)| AppRecord {
+                kind: kinds[i % kinds.len()],
+                received_on: d("2025-02-03"),
+                concluded: Some((d("2025-03-03"), *o)),
+            })
+            .collect();
+        let t = table_three(&recs, 2025);
+        for (i, o) in Outcome::ALL.iter().enumerate() {
+            let col = kinds[i % kinds.len()].as_str();
+            assert_eq!(t[o.as_str()][col], 1, "{o:?} in {col}");
+            assert_eq!(t[o.as_str()]["total"], 1, "{o:?}");
+            for other in COLUMNS.iter().filter(|c| **c != col && **c != "total") {
+                assert_eq!(t[o.as_str()][*other], 0, "{o:?} not in {other}");
+            }
+        }
+        assert_eq!(t["new"]["total"], 21);
+        assert_eq!(t["total_handled"]["total"], 21);
+        // 21 outcomes over 6 types: types 0..2 get 4 each, 3..5 get 3 each.
+        assert_eq!(t["new"]["natural_person"], 4);
+        assert_eq!(t["new"]["other_org"], 3);
+        assert_eq!(t["carried_out"]["total"], 0);
+        let r = Report {
+            applications: t,
+            ..Default::default()
+        };
+        assert!(check(&r, None, false).is_empty());
+    }
+
     #[test]
     fn carry_out_becomes_next_years_carry_in() {
         let recs = year_2025();

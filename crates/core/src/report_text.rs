@@ -216,6 +216,7 @@ pub fn read(input: &str) -> Result<(Layout, Report), ReadError> {
     // Table 四: 15 numbers after its heading row.
     if let Some(h) = text.find("行政复议、行政诉讼情况") {
         let after = &text[h..];
+        let after = &after[..after.find("五、存在的主要问题").unwrap_or(after.len())];
         let skip = after
             .rfind("尚未审结")
             .map(|i| i + "尚未审结".len())

@@ -555,3 +555,47 @@ async fn the_supervision_view_charts_every_unit() {
         422
     );
 }
+
+#[tokio::test]
+async fn docx_output_holds_the_tables() {
+    let app = spawn_demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.docx");
+    let o = run(
+        &app.state.config.database_url,
+        &[
+            "report",
+            "generate",
+            "--unit",
+            "tuoan",
+            "--year",
+            "2026",
+            "--format",
+            "docx",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&file).unwrap();
+    let kind = sunshine_core::upload::sniff(&bytes, 1 << 24).unwrap();
+    assert_eq!(
+        kind.ext, "docx",
+        "recognised as a Word document by its content"
+    );
+    match sunshine::extract::extract(kind.mime, &bytes) {
+        sunshine::extract::Extracted::Text(parts) => {
+            let all: String = parts.into_iter().map(|(_, t)| t).collect();
+            for s in [
+                "妥安乡2026年政府信息公开工作年度报告",
+                "本年制发件数",
+                "（七）总计",
+                "结转下年度继续办理",
+                "复议后起诉",
+            ] {
+                assert!(all.contains(s), "{s} missing");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -13,7 +13,7 @@ pub enum ReportCommand {
         unit: String,
         #[arg(long)]
         year: i32,
-        /// json, csv or html
+        /// json, csv, html or docx
         #[arg(long, default_value = "json")]
         format: String,
         #[arg(long)]
@@ -100,9 +100,9 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
             if !(2008..=2100).contains(&year) {
                 return Err(InputError(format!("年份 {year} 不合理")).into());
             }
-            if !["json", "csv", "html"].contains(&format.as_str()) {
+            if !["json", "csv", "html", "docx"].contains(&format.as_str()) {
                 return Err(InputError(format!(
-                    "--format “{format}” 不支持：可用 json、csv、html"
+                    "--format “{format}” 不支持：可用 json、csv、html、docx"
                 ))
                 .into());
             }
@@ -119,15 +119,18 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
                     breaches[0].message
                 );
             }
-            let text = match format.as_str() {
-                "json" => serde_json::to_string_pretty(&r)?,
-                "csv" => crate::service::report::to_csv(&r),
-                _ => crate::service::report::to_html(&r)?,
+            let bytes: Vec<u8> = match format.as_str() {
+                "json" => (serde_json::to_string_pretty(&r)? + "\n").into_bytes(),
+                "csv" => crate::service::report::to_csv(&r).into_bytes(),
+                "docx" => crate::service::docx::to_docx(&r)?,
+                _ => crate::service::report::to_html(&r)?.into_bytes(),
             };
             match out {
-                Some(p) => std::fs::write(p, text)?,
-                None if text.ends_with('\n') => print!("{text}"),
-                None => println!("{text}"),
+                Some(p) => std::fs::write(p, bytes)?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
             }
             Ok(())
         }

@@ -3,6 +3,7 @@
 //! rules hold whichever door a request comes through.
 
 pub mod applications;
+pub mod docx;
 pub mod report;
 pub mod review;
 pub mod screen;

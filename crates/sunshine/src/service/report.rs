@@ -155,6 +155,8 @@ pub async fn generate(
         "本年度未收取信息处理费。".into()
     };
     r.sections.insert("六".into(), six);
+    r.sections
+        .insert("附录".into(), appendix(conn, unit.id, year, &apps).await?);
     // Only a city government with rule-making power reports 规章; townships and departments never.
     let rule_making = unit.kind() == UnitKind::City;
     Ok((r, rule_making))
@@ -292,7 +294,7 @@ pub fn to_csv(r: &Report) -> String {
 }
 
 /// Table 三's rows as printed: label, key (empty for a group heading), the seven values.
-fn printed_rows(r: &Report) -> Vec<(String, &'static str, Vec<i64>)> {
+pub(crate) fn printed_rows(r: &Report) -> Vec<(String, &'static str, Vec<i64>)> {
     const LAYOUT: &[(&str, &str)] = &[
         ("一、本年新收政府信息公开申请数量", "new"),
         ("二、上年结转政府信息公开申请数量", "carried_in"),
@@ -372,6 +374,7 @@ struct ReportBody<'a> {
     s1: &'a str,
     s5: &'a str,
     s6: &'a str,
+    appendix: &'a str,
     rows: Vec<(String, &'static str, Vec<i64>)>,
     remedies: Vec<i64>,
 }
@@ -395,8 +398,74 @@ pub fn to_html(r: &Report) -> anyhow::Result<String> {
         s1: section("一"),
         s5: section("五"),
         s6: section("六"),
+        appendix: section("附录"),
         rows: printed_rows(r),
         remedies,
     }
     .render()?)
+}
+
+/// Beyond the national tables: reply times in working days, the oldest open applications, and the
+/// year-on-year comparison of proactive items. Shown as the report's appendix.
+async fn appendix(
+    conn: &mut crate::db::Conn,
+    unit_id: i64,
+    year: i32,
+    apps: &[(String, String, Option<String>, Option<String>)],
+) -> anyhow::Result<String> {
+    let cal = crate::db::calendar::effective(conn).await?;
+    let mut days: Vec<u32> = apps
+        .iter()
+        .filter_map(|(_, r, replied, _)| Some((date(r)?, replied.as_deref().and_then(date)?)))
+        .filter(|(_, rep)| rep.format("%Y").to_string() == year.to_string())
+        .filter_map(|(r, rep)| cal.count(r, rep).ok())
+        .collect();
+    days.sort_unstable();
+    let mut out = String::from("附：法定表格以外的统计。");
+    if days.is_empty() {
+        out.push_str("本年无已答复的申请。");
+    } else {
+        let avg = days.iter().map(|d| u64::from(*d)).sum::<u64>() as f64 / days.len() as f64;
+        out.push_str(&format!(
+            "本年答复的{}件申请，答复用时（工作日）中位数{}、平均{:.1}、最快{}、最慢{}。",
+            days.len(),
+            days[days.len() / 2],
+            avg,
+            days[0],
+            days[days.len() - 1]
+        ));
+    }
+    let mut open: Vec<&str> = apps
+        .iter()
+        .filter(|(_, _, replied, _)| replied.is_none())
+        .map(|(_, r, _, _)| r.as_str())
+        .collect();
+    open.sort_unstable();
+    if !open.is_empty() {
+        let oldest: Vec<&str> = open.iter().take(10).copied().collect();
+        out.push_str(&format!(
+            "尚未办结的申请中，最早收到的{}件分别收于：{}。",
+            oldest.len(),
+            oldest.join("、")
+        ));
+    }
+    let count = |y: i32| {
+        let y = y.to_string();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM items WHERE unit_id = $1 AND disclosure = 'active' AND state IN ('published', 'withdrawn') AND substr(published_on, 1, 4) = $2")
+                .bind(unit_id)
+                .bind(y)
+        }
+    };
+    let this: i64 = count(year).await.fetch_one(&mut *conn).await?;
+    let last: i64 = count(year - 1).await.fetch_one(&mut *conn).await?;
+    out.push_str(&format!(
+        "主动公开信息{this}条，上年{last}条，{}。",
+        match this.cmp(&last) {
+            std::cmp::Ordering::Greater => format!("增加{}条", this - last),
+            std::cmp::Ordering::Less => format!("减少{}条", last - this),
+            std::cmp::Ordering::Equal => "与上年持平".to_owned(),
+        }
+    ));
+    Ok(out)
 }
