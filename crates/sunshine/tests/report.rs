@@ -599,3 +599,47 @@ async fn docx_output_holds_the_tables() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_imported_report_with_tables_keeps_its_figures() {
+    let app = spawn_demo().await;
+    let url = app.state.config.database_url.clone();
+    let o = run(
+        &url,
+        &[
+            "report", "generate", "--unit", "gaofeng", "--year", "2025", "--format", "html",
+        ],
+    );
+    let page = format!(
+        "<p>高峰乡2025年政府信息公开工作年度报告</p><p>日期:2026年01月20日 作者:高峰乡</p>{}",
+        String::from_utf8(o.stdout).unwrap()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gaofeng-2025.html");
+    std::fs::write(&file, page).unwrap();
+    let o = run(
+        &url,
+        &[
+            "import",
+            "report",
+            file.to_str().unwrap(),
+            "--unit",
+            "gaofeng",
+            "--published-on",
+            "2026-01-20",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("2021年国家格式")
+            && String::from_utf8_lossy(&o.stderr).contains("通过一致性检查")
+    );
+    let (s, body) = app.get_text("/api/v1/reports/gaofeng/2025").await;
+    assert_eq!(s, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (v["unit"].as_str(), v["year"].as_i64()),
+        (Some("gaofeng"), Some(2025))
+    );
+    assert_eq!(v["applications"]["total_handled"]["total"], 0);
+}

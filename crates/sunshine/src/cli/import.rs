@@ -98,29 +98,41 @@ pub async fn run(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
     if body.trim().is_empty() {
         return Err(InputError("文件中没有报告正文".into()).into());
     }
-    // Where the tables can be read, their figures are checked and reported.
-    match sunshine_core::report_text::read(&body) {
+    // Where the tables can be read, their figures are checked, reported and kept with the item.
+    let report_year: Option<i32> = title.split('年').next().and_then(|p| {
+        p.chars()
+            .rev()
+            .take(4)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
+            .parse()
+            .ok()
+    });
+    let figures = match sunshine_core::report_text::read(&body) {
         Ok((layout, r)) => {
             let breaches = sunshine_core::report::check(
                 &r,
                 None,
                 sunshine_core::report::may_make_rules(&title),
             );
-            eprintln!(
-                "表格按{}读取：{}",
-                layout.name(),
-                if breaches.is_empty() {
-                    "通过一致性检查".to_owned()
-                } else {
-                    format!(
-                        "发现 {} 处不一致（用 sunshine report check 查看）",
-                        breaches.len()
-                    )
-                }
-            );
+            let verdict = if breaches.is_empty() {
+                "通过一致性检查".to_owned()
+            } else {
+                format!(
+                    "发现 {} 处不一致（用 sunshine report check 查看）",
+                    breaches.len()
+                )
+            };
+            eprintln!("表格按{}读取：{verdict}", layout.name());
+            Some(r)
         }
-        Err(e) => eprintln!("未读取表格：{e}"),
-    }
+        Err(e) => {
+            eprintln!("未读取表格：{e}");
+            None
+        }
+    };
     let db = Db::connect_and_migrate(&config.database_url).await?;
     let mut tx = db.begin().await?;
     let u = units::by_code(&mut tx, &unit)
@@ -155,6 +167,17 @@ pub async fn run(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("imported item vanished"))?;
     let pattern = IndexPattern::parse(&u.index_pattern).unwrap_or_default();
     let index_no = items::publish(&mut tx, &item, &u.org_code, &pattern, on).await?;
+    if let (Some(mut r), Some(year)) = (figures, report_year) {
+        r.unit = u.code.clone();
+        r.unit_name = u.name.clone();
+        r.year = year;
+        let mut yr = crate::db::report::year(&mut tx, u.id, year).await?;
+        if yr.item_id.is_none() {
+            yr.item_id = Some(id);
+            yr.report_json = Some(serde_json::to_string(&r)?);
+            crate::db::report::save_year(&mut tx, u.id, year, &yr).await?;
+        }
+    }
     audit::append(
         &mut tx,
         &audit::Entry {

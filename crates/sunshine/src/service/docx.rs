@@ -30,9 +30,23 @@ fn cell(text: &str, span: usize) -> String {
 
 fn table(cols: usize, rows: &[Vec<(String, usize)>]) -> String {
     let border = "<w:top w:val=\"single\" w:sz=\"4\"/><w:left w:val=\"single\" w:sz=\"4\"/><w:bottom w:val=\"single\" w:sz=\"4\"/><w:right w:val=\"single\" w:sz=\"4\"/><w:insideH w:val=\"single\" w:sz=\"4\"/><w:insideV w:val=\"single\" w:sz=\"4\"/>";
-    let mut t = format!("<w:tbl><w:tblPr><w:tblW w:w=\"5000\" w:type=\"pct\"/><w:tblBorders>{border}</w:tblBorders></w:tblPr><w:tblGrid>");
-    for _ in 0..cols {
-        t.push_str("<w:gridCol/>");
+    let mut t = format!("<w:tbl><w:tblPr><w:tblW w:w=\"5000\" w:type=\"pct\"/><w:tblLayout w:type=\"fixed\"/><w:tblBorders>{border}</w:tblBorders></w:tblPr><w:tblGrid>");
+    // Landscape A4 leaves about 14,500 twips: the label column wide, the number columns even.
+    let label = if cols > 1 && cols < 15 {
+        14_500 * 2 / 5
+    } else {
+        14_500 / cols
+    };
+    let rest = if cols > 1 {
+        (14_500 - label) / (cols - 1)
+    } else {
+        14_500
+    };
+    for i in 0..cols {
+        t.push_str(&format!(
+            "<w:gridCol w:w=\"{}\"/>",
+            if i == 0 { label } else { rest }
+        ));
     }
     t.push_str("</w:tblGrid>");
     for r in rows {
