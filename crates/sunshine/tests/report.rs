@@ -643,3 +643,43 @@ async fn an_imported_report_with_tables_keeps_its_figures() {
     );
     assert_eq!(v["applications"]["total_handled"]["total"], 0);
 }
+
+#[tokio::test]
+async fn the_report_due_date_is_a_unit_setting() {
+    let app = spawn_demo().await;
+    let admin = app.login("tuoan-admin", DEMO_PASSWORD).await;
+    let base = [
+        ("name", "妥安乡"),
+        ("org_code", "LFDEMO-201"),
+        ("index_pattern", "{org}/{YYYY}-{NNNNN}"),
+    ];
+    let page = "/admin/units/tuoan/settings";
+    let mut bad = base.to_vec();
+    bad.push(("report_due", "13-40"));
+    let (s, html) = app.submit(&admin, page, page, &bad).await;
+    assert_eq!(s, 422);
+    assert!(text_of(&html).contains("年报截止日期"));
+    let mut good = base.to_vec();
+    good.push(("report_due", "12-31"));
+    assert_eq!(app.submit(&admin, page, page, &good).await.0, 200);
+    // Last year's report is due on 31 December this year: not late, whatever today is.
+    let year = app
+        .state
+        .today()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap()
+        - 1;
+    let sup = app.login("admin", DEMO_PASSWORD).await;
+    let csv = sup
+        .get(app.url(&format!("/admin/supervision.csv?year={year}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let tuoan = csv.lines().find(|l| l.starts_with("tuoan,")).unwrap();
+    assert!(tuoan.ends_with(",未开始"), "{tuoan}");
+}

@@ -43,3 +43,7 @@ CREATE TABLE report_years (
     item_id BIGINT REFERENCES items(id),
     PRIMARY KEY (unit_id, year)
 );
+
+-- When the unit's annual report is due (MM-DD of the following year). Empty: by kind, 31 January,
+-- and 31 March for a city government (Art. 49); local rules set the date for townships.
+ALTER TABLE units ADD COLUMN report_due TEXT NOT NULL DEFAULT '';

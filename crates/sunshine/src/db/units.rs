@@ -19,6 +19,7 @@ pub struct Unit {
     pub office_fax: String,
     pub office_email: String,
     pub index_pattern: String,
+    pub report_due: String,
 }
 
 impl Unit {
@@ -38,7 +39,7 @@ impl Unit {
 
 const COLS: &str =
     "id, code, name, kind, parent_id, org_code, sort_order, office_address, office_hours, \
-    office_phone, office_fax, office_email, index_pattern";
+    office_phone, office_fax, office_email, index_pattern, report_due";
 
 pub struct NewUnit<'a> {
     pub code: &'a str,
@@ -115,5 +116,31 @@ pub async fn update_settings(
     .bind(id)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+impl Unit {
+    /// The day the report for `year` is due: the unit's setting (MM-DD), or 31 January of the next
+    /// year, 31 March for a city government (Art. 49).
+    pub fn report_due_on(&self, year: i32) -> Option<chrono::NaiveDate> {
+        let (m, d) = match self
+            .report_due
+            .split_once('-')
+            .and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?)))
+        {
+            Some(md) => md,
+            None if self.kind() == sunshine_core::unit::UnitKind::City => (3, 31),
+            None => (1, 31),
+        };
+        chrono::NaiveDate::from_ymd_opt(year + 1, m, d)
+    }
+}
+
+pub async fn set_report_due(conn: &mut Conn, id: i64, due: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE units SET report_due = $1 WHERE id = $2")
+        .bind(due)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }

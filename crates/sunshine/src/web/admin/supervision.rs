@@ -195,15 +195,7 @@ async fn gather(
         }
         let avg = (!replies.is_empty()).then(|| replies.iter().sum::<i64>() / replies.len() as i64);
         let (fastest, slowest) = (replies.iter().min().copied(), replies.iter().max().copied());
-        let due = NaiveDate::from_ymd_opt(
-            year + 1,
-            if u.kind() == sunshine_core::unit::UnitKind::City {
-                3
-            } else {
-                1
-            },
-            31,
-        );
+        let due = u.report_due_on(year);
         let report_state = match reports.iter().find(|(uid, _, _)| *uid == u.id) {
             Some((_, Some(st), on)) if st == "published" => {
                 let late = on

@@ -52,6 +52,8 @@ pub struct SettingsForm {
     office_fax: String,
     office_email: String,
     index_pattern: String,
+    /// MM-DD in the year after the report's year; empty for the default.
+    report_due: String,
 }
 
 impl SettingsForm {
@@ -66,6 +68,7 @@ impl SettingsForm {
             office_fax: u.office_fax.clone(),
             office_email: u.office_email.clone(),
             index_pattern: u.index_pattern.clone(),
+            report_due: u.report_due.clone(),
         }
     }
     fn contact(&self) -> OfficeContact {
@@ -95,6 +98,20 @@ impl SettingsForm {
         }
         let contact = self.contact();
         errs.extend(contact.validate());
+        let due = self.report_due.trim();
+        let valid_due = due.is_empty()
+            || due
+                .split_once('-')
+                .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
+                .is_some_and(|(m, d)| {
+                    chrono::NaiveDate::from_ymd_opt(2025, m, d).is_some() && due.len() == 5
+                });
+        if !valid_due {
+            errs.push(FieldError::new(
+                "report_due",
+                "年报截止日期应为“月-日”，如 01-31；留空按默认",
+            ));
+        }
         let pattern = IndexPattern::parse(&self.index_pattern)
             .map_err(|e| errs.push(e))
             .ok();
@@ -155,6 +172,7 @@ pub async fn save_settings(
                 pattern.as_str(),
             )
             .await?;
+            units::set_report_due(&mut tx, unit.id, form.report_due.trim()).await?;
             audit::append(
                 &mut tx,
                 &staff.unit_entry(
