@@ -29,6 +29,8 @@ pub struct Config {
     pub data_key: Option<String>,
     /// Public applications accepted per address per hour.
     pub intake_per_hour: i64,
+    /// How often scheduled publications and lapsed applications are processed.
+    pub scheduler_seconds: u64,
 }
 
 /// The file form: every key optional.
@@ -74,6 +76,7 @@ impl Config {
             log_json: false,
             data_key: None,
             intake_per_hour: 5,
+            scheduler_seconds: 30,
         }
     }
 

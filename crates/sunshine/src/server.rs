@@ -25,8 +25,16 @@ pub async fn run(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
 
 async fn background(state: AppState) {
     let mut flush = tokio::time::interval(Duration::from_secs(state.config.click_flush_seconds));
-    let mut housekeeping = tokio::time::interval(Duration::from_secs(600));
-    let mut scheduled = tokio::time::interval(Duration::from_secs(30));
+    // Scheduled work starts one period after boot, not at once: a node starting up (or a test
+    // server) does not race the work it is asked to do directly.
+    let after = |secs: u64| {
+        tokio::time::interval_at(
+            tokio::time::Instant::now() + Duration::from_secs(secs),
+            Duration::from_secs(secs),
+        )
+    };
+    let mut housekeeping = after(600);
+    let mut scheduled = after(state.config.scheduler_seconds);
     loop {
         tokio::select! {
             _ = flush.tick() => {

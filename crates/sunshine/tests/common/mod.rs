@@ -101,6 +101,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.database_url = url;
     config.cookie_secure = false; // the test client speaks plain HTTP
     config.click_flush_seconds = 3600; // tests flush explicitly
+    config.scheduler_seconds = 3600; // tests run scheduled work explicitly
     adjust(&mut config);
     let db = Db::connect_and_migrate(&config.database_url)
         .await
