@@ -475,63 +475,46 @@ pub async fn publish_item(
     item_after(&app, id).await
 }
 
-pub async fn submit_item(
-    State(app): State<AppState>,
-    staff: ApiStaff,
-    Path(id): Path<String>,
-) -> Result<Json<ItemJson>, ApiError> {
-    let id = parse_id(&id)?;
-    review::submit(&app, &staff.actor(), id).await?;
-    item_after(&app, id).await
+/// One workflow step of the API: parse the id and the (optional) JSON body, call the review
+/// service as the token's user, answer with the item.
+macro_rules! workflow_step {
+    ($(#[$doc:meta])* $name:ident, $body:ty, |$app:ident, $actor:ident, $id:ident, $b:ident| $call:expr) => {
+        $(#[$doc])*
+        pub async fn $name(
+            State($app): State<AppState>,
+            staff: ApiStaff,
+            Path(id): Path<String>,
+            body: axum::body::Bytes,
+        ) -> Result<Json<ItemJson>, ApiError> {
+            let $id = parse_id(&id)?;
+            let $b: $body = optional_body(&body)?;
+            let $actor = staff.actor();
+            $call.await?;
+            item_after(&$app, $id).await
+        }
+    };
 }
 
-pub async fn approve_item(
-    State(app): State<AppState>,
-    staff: ApiStaff,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<ItemJson>, ApiError> {
-    let id = parse_id(&id)?;
-    let b: CommentBody = optional_body(&body)?;
-    review::approve(&app, &staff.actor(), id, &b.comment, b.digest.as_deref()).await?;
-    item_after(&app, id).await
-}
-
-pub async fn reject_item(
-    State(app): State<AppState>,
-    staff: ApiStaff,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<ItemJson>, ApiError> {
-    let id = parse_id(&id)?;
-    let b: CommentBody = optional_body(&body)?;
-    review::reject(&app, &staff.actor(), id, &b.comment).await?;
-    item_after(&app, id).await
-}
-
-pub async fn withdraw_item(
-    State(app): State<AppState>,
-    staff: ApiStaff,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<ItemJson>, ApiError> {
-    let id = parse_id(&id)?;
-    let b: ReasonBody = optional_body(&body)?;
-    review::withdraw(&app, &staff.actor(), id, &b.reason).await?;
-    item_after(&app, id).await
-}
-
-pub async fn override_item(
-    State(app): State<AppState>,
-    staff: ApiStaff,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<ItemJson>, ApiError> {
-    let id = parse_id(&id)?;
-    let b: ReasonBody = optional_body(&body)?;
-    review::override_findings(&app, &staff.actor(), id, &b.reason).await?;
-    item_after(&app, id).await
-}
+workflow_step!(
+    /// 送审.
+    submit_item, ReasonBody, |app, actor, id, _b| review::submit(&app, &actor, id)
+);
+workflow_step!(
+    /// Approves the step now waiting, for the digest seen (when given).
+    approve_item, CommentBody, |app, actor, id, b| review::approve(&app, &actor, id, &b.comment, b.digest.as_deref())
+);
+workflow_step!(
+    /// Returns the item to its author with comments.
+    reject_item, CommentBody, |app, actor, id, b| review::reject(&app, &actor, id, &b.comment)
+);
+workflow_step!(
+    /// Withdraws a published item.
+    withdraw_item, ReasonBody, |app, actor, id, b| review::withdraw(&app, &actor, id, &b.reason)
+);
+workflow_step!(
+    /// The last reviewer overrides blocking screening findings in writing.
+    override_item, ReasonBody, |app, actor, id, b| review::override_findings(&app, &actor, id, &b.reason)
+);
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
