@@ -263,6 +263,32 @@ async fn the_report_is_written_reviewed_published_and_served_as_open_data() {
         "the seed's figure, computed: {t}"
     );
     assert!(t.contains("市政务公开办") && t.contains("已于2025-06-20整改完毕"));
+    for (format, magic) in [
+        ("docx", &b"PK"[..]),
+        ("json", &b"{"[..]),
+        ("csv", "\u{feff}table,".as_bytes()),
+    ] {
+        let r = editor
+            .get(app.url(&format!("{page}/download/{format}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{format}");
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("UTF-8''"));
+        assert!(r.bytes().await.unwrap().starts_with(magic), "{format}");
+    }
+    assert_eq!(
+        editor
+            .get(app.url(&format!("{page}/download/pdf")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 
     // Generated into the 年报 column as a draft: not public, and no open data yet.
     let (s, _) = app

@@ -79,6 +79,10 @@ pub fn router(state: AppState) -> Router {
             post(admin::reports::draft),
         )
         .route(
+            "/admin/units/{code}/reports/{year}/download/{format}",
+            get(admin::reports::download),
+        )
+        .route(
             "/admin/units/{code}/reports/{year}/{what}",
             post(admin::reports::save),
         )

@@ -337,3 +337,50 @@ pub async fn draft(
     tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/items/{item_id}?done=saved")).into_response())
 }
+
+/// Downloads the generated report: `json`, `csv`, `docx` or `html`.
+pub async fn download(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((code, year, format)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    let unit = unit_for(&state, &staff, &code).await?;
+    let year = parse_year(&year)?;
+    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+    let (r, _) = crate::service::report::generate(&mut conn, &unit.code, year).await?;
+    let (mime, bytes): (&str, Vec<u8>) = match format.as_str() {
+        "json" => (
+            "application/json",
+            serde_json::to_vec_pretty(&r).map_err(|e| AppError::Internal(e.into()))?,
+        ),
+        "csv" => (
+            "text/csv; charset=utf-8",
+            format!("\u{feff}{}", crate::service::report::to_csv(&r)).into_bytes(),
+        ),
+        "docx" => (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            crate::service::docx::to_docx(&r)?,
+        ),
+        "html" => (
+            "text/html; charset=utf-8",
+            crate::service::report::to_html(&r)?.into_bytes(),
+        ),
+        _ => return Err(AppError::NotFound.into()),
+    };
+    let name: String = url::form_urlencoded::byte_serialize(
+        format!("{}{year}年政府信息公开工作年度报告.{format}", unit.name).as_bytes(),
+    )
+    .collect::<String>()
+    .replace('+', "%20");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"report-{year}.{format}\"; filename*=UTF-8''{name}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
