@@ -8,6 +8,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// One exception day of a notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,36 +77,44 @@ impl YearData {
 /// Which days are working days, for the years whose arrangement is loaded.
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
-    /// Loaded years and their arrangement.
-    years: BTreeMap<i32, YearData>,
+    /// Loaded years and their arrangement (shared, copied on write: copies of the shipped
+    /// calendar cost nothing until a loaded year is laid over them).
+    years: Arc<BTreeMap<i32, YearData>>,
     /// Exception days from every loaded file: date → (is off, name).
-    exceptions: HashMap<NaiveDate, (bool, String)>,
+    exceptions: Arc<HashMap<NaiveDate, (bool, String)>>,
 }
 
 impl Calendar {
-    /// The shipped data, 2008 to the latest published year.
+    /// The shipped data, 2008 to the latest published year. Parsed once per process; each call
+    /// returns a copy that loaded years can be laid over.
     pub fn shipped() -> Calendar {
-        let mut c = Calendar::default();
-        for (_, json) in SHIPPED {
-            if let Ok(y) = YearData::parse(json) {
-                c.set_year(y);
-            }
-        }
-        c
+        static SHIPPED_CALENDAR: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+        SHIPPED_CALENDAR
+            .get_or_init(|| {
+                let mut c = Calendar::default();
+                for (_, json) in SHIPPED {
+                    if let Ok(y) = YearData::parse(json) {
+                        c.set_year(y);
+                    }
+                }
+                c
+            })
+            .clone()
     }
 
     /// Adds or replaces a year's arrangement.
     pub fn set_year(&mut self, data: YearData) {
-        if let Some(old) = self.years.remove(&data.year) {
+        let years = Arc::make_mut(&mut self.years);
+        let exceptions = Arc::make_mut(&mut self.exceptions);
+        if let Some(old) = years.remove(&data.year) {
             for d in old.days {
-                self.exceptions.remove(&d.date);
+                exceptions.remove(&d.date);
             }
         }
         for d in &data.days {
-            self.exceptions
-                .insert(d.date, (d.is_off_day, d.name.clone()));
+            exceptions.insert(d.date, (d.is_off_day, d.name.clone()));
         }
-        self.years.insert(data.year, data);
+        years.insert(data.year, data);
     }
 
     pub fn years(&self) -> Vec<i32> {

@@ -53,11 +53,6 @@ pub struct Item {
 }
 
 impl Item {
-    /// Whether the public may see it: published, 主动公开, in a visible column.
-    pub fn is_public(&self) -> bool {
-        self.state == "published" && self.disclosure == "active" && self.column_hidden == 0
-    }
-
     pub fn prereview(&self) -> sunshine_core::review::PreReview {
         serde_json::from_str(&self.prereview).unwrap_or_default()
     }

@@ -134,10 +134,8 @@ async fn store_clock(
     tx: &mut crate::db::Tx<'_>,
     cal: &Calendar,
     a: &AppRow,
-    extra: Option<&Event>,
 ) -> Result<deadline::Clock, AppError> {
-    let mut events = clock_events(&adb::events(tx, a.id).await?);
-    events.extend(extra.cloned());
+    let events = clock_events(&adb::events(tx, a.id).await?);
     let s = settings(tx, a.unit_id).await?;
     let (clock, provisional) =
         deadline::compute_provisional(cal, &events, s).map_err(calendar_error)?;
@@ -268,7 +266,7 @@ async fn create(
     )
     .await?;
     let row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let clock = store_clock(&mut tx, &cal, &row, None).await?;
+    let clock = store_clock(&mut tx, &cal, &row).await?;
     audit::append(
         &mut tx,
         &Entry {
@@ -444,6 +442,7 @@ pub async fn step(
     // What to record: the clock event (if any), extra data, and the letter to generate.
     let mut data = serde_json::Map::new();
     let mut new_letter: Option<(String, String)> = None;
+    let mut fee: Option<(&str, i64)> = None;
     let mut outcome: Option<Outcome> = None;
     let event: Option<Event> = match name {
         "correction-request" => {
@@ -567,6 +566,7 @@ pub async fn step(
             }
             data.insert("method".into(), method.into());
             data.insert("yuan".into(), yuan.into());
+            fee = Some((method, yuan));
             let (pay_by, _) = cal.add_provisional(on, deadline::FEE_PAYMENT_DAYS);
             new_letter = Some((
                 "收取信息处理费通知书".into(),
@@ -684,11 +684,7 @@ pub async fn step(
     };
     let mut tx = app.db.begin().await?;
     if let Some(ev) = &event {
-        // Checks the step against the clock before anything is written.
-        let mut all = clock_events(&adb::events(&mut tx, id).await?);
-        all.push(ev.clone());
-        deadline::compute_provisional(&cal, &all, settings(&mut tx, a.unit_id).await?)
-            .map_err(calendar_error)?;
+        // A step the clock does not allow fails in store_clock below, rolling this back.
         let mut v = serde_json::to_value(ev).unwrap_or_default();
         if let Some(obj) = v.as_object_mut() {
             obj.extend(data.clone());
@@ -705,23 +701,14 @@ pub async fn step(
         )
         .await?;
     }
-    if name == "fee-notice" {
-        let method = data
-            .get("method")
-            .and_then(|m| m.as_str())
-            .unwrap_or_default()
-            .to_owned();
-        let yuan = data
-            .get("yuan")
-            .and_then(serde_json::Value::as_i64)
-            .unwrap_or(0);
-        adb::set_fee(&mut tx, id, &method, yuan).await?;
+    if let Some((method, yuan)) = fee {
+        adb::set_fee(&mut tx, id, method, yuan).await?;
     }
     let mut row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if let Some(o) = outcome {
         row.outcome = Some(o.as_str().into());
     }
-    store_clock(&mut tx, &cal, &row, None).await?;
+    store_clock(&mut tx, &cal, &row).await?;
     if let Some((title, body)) = new_letter {
         adb::add_letter(
             &mut tx,
@@ -964,7 +951,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, AppError> {
         .await?;
         let mut row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
         row.outcome = Some(outcome.as_str().into());
-        store_clock(&mut tx, &cal, &row, None).await?;
+        store_clock(&mut tx, &cal, &row).await?;
         let unit = units::by_id(&mut tx, a.unit_id)
             .await?
             .ok_or(AppError::NotFound)?;
