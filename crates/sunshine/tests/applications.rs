@@ -405,6 +405,19 @@ async fn extension_once_by_the_office_head_up_to_twenty_days() {
         .as_str()
         .unwrap()
         .contains("只能延长一次"));
+    assert_eq!(
+        st.app.count(&format!("SELECT COUNT(*) FROM application_events WHERE application_id = {id} AND kind = 'extend'")).await,
+        1,
+        "the refused extension left nothing behind"
+    );
+    assert_eq!(
+        st.app
+            .count(&format!(
+                "SELECT COUNT(*) FROM letters WHERE application_id = {id}"
+            ))
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
