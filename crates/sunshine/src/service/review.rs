@@ -3,7 +3,7 @@
 //! content digest; a change voids them all. Screening runs on submit and again at publishing.
 
 use super::screen::screen_item;
-use super::{check, item_for, Actor};
+use super::{check, Actor};
 use crate::db::audit;
 use crate::db::items::{self, Item};
 use crate::db::review::{self as rdb, ApprovalRow, Consultation, Event, OverrideRow};
@@ -150,7 +150,7 @@ async fn log(
 
 /// 送审: the author (or any editor of the unit) sends a draft into review. The pre-review form
 /// must be complete; screening runs and its findings travel with the item.
-pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<ReviewState, AppError> {
+pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), AppError> {
     let item = item_for_action(app, actor, id).await?;
     check(
         app,
@@ -203,8 +203,7 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<ReviewState
     )
     .await?;
     tx.commit().await?;
-    let item = item_for_action(app, actor, id).await?;
-    load(app, &item).await
+    Ok(())
 }
 
 /// Approves the step now waiting, for exactly the content digest the reviewer saw (when given).
@@ -214,7 +213,7 @@ pub async fn approve(
     id: i64,
     comment: &str,
     seen_digest: Option<&str>,
-) -> Result<ReviewState, AppError> {
+) -> Result<(), AppError> {
     let item = item_for_action(app, actor, id).await?;
     if item.state != "in_review" {
         return Err(wrong_state(&item, "只有待审的信息可以审核。"));
@@ -288,16 +287,11 @@ pub async fn approve(
     );
     log(&mut tx, actor, &item, "item.approve", detail).await?;
     tx.commit().await?;
-    load(app, &item_for(app, actor, id).await?).await
+    Ok(())
 }
 
 /// Sends the item back to its author with the reviewer's comments; every approval is void.
-pub async fn reject(
-    app: &App,
-    actor: &Actor<'_>,
-    id: i64,
-    comment: &str,
-) -> Result<ReviewState, AppError> {
+pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Result<(), AppError> {
     let item = item_for_action(app, actor, id).await?;
     if item.state != "in_review" && item.state != "approved" {
         return Err(wrong_state(&item, "只有待审或已批准的信息可以退回。"));
@@ -343,7 +337,7 @@ pub async fn reject(
     items::set_review_comment(&mut tx, id, comment).await?;
     log(&mut tx, actor, &item, "item.reject", comment.to_owned()).await?;
     tx.commit().await?;
-    load(app, &item_for(app, actor, id).await?).await
+    Ok(())
 }
 
 /// A reviewer raises the importance (never lowers it); the chain grows, approvals given stay.
@@ -352,7 +346,7 @@ pub async fn raise_importance(
     actor: &Actor<'_>,
     id: i64,
     to: &str,
-) -> Result<ReviewState, AppError> {
+) -> Result<(), AppError> {
     let item = item_for_action(app, actor, id).await?;
     let to = Importance::parse(to).ok_or_else(|| {
         FieldError::new(
@@ -393,7 +387,7 @@ pub async fn raise_importance(
     )
     .await?;
     tx.commit().await?;
-    load(app, &item_for(app, actor, id).await?).await
+    Ok(())
 }
 
 /// The last reviewer in the chain lets blocking findings through, in writing.
@@ -402,7 +396,7 @@ pub async fn override_findings(
     actor: &Actor<'_>,
     id: i64,
     reason: &str,
-) -> Result<ReviewState, AppError> {
+) -> Result<(), AppError> {
     let item = item_for_action(app, actor, id).await?;
     if item.state != "in_review" && item.state != "approved" {
         return Err(wrong_state(&item, "只有审核中的信息可以放行筛查结果。"));
@@ -456,7 +450,7 @@ pub async fn override_findings(
     )
     .await?;
     tx.commit().await?;
-    load(app, &item).await
+    Ok(())
 }
 
 pub struct ConsultationInput<'a> {
@@ -472,7 +466,7 @@ pub async fn consult(
     actor: &Actor<'_>,
     id: i64,
     c: &ConsultationInput<'_>,
-) -> Result<ReviewState, AppError> {
+) -> Result<(), AppError> {
     let item = item_for_action(app, actor, id).await?;
     check(
         app,
@@ -536,7 +530,14 @@ pub async fn consult(
     )
     .await?;
     tx.commit().await?;
-    load(app, &item).await
+    Ok(())
+}
+
+/// What [`publish`] did: put the item on the portal now, or schedule it for later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    Now,
+    Scheduled,
 }
 
 /// Publishes an approved item now, or schedules it for `at` (Unix seconds) if that is later.
@@ -545,7 +546,7 @@ pub async fn publish(
     actor: &Actor<'_>,
     id: i64,
     at: Option<i64>,
-) -> Result<ReviewState, AppError> {
+) -> Result<Published, AppError> {
     let item = item_for_action(app, actor, id).await?;
     let target = format!("item:{id}");
     check(
@@ -577,7 +578,7 @@ pub async fn publish(
             "只有“主动公开”的信息可以发布到门户网站；依申请公开和不予公开的信息保留在本单位登记册中。".into(),
         ));
     }
-    match at.filter(|t| *t > crate::db::now()) {
+    let outcome = match at.filter(|t| *t > crate::db::now()) {
         Some(when) => {
             publish_checks(app, &item).await?;
             let mut tx = app.db.begin().await?;
@@ -591,10 +592,14 @@ pub async fn publish(
             )
             .await?;
             tx.commit().await?;
+            Published::Scheduled
         }
-        None => publish_now(app, Some(actor), &item).await?,
-    }
-    load(app, &item_for(app, actor, id).await?).await
+        None => {
+            publish_now(app, Some(actor), &item).await?;
+            Published::Now
+        }
+    };
+    Ok(outcome)
 }
 
 pub fn fmt_time(t: i64) -> String {
@@ -726,12 +731,7 @@ pub async fn publish_due(app: &App) -> Result<usize, AppError> {
 }
 
 /// Withdraws a published item with a reason; its page then answers 410, its 索引号 stays taken.
-pub async fn withdraw(
-    app: &App,
-    actor: &Actor<'_>,
-    id: i64,
-    reason: &str,
-) -> Result<ReviewState, AppError> {
+pub async fn withdraw(app: &App, actor: &Actor<'_>, id: i64, reason: &str) -> Result<(), AppError> {
     let item = item_for_action(app, actor, id).await?;
     let target = format!("item:{id}");
     let may = actor.grants.staff_units().contains(&item.unit_id)
@@ -772,7 +772,7 @@ pub async fn withdraw(
     )
     .await?;
     tx.commit().await?;
-    load(app, &item_for(app, actor, id).await?).await
+    Ok(())
 }
 
 /// One click: replaces a maskable finding in the title and body with its masked form. This is a

@@ -555,8 +555,8 @@ pub async fn add_consultation(
         held_on: &b.held_on,
         outcome: &b.outcome,
     };
-    let st = review::consult(&app, &staff.actor(), id, &c).await?;
-    Ok(Json(review_json(id, st)))
+    review::consult(&app, &staff.actor(), id, &c).await?;
+    review_of(&app, &staff, id).await
 }
 
 #[derive(Deserialize, Default)]
@@ -657,9 +657,17 @@ pub async fn get_review(
     staff: ApiStaff,
     Path(id): Path<String>,
 ) -> Result<Json<ReviewJson>, ApiError> {
-    let id = parse_id(&id)?;
-    let item = crate::service::item_for(&app, &staff.actor(), id).await?;
-    let st = review::load(&app, &item).await?;
+    review_of(&app, &staff, parse_id(&id)?).await
+}
+
+/// The review state the caller may see, as the API shows it.
+async fn review_of(
+    app: &super::App,
+    staff: &ApiStaff,
+    id: i64,
+) -> Result<Json<ReviewJson>, ApiError> {
+    let item = crate::service::item_for(app, &staff.actor(), id).await?;
+    let st = review::load(app, &item).await?;
     Ok(Json(review_json(id, st)))
 }
 

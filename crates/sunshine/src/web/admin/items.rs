@@ -590,11 +590,9 @@ pub async fn review_action(
                 .filter(|s| !s.is_empty())
                 .map(crate::web::api::parse_time)
                 .transpose()?;
-            let st = review::publish(&state, &actor, id, at).await?;
-            if st.state == "published" {
-                "published"
-            } else {
-                "scheduled"
+            match review::publish(&state, &actor, id, at).await? {
+                review::Published::Now => "published",
+                review::Published::Scheduled => "scheduled",
             }
         }
         "withdraw" => {
