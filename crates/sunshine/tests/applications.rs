@@ -827,4 +827,20 @@ async fn lapsed_corrections_and_unpaid_fees_conclude_on_their_own() {
             .status(),
         403
     );
+    // A letter id that is not this case's (or not a number) is refused plainly, no file sent.
+    for (letter, status) in [("999999", 404), ("abc", 422)] {
+        let odd = [
+            ("no", form[0].1.clone()),
+            ("code", form[1].1.clone()),
+            ("letter", letter.to_owned()),
+        ];
+        let r = reqwest::Client::new()
+            .post(st.app.url("/track/letter"))
+            .form(&odd)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "letter={letter}");
+        assert!(r.headers().get("content-disposition").is_none());
+    }
 }

@@ -287,6 +287,17 @@ async fn lowering_importance_is_refused_and_raising_extends_the_chain() {
         (s, body["error"]["code"].as_str()),
         (403, Some("cannot_lower_importance"))
     );
+    let (s, body) = c
+        .post(
+            &c.director,
+            id,
+            "importance",
+            json!({"importance": "urgent"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "importance", "{body}");
+    assert_eq!(c.review(id).await["chain"].as_array().unwrap().len(), 2);
     let (s, _) = c
         .post(
             &c.editor,
