@@ -71,14 +71,7 @@ async fn publish(app: &TestApp, b: &reqwest::Client, id: i64) -> (u16, String) {
 async fn wrong_password_is_refused_and_logged_without_the_password() {
     let app = spawn_demo().await;
     let b = app.browser();
-    let html = b
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_as(&b, "/admin/login").await;
     let r = b
         .post(app.url("/admin/login"))
         .form(&[
@@ -110,14 +103,7 @@ async fn wrong_password_is_refused_and_logged_without_the_password() {
     );
     // The right password still works.
     let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
-    let dash = b
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dash = app.page_as(&b, "/admin").await;
     assert!(text_of(&dash).contains("妥安乡：信息员"));
 }
 
@@ -125,14 +111,7 @@ async fn wrong_password_is_refused_and_logged_without_the_password() {
 async fn repeated_failures_pause_login() {
     let app = spawn_demo().await;
     let b = app.browser();
-    let html = b
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_as(&b, "/admin/login").await;
     let csrf = csrf_of(&html);
     for _ in 0..5 {
         let r = b
@@ -468,14 +447,7 @@ async fn one_township_never_reaches_another_townships_drafts() {
         1
     );
     // The dashboard lists only the user's own unit.
-    let dash = gaofeng
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dash = app.page_as(&gaofeng, "/admin").await;
     assert!(!dash.contains("/admin/units/tuoan/items"));
 
     // The city supervisor reads it but cannot act on it.

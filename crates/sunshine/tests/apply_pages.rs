@@ -53,14 +53,7 @@ fn fields<'a>(token: &'a str, answer: &'a str, id: &'a str) -> Vec<(&'a str, &'a
 async fn apply_and_track_in_a_browser() {
     let app = spawn_demo().await;
     let b = app.browser();
-    let page = b
-        .get(app.url("/apply"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_as(&b, "/apply").await;
     let (token, answer) = solve(&page);
     let id = valid_id();
 
@@ -232,14 +225,12 @@ async fn staff_register_handle_and_supervise() {
             .status(),
         403
     );
-    let list = editor
-        .get(app.url("/admin/units/tuoan/applications?queue=awaiting_applicant"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = app
+        .page_as(
+            &editor,
+            "/admin/units/tuoan/applications?queue=awaiting_applicant",
+        )
+        .await;
     assert!(text_of(&list).contains("赵六"));
 }
 
@@ -247,15 +238,7 @@ async fn staff_register_handle_and_supervise() {
 async fn the_calendar_page_lists_the_years() {
     let app = spawn_demo().await;
     let b = app.login("admin", DEMO_PASSWORD).await;
-    let t = text_of(
-        &b.get(app.url("/admin/calendar"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let t = text_of(&app.page_as(&b, "/admin/calendar").await);
     assert!(
         t.contains("2008") && t.contains("2026") && t.contains("随版本发布"),
         "{t}"

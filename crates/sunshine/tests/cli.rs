@@ -99,14 +99,7 @@ async fn bootstrap_a_unit_an_administrator_and_a_token() {
     assert_eq!(r.status(), 201);
     // And the password signs in to the back office.
     let b = app.login("ta-admin", "a long enough password").await;
-    let dash = b
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dash = app.page_as(&b, "/admin").await;
     assert!(text_of(&dash).contains("妥安乡：管理员"));
     assert!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.add'")

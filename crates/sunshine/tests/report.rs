@@ -280,14 +280,7 @@ async fn the_report_is_written_reviewed_published_and_served_as_open_data() {
         )
         .await;
     assert_eq!(s, 200);
-    let html = editor
-        .get(app.url(page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_as(&editor, page).await;
     let t = text_of(&html);
     assert!(t.contains("通过全部一致性检查"));
     assert!(
@@ -578,14 +571,9 @@ async fn the_supervision_view_charts_every_unit() {
     );
     let t = text_of(&html);
     assert!(t.contains("妥安乡") && t.contains("高峰乡"));
-    let csv = sup
-        .get(app.url(&format!("/admin/supervision.csv?year={year}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app
+        .page_as(&sup, &format!("/admin/supervision.csv?year={year}"))
+        .await;
     let tuoan = csv.lines().find(|l| l.starts_with("tuoan,")).unwrap();
     let cells: Vec<&str> = tuoan.split(',').collect();
     let published: i64 = app.count(&format!("SELECT COUNT(*) FROM items i JOIN units u ON u.id = i.unit_id WHERE u.code = 'tuoan' AND substr(i.published_on, 1, 4) = '{year}'")).await;
@@ -730,14 +718,9 @@ async fn the_report_due_date_is_a_unit_setting() {
         .unwrap()
         - 1;
     let sup = app.login("admin", DEMO_PASSWORD).await;
-    let csv = sup
-        .get(app.url(&format!("/admin/supervision.csv?year={year}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app
+        .page_as(&sup, &format!("/admin/supervision.csv?year={year}"))
+        .await;
     let tuoan = csv.lines().find(|l| l.starts_with("tuoan,")).unwrap();
     assert!(tuoan.ends_with(",未开始"), "{tuoan}");
 }

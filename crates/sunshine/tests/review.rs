@@ -646,14 +646,7 @@ async fn review_queue_and_policy_in_the_back_office() {
     c.ok(&c.director, id, "approve", json!({})).await;
     assert!(q(leader.clone()).await.contains("第2/2步：分管领导"));
     // The item page shows the chain and offers the leader the buttons of his step.
-    let page = leader
-        .get(c.app.url(&format!("/admin/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = c.app.page_as(&leader, &format!("/admin/items/{id}")).await;
     assert!(text_of(&page).contains("等待第2步：分管领导审核"));
     assert!(
         text_of(&page).contains("状态：待审"),
@@ -840,14 +833,7 @@ fn pdf_with_text(text: &str) -> Vec<u8> {
 }
 
 async fn upload(c: &Cast, b: &reqwest::Client, id: i64, name: &str, bytes: Vec<u8>) {
-    let page = b
-        .get(c.app.url(&format!("/admin/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = c.app.page_as(b, &format!("/admin/items/{id}")).await;
     let form = reqwest::multipart::Form::new()
         .text("csrf", csrf_of(&page))
         .part(

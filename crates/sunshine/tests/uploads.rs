@@ -53,14 +53,7 @@ async fn uploads_are_checked_stored_and_published_with_the_item() {
     let app = spawn_demo_with(|c| c.max_upload_bytes = 64 * 1024).await;
     let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
     let id = draft(&app, &editor).await;
-    let page = editor
-        .get(app.url(&format!("/admin/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_as(&editor, &format!("/admin/items/{id}")).await;
     let csrf = csrf_of(&page);
 
     let (s, _) = upload(
@@ -143,16 +136,7 @@ async fn uploads_are_checked_stored_and_published_with_the_item() {
 
     // Another township cannot attach files to this item.
     let other = app.login("gaofeng-editor", DEMO_PASSWORD).await;
-    let other_csrf = csrf_of(
-        &other
-            .get(app.url("/admin"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let other_csrf = csrf_of(&app.page_as(&other, "/admin").await);
     let (s, _) = upload(&app, &other, id, &other_csrf, "x.pdf", PDF.to_vec()).await;
     assert_eq!(s, 404);
     assert_eq!(
@@ -204,14 +188,7 @@ async fn deleting_an_attachment_removes_it_from_the_item() {
     let app = spawn_demo().await;
     let editor = app.login("tuoan-editor", DEMO_PASSWORD).await;
     let id = draft(&app, &editor).await;
-    let page = editor
-        .get(app.url(&format!("/admin/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_as(&editor, &format!("/admin/items/{id}")).await;
     let (s, _) = upload(&app, &editor, id, &csrf_of(&page), "a.pdf", PDF.to_vec()).await;
     assert_eq!(s, 200);
     let att: i64 = app

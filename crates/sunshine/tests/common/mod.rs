@@ -149,6 +149,12 @@ impl TestApp {
         reqwest::get(self.url(path)).await.expect("request")
     }
 
+    /// The body of `path` as `client` (a logged-in browser, say) sees it.
+    pub async fn page_as(&self, client: &reqwest::Client, path: &str) -> String {
+        let r = client.get(self.url(path)).send().await.expect("request");
+        r.text().await.expect("body")
+    }
+
     pub async fn get_text(&self, path: &str) -> (u16, String) {
         let r = self.get(path).await;
         let s = r.status().as_u16();
