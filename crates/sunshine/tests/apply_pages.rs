@@ -247,6 +247,57 @@ async fn the_calendar_page_lists_the_years() {
 }
 
 #[tokio::test]
+async fn letter_settings_and_complaints_refuse_bad_input_and_keep_nothing() {
+    let app = spawn_demo().await;
+    let admin = app.login("tuoan-admin", DEMO_PASSWORD).await;
+    let page = "/admin/units/tuoan/letters";
+    let templates = "/admin/units/tuoan/letters/templates";
+    let long = "字".repeat(10_001);
+    for (outcome, body, says) in [
+        ("nope", "正文", "答复结果不存在"),
+        ("granted", long.as_str(), "模板不能超过10000个字符"),
+    ] {
+        let (s, html) = app
+            .submit(
+                &admin,
+                page,
+                templates,
+                &[("outcome", outcome), ("body", body)],
+            )
+            .await;
+        assert_eq!(s, 422, "{outcome}");
+        assert!(
+            text_of(&html).contains(says),
+            "{outcome}: {}",
+            text_of(&html)
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM reply_templates").await, 0);
+    let long = "字".repeat(2001);
+    for (kind, summary, says) in [
+        ("rumour", "反映某信息未及时公开", "类型应为信访、举报或投诉"),
+        ("report", "  ", "请填写事由摘要"),
+        ("report", long.as_str(), "不超过2000个字符"),
+    ] {
+        let (s, html) = app
+            .submit(
+                &admin,
+                page,
+                "/admin/units/tuoan/complaints",
+                &[
+                    ("kind", kind),
+                    ("received_on", "2026-03-01"),
+                    ("summary", summary),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422, "{kind}");
+        assert!(text_of(&html).contains(says), "{kind}: {}", text_of(&html));
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM complaints").await, 0);
+}
+
+#[tokio::test]
 async fn templates_fee_pause_and_complaints() {
     let app = spawn_demo().await;
     let admin = app.login("tuoan-admin", DEMO_PASSWORD).await;

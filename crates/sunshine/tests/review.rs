@@ -298,6 +298,20 @@ async fn lowering_importance_is_refused_and_raising_extends_the_chain() {
     assert_eq!(s, 422, "{body}");
     assert_eq!(body["error"]["fields"][0]["field"], "importance", "{body}");
     assert_eq!(c.review(id).await["chain"].as_array().unwrap().len(), 2);
+    let (s, body) = c
+        .post(
+            &c.director,
+            id,
+            "approve",
+            json!({"comment": "意".repeat(1001)}),
+        )
+        .await;
+    assert_eq!((s, body["error"]["field"].as_str()), (422, Some("comment")));
+    assert_eq!(
+        c.review(id).await["current_step"],
+        1,
+        "nothing was approved"
+    );
     let (s, _) = c
         .post(
             &c.editor,
@@ -541,6 +555,20 @@ async fn withdrawal_keeps_the_record_and_answers_410() {
         .post(&c.director, id, "withdraw", json!({"reason": ""}))
         .await;
     assert_eq!((s, body["error"]["field"].as_str()), (422, Some("reason")));
+    let (s, body) = c
+        .post(
+            &c.director,
+            id,
+            "withdraw",
+            json!({"reason": "长".repeat(501)}),
+        )
+        .await;
+    assert_eq!((s, body["error"]["field"].as_str()), (422, Some("reason")));
+    assert_eq!(
+        c.public_status(id).await,
+        200,
+        "a refused withdrawal leaves the page up"
+    );
     let (s, _) = c
         .post(&c.editor, id, "withdraw", json!({"reason": "内容有误"}))
         .await;
