@@ -381,6 +381,24 @@ async fn a_loaded_year_extends_the_calendar() {
     );
     let o = sunshine(&url, &["calendar", "list"], None);
     assert!(stdout(&o).ends_with("2026\n2027"), "{}", stdout(&o));
+    // A stored year that no longer reads stops the count with a clear error (no quiet return to
+    // plain weekends), and loading the year again mends it.
+    sqlx::query("UPDATE calendar_years SET data = '{\"year\": 2027' WHERE year = 2027")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let o = sunshine(&url, &["workdays", "add", "2026-12-30", "2"], None);
+    assert!(!o.status.success());
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("2027年的节假日安排无法读取"),
+        "{}",
+        stderr(&o)
+    );
+    let o = sunshine(&url, &["calendar", "load", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sunshine(&url, &["workdays", "add", "2026-12-30", "2"], None);
+    assert_eq!(stdout(&o), "2027-01-04");
     std::fs::write(&file, "{\"year\": 2027, \"days\": [{\"name\": \"x\", \"date\": \"2031-01-01\", \"isOffDay\": true}]}").unwrap();
     let o = sunshine(&url, &["calendar", "load", file.to_str().unwrap()], None);
     assert_eq!(o.status.code(), Some(2));

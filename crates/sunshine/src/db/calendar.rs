@@ -5,14 +5,20 @@ use sunshine_core::calendar::{Calendar, YearData};
 
 /// The shipped calendar with every loaded year applied over it.
 pub async fn effective(conn: &mut Conn) -> sqlx::Result<Calendar> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT data FROM calendar_years ORDER BY year")
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT year, data FROM calendar_years ORDER BY year")
+            .fetch_all(conn)
+            .await?;
     let mut cal = Calendar::shipped();
-    for (json,) in rows {
-        if let Ok(y) = YearData::parse(&json) {
-            cal.set_year(y);
-        }
+    for (year, json) in rows {
+        // A loaded year that no longer reads is an error, never a quiet return to the shipped
+        // data: deadlines counted on the wrong days are worse than none.
+        let y = YearData::parse(&json).map_err(|e| {
+            sqlx::Error::Protocol(format!(
+                "数据库中{year}年的节假日安排无法读取（{e}）；请管理员用 sunshine calendar load 重新载入该年安排"
+            ))
+        })?;
+        cal.set_year(y);
     }
     Ok(cal)
 }
