@@ -844,3 +844,81 @@ async fn lapsed_corrections_and_unpaid_fees_conclude_on_their_own() {
         assert!(r.headers().get("content-disposition").is_none());
     }
 }
+
+#[tokio::test]
+async fn a_remedy_is_recorded_beside_the_clock_and_bad_ones_are_refused() {
+    let st = staff().await;
+    let id = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    st.ok(
+        id,
+        "reply",
+        json!({"outcome": "granted", "basis": "第二十七条", "on": "2026-03-10"}),
+    )
+    .await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    for (b, field) in [
+        (json!({"kind": "appeal", "filed_on": "2026-04-01"}), "kind"),
+        (json!({"filed_on": "2026-04-01"}), "kind"),
+        (
+            json!({"kind": "reconsideration", "filed_on": tomorrow}),
+            "filed_on",
+        ),
+        (
+            json!({"kind": "reconsideration", "filed_on": "4/1/2026"}),
+            "filed_on",
+        ),
+        (
+            json!({"kind": "reconsideration", "filed_on": "2026-04-01", "outcome": "won"}),
+            "outcome",
+        ),
+    ] {
+        let (s, v) = st.step(&st.director, id, "remedies", b.clone()).await;
+        assert_eq!(
+            (s, v["error"]["field"].as_str()),
+            (422, Some(field)),
+            "{b}: {v}"
+        );
+    }
+    let case = st
+        .ok(
+            id,
+            "remedies",
+            json!({"kind": "reconsideration", "filed_on": "2026-04-01", "outcome": "upheld", "decided_on": "2026-05-20"}),
+        )
+        .await;
+    assert_eq!(case["remedies"].as_array().unwrap().len(), 1, "{case}");
+    assert_eq!(case["remedies"][0]["kind"], "reconsideration");
+    // The remedy sits in the case history without disturbing the clock: the case still reads,
+    // replied and on time.
+    let (s, v) = json_of(
+        reqwest::Client::new()
+            .get(st.app.url(&format!("/api/v1/applications/{id}")))
+            .bearer_auth(&st.director)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["application"]["phase"], "replied");
+    assert_eq!(v["remedies"].as_array().unwrap().len(), 1);
+    // A clock event that no longer reads stops the case (an internal error, logged) instead of
+    // counting the deadline from a shortened history.
+    sqlx::query(&format!(
+        "UPDATE application_events SET data = '{{' WHERE application_id = {id} AND kind = 'received'"
+    ))
+    .execute(&st.app.state.db.pool)
+    .await
+    .unwrap();
+    let r = reqwest::Client::new()
+        .get(st.app.url(&format!("/api/v1/applications/{id}")))
+        .bearer_auth(&st.director)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+}

@@ -87,11 +87,24 @@ fn calendar_error(e: deadline::ClockError) -> AppError {
     }
 }
 
-/// The clock events of an application, in the order recorded.
-fn clock_events(events: &[adb::EventRow]) -> Vec<Event> {
+/// Event rows that record something beside the clock (a remedy, a calendar change).
+const NOT_CLOCK: &[&str] = &["remedy", "calendar_changed"];
+
+/// The clock events of an application, in the order recorded. A clock event that no longer
+/// reads is an error: a deadline counted from a silently shortened history would be wrong.
+fn clock_events(events: &[adb::EventRow]) -> Result<Vec<Event>, AppError> {
     events
         .iter()
-        .filter_map(|e| serde_json::from_str::<Event>(&e.data).ok())
+        .filter(|e| !NOT_CLOCK.contains(&e.kind.as_str()))
+        .map(|e| {
+            serde_json::from_str::<Event>(&e.data).map_err(|err| {
+                AppError::from(anyhow::anyhow!(
+                    "application event {} ({}) cannot be read: {err}",
+                    e.id,
+                    e.kind
+                ))
+            })
+        })
         .collect()
 }
 
@@ -135,7 +148,7 @@ async fn store_clock(
     cal: &Calendar,
     a: &AppRow,
 ) -> Result<deadline::Clock, AppError> {
-    let events = clock_events(&adb::events(tx, a.id).await?);
+    let events = clock_events(&adb::events(tx, a.id).await?)?;
     let s = settings(tx, a.unit_id).await?;
     let (clock, provisional) =
         deadline::compute_provisional(cal, &events, s).map_err(calendar_error)?;
@@ -326,7 +339,7 @@ pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, AppErro
     let events = adb::events(&mut conn, id).await?;
     let s = settings(&mut conn, a.unit_id).await?;
     let (clock, _) =
-        deadline::compute_provisional(&cal, &clock_events(&events), s).map_err(calendar_error)?;
+        deadline::compute_provisional(&cal, &clock_events(&events)?, s).map_err(calendar_error)?;
     let days_left = match (clock.due_on, &clock.phase) {
         (Some(due), Phase::Running | Phase::AwaitingFee { paused: false, .. }) => {
             deadline::days_left(&cal, due, app.today()).ok()
@@ -836,7 +849,7 @@ pub async fn load_calendar_year(
             continue;
         };
         let before = a.due_on.clone();
-        let events = clock_events(&adb::events(&mut tx, id).await?);
+        let events = clock_events(&adb::events(&mut tx, id).await?)?;
         let s = settings(&mut tx, a.unit_id)
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
@@ -903,7 +916,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, AppError> {
         let Some(a) = adb::get(&mut tx, id).await? else {
             continue;
         };
-        let events = clock_events(&adb::events(&mut tx, id).await?);
+        let events = clock_events(&adb::events(&mut tx, id).await?)?;
         let s = settings(&mut tx, a.unit_id).await?;
         let Ok((clock, _)) = deadline::compute_provisional(&cal, &events, s) else {
             continue;
