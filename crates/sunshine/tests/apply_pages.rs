@@ -317,6 +317,12 @@ async fn templates_fee_pause_and_complaints() {
         )
         .await;
     assert_eq!(s, 200);
+    // The settings page shows the saved template under its outcome, the others empty.
+    let html = app.page_as(&admin, page).await;
+    let granted = html.find("（妥安乡模板）").expect("saved template shown");
+    assert_eq!(html.matches("（妥安乡模板）").count(), 1);
+    let form = html[..granted].rfind("name=\"outcome\" value=\"").unwrap();
+    assert!(html[form..granted].starts_with("name=\"outcome\" value=\"granted\""));
     let (s, _) = app
         .submit(
             &admin,

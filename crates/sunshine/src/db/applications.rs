@@ -329,6 +329,19 @@ pub async fn reply_template(
         .await
 }
 
+/// Every reply template of a unit, by outcome, in one query.
+pub async fn reply_templates(
+    conn: &mut Conn,
+    unit_id: i64,
+) -> sqlx::Result<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT outcome, body FROM reply_templates WHERE unit_id = $1")
+            .bind(unit_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn set_reply_template(
     conn: &mut Conn,
     unit_id: i64,

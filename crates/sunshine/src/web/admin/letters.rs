@@ -61,16 +61,15 @@ async fn letters_page(
     errors: Vec<FieldError>,
 ) -> Result<LettersPage, AppError> {
     let mut conn = state.db.pool.acquire().await?;
-    let mut rows = Vec::new();
-    for o in Outcome::ALL {
-        rows.push(TemplateRow {
+    let mut saved = adb::reply_templates(&mut conn, unit.id).await?;
+    let rows: Vec<TemplateRow> = Outcome::ALL
+        .iter()
+        .map(|o| TemplateRow {
             outcome: o.as_str(),
             label: o.label(),
-            body: adb::reply_template(&mut conn, unit.id, o.as_str())
-                .await?
-                .unwrap_or_default(),
-        });
-    }
+            body: saved.remove(o.as_str()).unwrap_or_default(),
+        })
+        .collect();
     let pause: i64 = sqlx::query_scalar("SELECT pause_clock_for_fee FROM units WHERE id = $1")
         .bind(unit.id)
         .fetch_one(&mut *conn)
