@@ -200,6 +200,28 @@ pub fn mask_id(id: &str) -> String {
     mask_middle(id, 4, 4)
 }
 
+/// An applicant's contact details as a supervisor sees them (they oversee cases; they do not
+/// handle them): phone, e-mail and address masked.
+pub fn mask_contact(phone: &str, email: &str, address: &str) -> (String, String, String) {
+    let phone = if phone.is_empty() {
+        String::new()
+    } else {
+        mask_middle(phone, 3, 2)
+    };
+    let email = if email.is_empty() {
+        String::new()
+    } else {
+        crate::screening::mask_email(email)
+    };
+    let address = if address.is_empty() {
+        String::new()
+    } else {
+        let head: String = address.chars().take(3).collect();
+        format!("{head}****")
+    };
+    (phone, email, address)
+}
+
 impl ApplicationInput {
     /// Checks every field, naming each problem by its JSON path (`applicant.id_number`).
     pub fn parse(&self) -> Result<Application, Vec<FieldError>> {

@@ -16,6 +16,12 @@ pub struct Grant {
 pub struct Grants {
     pub user_id: i64,
     pub grants: Vec<Grant>,
+    /// The units the user's supervisor grants cover: each granted unit and every unit below it
+    /// (a city grant covers the city). Sorted, without duplicates.
+    pub supervised: Vec<i64>,
+    /// Whether a supervisor grant sits on a root unit (the city itself), so that records kept for
+    /// no unit in particular (sign-ins, calendar loads) are within reach too.
+    pub city_wide: bool,
 }
 
 /// Why an action was refused. The code is stable (API contract); the message is for people.
@@ -46,7 +52,7 @@ impl Denied {
                 "只有本单位的审核人员（办公室主任、分管领导、主要领导）可以发布或撤回信息。"
             }
             Denied::OwnItem => {
-                "不能发布自己起草的信息：请由本单位另一位办公室主任审核发布（先审查后公开）。"
+                "不能发布自己起草或修改过的信息：请由本单位另一位审核人发布（先审查后公开）。"
             }
             Denied::NotAdmin => "只有本单位管理员可以修改单位设置和栏目。",
         }
@@ -54,6 +60,26 @@ impl Denied {
 }
 
 impl Grants {
+    /// The grants of a user, with the supervised units worked out from the unit tree
+    /// (`parents`: every unit with its parent).
+    pub fn new(user_id: i64, grants: Vec<Grant>, parents: &[(i64, Option<i64>)]) -> Grants {
+        let roots: Vec<i64> = grants
+            .iter()
+            .filter(|g| g.role == Role::Supervisor)
+            .map(|g| g.unit_id)
+            .collect();
+        let supervised = subtree(&roots, parents);
+        let city_wide = roots
+            .iter()
+            .any(|r| parents.iter().any(|(id, p)| id == r && p.is_none()));
+        Grants {
+            user_id,
+            grants,
+            supervised,
+            city_wide,
+        }
+    }
+
     pub fn has(&self, unit_id: i64, role: Role) -> bool {
         self.grants
             .iter()
@@ -83,9 +109,23 @@ impl Grants {
             .any(|g| g.unit_id == unit_id && g.role != Role::Supervisor)
     }
 
-    /// Reading a unit's drafts and settings: its staff, and city supervisors.
+    /// Whether a supervisor grant covers the unit.
+    pub fn supervises(&self, unit_id: i64) -> bool {
+        self.supervised.binary_search(&unit_id).is_ok()
+    }
+
+    /// Every unit the user may read: where they work, and what they supervise.
+    pub fn readable_units(&self) -> Vec<i64> {
+        let mut units = self.staff_units();
+        units.extend(&self.supervised);
+        units.sort_unstable();
+        units.dedup();
+        units
+    }
+
+    /// Reading a unit's drafts and settings: its staff, and the supervisors whose grant covers it.
     pub fn can_read_unit(&self, unit_id: i64) -> Result<(), Denied> {
-        if self.is_staff_of(unit_id) || self.is_supervisor() {
+        if self.is_staff_of(unit_id) || self.supervises(unit_id) {
             Ok(())
         } else {
             Err(Denied::NotYourUnit)
@@ -101,9 +141,9 @@ impl Grants {
         }
     }
 
-    /// Publishing an approved item and withdrawing a published one: a reviewer of the unit
-    /// (办公室主任, 分管领导 or 主要领导), never the item's author (先审查后公开).
-    pub fn can_publish(&self, unit_id: i64, author_id: i64) -> Result<(), Denied> {
+    /// Publishing an approved item: a reviewer of the unit (办公室主任, 分管领导 or 主要领导),
+    /// never one of the item's authors, i.e. anyone who wrote or changed its content (先审查后公开).
+    pub fn can_publish(&self, unit_id: i64, authors: &[i64]) -> Result<(), Denied> {
         if !self.is_staff_of(unit_id) {
             return Err(Denied::NotYourUnit);
         }
@@ -113,7 +153,7 @@ impl Grants {
         {
             return Err(Denied::NotDirector);
         }
-        if author_id == self.user_id {
+        if authors.contains(&self.user_id) {
             return Err(Denied::OwnItem);
         }
         Ok(())
@@ -132,31 +172,63 @@ impl Grants {
     }
 }
 
+/// The given units and every unit below them, from `(unit, parent)` pairs. Sorted, deduplicated;
+/// safe on a malformed tree (a cycle ends the walk).
+pub fn subtree(roots: &[i64], parents: &[(i64, Option<i64>)]) -> Vec<i64> {
+    let mut out: Vec<i64> = roots
+        .iter()
+        .copied()
+        .filter(|r| parents.iter().any(|(id, _)| id == r))
+        .collect();
+    let mut frontier = out.clone();
+    while let Some(u) = frontier.pop() {
+        for (id, p) in parents {
+            if *p == Some(u) && !out.contains(id) {
+                out.push(*id);
+                frontier.push(*id);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Unit 1 is the city; 2 and 3 are its townships; 4 sits under 2.
+    const TREE: [(i64, Option<i64>); 5] = [
+        (1, None),
+        (2, Some(1)),
+        (3, Some(1)),
+        (4, Some(2)),
+        (5, None),
+    ];
+
     fn g(user_id: i64, grants: &[(i64, Role)]) -> Grants {
-        Grants {
+        Grants::new(
             user_id,
-            grants: grants
+            grants
                 .iter()
                 .map(|&(unit_id, role)| Grant { unit_id, role })
                 .collect(),
-        }
+            &TREE,
+        )
     }
 
     #[test]
     fn author_never_publishes_own_item() {
         let director = g(7, &[(1, Role::Editor), (1, Role::Director)]);
-        assert_eq!(director.can_publish(1, 7), Err(Denied::OwnItem));
-        assert_eq!(director.can_publish(1, 8), Ok(()));
+        assert_eq!(director.can_publish(1, &[7]), Err(Denied::OwnItem));
+        assert_eq!(director.can_publish(1, &[8]), Ok(()));
     }
 
     #[test]
     fn editor_cannot_publish() {
         assert_eq!(
-            g(7, &[(1, Role::Editor)]).can_publish(1, 8),
+            g(7, &[(1, Role::Editor)]).can_publish(1, &[8]),
             Err(Denied::NotDirector)
         );
     }
@@ -166,16 +238,32 @@ mod tests {
         let staff = g(7, &[(1, Role::Admin), (1, Role::Director)]);
         assert_eq!(staff.can_read_unit(2), Err(Denied::NotYourUnit));
         assert_eq!(staff.can_edit_items(2), Err(Denied::NotYourUnit));
-        assert_eq!(staff.can_publish(2, 8), Err(Denied::NotYourUnit));
+        assert_eq!(staff.can_publish(2, &[8]), Err(Denied::NotYourUnit));
         assert_eq!(staff.can_manage_unit(2), Err(Denied::NotYourUnit));
+    }
+
+    #[test]
+    fn supervisors_see_what_they_supervise() {
+        let township = g(9, &[(2, Role::Supervisor)]);
+        assert_eq!(township.supervised, vec![2, 4]);
+        assert_eq!(township.can_read_unit(4), Ok(()));
+        assert_eq!(township.can_read_unit(3), Err(Denied::NotYourUnit));
+        assert_eq!(township.can_read_unit(1), Err(Denied::NotYourUnit));
+        assert!(!township.city_wide);
+        let city = g(9, &[(1, Role::Supervisor)]);
+        assert_eq!(city.supervised, vec![1, 2, 3, 4]);
+        assert!(city.city_wide);
+        assert_eq!(city.can_read_unit(5), Err(Denied::NotYourUnit));
+        // A cycle in a damaged tree ends the walk.
+        assert_eq!(subtree(&[7], &[(7, Some(8)), (8, Some(7))]), vec![7, 8]);
     }
 
     #[test]
     fn supervisor_reads_all_but_edits_nothing() {
         let sup = g(9, &[(1, Role::Supervisor)]);
-        assert_eq!(sup.can_read_unit(5), Ok(()));
+        assert_eq!(sup.can_read_unit(3), Ok(()));
         assert_eq!(sup.can_edit_items(1), Err(Denied::NotYourUnit));
-        assert_eq!(sup.can_publish(1, 3), Err(Denied::NotYourUnit));
+        assert_eq!(sup.can_publish(1, &[3]), Err(Denied::NotYourUnit));
     }
 
     #[test]

@@ -117,10 +117,11 @@ impl ReviewPolicy {
     }
 }
 
-/// One recorded approval still in force.
+/// One recorded approval still in force: which step, in which role, by whom, of which content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     pub step: usize,
+    pub role: Role,
     pub user_id: i64,
     pub digest: String,
 }
@@ -135,6 +136,7 @@ pub enum ReviewRefusal {
     ContentChanged,
     ConsultationMissing,
     CannotLower,
+    LowerNeedsReason,
 }
 
 impl ReviewRefusal {
@@ -147,12 +149,13 @@ impl ReviewRefusal {
             ReviewRefusal::ContentChanged => "content_changed",
             ReviewRefusal::ConsultationMissing => "consultation_missing",
             ReviewRefusal::CannotLower => "cannot_lower_importance",
+            ReviewRefusal::LowerNeedsReason => "reason_required",
         }
     }
     pub fn message(&self) -> String {
         match self {
             ReviewRefusal::OwnItem => {
-                "不能审核自己起草的信息（先审查后公开，作者不得自审）。".into()
+                "您起草或修改过这条信息的内容，是它的作者之一，不能审核或发布它（先审查后公开，作者不得自审）。请由本单位其他审核人办理。".into()
             }
             ReviewRefusal::NotYourUnit => "只能审核本单位的信息（谁公开谁审查）。".into(),
             ReviewRefusal::NotYourStep { needed } => {
@@ -170,24 +173,33 @@ impl ReviewRefusal {
             ReviewRefusal::ConsultationMissing => {
                 "该信息涉及“三安全一稳定”，须先记录与有关部门的会商情况，才能最终审核通过。".into()
             }
-            ReviewRefusal::CannotLower => "审核人只能提高信息的重要程度，不能降低。".into(),
+            ReviewRefusal::CannotLower => "信息送审后，只有审核链的最后一位审核人可以在写明理由后降低重要程度；作者、编辑和其他审核人只能保持或提高。".into(),
+            ReviewRefusal::LowerNeedsReason => {
+                "降低重要程度须写明理由（至少5个字），理由记入审计日志。".into()
+            }
         }
     }
 }
 
 /// The step (0-based) now waiting, given the approvals in force, or `None` when the chain is
-/// complete.
+/// complete: the first step of the chain with no approval recorded for it in its role. Derived
+/// from the chain, never from a count of rows, so a duplicate approval cannot skip a step.
 pub fn current_step(chain: &[Role], approvals: &[Approval]) -> Option<usize> {
-    let done = approvals.len();
-    (done < chain.len()).then_some(done)
+    (0..chain.len()).find(|&i| !approvals.iter().any(|a| a.step == i && a.role == chain[i]))
 }
 
-/// Whether `grants` may approve the step now waiting on an item of `unit_id` written by
-/// `author_id`, whose content digest is `digest` (what the reviewer saw).
+/// Whether every step of the chain has its approval.
+pub fn chain_complete(chain: &[Role], approvals: &[Approval]) -> bool {
+    current_step(chain, approvals).is_none()
+}
+
+/// Whether `grants` may approve the step now waiting on an item of `unit_id` whose content was
+/// written or changed by `authors`, whose content digest is `current_digest` (`seen_digest`:
+/// what the reviewer saw).
 pub struct ApproveCheck<'a> {
     pub grants: &'a Grants,
     pub unit_id: i64,
-    pub author_id: i64,
+    pub authors: &'a [i64],
     pub chain: &'a [Role],
     pub approvals: &'a [Approval],
     pub current_digest: &'a str,
@@ -203,7 +215,7 @@ impl ApproveCheck<'_> {
         {
             return Err(ReviewRefusal::NotYourUnit);
         }
-        if self.author_id == self.grants.user_id {
+        if self.authors.contains(&self.grants.user_id) {
             return Err(ReviewRefusal::OwnItem);
         }
         let step =
@@ -246,6 +258,38 @@ pub fn raise(current: Importance, new: Importance) -> Result<Importance, ReviewR
     } else {
         Ok(new)
     }
+}
+
+/// What an editor may set the importance to: anything at or above the floor (the importance the
+/// item was submitted at, or a reviewer raised it to). A raised importance stays raised through
+/// rejection and edits.
+pub fn editable(floor: Importance, new: Importance) -> Result<Importance, ReviewRefusal> {
+    raise(floor, new)
+}
+
+/// A reviewer lowers an item's importance: only the last reviewer of its current chain (the
+/// most senior one, whose step would be dropped), never one of its authors, and only with a
+/// written reason (audited by the caller).
+pub fn lower(
+    grants: &Grants,
+    unit_id: i64,
+    authors: &[i64],
+    chain: &[Role],
+    reason: &str,
+) -> Result<(), ReviewRefusal> {
+    if !grants.staff_units().contains(&unit_id) {
+        return Err(ReviewRefusal::NotYourUnit);
+    }
+    if authors.contains(&grants.user_id) {
+        return Err(ReviewRefusal::OwnItem);
+    }
+    if !holds_last_step(grants, unit_id, chain) {
+        return Err(ReviewRefusal::CannotLower);
+    }
+    if reason.trim().chars().count() < 5 {
+        return Err(ReviewRefusal::LowerNeedsReason);
+    }
+    Ok(())
 }
 
 /// The pre-review form (预审): filled by the author, checked by the first reviewer.
@@ -306,6 +350,7 @@ mod tests {
                 .iter()
                 .map(|&role| Grant { unit_id: 1, role })
                 .collect(),
+            ..Default::default()
         }
     }
 
@@ -313,7 +358,7 @@ mod tests {
         ApproveCheck {
             grants: g,
             unit_id: 1,
-            author_id: 99,
+            authors: &[99],
             chain,
             approvals,
             current_digest: "d1",
@@ -345,6 +390,7 @@ mod tests {
         assert_eq!(check(&director, &chain, &[]).check(), Ok(0));
         let a = [Approval {
             step: 0,
+            role: Role::Director,
             user_id: 1,
             digest: "d1".into(),
         }];
@@ -357,6 +403,7 @@ mod tests {
         let both = grants(1, &[Role::Director, Role::Leader]);
         let a = [Approval {
             step: 0,
+            role: Role::Director,
             user_id: 1,
             digest: "d1".into(),
         }];
@@ -372,6 +419,63 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_approvals_never_skip_a_step() {
+        let chain = ReviewPolicy::default().critical;
+        let twice: Vec<Approval> = (0..2)
+            .map(|n| Approval {
+                step: 0,
+                role: Role::Director,
+                user_id: 1 + n,
+                digest: "d1".into(),
+            })
+            .collect();
+        assert_eq!(current_step(&chain, &twice), Some(1));
+        assert!(!chain_complete(&chain, &twice));
+        // An approval recorded in another role (the policy changed) does not fill the step.
+        let wrong_role = [Approval {
+            step: 0,
+            role: Role::Leader,
+            user_id: 2,
+            digest: "d1".into(),
+        }];
+        assert_eq!(current_step(&chain, &wrong_role), Some(0));
+    }
+
+    #[test]
+    fn anyone_who_changed_the_content_is_an_author() {
+        let chain = ReviewPolicy::default().general;
+        let d = grants(7, &[Role::Director]);
+        let mut c = check(&d, &chain, &[]);
+        let authors = [99, 7];
+        c.authors = &authors;
+        assert_eq!(c.check(), Err(ReviewRefusal::OwnItem));
+    }
+
+    #[test]
+    fn only_the_last_reviewer_lowers_with_a_reason() {
+        let chain = ReviewPolicy::default().important;
+        let director = grants(1, &[Role::Director]);
+        let leader = grants(2, &[Role::Leader]);
+        assert_eq!(
+            lower(&director, 1, &[9], &chain, "理由充分写明"),
+            Err(ReviewRefusal::CannotLower)
+        );
+        assert_eq!(
+            lower(&leader, 1, &[9], &chain, "短"),
+            Err(ReviewRefusal::LowerNeedsReason)
+        );
+        assert_eq!(
+            lower(&leader, 1, &[2], &chain, "理由充分写明"),
+            Err(ReviewRefusal::OwnItem)
+        );
+        assert_eq!(lower(&leader, 1, &[9], &chain, "理由充分写明"), Ok(()));
+        assert_eq!(
+            editable(Importance::Important, Importance::General),
+            Err(ReviewRefusal::CannotLower)
+        );
+    }
+
+    #[test]
     fn other_unit_refused() {
         let chain = ReviewPolicy::default().general;
         let g = Grants {
@@ -380,6 +484,7 @@ mod tests {
                 unit_id: 2,
                 role: Role::Director,
             }],
+            ..Default::default()
         };
         assert_eq!(
             check(&g, &chain, &[]).check(),

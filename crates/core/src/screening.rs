@@ -217,7 +217,7 @@ pub fn mask_middle(s: &str, head: usize, tail: usize) -> String {
     out
 }
 
-fn mask_email(e: &str) -> String {
+pub fn mask_email(e: &str) -> String {
     match e.split_once('@') {
         Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
         None => mask_middle(e, 1, 0),

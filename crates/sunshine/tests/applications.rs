@@ -622,6 +622,104 @@ async fn id_numbers_are_encrypted_masked_and_each_view_audited() {
 }
 
 #[tokio::test]
+async fn supervisors_see_what_they_supervise_and_no_contact_details() {
+    let st = staff().await;
+    let tuoan_case = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let mut b = body(&valid_id("53010219900101123"));
+    b["unit"] = json!("gaofeng");
+    b["channel"] = json!("post");
+    b["on"] = json!("2026-03-02");
+    let (s, v) = json_of(
+        reqwest::Client::new()
+            .post(st.app.url("/api/v1/applications"))
+            .bearer_auth(&st.stranger)
+            .json(&b)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let gaofeng_case = v["id"].as_i64().unwrap();
+    st.app
+        .user("sup-gaofeng", "gaofeng", &[Role::Supervisor])
+        .await;
+    st.app.user("sup-city", "lufeng", &[Role::Supervisor]).await;
+    let township = st.app.token("sup-gaofeng").await;
+    let city = st.app.token("sup-city").await;
+    let get = |path: String, token: &String| {
+        let (url, t) = (st.app.url(&path), token.clone());
+        async move {
+            json_of(
+                reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(t)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    // A township's supervisor sees that township, not its neighbours.
+    let (s, list) = get("/api/v1/applications".into(), &township).await;
+    assert_eq!(s, 200);
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![gaofeng_case]);
+    let (s, _) = get(format!("/api/v1/applications/{tuoan_case}"), &township).await;
+    assert_eq!(s, 403);
+    let (s, _) = get("/api/v1/applications?unit=tuoan".into(), &township).await;
+    assert_eq!(s, 403);
+    let (s, _) = get(format!("/api/v1/applications/{gaofeng_case}"), &township).await;
+    assert_eq!(s, 200);
+    // A tuoan draft does not exist for gaofeng's supervisor.
+    let r = reqwest::Client::new()
+        .post(st.app.url("/api/v1/items"))
+        .bearer_auth(&st.editor)
+        .json(&json!({"unit": "tuoan", "column": "notices", "title": "妥安乡草稿", "body_html": "<p>草稿</p>", "importance": "general"}))
+        .send()
+        .await
+        .unwrap();
+    let (_, draft) = json_of(r).await;
+    let draft = draft["id"].as_i64().unwrap();
+    let (s, _) = get(format!("/api/v1/items/{draft}"), &township).await;
+    assert_eq!(s, 404);
+    let (s, _) = get(format!("/api/v1/items/{draft}"), &city).await;
+    assert_eq!(s, 200, "a city grant covers the city");
+    // The city's supervisor oversees the case but does not get the applicant's contacts.
+    let (s, case) = get(format!("/api/v1/applications/{tuoan_case}"), &city).await;
+    assert_eq!(s, 200, "{case}");
+    let text = case.to_string();
+    for secret in ["13812345678", "lisi@example.com", "妥安乡某村"] {
+        assert!(!text.contains(secret), "{secret} shown to a supervisor");
+    }
+    let (_, handled) = get(format!("/api/v1/applications/{tuoan_case}"), &st.director).await;
+    assert!(
+        handled.to_string().contains("13812345678"),
+        "the handling unit sees them"
+    );
+    // The audit log: the township supervisor reads gaofeng's entries only.
+    let b = st.app.login("sup-gaofeng", PASSWORD).await;
+    let page = st.app.page_as(&b, "/admin/audit").await;
+    assert!(
+        page.contains(&format!("application:{gaofeng_case}")),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("application:{tuoan_case}")));
+    assert!(
+        !page.contains("login.success"),
+        "sign-ins are for the city's supervisor"
+    );
+}
+
+#[tokio::test]
 async fn queues_and_bad_states() {
     let st = staff().await;
     let a = st

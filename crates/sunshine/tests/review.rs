@@ -341,6 +341,182 @@ async fn lowering_importance_is_refused_and_raising_extends_the_chain() {
 }
 
 #[tokio::test]
+async fn one_approval_per_step_even_under_concurrency() {
+    let c = cast().await;
+    let id = c.draft("同时审核的通知", "important").await;
+    c.ok(&c.editor, id, "submit", json!({})).await;
+    // The same director sends "approve" eight times at once (a double click, a retry).
+    let tries = (0..8).map(|_| c.post(&c.director, id, "approve", json!({})));
+    let answers = futures::future::join_all(tries).await;
+    let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(ok, 1, "exactly one approval lands: {answers:?}");
+    for (s, v) in answers.iter().filter(|(s, _)| *s != 200) {
+        assert!(*s == 403 || *s == 409, "{s} {v}");
+        assert!(!v["error"]["message"].as_str().unwrap_or("").is_empty());
+    }
+    assert_eq!(
+        c.app
+            .count(&format!(
+                "SELECT COUNT(*) FROM approvals WHERE item_id = {id} AND void = 0"
+            ))
+            .await,
+        1
+    );
+    // The 分管领导's step was not skipped: the item still waits for it and cannot be published.
+    let r = c.review(id).await;
+    assert_eq!(r["state"], "in_review");
+    assert_eq!(r["current_step"], 2, "step 2 of 2 (分管领导) waits");
+    let (s, _) = c.post(&c.director, id, "publish", json!({})).await;
+    assert_eq!(s, 409);
+    assert_eq!(c.public_status(id).await, 404);
+    // The leader's step, sent twice at once as well, lands once; then the item is approved.
+    let tries = (0..4).map(|_| c.post(&c.leader, id, "approve", json!({})));
+    let answers = futures::future::join_all(tries).await;
+    assert_eq!(answers.iter().filter(|(s, _)| *s == 200).count(), 1);
+    assert_eq!(c.review(id).await["state"], "approved");
+}
+
+#[tokio::test]
+async fn whoever_changed_the_content_approves_and_publishes_none_of_it() {
+    let c = cast().await;
+    let id = c.draft("被审核人改过的通知", "important").await;
+    // The director edits the editor's draft: from now on the director is one of its authors.
+    let r = reqwest::Client::new()
+        .put(c.app.url(&format!("/api/v1/items/{id}")))
+        .bearer_auth(&c.director)
+        .json(&json!({"column": "notices", "title": "被审核人改过的通知", "body_html": "<p>主任改写的正文</p>", "importance": "important", "prereview": prereview()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    c.ok(&c.editor, id, "submit", json!({})).await;
+    let (s, body) = c.post(&c.director, id, "approve", json!({})).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (403, Some("own_item")),
+        "{body}"
+    );
+    c.ok(&c.both, id, "approve", json!({})).await;
+    c.ok(&c.leader, id, "approve", json!({})).await;
+    let (s, body) = c.post(&c.director, id, "publish", json!({})).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (403, Some("own_item")),
+        "{body}"
+    );
+    assert_eq!(c.public_status(id).await, 404);
+    // An attachment is content too: whoever adds one is an author of what is then reviewed.
+    let id2 = c.draft("附件由主任上传", "general").await;
+    let b = c.app.login("r-director", PASSWORD).await;
+    upload(&c, &b, id2, "说明.pdf", pdf_with_text("Notice text")).await;
+    c.ok(&c.editor, id2, "submit", json!({})).await;
+    let (s, _) = c.post(&c.director, id2, "approve", json!({})).await;
+    assert_eq!(s, 403);
+    // Saving the form without changing anything makes nobody an author.
+    let id3 = c.draft("原样保存", "general").await;
+    let r = reqwest::Client::new()
+        .put(c.app.url(&format!("/api/v1/items/{id3}")))
+        .bearer_auth(&c.both)
+        .json(&json!({"column": "notices", "title": "原样保存", "body_html": "<p>正文内容</p>", "importance": "general", "prereview": prereview()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    c.ok(&c.editor, id3, "submit", json!({})).await;
+    c.ok(&c.both, id3, "approve", json!({})).await;
+}
+
+#[tokio::test]
+async fn a_raised_importance_stays_raised_through_rejection_and_edits() {
+    let c = cast().await;
+    let id = c.draft("提高后又退回的通知", "general").await;
+    c.ok(&c.editor, id, "submit", json!({})).await;
+    c.ok(
+        &c.director,
+        id,
+        "importance",
+        json!({"importance": "important"}),
+    )
+    .await;
+    c.ok(&c.director, id, "reject", json!({"comment": "请补充依据"}))
+        .await;
+    // Back in draft, the author cannot quietly lower it again.
+    let edit = |importance: &'static str| {
+        reqwest::Client::new()
+            .put(c.app.url(&format!("/api/v1/items/{id}")))
+            .bearer_auth(&c.editor)
+            .json(&json!({"column": "notices", "title": "提高后又退回的通知", "body_html": "<p>补充了依据</p>", "importance": importance, "prereview": prereview()}))
+            .send()
+    };
+    let (s, body) = json_of(edit("general").await.unwrap()).await;
+    assert_eq!(
+        (s, body["error"]["field"].as_str()),
+        (422, Some("importance")),
+        "{body}"
+    );
+    assert_eq!(json_of(edit("important").await.unwrap()).await.0, 200);
+    c.ok(&c.editor, id, "submit", json!({})).await;
+    assert_eq!(c.review(id).await["chain"].as_array().unwrap().len(), 2);
+    // A reviewer who is not the last of the chain may not lower it; the last one needs a reason.
+    let (s, body) = c
+        .post(
+            &c.director,
+            id,
+            "importance",
+            json!({"importance": "general", "reason": "不涉及重要事项"}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (403, Some("cannot_lower_importance"))
+    );
+    let (s, body) = c
+        .post(
+            &c.leader,
+            id,
+            "importance",
+            json!({"importance": "general"}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"]["field"].as_str()),
+        (422, Some("reason")),
+        "{body}"
+    );
+    assert_eq!(c.review(id).await["importance"], "important");
+    c.ok(
+        &c.leader,
+        id,
+        "importance",
+        json!({"importance": "general", "reason": "属日常工作动态，不涉及重要事项"}),
+    )
+    .await;
+    let r = c.review(id).await;
+    assert_eq!(r["importance"], "general");
+    assert_eq!(r["chain"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        c.app
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'item.lower_importance' AND detail LIKE '%日常工作动态%'")
+            .await,
+        1,
+        "the lowering and its reason are audited"
+    );
+    // A draft submitted as important cannot be edited down after a rejection either.
+    let id2 = c.draft("按重要送审的通知", "important").await;
+    c.ok(&c.editor, id2, "submit", json!({})).await;
+    c.ok(&c.director, id2, "reject", json!({"comment": "退回修改"}))
+        .await;
+    let r = reqwest::Client::new()
+        .put(c.app.url(&format!("/api/v1/items/{id2}")))
+        .bearer_auth(&c.editor)
+        .json(&json!({"column": "notices", "title": "按重要送审的通知", "body_html": "<p>正文</p>", "importance": "general", "prereview": prereview()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
 async fn rejection_returns_the_draft_with_comments() {
     let c = cast().await;
     let id = c.draft("将被退回", "important").await;

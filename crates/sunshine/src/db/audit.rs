@@ -187,18 +187,31 @@ pub async fn verify(conn: &mut Conn) -> sqlx::Result<Result<i64, Broken>> {
     Ok(Ok(last))
 }
 
-/// Entries for a reader: all for a supervisor (`units` = None), else those of the given units.
-pub async fn list(conn: &mut Conn, units: Option<&[i64]>, limit: i64) -> sqlx::Result<Vec<Logged>> {
-    let filter = match units {
+/// Which entries a reader may see: those of `units`, and with `system` those of no unit.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub units: Vec<i64>,
+    pub system: bool,
+}
+
+/// Entries for a reader, newest first: everything (`None`: the command line), or a scope.
+pub async fn list(conn: &mut Conn, scope: Option<&Scope>, limit: i64) -> sqlx::Result<Vec<Logged>> {
+    let filter = match scope {
         None => String::new(),
-        Some([]) => "WHERE 1 = 0".to_owned(),
-        Some(u) => format!(
-            "WHERE unit_id IN ({})",
-            u.iter()
+        Some(s) => {
+            let units = s
+                .units
+                .iter()
                 .map(|i| i.to_string())
                 .collect::<Vec<_>>()
-                .join(",")
-        ),
+                .join(",");
+            match (units.is_empty(), s.system) {
+                (true, false) => "WHERE 1 = 0".to_owned(),
+                (true, true) => "WHERE unit_id IS NULL".to_owned(),
+                (false, false) => format!("WHERE unit_id IN ({units})"),
+                (false, true) => format!("WHERE (unit_id IN ({units}) OR unit_id IS NULL)"),
+            }
+        }
     };
     sqlx::query_as(&format!(
         "SELECT id, seq, at, actor_id, actor, ip, action, unit_id, target, detail, prev_hash, hash \

@@ -44,6 +44,7 @@ pub struct Item {
     pub withdrawn_at: Option<i64>,
     pub screening: String,
     pub review_comment: String,
+    pub importance_floor: String,
     pub unit_code: String,
     pub unit_name: String,
     pub unit_kind: String,
@@ -59,6 +60,12 @@ impl Item {
 
     pub fn importance(&self) -> sunshine_core::review::Importance {
         sunshine_core::review::Importance::parse(&self.importance)
+            .unwrap_or(sunshine_core::review::Importance::General)
+    }
+
+    /// The lowest importance editors may give the item (set at submission and by reviewers).
+    pub fn importance_floor(&self) -> sunshine_core::review::Importance {
+        sunshine_core::review::Importance::parse(&self.importance_floor)
             .unwrap_or(sunshine_core::review::Importance::General)
     }
 
@@ -109,7 +116,7 @@ pub struct Summary {
 const SELECT: &str = "SELECT i.id, i.unit_id, i.column_id, i.title, i.body_html, i.publisher, i.author, i.source, \
     i.doc_no, i.written_on, i.published_on, i.topic, i.validity, i.disclosure, i.withheld_reason, i.index_no, \
     i.state, i.created_by, i.updated_at, i.hits, i.importance, i.prereview, i.doc_type, i.repealed_on, i.publish_at, i.withdrawn_reason, \
-    i.withdrawn_at, i.screening, i.review_comment, u.code AS unit_code, u.name AS unit_name, u.kind AS unit_kind, \
+    i.withdrawn_at, i.screening, i.review_comment, i.importance_floor, u.code AS unit_code, u.name AS unit_name, u.kind AS unit_kind, \
     c.slug AS column_slug, c.name AS column_name, c.hidden AS column_hidden \
     FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id";
 
@@ -429,13 +436,65 @@ pub async fn set_state(conn: &mut Conn, id: i64, state: &str) -> sqlx::Result<()
     Ok(())
 }
 
-pub async fn set_importance(conn: &mut Conn, id: i64, importance: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE items SET importance = $1 WHERE id = $2")
+/// Sets the importance and the floor below which editors may not set it.
+pub async fn set_importance(
+    conn: &mut Conn,
+    id: i64,
+    importance: &str,
+    floor: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET importance = $1, importance_floor = $2 WHERE id = $3")
         .bind(importance)
+        .bind(floor)
         .bind(id)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Records that `user_id` wrote or changed the item's content (four eyes: they never approve or
+/// publish it). Idempotent.
+pub async fn add_author(
+    conn: &mut Conn,
+    item_id: i64,
+    unit_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO item_authors (item_id, user_id, unit_id, at) VALUES ($1,$2,$3,$4) ON CONFLICT (item_id, user_id) DO NOTHING",
+    )
+    .bind(item_id)
+    .bind(user_id)
+    .bind(unit_id)
+    .bind(super::now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Everyone who wrote or changed the item's content.
+pub async fn authors(conn: &mut Conn, item_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT user_id FROM item_authors WHERE item_id = $1 ORDER BY user_id")
+        .bind(item_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// The authors of several items at once (for queues): `(item_id, user_id)` pairs.
+pub async fn authors_of(conn: &mut Conn, item_ids: &[i64]) -> sqlx::Result<Vec<(i64, i64)>> {
+    if item_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = item_ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query_as(&format!(
+        "SELECT item_id, user_id FROM item_authors WHERE item_id IN ({list})"
+    ))
+    .fetch_all(conn)
+    .await
 }
 
 pub async fn set_screening(conn: &mut Conn, id: i64, findings_json: &str) -> sqlx::Result<()> {

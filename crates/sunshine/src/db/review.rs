@@ -18,12 +18,15 @@ pub struct ApprovalRow {
 }
 
 impl ApprovalRow {
-    pub fn as_core(&self) -> Approval {
-        Approval {
-            step: self.step as usize,
+    /// The approval as the core's rules read it; a row whose role no longer reads counts for no
+    /// step (it can never fill one by mistake).
+    pub fn as_core(&self) -> Option<Approval> {
+        Some(Approval {
+            step: usize::try_from(self.step).ok()?,
+            role: sunshine_core::role::Role::parse(&self.role)?,
             user_id: self.user_id,
             digest: self.digest.clone(),
-        }
+        })
     }
 }
 

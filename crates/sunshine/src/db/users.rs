@@ -70,19 +70,26 @@ pub async fn grant(conn: &mut Conn, user_id: i64, unit_id: i64, role: Role) -> s
     Ok(())
 }
 
+/// A user's roles, with the units their supervisor grants cover (the unit tree is read only
+/// for users who hold such a grant).
 pub async fn grants(conn: &mut Conn, user_id: i64) -> sqlx::Result<Grants> {
     let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT unit_id, role FROM user_roles WHERE user_id = $1")
             .bind(user_id)
-            .fetch_all(conn)
+            .fetch_all(&mut *conn)
             .await?;
-    Ok(Grants {
-        user_id,
-        grants: rows
-            .into_iter()
-            .filter_map(|(unit_id, r)| Role::parse(&r).map(|role| Grant { unit_id, role }))
-            .collect(),
-    })
+    let grants: Vec<Grant> = rows
+        .into_iter()
+        .filter_map(|(unit_id, r)| Role::parse(&r).map(|role| Grant { unit_id, role }))
+        .collect();
+    let tree: Vec<(i64, Option<i64>)> = if grants.iter().any(|g| g.role == Role::Supervisor) {
+        sqlx::query_as("SELECT id, parent_id FROM units")
+            .fetch_all(conn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(Grants::new(user_id, grants, &tree))
 }
 
 pub async fn insert_token(conn: &mut Conn, user_id: i64, token_hash: &str) -> sqlx::Result<()> {

@@ -333,7 +333,12 @@ pub struct Case {
 }
 
 pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, AppError> {
-    let a = for_staff(app, actor, id).await?;
+    let mut a = for_staff(app, actor, id).await?;
+    if !actor.grants.staff_units().contains(&a.unit_id) {
+        // A supervisor oversees the case; only the handling unit contacts the applicant.
+        (a.phone, a.email, a.address) =
+            sunshine_core::application::mask_contact(&a.phone, &a.email, &a.address);
+    }
     let mut conn = app.db.pool.acquire().await?;
     let cal = caldb::effective(&mut conn).await?;
     let events = adb::events(&mut conn, id).await?;

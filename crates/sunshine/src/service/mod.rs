@@ -194,6 +194,7 @@ pub async fn create_item(
     let mut tx = app.db.begin().await?;
     let column = column_of(&mut tx, unit.id, &fields.column).await?;
     let id = items::insert(&mut tx, unit.id, column.id, &fields, Some(actor.user_id)).await?;
+    items::add_author(&mut tx, id, unit.id, actor.user_id).await?;
     audit::append(
         &mut tx,
         &actor.entry(
@@ -217,14 +218,30 @@ pub async fn update_item(
     let item = item_for(app, actor, id).await?;
     check_edit(app, actor, &item).await?;
     let fields = input.parse(app.today()).map_err(AppError::Invalid)?;
-    if item.state != "draft" {
-        // Under review only a reviewer's raise may change the importance, never a lowering.
-        sunshine_core::review::raise(item.importance(), fields.importance)?;
-    }
+    // Once submitted (or raised by a reviewer), an item's importance stays at least where it was:
+    // only a reviewer lowers it, with a reason.
+    sunshine_core::review::editable(item.importance_floor(), fields.importance).map_err(|_| {
+        FieldError::new(
+            "importance",
+            format!(
+                "这条信息已按“{}”送审或由审核人确定，编辑时不能降低；确需降低的，请审核链最后一位审核人在审核栏中写明理由后调整",
+                item.importance_floor().label()
+            ),
+        )
+    })?;
     let mut tx = app.db.begin().await?;
     let column = column_of(&mut tx, item.unit_id, &fields.column).await?;
+    let before = review::digest_in(&mut tx, &item).await?;
     items::update(&mut tx, &item, column.id, &fields).await?;
-    restart_review(&mut tx, actor, &item).await?;
+    let after = match items::get(&mut tx, id).await? {
+        Some(saved) => review::digest_in(&mut tx, &saved).await?,
+        None => return Err(AppError::NotFound),
+    };
+    // Saving the form unchanged changes nobody's part in the item and voids no approval.
+    if before != after || item.importance() != fields.importance {
+        items::add_author(&mut tx, id, item.unit_id, actor.user_id).await?;
+        restart_review(&mut tx, actor, &item).await?;
+    }
     audit::append(
         &mut tx,
         &actor.entry(
@@ -287,6 +304,7 @@ pub async fn add_attachment(
             },
         )
         .await?;
+        items::add_author(&mut tx, item_id, item.unit_id, actor.user_id).await?;
         restart_review(&mut tx, actor, &item).await?;
         audit::append(
             &mut tx,
@@ -331,6 +349,7 @@ pub async fn delete_attachment(
     check_edit(app, actor, &item).await?;
     let mut tx = app.db.begin().await?;
     attachments::delete(&mut tx, att.id).await?;
+    items::add_author(&mut tx, item.id, item.unit_id, actor.user_id).await?;
     restart_review(&mut tx, actor, &item).await?;
     audit::append(
         &mut tx,

@@ -36,35 +36,60 @@ pub struct ReviewState {
     pub events: Vec<Event>,
     pub review_comment: String,
     pub publish_at: Option<i64>,
+    /// Everyone who wrote or changed the content: none of them approves or publishes it.
+    pub authors: Vec<i64>,
 }
 
-pub async fn digest_of(app: &App, item: &Item) -> Result<String, AppError> {
-    let mut conn = app.db.pool.acquire().await?;
-    let atts = attachments::of_item(&mut conn, item.id).await?;
+impl ReviewState {
+    /// The approvals in force, as the core's rules read them.
+    pub fn core_approvals(&self) -> Vec<core::Approval> {
+        self.approvals
+            .iter()
+            .filter_map(ApprovalRow::as_core)
+            .collect()
+    }
+}
+
+/// The content digest approvals bind to, read on `conn` (inside a transaction when the answer
+/// must not change before it commits).
+pub async fn digest_in(conn: &mut crate::db::Conn, item: &Item) -> Result<String, AppError> {
+    let atts = attachments::of_item(conn, item.id).await?;
     let shas: Vec<&str> = atts.iter().map(|a| a.sha256.as_str()).collect();
     Ok(item.digest(&shas))
 }
 
-pub async fn load(app: &App, item: &Item) -> Result<ReviewState, AppError> {
-    let digest = digest_of(app, item).await?;
+pub async fn digest_of(app: &App, item: &Item) -> Result<String, AppError> {
     let mut conn = app.db.pool.acquire().await?;
-    let policy = rdb::policy(&mut conn, item.unit_id).await?;
+    digest_in(&mut conn, item).await
+}
+
+pub async fn load(app: &App, item: &Item) -> Result<ReviewState, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    load_in(&mut conn, item).await
+}
+
+/// The review state read on one connection; inside a transaction that has claimed the item's
+/// row, nothing it reports can change before the transaction ends.
+pub async fn load_in(conn: &mut crate::db::Conn, item: &Item) -> Result<ReviewState, AppError> {
+    let digest = digest_in(conn, item).await?;
+    let policy = rdb::policy(conn, item.unit_id).await?;
     let chain = policy.chain(item.importance()).to_vec();
     // Only approvals of exactly this content count.
-    let approvals: Vec<ApprovalRow> = rdb::approvals_in_force(&mut conn, &[item.id])
+    let approvals: Vec<ApprovalRow> = rdb::approvals_in_force(conn, &[item.id])
         .await?
         .into_iter()
         .filter(|a| a.digest == digest)
         .collect();
-    let overrides = rdb::overrides(&mut conn, item.id).await?;
+    let overrides = rdb::overrides(conn, item.id).await?;
     let findings = item.findings();
-    let core_approvals: Vec<_> = approvals.iter().map(ApprovalRow::as_core).collect();
+    let core_approvals: Vec<_> = approvals.iter().filter_map(ApprovalRow::as_core).collect();
     let step = if item.state == "in_review" {
         core::current_step(&chain, &core_approvals)
     } else {
         None
     };
     Ok(ReviewState {
+        authors: items::authors(conn, item.id).await?,
         state: item.state.clone(),
         importance: item.importance(),
         blocking: screening::has_blocking(&findings),
@@ -76,8 +101,8 @@ pub async fn load(app: &App, item: &Item) -> Result<ReviewState, AppError> {
         findings,
         overrides,
         prereview: item.prereview(),
-        consultations: rdb::consultations(&mut conn, item.id).await?,
-        events: rdb::events(&mut conn, item.id).await?,
+        consultations: rdb::consultations(conn, item.id).await?,
+        events: rdb::events(conn, item.id).await?,
         review_comment: item.review_comment.clone(),
         publish_at: item.publish_at,
     })
@@ -180,6 +205,9 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), AppErro
     }
     rdb::void_approvals(&mut tx, id).await?;
     items::set_state(&mut tx, id, "in_review").await?;
+    // What it was submitted at is the least it may be given from now on (only a reviewer lowers).
+    let floor = item.importance().max(item.importance_floor());
+    items::set_importance(&mut tx, id, item.importance().as_str(), floor.as_str()).await?;
     items::set_review_comment(&mut tx, id, "").await?;
     items::set_screening(
         &mut tx,
@@ -207,6 +235,11 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), AppErro
 }
 
 /// Approves the step now waiting, for exactly the content digest the reviewer saw (when given).
+///
+/// Approvals of one item are serialised: the transaction claims the item's row first, then reads
+/// its state, content, chain and approvals again and decides on what it read, so two
+/// simultaneous approvals never both land (and a unique key on item, step and digest stands
+/// behind this).
 pub async fn approve(
     app: &App,
     actor: &Actor<'_>,
@@ -214,27 +247,37 @@ pub async fn approve(
     comment: &str,
     seen_digest: Option<&str>,
 ) -> Result<(), AppError> {
-    let item = item_for_action(app, actor, id).await?;
-    if item.state != "in_review" {
-        return Err(wrong_state(&item, "只有待审的信息可以审核。"));
+    let comment = comment.trim();
+    if comment.chars().count() > 1000 {
+        return Err(FieldError::new("comment", "审核意见不能超过1000个字符").into());
     }
-    let st = load(app, &item).await?;
-    let approvals: Vec<_> = st.approvals.iter().map(ApprovalRow::as_core).collect();
-    let consulted = !st.consultations.is_empty();
+    let before = item_for_action(app, actor, id).await?;
+    let mut tx = app.db.begin().await?;
+    if !items::claim(&mut tx, id, "in_review").await? {
+        drop(tx);
+        let now = items::get(&mut *app.db.pool.acquire().await?, id)
+            .await?
+            .unwrap_or(before);
+        return Err(wrong_state(&now, "只有待审的信息可以审核。"));
+    }
+    let item = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let st = load_in(&mut tx, &item).await?;
+    let approvals = st.core_approvals();
     let c = ApproveCheck {
         grants: actor.grants,
         unit_id: item.unit_id,
-        author_id: item.created_by.unwrap_or(0),
+        authors: &st.authors,
         chain: &st.chain,
         approvals: &approvals,
         current_digest: &st.digest,
         seen_digest,
         touches_security: st.prereview.touches_security,
-        consulted,
+        consulted: !st.consultations.is_empty(),
     };
     let step = match c.check() {
         Ok(s) => s,
         Err(r) => {
+            drop(tx);
             if matches!(
                 r,
                 core::ReviewRefusal::NotYourUnit
@@ -253,17 +296,8 @@ pub async fn approve(
             return Err(r.into());
         }
     };
-    let comment = comment.trim();
-    if comment.chars().count() > 1000 {
-        return Err(FieldError::new("comment", "审核意见不能超过1000个字符").into());
-    }
     let role = st.chain[step];
-    let last = step + 1 == st.chain.len();
-    let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, id, "in_review").await? {
-        return Err(wrong_state(&item, "只有待审的信息可以审核。"));
-    }
-    rdb::insert_approval(
+    let inserted = rdb::insert_approval(
         &mut tx,
         id,
         item.unit_id,
@@ -273,8 +307,21 @@ pub async fn approve(
         &st.digest,
         comment,
     )
-    .await?;
-    if last {
+    .await;
+    if let Err(e) = inserted {
+        if crate::db::is_unique_violation(&e) {
+            return Err(core::ReviewRefusal::AlreadyApproved.into());
+        }
+        return Err(e.into());
+    }
+    let mut now_approved = approvals.clone();
+    now_approved.push(core::Approval {
+        step,
+        role,
+        user_id: actor.user_id,
+        digest: st.digest.clone(),
+    });
+    if core::chain_complete(&st.chain, &now_approved) {
         items::set_state(&mut tx, id, "approved").await?;
     }
     let detail = format!(
@@ -297,8 +344,8 @@ pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Res
         return Err(wrong_state(&item, "只有待审或已批准的信息可以退回。"));
     }
     let st = load(app, &item).await?;
-    let approvals: Vec<_> = st.approvals.iter().map(ApprovalRow::as_core).collect();
-    if item.created_by == Some(actor.user_id) {
+    let approvals = st.core_approvals();
+    if st.authors.contains(&actor.user_id) {
         return Err(core::ReviewRefusal::OwnItem.into());
     }
     let may = actor.grants.staff_units().contains(&item.unit_id)
@@ -340,38 +387,109 @@ pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Res
     Ok(())
 }
 
-/// A reviewer raises the importance (never lowers it); the chain grows, approvals given stay.
-pub async fn raise_importance(
+/// A reviewer changes the importance of an item under review. Raising: any reviewer of the unit
+/// who is not one of its authors; the chain grows, approvals given stay. Lowering: only the last
+/// reviewer of the current chain, with a written reason (audited); the item may then be complete.
+/// Either way the new importance is the floor editors cannot go below.
+pub async fn set_importance(
     app: &App,
     actor: &Actor<'_>,
     id: i64,
     to: &str,
+    reason: &str,
 ) -> Result<(), AppError> {
     let item = item_for_action(app, actor, id).await?;
-    let to = Importance::parse(to).ok_or_else(|| {
+    let to = Importance::parse(to.trim()).ok_or_else(|| {
         FieldError::new(
             "importance",
             "重要程度只能是 general、important 或 critical",
         )
     })?;
+    let from = item.importance();
+    if to > from {
+        return raise_importance(app, actor, &item, to).await;
+    }
+    if to == from {
+        return Ok(());
+    }
+    if !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
+        return Err(wrong_state(&item, "已发布或已撤回的信息不能调整重要程度。"));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() > 500 {
+        return Err(FieldError::new("reason", "理由不能超过500个字符").into());
+    }
+    let mut tx = app.db.begin().await?;
+    if !items::claim(&mut tx, id, &item.state).await? {
+        return Err(wrong_state(&item, "请刷新后再试。"));
+    }
+    let st = load_in(&mut tx, &item).await?;
+    if let Err(r) = core::lower(actor.grants, item.unit_id, &st.authors, &st.chain, reason) {
+        drop(tx);
+        if !matches!(r, core::ReviewRefusal::LowerNeedsReason) {
+            super::audit_denial_code(
+                app,
+                actor,
+                Some(item.unit_id),
+                format!("item:{id}"),
+                r.code(),
+            )
+            .await;
+        }
+        return Err(match r {
+            core::ReviewRefusal::LowerNeedsReason => FieldError::new("reason", r.message()).into(),
+            r => r.into(),
+        });
+    }
+    items::set_importance(&mut tx, id, to.as_str(), to.as_str()).await?;
+    if item.state == "in_review" {
+        let policy = rdb::policy(&mut tx, item.unit_id).await?;
+        if core::chain_complete(policy.chain(to), &st.core_approvals()) {
+            items::set_state(&mut tx, id, "approved").await?;
+        }
+    }
+    log(
+        &mut tx,
+        actor,
+        &item,
+        "item.lower_importance",
+        format!("{} → {}：{reason}", from.label(), to.label()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn raise_importance(
+    app: &App,
+    actor: &Actor<'_>,
+    item: &Item,
+    to: Importance,
+) -> Result<(), AppError> {
+    let id = item.id;
     if item.state != "in_review" && item.state != "approved" {
         return Err(wrong_state(
-            &item,
+            item,
             "只有审核中的信息由审核人调整重要程度；草稿请直接编辑。",
         ));
     }
-    let is_reviewer = REVIEW_ROLES
-        .iter()
-        .any(|r| actor.grants.has(item.unit_id, *r));
-    if !is_reviewer || item.created_by == Some(actor.user_id) {
+    let mut tx = app.db.begin().await?;
+    if !items::claim(&mut tx, id, &item.state).await? {
+        return Err(wrong_state(item, "请刷新后再试。"));
+    }
+    let authors = items::authors(&mut tx, id).await?;
+    let is_reviewer = actor.grants.staff_units().contains(&item.unit_id)
+        && REVIEW_ROLES
+            .iter()
+            .any(|r| actor.grants.has(item.unit_id, *r));
+    if !is_reviewer || authors.contains(&actor.user_id) {
+        drop(tx);
         return Err(AppError::Refused(
             "not_reviewer",
-            "只有本单位的审核人可以提高信息的重要程度。".into(),
+            "只有本单位的审核人（不是该信息的作者）可以提高信息的重要程度。".into(),
         ));
     }
-    core::raise(item.importance(), to)?;
-    let mut tx = app.db.begin().await?;
-    items::set_importance(&mut tx, id, to.as_str()).await?;
+    items::set_importance(&mut tx, id, to.as_str(), to.as_str()).await?;
     if item.state == "approved" {
         let policy = rdb::policy(&mut tx, item.unit_id).await?;
         if policy.chain(to).len() > policy.chain(item.importance()).len() {
@@ -381,7 +499,7 @@ pub async fn raise_importance(
     log(
         &mut tx,
         actor,
-        &item,
+        item,
         "item.raise_importance",
         format!("{} → {}", item.importance().label(), to.label()),
     )
@@ -402,7 +520,7 @@ pub async fn override_findings(
         return Err(wrong_state(&item, "只有审核中的信息可以放行筛查结果。"));
     }
     let st = load(app, &item).await?;
-    if item.created_by == Some(actor.user_id) {
+    if st.authors.contains(&actor.user_id) {
         return Err(core::ReviewRefusal::OwnItem.into());
     }
     if !actor.grants.staff_units().contains(&item.unit_id)
@@ -549,14 +667,16 @@ pub async fn publish(
 ) -> Result<Published, AppError> {
     let item = item_for_action(app, actor, id).await?;
     let target = format!("item:{id}");
+    let authors = {
+        let mut conn = app.db.pool.acquire().await?;
+        items::authors(&mut conn, id).await?
+    };
     check(
         app,
         actor,
         item.unit_id,
         &target,
-        actor
-            .grants
-            .can_publish(item.unit_id, item.created_by.unwrap_or(0)),
+        actor.grants.can_publish(item.unit_id, &authors),
     )
     .await?;
     if item.state != "approved" {
@@ -612,11 +732,8 @@ pub fn fmt_time(t: i64) -> String {
 /// and no blocking finding stands without an override for this content.
 async fn publish_checks(app: &App, item: &Item) -> Result<Vec<Finding>, AppError> {
     let st = load(app, item).await?;
-    if st.approvals.len() < st.chain.len() {
-        return Err(AppError::Conflict(
-            "content_changed",
-            "审核通过后内容或审核链发生了变化，须重新审核后才能发布。".into(),
-        ));
+    if !core::chain_complete(&st.chain, &st.core_approvals()) {
+        return Err(chain_incomplete());
     }
     let findings = screen_item(app, item).await?;
     if screening::has_blocking(&findings) && !st.override_in_force {
@@ -641,13 +758,33 @@ async fn publish_checks(app: &App, item: &Item) -> Result<Vec<Finding>, AppError
     Ok(findings)
 }
 
+fn chain_incomplete() -> AppError {
+    AppError::Conflict(
+        "content_changed",
+        "审核通过后内容或审核链发生了变化，须重新审核后才能发布。".into(),
+    )
+}
+
 /// Publishes now: index number, state, change log and audit in one transaction. `actor` is
-/// none when the scheduler publishes at the set time.
+/// none when the scheduler publishes at the set time. The chain is checked again inside the
+/// transaction that holds the item's row, so nothing changes between the check and the write.
 async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Result<(), AppError> {
     let findings = publish_checks(app, item).await?;
     let mut tx = app.db.begin().await?;
     if !items::claim(&mut tx, item.id, "approved").await? {
         return Err(wrong_state(item, "只有已批准的信息可以发布。"));
+    }
+    let fresh = items::get(&mut tx, item.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let st = load_in(&mut tx, &fresh).await?;
+    if !core::chain_complete(&st.chain, &st.core_approvals()) {
+        return Err(chain_incomplete());
+    }
+    if let Some(a) = actor {
+        if a.grants.can_publish(item.unit_id, &st.authors).is_err() {
+            return Err(core::ReviewRefusal::OwnItem.into());
+        }
     }
     let unit = units::by_id(&mut tx, item.unit_id)
         .await?
@@ -802,6 +939,7 @@ pub async fn mask(
     let body = screening::apply_mask(&item.body_html, f);
     let mut tx = app.db.begin().await?;
     items::set_text(&mut tx, id, &title, &body).await?;
+    items::add_author(&mut tx, id, item.unit_id, actor.user_id).await?;
     super::restart_review(&mut tx, actor, &item).await?;
     log(
         &mut tx,
@@ -826,6 +964,7 @@ pub async fn queue(
     let waiting = items::in_review(&mut conn, &units).await?;
     let ids: Vec<i64> = waiting.iter().map(|i| i.id).collect();
     let approvals = rdb::approvals_in_force(&mut conn, &ids).await?;
+    let authors = items::authors_of(&mut conn, &ids).await?;
     let mut policies = std::collections::HashMap::new();
     let mut out = Vec::new();
     for item in waiting {
@@ -836,15 +975,15 @@ pub async fn queue(
         let mine: Vec<_> = approvals
             .iter()
             .filter(|a| a.item_id == item.id)
-            .map(ApprovalRow::as_core)
+            .filter_map(ApprovalRow::as_core)
             .collect();
         if let Some(step) = core::current_step(&chain, &mine) {
             let role = chain[step];
             let already = mine.iter().any(|a| a.user_id == actor.user_id);
-            if actor.grants.has(item.unit_id, role)
-                && item.created_by != Some(actor.user_id)
-                && !already
-            {
+            let author = authors
+                .iter()
+                .any(|(i, u)| *i == item.id && *u == actor.user_id);
+            if actor.grants.has(item.unit_id, role) && !author && !already {
                 out.push((item, role, step, chain.len()));
             }
         }

@@ -520,6 +520,8 @@ workflow_step!(
 #[serde(default)]
 pub struct ImportanceBody {
     importance: String,
+    /// Required when lowering (only the last reviewer of the chain may).
+    reason: String,
 }
 
 pub async fn raise_importance(
@@ -529,7 +531,7 @@ pub async fn raise_importance(
     ApiJson(b): ApiJson<ImportanceBody>,
 ) -> Result<Json<ItemJson>, ApiError> {
     let id = parse_id(&id)?;
-    review::raise_importance(&app, &staff.actor(), id, &b.importance).await?;
+    review::set_importance(&app, &staff.actor(), id, &b.importance, &b.reason).await?;
     item_after(&app, id).await
 }
 

@@ -145,8 +145,7 @@ pub async fn queue(
             actor.grants.can_read_unit(u.id)?;
             Some(vec![u.id])
         }
-        None if actor.grants.is_supervisor() => None,
-        None => Some(actor.grants.staff_units()),
+        None => Some(actor.grants.readable_units()),
     };
     let cal = crate::db::calendar::effective(&mut conn).await?;
     let today = app.today();

@@ -344,7 +344,7 @@ struct OverviewPage {
 
 /// The city's view: every unit's open, due-soon, overdue and paused counts.
 pub async fn overview(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
-    if !staff.grants.is_supervisor() {
+    if staff.grants.supervised.is_empty() {
         return Err(AppError::Forbidden(sunshine_core::policy::Denied::NotYourUnit).into());
     }
     let lines = queue(&state, &staff.actor(), None, Some("open")).await?;
@@ -352,6 +352,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff) -> Result<Res
     let units = crate::db::units::all(&mut conn).await?;
     let rows = units
         .into_iter()
+        .filter(|u| staff.grants.supervises(u.id))
         .map(|u| {
             let mine: Vec<&Line> = lines.iter().filter(|l| l.unit_is(&u.code)).collect();
             let due_soon = mine.iter().filter(|l| l.days_left_in(0..=5)).count();

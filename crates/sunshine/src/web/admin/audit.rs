@@ -12,22 +12,27 @@ use axum::response::{IntoResponse, Response};
 use sunshine_core::policy::Denied;
 use sunshine_core::role::Role;
 
-/// Which entries the user may read: `None` = all (supervisor), else their administered units.
-fn scope(staff: &Staff) -> Result<Option<Vec<i64>>, AppError> {
-    if staff.grants.is_supervisor() {
-        return Ok(None);
-    }
-    let units: Vec<i64> = staff
+/// Which entries the user may read: those of the units they supervise (a supervisor grant
+/// covers its unit and the units below it) and of the units they administer; entries of no unit
+/// (sign-ins, calendar loads) only for a supervisor of the city itself.
+fn scope(staff: &Staff) -> Result<audit::Scope, AppError> {
+    let mut units: Vec<i64> = staff
         .grants
         .grants
         .iter()
         .filter(|g| g.role == Role::Admin)
         .map(|g| g.unit_id)
         .collect();
+    units.extend(&staff.grants.supervised);
+    units.sort_unstable();
+    units.dedup();
     if units.is_empty() {
         return Err(Denied::NotAdmin.into());
     }
-    Ok(Some(units))
+    Ok(audit::Scope {
+        units,
+        system: staff.grants.city_wide,
+    })
 }
 
 pub struct Row {
@@ -51,7 +56,7 @@ struct AuditPage {
 pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
     let scope = scope(&staff)?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
-    let entries = audit::list(&mut conn, scope.as_deref(), 300).await?;
+    let entries = audit::list(&mut conn, Some(&scope), 300).await?;
     let rows = entries
         .into_iter()
         .map(|e| Row {
@@ -67,7 +72,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
     render(&AuditPage {
         layout: Layout::new(&state, &staff, None).await?,
         rows,
-        all: scope.is_none(),
+        all: scope.system,
     })
 }
 
@@ -75,7 +80,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
 pub async fn export(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
     let scope = scope(&staff)?;
     let mut tx = state.db.begin().await?;
-    let entries = audit::list(&mut tx, scope.as_deref(), i64::MAX).await?;
+    let entries = audit::list(&mut tx, Some(&scope), i64::MAX).await?;
     audit::append(
         &mut tx,
         &audit::Entry {

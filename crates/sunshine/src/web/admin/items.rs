@@ -214,8 +214,8 @@ fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) -> ReviewPa
     use sunshine_core::review::{holds_last_step, holds_step, REVIEW_ROLES};
     let g = &staff.grants;
     let mine = g.staff_units().contains(&item.unit_id);
-    let author = item.created_by == Some(staff.user.id);
-    let approvals: Vec<_> = st.approvals.iter().map(|a| a.as_core()).collect();
+    let author = st.authors.contains(&staff.user.id);
+    let approvals = st.core_approvals();
     let i_approved = approvals.iter().any(|a| a.user_id == staff.user.id);
     let reviewer = mine && REVIEW_ROLES.iter().any(|r| g.has(item.unit_id, *r));
     let in_review = st.state == "in_review";
@@ -329,9 +329,7 @@ fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) -> ReviewPa
             && st.blocking
             && !st.override_in_force
             && holds_last_step(g, item.unit_id, &st.chain),
-        can_publish: st.state == "approved"
-            && g.can_publish(item.unit_id, item.created_by.unwrap_or(0))
-                .is_ok(),
+        can_publish: st.state == "approved" && g.can_publish(item.unit_id, &st.authors).is_ok(),
         can_withdraw: st.state == "published" && reviewer,
         can_raise: under_review && reviewer && !author,
         can_mask: mine && matches!(st.state.as_str(), "draft" | "in_review" | "approved"),
@@ -604,7 +602,7 @@ pub async fn review_action(
             "overridden"
         }
         "importance" => {
-            review::raise_importance(&state, &actor, id, &f.importance).await?;
+            review::set_importance(&state, &actor, id, &f.importance, &f.reason).await?;
             "raised"
         }
         "consult" => {

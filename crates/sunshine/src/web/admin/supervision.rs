@@ -93,13 +93,19 @@ fn opt(v: Option<i64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_else(|| "—".into())
 }
 
+/// The figures of the units a supervisor covers (`scope`), for `year`.
 async fn gather(
     state: &AppState,
     year: i32,
+    scope: &[i64],
 ) -> Result<(Vec<UnitRow>, Vec<(String, i64)>, Vec<OldCase>), AppError> {
     let mut conn = state.db.pool.acquire().await?;
     let cal = crate::db::calendar::effective(&mut conn).await?;
-    let units = crate::db::units::all(&mut conn).await?;
+    let units: Vec<_> = crate::db::units::all(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|u| scope.binary_search(&u.id).is_ok())
+        .collect();
     let items: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT unit_id, published_on, written_on FROM items WHERE state IN ('published', 'withdrawn') AND disclosure = 'active' \
          AND substr(published_on, 1, 4) IN ($1, $2)",
@@ -256,9 +262,10 @@ async fn gather(
     Ok((rows, outcome_list, oldest))
 }
 
-fn supervisor(staff: &Staff) -> Result<(), AppError> {
-    if staff.grants.is_supervisor() {
-        Ok(())
+/// The units the signed-in supervisor covers (their grant's unit and every unit below it).
+fn supervisor(staff: &Staff) -> Result<&[i64], AppError> {
+    if !staff.grants.supervised.is_empty() {
+        Ok(&staff.grants.supervised)
     } else {
         Err(AppError::Refused(
             "not_supervisor",
@@ -283,9 +290,9 @@ pub async fn page(
     staff: Staff,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, PageError> {
-    supervisor(&staff)?;
+    let scope = supervisor(&staff)?;
     let year = year_of(&state, &q)?;
-    let (rows, outcomes, oldest) = gather(&state, year).await?;
+    let (rows, outcomes, oldest) = gather(&state, year, scope).await?;
     let mut months = [0i64; 12];
     for r in &rows {
         for (m, n) in r.by_month.iter().enumerate() {
@@ -335,9 +342,9 @@ pub async fn csv(
     staff: Staff,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, PageError> {
-    supervisor(&staff)?;
+    let scope = supervisor(&staff)?;
     let year = year_of(&state, &q)?;
-    let (rows, _, _) = gather(&state, year).await?;
+    let (rows, _, _) = gather(&state, year, scope).await?;
     let mut out = String::from("\u{feff}unit,name,");
     out.push_str(
         &(1..=12)
