@@ -178,16 +178,23 @@ pub fn credit_code_valid(code: &str) -> bool {
     CHARS.chars().nth(check) == Some(c[17])
 }
 
-/// A resident ID number with a valid date of birth and GB 11643 check character.
+/// A resident ID number with a valid date of birth and GB 11643 check character. Judged by
+/// characters, never by bytes: any string is answered, none panics.
 pub fn resident_id_valid(id: &str) -> bool {
-    let id = id.to_ascii_uppercase();
-    id.len() == 18
-        && id[..17].bytes().all(|b| b.is_ascii_digit())
-        && NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").is_ok()
-        && id_check_char(&id[..17]) == id.chars().last()
+    let chars: Vec<char> = id.chars().map(|c| c.to_ascii_uppercase()).collect();
+    if chars.len() != 18 || !chars[..17].iter().all(char::is_ascii_digit) {
+        return false;
+    }
+    let first17: String = chars[..17].iter().collect();
+    let birth: String = chars[6..14].iter().collect();
+    NaiveDate::parse_from_str(&birth, "%Y%m%d").is_ok()
+        && id_check_char(&first17) == Some(chars[17])
 }
 
 fn phone_valid(p: &str) -> bool {
+    if p.chars().count() > 30 {
+        return false;
+    }
     let digits: String = p.chars().filter(|c| c.is_ascii_digit()).collect();
     let allowed = p.chars().all(|c| c.is_ascii_digit() || " -()+".contains(c));
     allowed
@@ -224,9 +231,12 @@ pub fn mask_contact(phone: &str, email: &str, address: &str) -> (String, String,
 
 impl ApplicationInput {
     /// Checks every field, naming each problem by its JSON path (`applicant.id_number`).
+    /// Identifiers typed in full-width forms (as phone keyboards do) are folded to ASCII first
+    /// and accepted.
     pub fn parse(&self) -> Result<Application, Vec<FieldError>> {
         let mut e = Vec::new();
         let a = &self.applicant;
+        let fold = crate::text::fold_width;
         let kind = ApplicantKind::parse(a.kind.trim());
         if kind.is_none() {
             e.push(FieldError::new(
@@ -242,8 +252,7 @@ impl ApplicationInput {
             ));
         }
         let id_type = IdType::parse(a.id_type.trim());
-        let id_number: String = a
-            .id_number
+        let id_number: String = fold(&a.id_number)
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
@@ -262,7 +271,7 @@ impl ApplicationInput {
                 "统一社会信用代码不正确：应为18位，最后一位校验码正确",
             )),
             Some(_)
-                if !(5..=30).contains(&id_number.len())
+                if !(5..=30).contains(&id_number.chars().count())
                     || !id_number
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-') =>
@@ -292,8 +301,8 @@ impl ApplicationInput {
             }
             _ => {}
         }
-        let phone = a.phone.trim().to_owned();
-        let email = a.email.trim().to_owned();
+        let phone = fold(&a.phone).trim().to_owned();
+        let email = fold(&a.email).trim().to_owned();
         if phone.is_empty() && email.is_empty() {
             e.push(FieldError::new(
                 "applicant.phone",
@@ -306,7 +315,8 @@ impl ApplicationInput {
                 "电话号码不正确：手机为11位，固定电话请带区号，如 0878-4121234",
             ));
         }
-        if !email.is_empty() && !crate::unit::is_email_like(&email) {
+        if !email.is_empty() && (email.chars().count() > 254 || !crate::unit::is_email_like(&email))
+        {
             e.push(FieldError::new(
                 "applicant.email",
                 "电子邮箱格式不正确，例如 name@example.com",
@@ -476,6 +486,27 @@ mod tests {
         assert!(i.parse().is_ok());
         i.applicant.phone = "0878-4121234".into();
         assert!(i.parse().is_ok());
+    }
+
+    #[test]
+    fn full_width_identifiers_are_folded_and_accepted() {
+        let wide: String = valid_id()
+            .chars()
+            .map(|c| char::from_u32(u32::from(c) + 0xFEE0).unwrap_or(c))
+            .collect();
+        let mut i = input();
+        i.applicant.id_number = wide;
+        i.applicant.phone = "１３８１２３４５６７８".into();
+        i.applicant.email = "ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ".into();
+        let a = i.parse().unwrap();
+        assert_eq!(a.id_number, valid_id());
+        assert_eq!(a.phone, "13812345678");
+        assert_eq!(a.email, "zhang@example.com");
+        // Six full-width digits are 18 bytes: once sliced by bytes, now simply wrong.
+        i.applicant.id_number = "１２３４５６".into();
+        assert_eq!(i.parse().unwrap_err()[0].field, "applicant.id_number");
+        assert!(!resident_id_valid("１２３４５６"));
+        assert!(!resident_id_valid("ａ２３４５６７８９０１２３４５６７８"));
     }
 
     #[test]

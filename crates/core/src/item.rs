@@ -212,7 +212,7 @@ impl ItemInput {
         let topic = bounded("topic", "主题分类", &self.topic, 50, &mut errs);
         let doc_no = bounded("doc_no", "发文字号", &self.doc_no, 60, &mut errs);
         let doc_no = (!doc_no.is_empty()).then(|| normalize_doc_no(&doc_no));
-        let written_on = match self.written_on.trim() {
+        let written_on = match crate::text::fold_width(&self.written_on).trim() {
             "" => None,
             s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                 Ok(d) if d > today => {
@@ -283,7 +283,7 @@ impl ItemInput {
                 "文件类型只能是 rule（规章）、normative（行政规范性文件）或留空",
             ));
         }
-        let repealed_on = match self.repealed_on.trim() {
+        let repealed_on = match crate::text::fold_width(&self.repealed_on).trim() {
             "" => None,
             s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                 Ok(d) if written_on.is_some_and(|w| d < w) => {
@@ -360,7 +360,10 @@ pub fn content_digest(fields: &[(&str, &str)], attachment_sha256: &[&str]) -> St
 /// Writes a 发文字号 the standard way: the year in 六角括号 〔〕, whatever brackets were typed
 /// (禄政发[2017]12号 → 禄政发〔2017〕12号), without inner spaces.
 pub fn normalize_doc_no(s: &str) -> String {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let s: String = crate::text::fold_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let open = ['[', '【', '(', '（', '〔', '［'];
     let close = [']', '】', ')', '）', '〕', '］'];
     let chars: Vec<char> = s.chars().collect();

@@ -16,6 +16,22 @@ pub enum LineKind {
 
 const CN_NUMERALS: &str = "一二三四五六七八九十";
 
+/// The ASCII form of a full-width character (U+FF01 to U+FF5E, as Chinese phone keyboards type
+/// digits, letters and signs), and of the ideographic space; other characters as they are.
+pub fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Folds full-width digits, letters and signs to ASCII: for identifiers people type (ID numbers,
+/// phone numbers, e-mail addresses, dates, codes), never for running text.
+pub fn fold_width(s: &str) -> String {
+    s.chars().map(fold_char).collect()
+}
+
 pub fn classify(line: &str) -> LineKind {
     let l = line.trim();
     let mut chars = l.chars();
@@ -80,6 +96,16 @@ mod tests {
             classify("1.政府信息公开工作领导、工作机构、人员情况。"),
             LineKind::Paragraph
         );
+    }
+
+    #[test]
+    fn full_width_forms_fold_to_ascii() {
+        assert_eq!(
+            fold_width("５３０１０２ＡＢｃ＠ｑｑ．ｃｏｍ"),
+            "530102ABc@qq.com"
+        );
+        assert_eq!(fold_width("２０２６－１１－２８\u{3000}"), "2026-11-28 ");
+        assert_eq!(fold_width("禄政发〔2017〕12号"), "禄政发〔2017〕12号");
     }
 
     #[test]

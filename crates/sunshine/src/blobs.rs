@@ -14,7 +14,7 @@ pub struct Blobs {
 
 impl Blobs {
     pub fn local(dir: &std::path::Path) -> anyhow::Result<Blobs> {
-        std::fs::create_dir_all(dir)?;
+        crate::files::private_dir(dir)?;
         Ok(Blobs {
             store: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
         })

@@ -24,6 +24,20 @@ pub struct Config {
     pub login_window_minutes: i64,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Reverse proxies (addresses or CIDR ranges) whose entries in `X-Forwarded-For` are skipped:
+    /// the client is the right-most address that is not one of them.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Staff sessions end this many hours after sign-in, however active.
+    pub session_max_hours: i64,
+    /// API tokens are valid this many days unless `token create --days` says otherwise.
+    pub token_days: i64,
+    /// A client must send a request's headers within this many seconds (also the most an idle
+    /// keep-alive connection waits for its next request).
+    pub header_timeout_seconds: u64,
+    /// A request body must arrive whole within this many seconds.
+    pub body_timeout_seconds: u64,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
     pub log_json: bool,
     /// Key for personal data at rest (64 hex digits); generated into the data dir when absent.
     pub data_key: Option<String>,
@@ -47,8 +61,15 @@ struct FileConfig {
     login_max_failures: Option<i64>,
     login_window_minutes: Option<i64>,
     trust_forwarded_for: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
     log_format: Option<String>,
     intake_per_hour: Option<i64>,
+    scheduler_seconds: Option<i64>,
+    session_max_hours: Option<i64>,
+    token_days: Option<i64>,
+    header_timeout_seconds: Option<i64>,
+    body_timeout_seconds: Option<i64>,
+    max_connections: Option<i64>,
 }
 
 /// What the command line said; `None` leaves the value to file, environment or default.
@@ -73,6 +94,12 @@ impl Config {
             login_max_failures: 5,
             login_window_minutes: 15,
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
+            session_max_hours: 12,
+            token_days: 90,
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 120,
+            max_connections: 1024,
             log_json: false,
             data_key: None,
             intake_per_hour: 5,
@@ -184,6 +211,83 @@ impl Config {
             }
             c.intake_per_hour = n;
         }
+        let ranged =
+            |var: &str, key: &str, file: Option<i64>, lo: i64, hi: i64| match num(var, file)? {
+                Some(n) if !(lo..=hi).contains(&n) => {
+                    bail!("{key} 应在 {lo} 到 {hi} 之间，现为 {n}")
+                }
+                other => Ok(other),
+            };
+        if let Some(n) = ranged(
+            "SUNSHINE_SCHEDULER_SECONDS",
+            "scheduler_seconds",
+            file.scheduler_seconds,
+            1,
+            3600,
+        )? {
+            c.scheduler_seconds = n as u64;
+        }
+        if let Some(n) = ranged(
+            "SUNSHINE_SESSION_MAX_HOURS",
+            "session_max_hours",
+            file.session_max_hours,
+            1,
+            24 * 7,
+        )? {
+            c.session_max_hours = n;
+        }
+        if let Some(n) = ranged(
+            "SUNSHINE_TOKEN_DAYS",
+            "token_days",
+            file.token_days,
+            1,
+            3660,
+        )? {
+            c.token_days = n;
+        }
+        if let Some(n) = ranged(
+            "SUNSHINE_HEADER_TIMEOUT_SECONDS",
+            "header_timeout_seconds",
+            file.header_timeout_seconds,
+            1,
+            600,
+        )? {
+            c.header_timeout_seconds = n as u64;
+        }
+        if let Some(n) = ranged(
+            "SUNSHINE_BODY_TIMEOUT_SECONDS",
+            "body_timeout_seconds",
+            file.body_timeout_seconds,
+            1,
+            3600,
+        )? {
+            c.body_timeout_seconds = n as u64;
+        }
+        if let Some(n) = ranged(
+            "SUNSHINE_MAX_CONNECTIONS",
+            "max_connections",
+            file.max_connections,
+            1,
+            100_000,
+        )? {
+            c.max_connections = n as usize;
+        }
+        let proxies: Option<Vec<String>> = match env("SUNSHINE_TRUSTED_PROXIES") {
+            Some(v) => Some(
+                v.split([',', ' '])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            None => file.trusted_proxies,
+        };
+        if let Some(list) = proxies {
+            c.trusted_proxies = list
+                .iter()
+                .map(|p| parse_proxy(p))
+                .collect::<anyhow::Result<_>>()?;
+        }
         match env("SUNSHINE_LOG_FORMAT").or(file.log_format).as_deref() {
             None | Some("text") => {}
             Some("json") => c.log_json = true,
@@ -191,6 +295,18 @@ impl Config {
         }
         Ok(c)
     }
+}
+
+/// A trusted proxy: an address (`10.0.0.5`) or a range (`10.0.0.0/8`, `fd00::/8`).
+fn parse_proxy(p: &str) -> anyhow::Result<ipnet::IpNet> {
+    if let Ok(net) = p.parse::<ipnet::IpNet>() {
+        return Ok(net);
+    }
+    p.parse::<std::net::IpAddr>()
+        .map(ipnet::IpNet::from)
+        .with_context(|| {
+            format!("trusted_proxies 中的“{p}”不是 IP 地址或网段，例如 10.0.0.5 或 10.0.0.0/8")
+        })
 }
 
 fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
@@ -263,6 +379,13 @@ mod tests {
             ),
             ("SUNSHINE_COOKIE_SECURE", "maybe", "SUNSHINE_COOKIE_SECURE"),
             ("SUNSHINE_LOG_FORMAT", "xml", "log_format"),
+            ("SUNSHINE_SCHEDULER_SECONDS", "0", "scheduler_seconds"),
+            ("SUNSHINE_TRUSTED_PROXIES", "10.0.0.0/33", "trusted_proxies"),
+            (
+                "SUNSHINE_BODY_TIMEOUT_SECONDS",
+                "-1",
+                "body_timeout_seconds",
+            ),
         ] {
             let e = format!(
                 "{:#}",
@@ -270,6 +393,37 @@ mod tests {
             );
             assert!(e.contains(hint), "{var}={val}: {e}");
         }
+    }
+
+    #[test]
+    fn scheduler_period_and_proxies_are_settings() {
+        let c = load(
+            &[
+                ("SUNSHINE_SCHEDULER_SECONDS", "5"),
+                ("SUNSHINE_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.scheduler_seconds, 5);
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            "scheduler_seconds = 7\ntrusted_proxies = [\"127.0.0.1\"]\n",
+        )
+        .unwrap();
+        let c = load(
+            &[],
+            Overrides {
+                config_file: Some(p),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.scheduler_seconds, 7);
+        assert_eq!(c.trusted_proxies[0].to_string(), "127.0.0.1/32");
     }
 
     #[test]

@@ -8,6 +8,46 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use anyhow::{bail, Context};
 use rand::RngCore;
 
+/// What a derived key is for. Each purpose has a key of its own, derived from the master key
+/// with HMAC-SHA256 over a label, so that no value keyed for one purpose says anything about
+/// another, and the master key (which encrypts) never keys a hash itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Matching one applicant's applications by ID number (fees by count).
+    ApplicantId,
+    /// The audit log's chain: a key kept outside the database, so rewriting the log takes it.
+    AuditChain,
+    /// The signed arithmetic question of the public application form.
+    IntakeChallenge,
+    /// The sign-in form's CSRF token, bound to a cookie, with no server state.
+    LoginForm,
+    /// The key's fingerprint kept in the database, to refuse a node started with another key.
+    KeyCheck,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::ApplicantId => b"sunshine/applicant-id/v1",
+            Purpose::AuditChain => b"sunshine/audit-chain/v1",
+            Purpose::IntakeChallenge => b"sunshine/intake-challenge/v1",
+            Purpose::LoginForm => b"sunshine/login-form/v1",
+            Purpose::KeyCheck => b"sunshine/key-check/v1",
+        }
+    }
+}
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
+    use hmac::Mac;
+    let mut m = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    for p in parts {
+        m.update(p);
+    }
+    hex::encode(m.finalize().into_bytes())
+}
+
 #[derive(Clone)]
 pub struct DataKey(Aes256Gcm, [u8; 32]);
 
@@ -44,17 +84,14 @@ impl DataKey {
         if let Ok(k) = std::fs::read_to_string(&path) {
             return DataKey::from_hex(&k);
         }
-        std::fs::create_dir_all(data_dir)?;
+        crate::files::private_dir(data_dir)
+            .with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
         let mut b = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut b);
-        let k = hex::encode(b);
-        std::fs::write(&path, &k)
+        // Created owner-only and atomically: no moment exists when the file is readable by
+        // others or half written; a second process starting at once gets the first one's key.
+        let k = crate::files::create_secret(&path, &hex::encode(b))
             .with_context(|| format!("无法写入密钥文件 {}", path.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
         tracing::warn!(
             "no SUNSHINE_DATA_KEY configured: generated a key file in the data directory"
         );
@@ -72,9 +109,31 @@ impl DataKey {
         Ok(hex::encode([nonce.as_slice(), &ct].concat()))
     }
 
-    /// A keyed hash (SHA-256 over key and value): equal values match, and without the key the
-    /// hash says nothing about the value.
-    pub fn keyed_hash(&self, value: &str) -> String {
+    /// The key for one purpose: HMAC-SHA256(master key, purpose label).
+    fn derived(&self, purpose: Purpose) -> Vec<u8> {
+        hex::decode(hmac_hex(&self.1, &[purpose.label()])).unwrap_or_default()
+    }
+
+    /// HMAC-SHA256 of `value` under the purpose's derived key, in hex: equal values match, and
+    /// without the key the result says nothing about the value.
+    pub fn mac(&self, purpose: Purpose, value: &str) -> String {
+        hmac_hex(&self.derived(purpose), &[value.as_bytes()])
+    }
+
+    /// The same over several parts, each length-prefixed so that no two lists collide.
+    pub fn mac_parts(&self, purpose: Purpose, parts: &[&str]) -> String {
+        let mut framed: Vec<Vec<u8>> = Vec::with_capacity(parts.len() * 2);
+        for p in parts {
+            framed.push((p.len() as u64).to_be_bytes().to_vec());
+            framed.push(p.as_bytes().to_vec());
+        }
+        let refs: Vec<&[u8]> = framed.iter().map(Vec::as_slice).collect();
+        hmac_hex(&self.derived(purpose), &refs)
+    }
+
+    /// The keyed hash of the old scheme (SHA-256 over key and value), kept only to recognise
+    /// values stored before the upgrade to [`DataKey::mac`].
+    pub fn legacy_keyed_hash(&self, value: &str) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         h.update(self.1);
@@ -99,6 +158,21 @@ impl DataKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn purposes_have_keys_of_their_own() {
+        let k = DataKey::from_hex(&"ab".repeat(32)).unwrap();
+        let id = k.mac(Purpose::ApplicantId, "530102199001011234");
+        assert_eq!(id, k.mac(Purpose::ApplicantId, "530102199001011234"));
+        assert_ne!(id, k.mac(Purpose::AuditChain, "530102199001011234"));
+        assert_ne!(id, k.legacy_keyed_hash("530102199001011234"));
+        let other = DataKey::from_hex(&"cd".repeat(32)).unwrap();
+        assert_ne!(id, other.mac(Purpose::ApplicantId, "530102199001011234"));
+        assert_ne!(
+            k.mac_parts(Purpose::AuditChain, &["ab", "c"]),
+            k.mac_parts(Purpose::AuditChain, &["a", "bc"])
+        );
+    }
 
     #[test]
     fn round_trip_and_tamper() {

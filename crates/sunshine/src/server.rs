@@ -1,19 +1,24 @@
-//! Running the server: background tasks (click flushing, housekeeping) and graceful shutdown
-//! on SIGTERM or Ctrl-C, after which pending clicks are written.
+//! Running the server: the connection loop (timeouts against slow clients, a bound on open
+//! connections), background tasks (click flushing, scheduled work, housekeeping), one-off
+//! upgrades at start, and graceful shutdown on SIGTERM or Ctrl-C, after which pending clicks are
+//! written.
 
 use crate::web::{router, AppState};
-use std::net::SocketAddr;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 pub async fn run(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
     let flusher = tokio::spawn(background(state.clone()));
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve(state.clone(), listener, shutdown_signal()).await;
     flusher.abort();
     match state.clicks.flush(&state.db).await {
         Ok(n) => tracing::info!(items = n, "click counts written on shutdown"),
@@ -21,6 +26,108 @@ pub async fn run(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     }
     state.db.pool.close().await;
     Ok(())
+}
+
+/// A request body that must arrive whole before its deadline: a client sending a byte every few
+/// seconds is cut off, however steadily it trickles.
+struct DeadlineBody {
+    inner: axum::body::Body,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("request body not received in time")]
+struct BodyTimeout;
+
+impl http_body::Body for DeadlineBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(axum::Error::new(BodyTimeout))));
+        }
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Accepts connections until `shutdown` resolves, then lets open requests finish (30 s at most).
+///
+/// Each connection: its request headers must arrive within `header_timeout_seconds` (which is
+/// also how long an idle keep-alive connection waits for its next request), each request body
+/// within `body_timeout_seconds`; at most `max_connections` are served at once, the rest wait in
+/// the listen queue.
+pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let cfg = &state.config;
+    let header_timeout = Duration::from_secs(cfg.header_timeout_seconds);
+    let body_timeout = Duration::from_secs(cfg.body_timeout_seconds);
+    let permits = Arc::new(Semaphore::new(cfg.max_connections.max(1)));
+    let app = router(state.clone());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let mut req = req.map(|b| {
+                    axum::body::Body::new(DeadlineBody {
+                        inner: axum::body::Body::new(b),
+                        deadline: Box::pin(tokio::time::sleep(body_timeout)),
+                    })
+                });
+                req.extensions_mut().insert(ConnectInfo(peer));
+                tower::ServiceExt::oneshot(app.clone(), req)
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .keep_alive(true)
+            .max_buf_size(64 * 1024)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(30)) => {
+            tracing::warn!("connections still open after 30 s; closing them");
+        }
+    }
 }
 
 async fn background(state: AppState) {
@@ -58,7 +165,8 @@ async fn background(state: AppState) {
                 let before = crate::db::now() - 24 * 3600;
                 let res = async {
                     let mut conn = state.db.pool.acquire().await?;
-                    crate::db::throttle::purge_before(&mut conn, before).await
+                    crate::db::throttle::purge_before(&mut conn, before).await?;
+                    crate::db::applications::purge_intake_keys(&mut conn, before).await
                 }.await;
                 if let Err(e) = res {
                     tracing::warn!(error = %e, "housekeeping failed");

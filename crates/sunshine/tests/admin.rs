@@ -226,10 +226,136 @@ async fn session_cookie_flags() {
     let app = spawn_demo_with(|c| c.cookie_secure = true).await;
     let r = reqwest::get(app.url("/admin/login")).await.unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    for flag in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/admin"] {
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/admin/login"] {
         assert!(cookie.contains(flag), "{flag} missing in {cookie}");
     }
     assert_eq!(r.headers()["cache-control"], "no-store");
+    let csrf = csrf_of(&r.text().await.unwrap());
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirects
+        .post(app.url("/admin/login"))
+        .header("cookie", &pair)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "tuoan-editor"),
+            ("password", DEMO_PASSWORD),
+            ("next", "/admin"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sunshine_session="))
+        .expect("a session cookie");
+    for flag in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/admin"] {
+        assert!(session.contains(flag), "{flag} missing in {session}");
+    }
+}
+
+#[tokio::test]
+async fn no_unauthenticated_growth() {
+    let app = spawn_demo().await;
+    // Anonymous visits to the sign-in page store nothing on the server.
+    for _ in 0..20 {
+        let r = reqwest::get(app.url("/admin/login")).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+    // A 3 MB login name is neither stored whole nor echoed back.
+    let b = app.browser();
+    let csrf = csrf_of(&app.page_as(&b, "/admin/login").await);
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let r = b
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", huge.as_str()),
+            ("password", "whatever-it-is"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.len() < 64 * 1024,
+        "the page does not echo the name: {} bytes",
+        page.len()
+    );
+    let longest: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(LENGTH(actor) + LENGTH(detail) + LENGTH(target)), 0) FROM audit_log",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert!(longest < 4096, "audit entries are bounded: {longest}");
+    let keys: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(LENGTH(key)), 0) FROM throttle")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert!(keys <= 64, "throttle keys are bounded: {keys}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+}
+
+#[tokio::test]
+async fn throttles_are_kept_apart() {
+    let app = spawn_demo().await;
+    // Thirty wrong tracking codes from this address pause tracking here...
+    for _ in 0..30 {
+        let r = reqwest::Client::new()
+            .post(app.url("/track"))
+            .form(&[("no", "20260101ABCDEF"), ("code", "WRONGCOD")])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status() == 403 || r.status() == 429, "{}", r.status());
+    }
+    // ...but staff sign-in from the same address is not locked by them.
+    app.login("tuoan-editor", DEMO_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn limits_hold_under_concurrency() {
+    let app = spawn_demo().await;
+    let b = app.browser();
+    let csrf = csrf_of(&app.page_as(&b, "/admin/login").await);
+    // Thirty simultaneous wrong passwords: the limit (5) holds, every answer is 401 or 429.
+    let tries = (0..30).map(|_| {
+        b.post(app.url("/admin/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", "tuoan-editor"),
+                ("password", "wrong-password-x"),
+            ])
+            .send()
+    });
+    let answers = futures::future::join_all(tries).await;
+    let mut checked = 0;
+    for r in answers {
+        let s = r.unwrap().status().as_u16();
+        assert!(s == 401 || s == 429, "{s}");
+        if s == 401 {
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 5,
+        "exactly the allowed number of passwords were checked"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure'")
+            .await,
+        5
+    );
 }
 
 #[tokio::test]

@@ -720,6 +720,76 @@ async fn supervisors_see_what_they_supervise_and_no_contact_details() {
 }
 
 #[tokio::test]
+async fn simultaneous_intakes_respect_the_hourly_limit() {
+    let st = staff().await;
+    let b = body(&valid_id("53010219900101123"));
+    let tries = (0..12).map(|_| {
+        reqwest::Client::new()
+            .post(st.app.url("/api/v1/applications"))
+            .json(&b)
+            .send()
+    });
+    let answers = futures::future::join_all(tries).await;
+    let statuses: Vec<u16> = answers
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        7,
+        "{statuses:?}"
+    );
+    assert_eq!(st.app.count("SELECT COUNT(*) FROM applications").await, 5);
+}
+
+#[tokio::test]
+async fn the_api_intake_honours_idempotency_keys() {
+    let st = staff().await;
+    let b = body(&valid_id("53010219900101123"));
+    let send = |key: &'static str, b: Value| {
+        let url = st.app.url("/api/v1/applications");
+        async move {
+            json_of(
+                reqwest::Client::new()
+                    .post(url)
+                    .header("Idempotency-Key", key)
+                    .json(&b)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (s1, first) = send("6f1c2a9e-key-one", b.clone()).await;
+    assert_eq!(s1, 201, "{first}");
+    let repeats =
+        futures::future::join_all((0..3).map(|_| send("6f1c2a9e-key-one", b.clone()))).await;
+    for (s, v) in repeats {
+        assert_eq!(s, 201);
+        assert_eq!(v["tracking_no"], first["tracking_no"]);
+        assert_eq!(v["access_code"], first["access_code"]);
+    }
+    assert_eq!(st.app.count("SELECT COUNT(*) FROM applications").await, 1);
+    let mut changed = b.clone();
+    changed["description"] = json!("完全不同的申请");
+    let (s, v) = send("6f1c2a9e-key-one", changed).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    let (s, v) = send("another-key", b.clone()).await;
+    assert_eq!(s, 201);
+    assert_ne!(v["tracking_no"], first["tracking_no"]);
+    assert_eq!(st.app.count("SELECT COUNT(*) FROM applications").await, 2);
+}
+
+#[tokio::test]
 async fn queues_and_bad_states() {
     let st = staff().await;
     let a = st

@@ -96,7 +96,12 @@ async fn apply_and_track_in_a_browser() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.url().path(),
+        "/apply/receipt",
+        "redirected after the POST"
+    );
     let html = r.text().await.unwrap();
     let cell = |label: &str| {
         html.split(&format!("<th scope=\"row\">{label}</th><td><strong>"))
@@ -110,7 +115,8 @@ async fn apply_and_track_in_a_browser() {
     let (no, code) = (cell("查询号"), cell("查询码"));
     assert_eq!(code.len(), 8, "{html}");
     let done = text_of(&html);
-    assert!(done.contains("查询码只显示这一次"));
+    assert!(done.contains("查询码只在本页显示"));
+    assert!(!html.contains("access") || !html.contains(&format!("?{code}")));
 
     let r = b
         .post(app.url("/track"))
@@ -133,6 +139,58 @@ async fn apply_and_track_in_a_browser() {
         .unwrap();
     assert_eq!(r.status(), 403);
     assert!(text_of(&r.text().await.unwrap()).contains("查询号或查询码不正确"));
+}
+
+#[tokio::test]
+async fn a_reload_never_files_a_second_application() {
+    let app = spawn_demo().await;
+    let b = app.browser();
+    let (token, answer) = solve(&app.page_as(&b, "/apply").await);
+    let id = valid_id();
+    let no_of = |html: &str| {
+        html.split("<th scope=\"row\">查询号</th><td><strong>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let r = b
+        .post(app.url("/apply"))
+        .form(&fields(&token, &answer, &id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().path(), "/apply/receipt");
+    let first = no_of(&r.text().await.unwrap());
+    // Reloading the receipt page shows the same receipt and files nothing.
+    let again = app.page_as(&b, "/apply/receipt").await;
+    assert_eq!(no_of(&again), first);
+    // The browser re-sends the POST (reload of the old answer page, a double click, twice at
+    // once): the same receipt each time, one case.
+    let form = fields(&token, &answer, &id);
+    let resent = (0..3).map(|_| b.post(app.url("/apply")).form(&form).send());
+    for r in futures::future::join_all(resent).await {
+        let r = r.unwrap();
+        assert_eq!(r.url().path(), "/apply/receipt");
+        assert_eq!(no_of(&r.text().await.unwrap()), first);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
+    // The used question cannot file a different application.
+    let mut other = fields(&token, &answer, &id);
+    other.retain(|(k, _)| *k != "description");
+    other.push(("description", "另一份申请的内容"));
+    let r = b.post(app.url("/apply")).form(&other).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let page = r.text().await.unwrap();
+    assert!(text_of(&page).contains("请回答新的验证题"));
+    assert!(page.contains("另一份申请的内容"), "what was typed is kept");
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
+    // Without the receipt cookie (another browser), the receipt page explains what to do.
+    let (s, t) = app.get_text("/apply/receipt").await;
+    assert_eq!(s, 200);
+    assert!(text_of(&t).contains("办理进度查询"));
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ fn sunshine(db_url: &str, args: &[&str], password: Option<&str>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sunshine"));
     c.args(args)
         .env("SUNSHINE_DATABASE_URL", db_url)
+        .env("SUNSHINE_DATA_KEY", TEST_DATA_KEY)
         .env_remove("SUNSHINE_PASSWORD");
     if let Some(p) = password {
         c.env("SUNSHINE_PASSWORD", p);
@@ -255,6 +256,7 @@ async fn serve_demo_counts_clicks_and_flushes_them_on_sigterm() {
             &url,
         ])
         .env("SUNSHINE_DEMO_PASSWORD", DEMO_PASSWORD)
+        .env("SUNSHINE_DATA_KEY", TEST_DATA_KEY)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -10,6 +10,7 @@ fn run(url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sunshine"))
         .args(args)
         .env("SUNSHINE_DATABASE_URL", url)
+        .env("SUNSHINE_DATA_KEY", TEST_DATA_KEY)
         .output()
         .unwrap()
 }

@@ -1164,6 +1164,7 @@ async fn audit_verify_finds_edited_deleted_and_reordered_entries() {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_sunshine"))
             .args(["audit", "verify"])
             .env("SUNSHINE_DATABASE_URL", &url)
+            .env("SUNSHINE_DATA_KEY", TEST_DATA_KEY)
             .output()
             .unwrap();
         (
@@ -1221,6 +1222,7 @@ async fn cutting_off_the_tail_of_the_audit_log_is_detected() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_sunshine"))
         .args(["audit", "verify"])
         .env("SUNSHINE_DATABASE_URL", &c.app.state.config.database_url)
+        .env("SUNSHINE_DATA_KEY", TEST_DATA_KEY)
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));

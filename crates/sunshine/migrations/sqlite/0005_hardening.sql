@@ -25,3 +25,54 @@ INSERT INTO item_authors (item_id, user_id, unit_id, at)
 -- raised it to. Only a reviewer, with a reason, lowers it.
 ALTER TABLE items ADD COLUMN importance_floor TEXT NOT NULL DEFAULT 'general';
 UPDATE items SET importance_floor = importance WHERE state <> 'draft';
+
+-- Throttles: one counter per bucket and key, counted and recorded in one statement (simultaneous
+-- attempts once all passed a check made before any was recorded). Buckets are kept apart, so
+-- wrong tracking codes never lock staff out.
+CREATE TABLE throttle (
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    window_start BIGINT NOT NULL,
+    hits BIGINT NOT NULL,
+    PRIMARY KEY (bucket, key)
+);
+CREATE INDEX throttle_window ON throttle (window_start);
+DROP TABLE login_failures;
+DROP TABLE intake_attempts;
+
+-- Credentials that end: a password change, disabling or a forced sign-out moves the user's epoch
+-- on and so ends every session signed in before; API tokens expire and can be revoked (tokens
+-- issued before this migration expire 90 days after it).
+ALTER TABLE users ADD COLUMN session_epoch BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE api_tokens ADD COLUMN label TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE api_tokens ADD COLUMN revoked_at BIGINT;
+UPDATE api_tokens SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) + 7776000;
+
+-- The audit chain is keyed (HMAC with a key kept outside the database). A database that already
+-- holds entries keeps its unkeyed chain until the first start of this version checks it and
+-- re-keys it (recorded as an audit entry); a new database starts keyed.
+ALTER TABLE audit_head ADD COLUMN scheme TEXT NOT NULL DEFAULT 'hmac-sha256';
+UPDATE audit_head SET scheme = 'sha256' WHERE seq > 0;
+
+-- One-off upgrades done in code at start (they need the key): which have run.
+CREATE TABLE upgrades (
+    name TEXT PRIMARY KEY,
+    done_at BIGINT NOT NULL
+);
+
+-- Idempotency of intake: the public form's challenge is single-use and a reload or double submit
+-- gets the first submission's receipt; the API honours Idempotency-Key the same way. The receipt
+-- is kept sealed (encrypted) for a day, then forgotten.
+CREATE TABLE intake_keys (
+    key_hash TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    application_id BIGINT REFERENCES applications(id),
+    receipt_sealed TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX intake_keys_created ON intake_keys (created_at);
+
+-- A fingerprint of the deployment's key (an HMAC of a fixed label): a node or command started
+-- with another key is refused, instead of writing records nobody can read or verify later.
+ALTER TABLE audit_head ADD COLUMN key_check TEXT NOT NULL DEFAULT '';

@@ -1,14 +1,23 @@
-//! `sunshine audit verify` and `sunshine audit export`.
+//! `sunshine audit verify [--checkpoint FILE]`, `sunshine audit checkpoint`, `sunshine audit export`.
 
 use crate::config::Config;
-use crate::db::{audit, Db};
-use anyhow::bail;
+use crate::db::audit::{self, Checkpoint};
+use crate::db::Db;
+use anyhow::{bail, Context};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain; exit 1 naming the first broken entry
-    Verify,
-    /// Write the whole log as CSV (with hashes) to stdout or a file
+    /// Check the keyed chain; exit 1 naming the first broken entry. With --checkpoint, also prove
+    /// that nothing up to the checkpoint changed
+    Verify {
+        /// A checkpoint printed earlier by `sunshine audit checkpoint`
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Print the chain's head (sequence number, MAC, time) to keep outside the system: printed,
+    /// sent to the supervisor, or published
+    Checkpoint,
+    /// Write the whole log as CSV (with MACs) to stdout or a file
     Export {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
@@ -16,13 +25,39 @@ pub enum AuditCommand {
 }
 
 pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
-    let db = Db::connect_and_migrate(&config.database_url).await?;
+    let db = Db::open(config).await?;
+    let key = db.key().cloned().context("数据密钥未载入")?;
     match cmd {
-        AuditCommand::Verify => {
+        AuditCommand::Verify { checkpoint } => {
+            let cp = match &checkpoint {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("无法读取检查点文件 {}", p.display()))?;
+                    Some(Checkpoint::parse(&text).map_err(|m| anyhow::anyhow!("{m}"))?)
+                }
+                None => None,
+            };
             let mut conn = db.pool.acquire().await?;
-            match audit::verify(&mut conn).await? {
-                Ok(n) => println!("审计日志完整：共 {n} 条，散列链无断点。"),
+            match audit::verify(&mut conn, &key, cp.as_ref(), false).await? {
+                Ok(n) => match &cp {
+                    Some(c) => println!(
+                        "审计日志完整：共 {n} 条，密钥散列链无断点；检查点（第 {} 条）之前的记录未被改动。",
+                        c.seq
+                    ),
+                    None => println!("审计日志完整：共 {n} 条，密钥散列链无断点。"),
+                },
                 Err(b) => bail!("审计日志被篡改：{}（seq {}）", b.reason, b.seq),
+            }
+        }
+        AuditCommand::Checkpoint => {
+            let mut conn = db.pool.acquire().await?;
+            match audit::verify(&mut conn, &key, None, false).await? {
+                Ok(_) => print!("{}", audit::head(&mut conn).await?.to_text()),
+                Err(b) => bail!(
+                    "审计日志已不完整，不能出具检查点：{}（seq {}）",
+                    b.reason,
+                    b.seq
+                ),
             }
         }
         AuditCommand::Export { out } => {
@@ -42,7 +77,7 @@ pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
             tx.commit().await?;
             let csv = audit::to_csv(&entries);
             match out {
-                Some(p) => std::fs::write(&p, csv)?,
+                Some(p) => std::fs::write(&p, format!("\u{feff}{csv}"))?,
                 None => print!("{csv}"),
             }
         }

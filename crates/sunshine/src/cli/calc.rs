@@ -63,7 +63,7 @@ async fn calendar(config: &Config) -> anyhow::Result<Calendar> {
             return Ok(Calendar::shipped());
         }
     }
-    let db = Db::connect_and_migrate(&config.database_url).await?;
+    let db = Db::open(config).await?;
     let mut conn = db.pool.acquire().await?;
     Ok(crate::db::calendar::effective(&mut conn).await?)
 }
@@ -110,7 +110,7 @@ pub async fn calendar_cmd(config: &Config, cmd: CalendarCommand) -> anyhow::Resu
             let json = std::fs::read_to_string(&file)
                 .map_err(|e| input(format!("无法读取 {}：{e}", file.display())))?;
             let data = YearData::parse(&json).map_err(|e| input(e.to_string()))?;
-            let db = Db::connect_and_migrate(&config.database_url).await?;
+            let db = Db::open(config).await?;
             let changed =
                 crate::service::applications::load_calendar_year(&db, &data, &json, "cli").await?;
             println!("{}", data.year);

@@ -133,7 +133,7 @@ pub async fn run(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
             None
         }
     };
-    let db = Db::connect_and_migrate(&config.database_url).await?;
+    let db = Db::open(config).await?;
     let mut tx = db.begin().await?;
     let u = units::by_code(&mut tx, &unit)
         .await?

@@ -151,7 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => {
-            let db = Db::connect_and_migrate(&config.database_url).await?;
+            let db = Db::open(&config).await?;
             report_demo(
                 crate::demo::load(&db, std::env::var("SUNSHINE_DEMO_PASSWORD").ok().as_deref())
                     .await?,

@@ -43,7 +43,7 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
             if format != "json" {
                 return Err(InputError("汇总报告目前只输出 json".into()).into());
             }
-            let db = Db::connect_and_migrate(&config.database_url).await?;
+            let db = Db::open(config).await?;
             let mut conn = db.pool.acquire().await?;
             let (sum, parts, breaches) = aggregate(&mut conn, &unit, year).await?;
             if let Some((who, b)) = breaches.first() {
@@ -59,7 +59,7 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ReportCommand::CheckAll { year } => {
-            let db = Db::connect_and_migrate(&config.database_url).await?;
+            let db = Db::open(config).await?;
             let mut conn = db.pool.acquire().await?;
             let root: Option<String> = sqlx::query_scalar(
                 "SELECT code FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1",
@@ -106,7 +106,7 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
                 ))
                 .into());
             }
-            let db = Db::connect_and_migrate(&config.database_url).await?;
+            let db = Db::open(config).await?;
             let mut conn = db.pool.acquire().await?;
             let (r, rule_making) = crate::service::report::generate(&mut conn, &unit, year)
                 .await

@@ -16,7 +16,7 @@ pub struct ServeArgs {
 
 pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     super::init_tracing(config.log_json);
-    let db = Db::connect_and_migrate(&config.database_url).await?;
+    let db = Db::open(&config).await?;
     if args.demo {
         super::report_demo(
             crate::demo::load(&db, std::env::var("SUNSHINE_DEMO_PASSWORD").ok().as_deref()).await?,
@@ -35,6 +35,6 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         listener.local_addr()?,
         listener.local_addr()?
     );
-    let state = App::new(db, config)?;
+    let state = App::new(db, config).await?;
     crate::server::run(state, listener).await
 }

@@ -30,7 +30,7 @@ pub enum UnitCommand {
 }
 
 pub async fn run(config: &Config, cmd: UnitCommand) -> anyhow::Result<()> {
-    let db = Db::connect_and_migrate(&config.database_url).await?;
+    let db = Db::open(config).await?;
     let mut conn = db.pool.acquire().await?;
     match cmd {
         UnitCommand::Add {

@@ -357,19 +357,60 @@ pub async fn set_reply_template(
     Ok(())
 }
 
-/// Public submissions from an address since `since`; and recording one.
-pub async fn intake_attempts(conn: &mut Conn, ip: &str, since: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM intake_attempts WHERE ip = $1 AND at >= $2")
-        .bind(ip)
-        .bind(since)
-        .fetch_one(conn)
+/// An idempotency key already used: what it was used for, and the receipt it gave (sealed).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IntakeKey {
+    pub request_hash: String,
+    pub receipt_sealed: String,
+}
+
+pub async fn intake_key(conn: &mut Conn, key_hash: &str) -> sqlx::Result<Option<IntakeKey>> {
+    sqlx::query_as("SELECT request_hash, receipt_sealed FROM intake_keys WHERE key_hash = $1")
+        .bind(key_hash)
+        .fetch_optional(conn)
         .await
 }
 
-pub async fn record_intake(conn: &mut Conn, ip: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO intake_attempts (ip, at) VALUES ($1,$2)")
-        .bind(ip)
-        .bind(super::now())
+/// Claims an idempotency key in the caller's transaction: true when it was free. A concurrent
+/// claim of the same key waits for this transaction and then finds it taken.
+pub async fn claim_intake_key(
+    conn: &mut Conn,
+    key_hash: &str,
+    request_hash: &str,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "INSERT INTO intake_keys (key_hash, request_hash, created_at) VALUES ($1,$2,$3) ON CONFLICT (key_hash) DO NOTHING",
+    )
+    .bind(key_hash)
+    .bind(request_hash)
+    .bind(super::now())
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn set_intake_receipt(
+    conn: &mut Conn,
+    key_hash: &str,
+    application_id: i64,
+    receipt_sealed: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE intake_keys SET application_id = $1, receipt_sealed = $2 WHERE key_hash = $3",
+    )
+    .bind(application_id)
+    .bind(receipt_sealed)
+    .bind(key_hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Housekeeping: receipts of submissions older than `before` are forgotten.
+pub async fn purge_intake_keys(conn: &mut Conn, before: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM intake_keys WHERE created_at < $1")
+        .bind(before)
         .execute(conn)
         .await?;
     Ok(())

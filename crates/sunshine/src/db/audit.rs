@@ -1,11 +1,15 @@
-//! The audit log: append-only, each entry's hash covering the previous entry's hash, so an
-//! edited, deleted or reordered entry breaks the chain.
+//! The audit log: append-only, each entry keyed with HMAC-SHA256 over the previous entry's MAC
+//! and every field, so an edited, deleted or reordered entry breaks the chain. The key is derived
+//! from the deployment's key (`SUNSHINE_DATA_KEY` or the data directory's key file), which is
+//! never in the database: whoever can write to the database cannot recompute the chain.
+//! Checkpoints (`sunshine audit checkpoint`), kept outside, prove that nothing before them
+//! changed even to someone holding the key.
 //!
 //! Appending first updates the single `audit_head` row, which serialises appenders on every
 //! node (a row lock on PostgreSQL, the write lock on SQLite) so the chain never forks.
 
-use super::Conn;
-use sha2::{Digest, Sha256};
+use super::{Conn, Tx};
+use crate::crypto::{DataKey, Purpose};
 
 /// What happened, by whom, from where. Never personal data of applicants, never secrets.
 #[derive(Debug, Clone, Default)]
@@ -35,53 +39,122 @@ pub struct Logged {
     pub hash: String,
 }
 
-/// The hash of an entry: SHA-256 over the previous hash and every field, length-prefixed so
-/// that no two different entries serialise alike.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "every field of the entry is hashed; a struct would only rename them"
-)]
-pub fn entry_hash(
-    prev: &str,
-    seq: i64,
-    at: i64,
-    actor_id: Option<i64>,
-    actor: &str,
-    ip: &str,
-    action: &str,
-    unit_id: Option<i64>,
-    target: &str,
-    detail: &str,
-) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        prev,
-        &seq.to_string(),
-        &at.to_string(),
-        &actor_id.map(|v| v.to_string()).unwrap_or_default(),
-        actor,
-        ip,
-        action,
-        &unit_id.map(|v| v.to_string()).unwrap_or_default(),
-        target,
-        detail,
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
+/// The longest actor name, target and detail kept: an entry is a record, not a store for input.
+const MAX_ACTOR: usize = 64;
+const MAX_TARGET: usize = 200;
+const MAX_DETAIL: usize = 2000;
+
+fn bounded(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
     }
-    hex::encode(h.finalize())
 }
 
-/// Appends an entry in the caller's transaction.
-pub async fn append(conn: &mut Conn, e: &Entry<'_>) -> sqlx::Result<()> {
+/// The fields an entry's MAC covers, in order.
+pub struct Fields<'a> {
+    pub prev: &'a str,
+    pub seq: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor: &'a str,
+    pub ip: &'a str,
+    pub action: &'a str,
+    pub unit_id: Option<i64>,
+    pub target: &'a str,
+    pub detail: &'a str,
+}
+
+impl Fields<'_> {
+    fn parts(&self) -> [String; 10] {
+        [
+            self.prev.to_owned(),
+            self.seq.to_string(),
+            self.at.to_string(),
+            self.actor_id.map(|v| v.to_string()).unwrap_or_default(),
+            self.actor.to_owned(),
+            self.ip.to_owned(),
+            self.action.to_owned(),
+            self.unit_id.map(|v| v.to_string()).unwrap_or_default(),
+            self.target.to_owned(),
+            self.detail.to_owned(),
+        ]
+    }
+
+    /// HMAC-SHA256 under the audit key over every field, each length-prefixed.
+    pub fn mac(&self, key: &DataKey) -> String {
+        let parts = self.parts();
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        key.mac_parts(Purpose::AuditChain, &refs)
+    }
+
+    /// The unkeyed SHA-256 of the chain before it was keyed, to check an old chain once before
+    /// it is upgraded.
+    pub fn legacy_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in self.parts() {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+impl Logged {
+    pub fn fields(&self) -> Fields<'_> {
+        Fields {
+            prev: &self.prev_hash,
+            seq: self.seq,
+            at: self.at,
+            actor_id: self.actor_id,
+            actor: &self.actor,
+            ip: &self.ip,
+            action: &self.action,
+            unit_id: self.unit_id,
+            target: &self.target,
+            detail: &self.detail,
+        }
+    }
+}
+
+fn no_key() -> sqlx::Error {
+    sqlx::Error::Configuration(
+        "the audit key is not loaded: open the database with Db::open".into(),
+    )
+}
+
+/// Appends an entry in the caller's transaction, keyed with the transaction's key.
+pub async fn append(tx: &mut Tx<'_>, e: &Entry<'_>) -> sqlx::Result<()> {
+    let key = tx.key().cloned().ok_or_else(no_key)?;
+    let conn: &mut Conn = tx;
     let (seq, prev): (i64, String) =
         sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *conn)
             .await?;
     let at = super::now();
-    let hash = entry_hash(
-        &prev, seq, at, e.actor_id, e.actor, e.ip, e.action, e.unit_id, &e.target, &e.detail,
+    let (actor, target, detail) = (
+        bounded(e.actor, MAX_ACTOR),
+        bounded(&e.target, MAX_TARGET),
+        bounded(&e.detail, MAX_DETAIL),
     );
+    let ip = bounded(e.ip, 64);
+    let hash = Fields {
+        prev: &prev,
+        seq,
+        at,
+        actor_id: e.actor_id,
+        actor: &actor,
+        ip: &ip,
+        action: e.action,
+        unit_id: e.unit_id,
+        target: &target,
+        detail: &detail,
+    }
+    .mac(&key);
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor_id, actor, ip, action, unit_id, target, detail, prev_hash, hash) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
@@ -89,12 +162,12 @@ pub async fn append(conn: &mut Conn, e: &Entry<'_>) -> sqlx::Result<()> {
     .bind(seq)
     .bind(at)
     .bind(e.actor_id)
-    .bind(e.actor)
-    .bind(e.ip)
+    .bind(&actor)
+    .bind(&ip)
     .bind(e.action)
     .bind(e.unit_id)
-    .bind(&e.target)
-    .bind(&e.detail)
+    .bind(&target)
+    .bind(&detail)
     .bind(&prev)
     .bind(&hash)
     .execute(&mut *conn)
@@ -106,6 +179,71 @@ pub async fn append(conn: &mut Conn, e: &Entry<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// The head of the chain: what a checkpoint records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: i64,
+}
+
+impl Checkpoint {
+    const MAGIC: &'static str = "sunshine-audit-checkpoint v1";
+
+    /// The text kept outside the system (printed, sent to the supervisor, published).
+    pub fn to_text(&self) -> String {
+        let when = chrono::DateTime::from_timestamp(self.at, 0)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        format!(
+            "{}\nseq: {}\nhash: {}\nat: {when}\n",
+            Self::MAGIC,
+            self.seq,
+            self.hash
+        )
+    }
+
+    /// Reads a checkpoint back, naming what is wrong with a damaged one.
+    pub fn parse(text: &str) -> Result<Checkpoint, String> {
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        if lines.next() != Some(Self::MAGIC) {
+            return Err(format!("不是审计检查点文件（第一行应为“{}”）", Self::MAGIC));
+        }
+        let (mut seq, mut hash, mut at) = (None, None, 0);
+        for l in lines {
+            match l.split_once(':').map(|(k, v)| (k.trim(), v.trim())) {
+                Some(("seq", v)) => seq = v.parse::<i64>().ok(),
+                Some(("hash", v)) if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    hash = Some(v.to_ascii_lowercase())
+                }
+                Some(("at", v)) => {
+                    at = chrono::DateTime::parse_from_rfc3339(v)
+                        .map(|t| t.timestamp())
+                        .unwrap_or(0)
+                }
+                _ => {}
+            }
+        }
+        match (seq, hash) {
+            (Some(seq), Some(hash)) if seq >= 0 => Ok(Checkpoint { seq, hash, at }),
+            _ => Err("检查点文件缺少有效的 seq 或 hash 行".into()),
+        }
+    }
+}
+
+/// The chain's head now.
+pub async fn head(conn: &mut Conn) -> sqlx::Result<Checkpoint> {
+    let (seq, hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(conn)
+            .await?;
+    Ok(Checkpoint {
+        seq,
+        hash,
+        at: super::now(),
+    })
+}
+
 /// Where the chain breaks, for `sunshine audit verify`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Broken {
@@ -114,11 +252,20 @@ pub struct Broken {
 }
 
 /// Walks the whole chain in order and names the first entry that does not fit: an edited entry
-/// (its hash no longer matches), a deleted one (a gap in the sequence or a broken link), a
+/// (its MAC no longer matches), a deleted one (a gap in the sequence or a broken link), a
 /// reordered one (a link to the wrong predecessor), or a cut-off tail (the head disagrees).
-pub async fn verify(conn: &mut Conn) -> sqlx::Result<Result<i64, Broken>> {
+/// With a checkpoint, also that the entry it names still has the MAC it recorded, so nothing up
+/// to it changed. `legacy`: the unkeyed SHA-256 of an old chain (only to check it before it is
+/// upgraded).
+pub async fn verify(
+    conn: &mut Conn,
+    key: &DataKey,
+    checkpoint: Option<&Checkpoint>,
+    legacy: bool,
+) -> sqlx::Result<Result<i64, Broken>> {
     let mut expected_seq = 1;
     let mut prev = String::new();
+    let mut checkpoint_seen = checkpoint.is_none_or(|c| c.seq == 0 && c.hash.is_empty());
     loop {
         let batch: Vec<Logged> = sqlx::query_as(
             "SELECT id, seq, at, actor_id, actor, ip, action, unit_id, target, detail, prev_hash, hash \
@@ -149,23 +296,31 @@ pub async fn verify(conn: &mut Conn) -> sqlx::Result<Result<i64, Broken>> {
                     ),
                 }));
             }
-            let h = entry_hash(
-                &e.prev_hash,
-                e.seq,
-                e.at,
-                e.actor_id,
-                &e.actor,
-                &e.ip,
-                &e.action,
-                e.unit_id,
-                &e.target,
-                &e.detail,
-            );
-            if h != e.hash {
+            let h = if legacy {
+                e.fields().legacy_hash()
+            } else {
+                e.fields().mac(key)
+            };
+            if !crate::auth::constant_time_eq(&h, &e.hash) {
                 return Ok(Err(Broken {
                     seq: e.seq,
-                    reason: format!("第 {} 条的内容与其散列不符：记录被修改", e.seq),
+                    reason: format!(
+                        "第 {} 条的内容与其密钥散列不符：记录被修改，或整条链被人重算",
+                        e.seq
+                    ),
                 }));
+            }
+            if let Some(c) = checkpoint.filter(|c| c.seq == e.seq) {
+                if c.hash != e.hash {
+                    return Ok(Err(Broken {
+                        seq: e.seq,
+                        reason: format!(
+                            "第 {} 条与检查点记录的散列不符：检查点之前的记录被改写",
+                            e.seq
+                        ),
+                    }));
+                }
+                checkpoint_seen = true;
             }
             prev = e.hash;
             expected_seq += 1;
@@ -181,6 +336,15 @@ pub async fn verify(conn: &mut Conn) -> sqlx::Result<Result<i64, Broken>> {
             seq: last + 1,
             reason: format!(
                 "链尾记录到第 {head_seq} 条，实际只有 {last} 条：末尾的记录被删除或链尾被改动"
+            ),
+        }));
+    }
+    if let Some(c) = checkpoint.filter(|_| !checkpoint_seen) {
+        return Ok(Err(Broken {
+            seq: c.seq,
+            reason: format!(
+                "检查点记录的第 {} 条已不存在（现只有 {last} 条）：检查点之后的记录被删除",
+                c.seq
             ),
         }));
     }
@@ -222,33 +386,38 @@ pub async fn list(conn: &mut Conn, scope: Option<&Scope>, limit: i64) -> sqlx::R
     .await
 }
 
-/// CSV of entries, oldest first, with the hashes so a copy can be checked later.
+/// CSV of entries, oldest first, with the MACs so a copy can be checked later. Written with the
+/// `csv` crate; cells that a spreadsheet would run as a formula are neutralised
+/// ([`crate::csvout`]).
 pub fn to_csv(entries: &[Logged]) -> String {
-    let esc = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    };
-    let mut out =
-        String::from("seq,at,actor_id,actor,ip,action,unit_id,target,detail,prev_hash,hash\n");
+    let mut w = crate::csvout::Writer::new();
+    w.row([
+        "seq",
+        "at",
+        "actor_id",
+        "actor",
+        "ip",
+        "action",
+        "unit_id",
+        "target",
+        "detail",
+        "prev_hash",
+        "hash",
+    ]);
     for e in entries.iter().rev() {
-        let row = [
+        w.row([
             e.seq.to_string(),
             e.at.to_string(),
             e.actor_id.map(|v| v.to_string()).unwrap_or_default(),
-            esc(&e.actor),
-            esc(&e.ip),
-            esc(&e.action),
+            e.actor.clone(),
+            e.ip.clone(),
+            e.action.clone(),
             e.unit_id.map(|v| v.to_string()).unwrap_or_default(),
-            esc(&e.target),
-            esc(&e.detail),
+            e.target.clone(),
+            e.detail.clone(),
             e.prev_hash.clone(),
             e.hash.clone(),
-        ];
-        out.push_str(&row.join(","));
-        out.push('\n');
+        ]);
     }
-    out
+    w.finish()
 }

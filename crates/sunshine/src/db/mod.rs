@@ -18,14 +18,50 @@ pub mod throttle;
 pub mod units;
 pub mod users;
 
+use crate::crypto::DataKey;
 use anyhow::{bail, Context};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 pub type Conn = sqlx::AnyConnection;
+
+/// A transaction for a change. It carries the deployment's key so that the audit entry written
+/// in it can be keyed (the key never enters the database); otherwise it is sqlx's transaction.
+pub struct Tx<'c> {
+    inner: sqlx::Transaction<'c, sqlx::Any>,
+    key: Option<Arc<DataKey>>,
+}
+
+impl Tx<'_> {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.inner.rollback().await
+    }
+
+    /// The key the audit chain is keyed with.
+    pub fn key(&self) -> Option<&DataKey> {
+        self.key.as_deref()
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -37,6 +73,7 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    key: Option<Arc<DataKey>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -70,7 +107,7 @@ impl Db {
                 bail!("SQLite 数据库需要一个文件路径，例如 sqlite:///var/lib/sunshine/sunshine.db");
             }
             if let Some(dir) = std::path::Path::new(path).parent() {
-                std::fs::create_dir_all(dir)
+                crate::files::private_dir(dir)
                     .with_context(|| format!("无法创建数据库目录 {}", dir.display()))?;
             }
             if !url.contains('?') {
@@ -100,7 +137,31 @@ impl Db {
                     "无法连接 PostgreSQL 数据库（请检查地址、用户和服务器是否在运行）".to_owned()
                 }
             })?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            key: None,
+        })
+    }
+
+    /// Attaches the deployment's key (from configuration or the data directory's key file).
+    pub fn with_key(mut self, key: DataKey) -> Db {
+        self.key = Some(Arc::new(key));
+        self
+    }
+
+    pub fn key(&self) -> Option<&DataKey> {
+        self.key.as_deref()
+    }
+
+    /// Everything a command needs: connected, migrated, keyed, upgraded.
+    pub async fn open(config: &crate::config::Config) -> anyhow::Result<Db> {
+        let db = Self::connect_and_migrate(&config.database_url).await?;
+        crate::files::restrict_database(&config.database_url);
+        let key = DataKey::load(config.data_key.as_deref(), &config.data_dir)?;
+        let db = db.with_key(key);
+        crate::upgrade::run(&db).await?;
+        Ok(db)
     }
 
     /// Applies pending forward-only migrations. Safe to run from several nodes at once
@@ -131,7 +192,10 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(tx)
+        Ok(Tx {
+            inner: tx,
+            key: self.key.clone(),
+        })
     }
 
     /// `GET /healthz`: the database answers a trivial query.

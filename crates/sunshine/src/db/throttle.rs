@@ -1,50 +1,82 @@
-//! Login throttling, shared by every node through the database.
+//! Throttles shared by every node through the database: one counter per bucket and key (a login
+//! name, an address), counted and recorded in one statement so that simultaneous attempts can
+//! never all pass a check made before any of them is recorded.
+//!
+//! Buckets are kept apart: wrong tracking codes on `/track` never count against staff sign-in.
 
 use super::Conn;
 
-pub async fn record_failure(conn: &mut Conn, login: &str, ip: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (login, ip, at) VALUES ($1,$2,$3)")
-        .bind(login)
-        .bind(ip)
-        .bind(super::now())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// What is being counted. Each bucket has counters of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// Sign-in attempts per login name.
+    Login,
+    /// Sign-in attempts per address.
+    LoginAddress,
+    /// Wrong tracking number or code per address (`/track`).
+    TrackAddress,
+    /// Well-formed public applications per address.
+    IntakeAddress,
 }
 
-/// Failures since `since` for this login and from this address.
-pub async fn recent_failures(
+impl Bucket {
+    fn name(self) -> &'static str {
+        match self {
+            Bucket::Login => "login",
+            Bucket::LoginAddress => "login_ip",
+            Bucket::TrackAddress => "track_ip",
+            Bucket::IntakeAddress => "intake_ip",
+        }
+    }
+}
+
+/// Counts one attempt and returns how many the key has made in its current window, the one just
+/// made included. A window starts with the first attempt after the previous one ended.
+pub async fn hit(
     conn: &mut Conn,
-    login: &str,
-    ip: &str,
-    since: i64,
-) -> sqlx::Result<(i64, i64)> {
-    let by_login: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE login = $1 AND at >= $2")
-            .bind(login)
-            .bind(since)
-            .fetch_one(&mut *conn)
-            .await?;
-    let by_ip: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at >= $2")
-            .bind(ip)
-            .bind(since)
-            .fetch_one(conn)
-            .await?;
-    Ok((by_login, by_ip))
+    bucket: Bucket,
+    key: &str,
+    window_secs: i64,
+) -> sqlx::Result<i64> {
+    let now = super::now();
+    sqlx::query_scalar(
+        "INSERT INTO throttle (bucket, key, window_start, hits) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (bucket, key) DO UPDATE SET \
+           hits = CASE WHEN throttle.window_start <= $4 THEN 1 ELSE throttle.hits + 1 END, \
+           window_start = CASE WHEN throttle.window_start <= $4 THEN $3 ELSE throttle.window_start END \
+         RETURNING hits",
+    )
+    .bind(bucket.name())
+    .bind(key)
+    .bind(now)
+    .bind(now - window_secs)
+    .fetch_one(conn)
+    .await
 }
 
-pub async fn clear(conn: &mut Conn, login: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE login = $1")
-        .bind(login)
+/// Takes back one attempt (a sign-in that succeeded does not count against its address).
+pub async fn undo(conn: &mut Conn, bucket: Bucket, key: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE throttle SET hits = hits - 1 WHERE bucket = $1 AND key = $2 AND hits > 0")
+        .bind(bucket.name())
+        .bind(key)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Housekeeping: forget failures and sessions that no longer matter.
+/// Forgets a key's attempts (a login name after a successful sign-in).
+pub async fn clear(conn: &mut Conn, bucket: Bucket, key: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM throttle WHERE bucket = $1 AND key = $2")
+        .bind(bucket.name())
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Housekeeping: forget counters whose window ended long ago, and expired sessions.
 pub async fn purge_before(conn: &mut Conn, before: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+    sqlx::query("DELETE FROM throttle WHERE window_start < $1")
         .bind(before)
         .execute(&mut *conn)
         .await?;

@@ -11,11 +11,14 @@ pub struct User {
     pub display_name: String,
     pub password_hash: String,
     pub disabled: i64,
+    /// Moves on with every password change, disabling or forced sign-out; sessions signed in
+    /// under an older epoch are over.
+    pub session_epoch: i64,
 }
 
 pub async fn by_login(conn: &mut Conn, login: &str) -> sqlx::Result<Option<User>> {
     sqlx::query_as(
-        "SELECT id, login, display_name, password_hash, disabled FROM users WHERE login = $1",
+        "SELECT id, login, display_name, password_hash, disabled, session_epoch FROM users WHERE login = $1",
     )
     .bind(login)
     .fetch_optional(conn)
@@ -24,7 +27,7 @@ pub async fn by_login(conn: &mut Conn, login: &str) -> sqlx::Result<Option<User>
 
 pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<User>> {
     sqlx::query_as(
-        "SELECT id, login, display_name, password_hash, disabled FROM users WHERE id = $1",
+        "SELECT id, login, display_name, password_hash, disabled, session_epoch FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -39,7 +42,9 @@ pub async fn upsert(
     password_hash: &str,
 ) -> sqlx::Result<i64> {
     if let Some(u) = by_login(conn, login).await? {
-        sqlx::query("UPDATE users SET display_name = $1, password_hash = $2 WHERE id = $3")
+        sqlx::query(
+            "UPDATE users SET display_name = $1, password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $3",
+        )
             .bind(display_name)
             .bind(password_hash)
             .bind(u.id)
@@ -92,22 +97,108 @@ pub async fn grants(conn: &mut Conn, user_id: i64) -> sqlx::Result<Grants> {
     Ok(Grants::new(user_id, grants, &tree))
 }
 
-pub async fn insert_token(conn: &mut Conn, user_id: i64, token_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1,$2,$3)")
-        .bind(user_id)
-        .bind(token_hash)
-        .bind(super::now())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Stores a new API token (its hash) valid until `expires_at`. Returns its id.
+pub async fn insert_token(
+    conn: &mut Conn,
+    user_id: i64,
+    token_hash: &str,
+    label: &str,
+    expires_at: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) VALUES ($1,$2,$3,$4,$5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(label)
+    .bind(super::now())
+    .bind(expires_at)
+    .fetch_one(conn)
+    .await
 }
 
+/// The user a token belongs to, while the token is neither expired nor revoked.
 pub async fn by_token_hash(conn: &mut Conn, token_hash: &str) -> sqlx::Result<Option<User>> {
     sqlx::query_as(
-        "SELECT u.id, u.login, u.display_name, u.password_hash, u.disabled FROM api_tokens t \
-         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        "SELECT u.id, u.login, u.display_name, u.password_hash, u.disabled, u.session_epoch FROM api_tokens t \
+         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
     )
     .bind(token_hash)
+    .bind(super::now())
     .fetch_optional(conn)
     .await
+}
+
+/// One API token as `sunshine token list` shows it (never the token itself).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub login: String,
+    pub label: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub async fn tokens(conn: &mut Conn, login: Option<&str>) -> sqlx::Result<Vec<TokenRow>> {
+    sqlx::query_as(
+        "SELECT t.id, u.login, t.label, t.created_at, t.expires_at, t.revoked_at FROM api_tokens t \
+         JOIN users u ON u.id = t.user_id WHERE ($1 = '' OR u.login = $1) ORDER BY t.id",
+    )
+    .bind(login.unwrap_or(""))
+    .fetch_all(conn)
+    .await
+}
+
+/// Revokes a token; false when there is no such token or it was revoked already.
+pub async fn revoke_token(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
+    let n =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(super::now())
+            .bind(id)
+            .execute(conn)
+            .await?
+            .rows_affected();
+    Ok(n == 1)
+}
+
+/// Sets a new password and ends every session signed in with the old one.
+pub async fn set_password(conn: &mut Conn, user_id: i64, password_hash: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2 RETURNING session_epoch",
+    )
+    .bind(password_hash)
+    .bind(user_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Disables or enables an account. Disabling ends its sessions; its tokens stop working at once.
+pub async fn set_disabled(conn: &mut Conn, login: &str, disabled: bool) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE users SET disabled = $1, session_epoch = session_epoch + $1 WHERE login = $2",
+    )
+    .bind(i64::from(disabled))
+    .bind(login)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Removes one role on one unit; true when the user held it.
+pub async fn revoke_role(
+    conn: &mut Conn,
+    user_id: i64,
+    unit_id: i64,
+    role: Role,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND unit_id = $2 AND role = $3")
+        .bind(user_id)
+        .bind(unit_id)
+        .bind(role.as_str())
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
 }

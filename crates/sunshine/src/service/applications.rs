@@ -4,6 +4,7 @@
 use super::Actor;
 use crate::db::applications::{self as adb, AppRow};
 use crate::db::audit::{self, Entry};
+use crate::db::throttle::{self, Bucket};
 use crate::db::{calendar as caldb, units, Db};
 use crate::web::error::AppError;
 use crate::web::App;
@@ -17,8 +18,9 @@ use sunshine_core::policy::Denied;
 use sunshine_core::role::Role;
 use sunshine_core::FieldError;
 
-/// What the applicant is given once, on submission.
-#[derive(Debug, Serialize)]
+/// What the applicant is given once, on submission (and again for a repeat of the same
+/// submission under the same idempotency key).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Receipt {
     pub id: i64,
     pub tracking_no: String,
@@ -34,7 +36,8 @@ fn access_hash(tracking_no: &str, code: &str) -> String {
 }
 
 fn applicant_hash(app: &App, id_number: &str) -> String {
-    app.data_key.keyed_hash(id_number)
+    app.data_key
+        .mac(crate::crypto::Purpose::ApplicantId, id_number)
 }
 
 fn random_code(len: usize) -> String {
@@ -47,7 +50,7 @@ fn random_code(len: usize) -> String {
 }
 
 fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+    NaiveDate::parse_from_str(sunshine_core::text::fold_width(s).trim(), "%Y-%m-%d")
         .map_err(|_| FieldError::new(field, format!("日期“{s}”格式不正确，应为 YYYY-MM-DD")).into())
 }
 
@@ -171,18 +174,73 @@ async fn store_clock(
     Ok(clock)
 }
 
+/// What makes a submission the same as an earlier one: a key the client sent (`Idempotency-Key`)
+/// or the single-use challenge of the form, and a digest of what was submitted.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    key_hash: String,
+    request_hash: String,
+}
+
+impl Idempotency {
+    /// `scope` keeps keys of different clients apart (the form, the public API, a staff member).
+    pub fn new(scope: &str, key: &str, input: &ApplicationInput) -> Idempotency {
+        let digest = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
+        Idempotency {
+            key_hash: digest(&format!("{scope}\n{key}")),
+            request_hash: digest(&serde_json::to_string(input).unwrap_or_default()),
+        }
+    }
+}
+
+/// The key was used before for a different submission.
+fn key_reused() -> AppError {
+    AppError::Conflict(
+        "idempotency_key_reused",
+        "这个幂等键（或验证题）已用于另一份不同内容的申请。如要提交新的申请，请换一个键（网页上请重新答题）。".into(),
+    )
+}
+
+/// A submission seen before under this key: its receipt, or a conflict if it differed.
+async fn replay(app: &App, idem: &Idempotency) -> Result<Option<Receipt>, AppError> {
+    let mut conn = app.db.pool.acquire().await?;
+    let Some(k) = adb::intake_key(&mut conn, &idem.key_hash).await? else {
+        return Ok(None);
+    };
+    if k.request_hash != idem.request_hash {
+        return Err(key_reused());
+    }
+    if k.receipt_sealed.is_empty() {
+        return Err(AppError::Conflict(
+            "in_progress",
+            "同一份申请正在提交中，请稍候刷新页面查看回执。".into(),
+        ));
+    }
+    let json = app.data_key.open(&k.receipt_sealed)?;
+    Ok(Some(
+        serde_json::from_str(&json).map_err(anyhow::Error::from)?,
+    ))
+}
+
 /// Public intake (`/apply`, `POST /api/v1/applications` without a token). Typos are answered
 /// field by field without using up the applicant's allowance; only well-formed submissions count
-/// towards the per-address hourly limit.
+/// towards the per-address hourly limit. A repeat under the same idempotency key (a reload, a
+/// double click, a retried API call) gets the first receipt and files nothing.
 pub async fn submit_public(
     app: &App,
     ip: &str,
     input: &ApplicationInput,
+    idem: Option<&Idempotency>,
 ) -> Result<Receipt, AppError> {
     let mut input = input.clone();
     input.channel = Channel::Online.as_str().into();
     input.on = None;
     let parsed = input.parse().map_err(AppError::Invalid)?;
+    if let Some(i) = idem {
+        if let Some(r) = replay(app, i).await? {
+            return Ok(r);
+        }
+    }
     let mut conn = app.db.pool.acquire().await?;
     if units::by_code(&mut conn, &parsed.unit).await?.is_none() {
         return Err(FieldError::new(
@@ -191,15 +249,17 @@ pub async fn submit_public(
         )
         .into());
     }
-    let since = crate::db::now() - 3600;
-    if adb::intake_attempts(&mut conn, ip, since).await? >= app.config.intake_per_hour {
+    drop(conn);
+    // Counted and recorded in one step, so simultaneous submissions cannot all pass the limit.
+    let mut tx = app.db.begin().await?;
+    let n = throttle::hit(&mut tx, Bucket::IntakeAddress, ip, 3600).await?;
+    tx.commit().await?;
+    if n > app.config.intake_per_hour {
         return Err(AppError::RateLimited(
-            "同一网络地址一小时内提交的申请过多，请一小时后再提交；如确有大量申请，可到政府信息公开工作机构当面或邮寄提交。".into(),
+            "同一网络地址一小时内提交的申请过多，请一小时后再提交；如确有大量申请，可到政府信息公开工作机构当面或邮寄提交。您填写的内容都保留着。".into(),
         ));
     }
-    adb::record_intake(&mut conn, ip).await?;
-    drop(conn);
-    create(app, None, &input).await
+    create(app, None, &input, idem).await
 }
 
 /// Staff registration of an application received in person, by post, fax or e-mail.
@@ -207,14 +267,21 @@ pub async fn register(
     app: &App,
     actor: &Actor<'_>,
     input: &ApplicationInput,
+    idem: Option<&Idempotency>,
 ) -> Result<Receipt, AppError> {
-    create(app, Some(actor), input).await
+    if let Some(i) = idem {
+        if let Some(r) = replay(app, i).await? {
+            return Ok(r);
+        }
+    }
+    create(app, Some(actor), input, idem).await
 }
 
 async fn create(
     app: &App,
     actor: Option<&Actor<'_>>,
     input: &ApplicationInput,
+    idem: Option<&Idempotency>,
 ) -> Result<Receipt, AppError> {
     let a = input.parse().map_err(AppError::Invalid)?;
     let mut conn = app.db.pool.acquire().await?;
@@ -241,6 +308,16 @@ async fn create(
     let access_code = random_code(8);
     let id_enc = app.data_key.seal(&a.id_number)?;
     let mut tx = app.db.begin().await?;
+    if let Some(i) = idem {
+        if !adb::claim_intake_key(&mut tx, &i.key_hash, &i.request_hash).await? {
+            // Taken by a simultaneous submission that has committed meanwhile.
+            drop(tx);
+            return match replay(app, i).await? {
+                Some(r) => Ok(r),
+                None => Err(key_reused()),
+            };
+        }
+    }
     let id = adb::insert(
         &mut tx,
         &adb::NewApp {
@@ -298,14 +375,21 @@ async fn create(
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(Receipt {
+    let receipt = Receipt {
         id,
         tracking_no,
         access_code,
         received_on: received.to_string(),
         due_on: clock.due_on.map(|d| d.to_string()),
-    })
+    };
+    if let Some(i) = idem {
+        let sealed = app
+            .data_key
+            .seal(&serde_json::to_string(&receipt).map_err(anyhow::Error::from)?)?;
+        adb::set_intake_receipt(&mut tx, &i.key_hash, id, &sealed).await?;
+    }
+    tx.commit().await?;
+    Ok(receipt)
 }
 
 /// An application the actor may handle: their own unit's. Others are refused in words.
@@ -786,30 +870,36 @@ pub async fn track(app: &App, ip: &str, no: &str, code: &str) -> Result<Tracking
             "查询号或查询码不正确，请核对后重试。".into(),
         )
     };
-    let mut conn = app.db.pool.acquire().await?;
-    let since = crate::db::now() - 15 * 60;
-    if crate::db::throttle::recent_failures(&mut conn, "track", ip, since)
-        .await?
-        .1
-        >= TRACK_FAILURES
-    {
+    let no = sunshine_core::text::fold_width(no);
+    let no = no.trim();
+    let code = sunshine_core::text::fold_width(code);
+    if no.chars().count() > 40 || code.chars().count() > 40 {
+        return Err(wrong());
+    }
+    // Each attempt is counted before it is judged (one atomic step); a right answer takes its
+    // count back. This counter is the public one: it never touches staff sign-in.
+    let mut tx = app.db.begin().await?;
+    let n = throttle::hit(&mut tx, Bucket::TrackAddress, ip, 15 * 60).await?;
+    tx.commit().await?;
+    if n > TRACK_FAILURES {
         return Err(AppError::RateLimited(
             "查询号或查询码错误次数过多，请15分钟后再试。".into(),
         ));
     }
-    let found = adb::by_tracking(&mut conn, no.trim()).await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let found = adb::by_tracking(&mut conn, no).await?;
     let expected = found
         .as_ref()
         .map(|a| a.access_code_hash.clone())
         .unwrap_or_default();
     let given = access_hash(
         found.as_ref().map(|a| a.tracking_no.as_str()).unwrap_or(no),
-        code,
+        &code,
     );
     let Some(a) = found.filter(|_| crate::auth::constant_time_eq(&expected, &given)) else {
-        crate::db::throttle::record_failure(&mut conn, "track", ip).await?;
         return Err(wrong());
     };
+    throttle::undo(&mut conn, Bucket::TrackAddress, ip).await?;
     let letters = adb::letters(&mut conn, a.id)
         .await?
         .into_iter()

@@ -609,7 +609,10 @@ pub async fn consult(
             errs.push(FieldError::new(f, format!("{label}不能超过500个字符")));
         }
     }
-    match chrono::NaiveDate::parse_from_str(c.held_on.trim(), "%Y-%m-%d") {
+    match chrono::NaiveDate::parse_from_str(
+        sunshine_core::text::fold_width(c.held_on).trim(),
+        "%Y-%m-%d",
+    ) {
         Ok(d) if d > app.today() => errs.push(FieldError::new("held_on", "会商日期不能晚于今天")),
         Ok(_) => {}
         Err(_) => errs.push(FieldError::new(

@@ -443,7 +443,8 @@ pub struct PublishBody {
 
 /// Parses a publication time; a time without an offset is China Standard Time.
 pub fn parse_time(s: &str) -> Result<i64, FieldError> {
-    let s = s.trim();
+    let folded = sunshine_core::text::fold_width(s);
+    let s = folded.trim();
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp());
     }

@@ -20,11 +20,35 @@ pub async fn create(
     State(app): State<AppState>,
     MaybeStaff(staff): MaybeStaff,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     ApiJson(input): ApiJson<ApplicationInput>,
 ) -> Result<Response, ApiError> {
+    // `Idempotency-Key`: a repeat of the same request with the same key gets the same receipt
+    // and files nothing; the same key with a different request is refused.
+    let idem = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let key = v
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| (1..=255).contains(&k.len()))
+                .ok_or_else(|| {
+                    FieldError::new(
+                        "Idempotency-Key",
+                        "Idempotency-Key 应为1至255个可见字符（例如一个 UUID）",
+                    )
+                })?;
+            let scope = match &staff {
+                Some(s) => format!("api:user:{}", s.user_id),
+                None => "api:public".to_owned(),
+            };
+            Some(svc::Idempotency::new(&scope, key, &input))
+        }
+    };
     let receipt = match &staff {
-        Some(s) => svc::register(&app, &s.actor(), &input).await?,
-        None => svc::submit_public(&app, &ip, &input).await?,
+        Some(s) => svc::register(&app, &s.actor(), &input, idem.as_ref()).await?,
+        None => svc::submit_public(&app, &ip, &input, idem.as_ref()).await?,
     };
     let mut body = serde_json::json!({
         "tracking_no": receipt.tracking_no,

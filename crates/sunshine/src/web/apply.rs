@@ -9,9 +9,9 @@ use super::AppState;
 use crate::service::applications as svc;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
-use serde::Deserialize;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
 use sunshine_core::application::{
     ApplicantInput, ApplicantKind, ApplicationInput, Delivery, IdType,
 };
@@ -19,13 +19,22 @@ use sunshine_core::FieldError;
 
 const CHALLENGE_TTL: i64 = 2 * 3600;
 
+fn challenge_sig(app: &AppState, a: i64, b: i64, ts: i64) -> String {
+    let mut sig = app.data_key.mac(
+        crate::crypto::Purpose::IntakeChallenge,
+        &format!("{a}:{b}:{ts}"),
+    );
+    sig.truncate(32);
+    sig
+}
+
 /// A question and its signed token: `a-b-time-signature`.
 fn challenge(app: &AppState) -> (String, String) {
     use rand::Rng;
     let mut rng = rand::rngs::OsRng;
     let (a, b) = (rng.gen_range(2..10), rng.gen_range(2..10));
     let ts = crate::db::now();
-    let sig = &app.data_key.keyed_hash(&format!("challenge:{a}:{b}:{ts}"))[..16];
+    let sig = challenge_sig(app, a, b, ts);
     (
         format!("{a} 加 {b} 等于几？（请填阿拉伯数字）"),
         format!("{a}-{b}-{ts}-{sig}"),
@@ -40,10 +49,14 @@ fn check_challenge(app: &AppState, token: &str, answer: &str) -> bool {
     let (Ok(a), Ok(b), Ok(ts)) = (a.parse::<i64>(), b.parse::<i64>(), ts.parse::<i64>()) else {
         return false;
     };
-    let expected = &app.data_key.keyed_hash(&format!("challenge:{a}:{b}:{ts}"))[..16];
-    crate::auth::constant_time_eq(expected, sig)
+    let expected = challenge_sig(app, a, b, ts);
+    crate::auth::constant_time_eq(&expected, sig)
         && crate::db::now() - ts < CHALLENGE_TTL
-        && answer.trim().parse::<i64>().ok() == Some(a + b)
+        && sunshine_core::text::fold_width(answer)
+            .trim()
+            .parse::<i64>()
+            .ok()
+            == Some(a + b)
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -134,8 +147,90 @@ pub async fn form(State(app): State<AppState>) -> Result<Response, PageError> {
 struct DonePage {
     site: String,
     crumbs: Vec<Crumb>,
+    receipt: Option<svc::Receipt>,
+    unit_name: String,
+}
+
+/// The receipt travels to its page in a cookie sealed with the data key (AES-GCM), never in an
+/// address: the access code must not land in histories or logs. It lives an hour.
+const RECEIPT_COOKIE: &str = "sunshine_receipt";
+const RECEIPT_SECONDS: i64 = 3600;
+
+#[derive(Serialize, Deserialize)]
+struct SealedReceipt {
     receipt: svc::Receipt,
     unit_name: String,
+    until: i64,
+}
+
+/// After a successful submission: a 303 to the receipt page (so that reloading it files
+/// nothing), with the receipt in a sealed cookie.
+fn to_receipt(
+    app: &AppState,
+    receipt: svc::Receipt,
+    unit_name: String,
+) -> Result<Response, AppError> {
+    let sealed = SealedReceipt {
+        receipt,
+        unit_name,
+        until: crate::db::now() + RECEIPT_SECONDS,
+    };
+    let value = app
+        .data_key
+        .seal(&serde_json::to_string(&sealed).map_err(anyhow::Error::from)?)?;
+    let secure = if app.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{RECEIPT_COOKIE}={value}; Path=/apply; HttpOnly; SameSite=Lax; Max-Age={RECEIPT_SECONDS}{secure}"
+    );
+    let mut r = Redirect::to("/apply/receipt").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+fn receipt_of(app: &AppState, headers: &HeaderMap) -> Option<SealedReceipt> {
+    let value = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == RECEIPT_COOKIE)
+        .map(|(_, v)| v.to_owned())?;
+    let json = app.data_key.open(&value).ok()?;
+    serde_json::from_str::<SealedReceipt>(&json)
+        .ok()
+        .filter(|r| r.until > crate::db::now())
+}
+
+/// `GET /apply/receipt`: the receipt of the submission just made (reloading shows it again).
+pub async fn receipt(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let sealed = receipt_of(&app, &headers);
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let page = DonePage {
+        site: site_name_of(&mut conn).await?,
+        crumbs: vec![
+            super::views::crumb("/", "首页"),
+            super::views::crumb("/apply", "依申请公开"),
+        ],
+        unit_name: sealed
+            .as_ref()
+            .map(|s| s.unit_name.clone())
+            .unwrap_or_default(),
+        receipt: sealed.map(|s| s.receipt),
+    };
+    let mut r = render(&page)?;
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
 }
 
 pub async fn submit(
@@ -143,11 +238,11 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     WebForm(f): WebForm<ApplyForm>,
 ) -> Result<Response, PageError> {
-    let again = |errs: Vec<FieldError>, f: ApplyForm| {
+    let again = |errs: Vec<FieldError>, f: ApplyForm, status: StatusCode| {
         let app = app.clone();
         async move {
             let mut r = render(&page(&app, f, errs).await?)?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            *r.status_mut() = status;
             Ok::<_, PageError>(r)
         }
     };
@@ -158,6 +253,7 @@ pub async fn submit(
                 "验证题答案不正确或已过期，请重新计算后提交（您填写的内容都保留着）",
             )],
             f,
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     }
@@ -178,26 +274,33 @@ pub async fn submit(
         channel: "online".into(),
         on: None,
     };
-    match svc::submit_public(&app, &ip, &input).await {
+    // The challenge is single-use: it is this submission's idempotency key, so a reload or a
+    // double click gets the first receipt, and a used question cannot file a second case.
+    let idem = svc::Idempotency::new("form", &f.token, &input);
+    match svc::submit_public(&app, &ip, &input, Some(&idem)).await {
         Ok(receipt) => {
             let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-            let unit_name = crate::db::units::by_code(&mut conn, &f.unit)
+            let unit_name = crate::db::units::by_code(&mut conn, f.unit.trim())
                 .await?
                 .map(|u| u.name)
                 .unwrap_or_default();
-            let mut r = render(&DonePage {
-                site: site_name_of(&mut conn).await?,
-                crumbs: vec![
-                    super::views::crumb("/", "首页"),
-                    super::views::crumb("/apply", "依申请公开"),
-                ],
-                receipt,
-                unit_name,
-            })?;
-            *r.status_mut() = StatusCode::CREATED;
-            Ok(r)
+            Ok(to_receipt(&app, receipt, unit_name)?)
         }
-        Err(AppError::Invalid(errs)) => again(errs, f).await,
+        Err(AppError::Invalid(errs)) => again(errs, f, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AppError::RateLimited(m)) => {
+            again(vec![FieldError::new("form", m)], f, StatusCode::TOO_MANY_REQUESTS).await
+        }
+        Err(AppError::Conflict("idempotency_key_reused", _)) => {
+            again(
+                vec![FieldError::new(
+                    "answer",
+                    "这道验证题已用于提交另一份申请。如要再提交一份新的申请，请回答新的验证题（您填写的内容都保留着）",
+                )],
+                f,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -283,7 +386,6 @@ pub async fn letter(
     ClientIp(ip): ClientIp,
     WebForm(f): WebForm<LetterForm>,
 ) -> Result<Response, PageError> {
-    use axum::response::IntoResponse;
     let t = svc::track(&app, &ip, &f.no, &f.code).await?;
     let l = t
         .letters

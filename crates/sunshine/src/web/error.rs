@@ -41,6 +41,12 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+impl From<crate::cpu::JobFailed> for AppError {
+    fn from(e: crate::cpu::JobFailed) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         AppError::Internal(e.into())

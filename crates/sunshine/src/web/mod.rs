@@ -26,20 +26,29 @@ pub struct App {
     pub blobs: Blobs,
     pub clicks: Clicks,
     pub data_key: crate::crypto::DataKey,
+    /// CPU-heavy work runs here, off the async workers.
+    pub cpu: crate::cpu::CpuPool,
 }
 
 pub type AppState = Arc<App>;
 
 impl App {
-    pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+    /// The shared state; the database gets the deployment's key and its one-off upgrades run.
+    pub async fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
         let blobs = Blobs::local(&config.data_dir.join("attachments"))?;
-        let data_key = crate::crypto::DataKey::load(config.data_key.as_deref(), &config.data_dir)?;
+        let data_key = match db.key() {
+            Some(k) => k.clone(),
+            None => crate::crypto::DataKey::load(config.data_key.as_deref(), &config.data_dir)?,
+        };
+        let db = db.with_key(data_key.clone());
+        crate::upgrade::run(&db).await?;
         Ok(Arc::new(App {
             db,
             config,
             blobs,
             clicks: Clicks::default(),
             data_key,
+            cpu: crate::cpu::CpuPool::for_machine(),
         }))
     }
 

@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/logout", post(admin::auth::logout))
         .route(
+            "/admin/password",
+            get(admin::auth::password_form).post(admin::auth::change_password),
+        )
+        .route(
             "/admin/units/{code}/items",
             get(admin::items::list).post(admin::items::create),
         )
@@ -188,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/site.js", get(public::script))
         .route("/healthz", get(public::healthz))
         .route("/apply", get(apply::form).post(apply::submit))
+        .route("/apply/receipt", get(apply::receipt))
         .route("/track", get(apply::track_form).post(apply::track))
         .route("/track/letter", post(apply::letter));
 

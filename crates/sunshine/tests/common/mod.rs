@@ -13,6 +13,9 @@ use sunshine_core::role::Role;
 use sunshine_core::unit::{OfficeContact, UnitKind};
 
 pub const PASSWORD: &str = "test-password-1";
+/// The deployment key of every test server; the command-line helpers pass it on, as operators
+/// give every node and command the same `SUNSHINE_DATA_KEY`.
+pub const TEST_DATA_KEY: &str = "5e3f0a1b2c3d4e5f60718293a4b5c6d7e8f9011223344556677889900aabbccd";
 pub const DEMO_PASSWORD: &str = "demo-password-1";
 
 pub fn backend() -> &'static str {
@@ -100,13 +103,14 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::defaults(dir.path());
     config.database_url = url;
     config.cookie_secure = false; // the test client speaks plain HTTP
+    config.data_key = Some(TEST_DATA_KEY.to_owned());
     config.click_flush_seconds = 3600; // tests flush explicitly
     config.scheduler_seconds = 3600; // tests run scheduled work explicitly
     adjust(&mut config);
     let db = Db::connect_and_migrate(&config.database_url)
         .await
         .expect("database");
-    let state = App::new(db, config).expect("app");
+    let state = App::new(db, config).await.expect("app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -216,7 +220,7 @@ impl TestApp {
             .expect("q")
             .expect("user");
         let (token, hash) = sunshine::auth::new_token();
-        users::insert_token(&mut tx, user.id, &hash)
+        users::insert_token(&mut tx, user.id, &hash, "test", sunshine::db::now() + 86400)
             .await
             .expect("token");
         tx.commit().await.expect("commit");

@@ -77,6 +77,8 @@ pub async fn list(
 #[serde(default)]
 pub struct RegisterForm {
     csrf: String,
+    /// One per rendered form: a double submit or a reload registers the application once.
+    nonce: String,
     kind: String,
     name: String,
     id_type: String,
@@ -155,6 +157,7 @@ pub async fn register_form(
         delivery: "paper".into(),
         channel: "in_person".into(),
         on: state.today().to_string(),
+        nonce: crate::auth::random_hex(16),
         ..Default::default()
     };
     render(&register_page(&state, &staff, &code, form, vec![]).await?)
@@ -184,7 +187,9 @@ pub async fn register(
         channel: f.channel.clone(),
         on: Some(f.on.clone()),
     };
-    match svc::register(&state, &staff.actor(), &input).await {
+    let idem = (!f.nonce.is_empty() && f.nonce.len() <= 64)
+        .then(|| svc::Idempotency::new(&format!("staff-form:{}", staff.user.id), &f.nonce, &input));
+    match svc::register(&state, &staff.actor(), &input, idem.as_ref()).await {
         Ok(r) => Ok(
             Redirect::to(&format!("/admin/applications/{}?done=registered", r.id)).into_response(),
         ),

@@ -1,15 +1,16 @@
 //! Signing in and out, login throttling, and the dashboard.
 
-use super::{csrf_token, flash_message, sign_in, verify_csrf, Layout, Staff};
+use super::{flash_message, sign_in, Layout, Staff};
 use crate::db::audit::{self, Entry};
-use crate::db::{throttle, users};
+use crate::db::throttle::{self, Bucket};
+use crate::db::users;
 use crate::web::error::{AppError, PageError};
 use crate::web::extract::{ClientIp, WebForm};
 use crate::web::public::render;
 use crate::web::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -47,9 +48,62 @@ async fn site(state: &AppState) -> Result<String, AppError> {
     crate::web::public::site_name_of(&mut conn).await
 }
 
+/// The sign-in form's cookie: a random value the form's CSRF token is bound to (HMAC under a key
+/// of its own). Anonymous visitors get no server-side state: the sign-in page stores nothing.
+const LOGIN_COOKIE: &str = "sunshine_login";
+
+/// The longest login name and password looked at; longer ones are refused unread and unstored.
+const MAX_LOGIN_CHARS: usize = 64;
+const MAX_PASSWORD_CHARS: usize = 1024;
+
+fn login_cookie_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_COOKIE)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn login_csrf(state: &AppState, cookie: &str) -> String {
+    state
+        .data_key
+        .mac(crate::crypto::Purpose::LoginForm, cookie)
+}
+
+/// Renders the sign-in page, setting the form cookie when the visitor has none.
+fn login_page(
+    state: &AppState,
+    cookie: Option<String>,
+    page: impl FnOnce(String) -> LoginPage,
+) -> Result<Response, PageError> {
+    let (value, fresh) = match cookie {
+        Some(c) => (c, false),
+        None => (crate::auth::random_hex(16), true),
+    };
+    let mut resp = render(&page(login_csrf(state, &value)))?;
+    if fresh {
+        let secure = if state.config.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        };
+        let set = format!(
+            "{LOGIN_COOKIE}={value}; Path=/admin/login; HttpOnly; SameSite=Strict; Max-Age=86400{secure}"
+        );
+        if let Ok(v) = HeaderValue::from_str(&set) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(resp)
+}
+
 pub async fn login_form(
     State(state): State<AppState>,
-    session: Session,
+    headers: HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
     let notice = if q.expired.is_some() {
@@ -59,9 +113,10 @@ pub async fn login_form(
     } else {
         None
     };
-    render(&LoginPage {
-        site: site(&state).await?,
-        csrf: csrf_token(&session).await?,
+    let site = site(&state).await?;
+    login_page(&state, login_cookie_of(&headers), |csrf| LoginPage {
+        site,
+        csrf,
         login: String::new(),
         next: safe_next(q.next.as_deref()),
         error: None,
@@ -78,35 +133,65 @@ pub struct LoginForm {
     next: String,
 }
 
+/// Signing in. Every attempt is counted per login name and per address *before* the password
+/// is checked, in one atomic step, so simultaneous attempts cannot slip past the limit; a
+/// success takes its counts back. The password is verified on the CPU pool with no database
+/// connection held.
 pub async fn login(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     ClientIp(ip): ClientIp,
     WebForm(form): WebForm<LoginForm>,
 ) -> Result<Response, PageError> {
-    verify_csrf(&session, &form.csrf).await?;
-    let login = form.login.trim().to_owned();
+    let cookie = login_cookie_of(&headers).ok_or(AppError::Csrf)?;
+    if !crate::auth::constant_time_eq(&login_csrf(&state, &cookie), &form.csrf) {
+        return Err(AppError::Csrf.into());
+    }
+    // Bounded before anything is stored or echoed.
+    let login: String = sunshine_core::text::fold_width(form.login.trim())
+        .chars()
+        .take(MAX_LOGIN_CHARS)
+        .collect();
+    let oversized = form.login.chars().count() > MAX_LOGIN_CHARS
+        || form.password.chars().count() > MAX_PASSWORD_CHARS;
     let cfg = &state.config;
-    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
-    let since = crate::db::now() - cfg.login_window_minutes * 60;
-    let (by_login, by_ip) = throttle::recent_failures(&mut conn, &login, &ip, since).await?;
-    if by_login >= cfg.login_max_failures || by_ip >= cfg.login_max_failures * 4 {
+    let window = cfg.login_window_minutes * 60;
+    let (by_login, by_ip) = {
+        let mut tx = state.db.begin().await?;
+        let l = throttle::hit(&mut tx, Bucket::Login, &login, window).await?;
+        let i = throttle::hit(&mut tx, Bucket::LoginAddress, &ip, window).await?;
+        tx.commit().await?;
+        (l, i)
+    };
+    if by_login > cfg.login_max_failures || by_ip > cfg.login_max_failures * 4 {
+        tracing::warn!(%ip, "sign-in paused by the throttle");
         return Err(AppError::Throttled(cfg.login_window_minutes).into());
     }
-    let user = users::by_login(&mut conn, &login).await?;
-    let ok = match &user {
-        Some(u) if u.disabled == 0 => {
-            crate::auth::verify_password(&form.password, &u.password_hash)
-        }
-        _ => {
-            crate::auth::dummy_verify(&form.password);
-            false
-        }
+    let user = {
+        let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+        users::by_login(&mut conn, &login).await?
     };
+    let password = form.password;
+    let hash = user
+        .as_ref()
+        .filter(|u| u.disabled == 0 && !oversized)
+        .map(|u| u.password_hash.clone());
+    let ok = state
+        .cpu
+        .run(move || match hash {
+            Some(h) => crate::auth::verify_password(&password, &h),
+            None => {
+                crate::auth::dummy_verify(&password);
+                false
+            }
+        })
+        .await?;
     let mut tx = state.db.begin().await?;
     match (ok, user) {
         (true, Some(u)) => {
-            throttle::clear(&mut tx, &login).await?;
+            throttle::clear(&mut tx, Bucket::Login, &login).await?;
+            throttle::undo(&mut tx, Bucket::LoginAddress, &ip).await?;
             audit::append(
                 &mut tx,
                 &Entry {
@@ -119,12 +204,11 @@ pub async fn login(
             )
             .await?;
             tx.commit().await?;
-            sign_in(&session, u.id).await?;
+            sign_in(&session, &u).await?;
             tracing::info!(user_id = u.id, "staff signed in");
             Ok(Redirect::to(&safe_next(Some(&form.next))).into_response())
         }
         (_, user) => {
-            throttle::record_failure(&mut tx, &login, &ip).await?;
             audit::append(
                 &mut tx,
                 &Entry {
@@ -137,17 +221,17 @@ pub async fn login(
             )
             .await?;
             tx.commit().await?;
-            let page = LoginPage {
-                site: site(&state).await?,
-                csrf: csrf_token(&session).await?,
+            let site = site(&state).await?;
+            let mut resp = login_page(&state, Some(cookie), |csrf| LoginPage {
+                site,
+                csrf,
                 login,
                 next: safe_next(Some(&form.next)),
                 error: Some(
                     "用户名或密码不正确。请检查后重试；多次失败后将暂停登录一段时间。".into(),
                 ),
                 notice: None,
-            };
-            let mut resp = render(&page)?;
+            })?;
             *resp.status_mut() = StatusCode::UNAUTHORIZED;
             Ok(resp)
         }
@@ -222,4 +306,107 @@ pub async fn dashboard(
         })
         .collect();
     render(&Dashboard { layout, roles })
+}
+
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    errors: super::Errors,
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, PageError> {
+    render(&PasswordPage {
+        layout: Layout::new(&state, &staff, flash_message(q.done.as_deref())).await?,
+        errors: super::Errors::default(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+    again: String,
+}
+
+/// Changes one's own password: the current one is checked (on the CPU pool, counted like a
+/// sign-in attempt), then every other session of the user ends; this one stays signed in.
+pub async fn change_password(
+    State(state): State<AppState>,
+    staff: Staff,
+    WebForm(f): WebForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    staff.check_csrf(&f.csrf).await?;
+    let mut errors = Vec::new();
+    if f.new.chars().count() > MAX_PASSWORD_CHARS {
+        errors.push(sunshine_core::FieldError::new("new", "新密码太长"));
+    } else if let Err(m) = crate::auth::check_password_strength(&f.new) {
+        errors.push(sunshine_core::FieldError::new("new", m));
+    }
+    if f.new != f.again {
+        errors.push(sunshine_core::FieldError::new(
+            "again",
+            "两次输入的新密码不一致",
+        ));
+    }
+    let window = state.config.login_window_minutes * 60;
+    let tries = {
+        let mut tx = state.db.begin().await?;
+        let n = throttle::hit(&mut tx, Bucket::Login, &staff.user.login, window).await?;
+        tx.commit().await?;
+        n
+    };
+    if tries > state.config.login_max_failures {
+        return Err(AppError::Throttled(state.config.login_window_minutes).into());
+    }
+    let (current, stored) = (f.current.clone(), staff.user.password_hash.clone());
+    let right = f.current.chars().count() <= MAX_PASSWORD_CHARS
+        && state
+            .cpu
+            .run(move || crate::auth::verify_password(&current, &stored))
+            .await?;
+    if !right {
+        errors.insert(
+            0,
+            sunshine_core::FieldError::new("current", "当前密码不正确"),
+        );
+    }
+    if !errors.is_empty() {
+        let mut r = render(&PasswordPage {
+            layout: Layout::new(&state, &staff, None).await?,
+            errors: super::Errors(errors),
+        })?;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    let new = f.new.clone();
+    let hash = state
+        .cpu
+        .run(move || crate::auth::hash_password(&new))
+        .await??;
+    let mut tx = state.db.begin().await?;
+    let epoch = users::set_password(&mut tx, staff.user.id, &hash).await?;
+    throttle::clear(&mut tx, Bucket::Login, &staff.user.login).await?;
+    audit::append(
+        &mut tx,
+        &Entry {
+            actor_id: Some(staff.user.id),
+            actor: &staff.user.login,
+            ip: &staff.ip,
+            action: "user.password",
+            target: format!("user:{}", staff.user.login),
+            detail: "本人修改密码，其他会话已退出".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    super::keep_signed_in(&staff.session, epoch).await?;
+    Ok(Redirect::to("/admin/password?done=password").into_response())
 }

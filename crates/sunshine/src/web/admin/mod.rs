@@ -28,6 +28,13 @@ use tower_sessions::Session;
 pub const SESSION_COOKIE: &str = "sunshine_session";
 const UID: &str = "uid";
 const CSRF: &str = "csrf";
+/// The user's credential epoch at sign-in: a password change, disabling or a forced sign-out
+/// moves the user's epoch on, which ends every session signed in before.
+const EPOCH: &str = "epoch";
+/// When the session signed in (Unix seconds): it ends after the absolute lifetime, active or not.
+const SINCE: &str = "since";
+/// When the session last slid its idle expiry forward (at most once a minute: one write).
+const SEEN: &str = "seen";
 
 /// The CSRF token of this session, created on first use.
 pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
@@ -146,10 +153,27 @@ impl FromRequestParts<AppState> for Staff {
         let (user, grants) = load
             .await
             .map_err(|e| PageError(e.into()).into_response())?;
-        let Some(user) = user.filter(|u| u.disabled == 0) else {
+        let epoch: Option<i64> = session.get(EPOCH).await.ok().flatten();
+        let since: Option<i64> = session.get(SINCE).await.ok().flatten();
+        let now = crate::db::now();
+        let lifetime = state.config.session_max_hours * 3600;
+        let Some(user) = user.filter(|u| {
+            u.disabled == 0
+                && epoch == Some(u.session_epoch)
+                && since.is_some_and(|s| now - s <= lifetime)
+        }) else {
             let _ = session.flush().await;
             return Err(login_redirect(parts));
         };
+        // The idle timeout slides with activity: the session's expiry moves on when it is used
+        // (stored at most once a minute).
+        let seen: i64 = session.get(SEEN).await.ok().flatten().unwrap_or(0);
+        if now - seen >= 60 {
+            session
+                .insert(SEEN, now)
+                .await
+                .map_err(|e| PageError(AppError::Internal(e.into())).into_response())?;
+        }
         let csrf = csrf_token(&session)
             .await
             .map_err(|e| PageError(e).into_response())?;
@@ -166,20 +190,28 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
-pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), AppError> {
+pub async fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
+    let e = |e: tower_sessions::session::Error| AppError::Internal(e.into());
     // A new session id on sign-in defeats session fixation.
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    session
-        .insert(UID, user_id)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    session.cycle_id().await.map_err(e)?;
+    let now = crate::db::now();
+    session.insert(UID, user.id).await.map_err(e)?;
+    session.insert(EPOCH, user.session_epoch).await.map_err(e)?;
+    session.insert(SINCE, now).await.map_err(e)?;
+    session.insert(SEEN, now).await.map_err(e)?;
     session
         .insert(CSRF, crate::auth::random_hex(32))
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(e)?;
+    Ok(())
+}
+
+/// After the user changed their own password: this session stays signed in under the new epoch
+/// (every other session of theirs has ended).
+pub async fn keep_signed_in(session: &Session, epoch: i64) -> Result<(), AppError> {
+    let e = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    session.cycle_id().await.map_err(e)?;
+    session.insert(EPOCH, epoch).await.map_err(e)?;
     Ok(())
 }
 
@@ -244,6 +276,7 @@ impl Errors {
 pub fn flash_message(key: Option<&str>) -> Option<String> {
     let m = match key? {
         "saved" => "已保存。",
+        "password" => "密码已修改，您在其他地方的登录已全部退出。",
         "created" => "草稿已创建。",
         "published" => "已发布，公众现在可以看到这条信息。",
         "submitted" => "已送审，等待第一步审核。",
