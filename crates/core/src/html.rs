@@ -59,6 +59,126 @@ pub fn sanitize(input: &str) -> String {
     cleaner().clean(input).to_string()
 }
 
+/// Tags that end a block of text: what they separate, a reader reads apart.
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "td",
+    "th",
+    "tr",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "caption",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "hr",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "dd",
+    "dt",
+    "dl",
+    "figure",
+    "figcaption",
+    "address",
+];
+
+/// The text a reader reads in an HTML body, mapped back to the HTML: inline formatting (`<span>`,
+/// `<strong>`, `<a>` …) joins text as the page shows it joined, block boundaries (paragraphs,
+/// cells, line breaks) separate it with a line break, entities are decoded, and the content of
+/// `<script>` and `<style>` is not text. Screening reads this, and masks through its map.
+pub fn reader_text(html: &str) -> crate::text::Mapped {
+    let mut out = crate::text::Mapped::default();
+    let mut i = 0;
+    let bytes = html.as_bytes();
+    let mut skip_until: Option<&'static str> = None;
+    while i < html.len() {
+        let rest = &html[i..];
+        if bytes[i] == b'<' {
+            let (tag, end) = match rest.find('>') {
+                Some(g) => (&rest[1..g], i + g + 1),
+                None => (&rest[1..], html.len()),
+            };
+            let closing = tag.starts_with('/');
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if let Some(until) = skip_until {
+                if closing && name == until {
+                    skip_until = None;
+                }
+                i = end;
+                continue;
+            }
+            if !closing && (name == "script" || name == "style") {
+                skip_until = Some(if name == "script" { "script" } else { "style" });
+            } else if BLOCK_TAGS.contains(&name.as_str()) {
+                out.push('\n', (i, end));
+            }
+            i = end;
+            continue;
+        }
+        if skip_until.is_some() {
+            let c = rest.chars().next().map(char::len_utf8).unwrap_or(1);
+            i += c;
+            continue;
+        }
+        if bytes[i] == b'&' {
+            if let Some((c, len)) = entity(rest) {
+                out.push(c, (i, i + len));
+                i += len;
+                continue;
+            }
+        }
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        out.push(c, (i, i + c.len_utf8()));
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// The character an entity at the start of `s` stands for, and the entity's length.
+fn entity(s: &str) -> Option<(char, usize)> {
+    let semi = s.get(..12).unwrap_or(s).find(';')?;
+    let name = &s[1..semi];
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        "ensp" | "emsp" | "thinsp" => ' ',
+        "zwj" => '\u{200d}',
+        "zwnj" => '\u{200c}',
+        "shy" => '\u{00ad}',
+        n if n.starts_with("#x") || n.starts_with("#X") => {
+            char::from_u32(u32::from_str_radix(&n[2..], 16).ok()?)?
+        }
+        n if n.starts_with('#') => char::from_u32(n[1..].parse().ok()?)?,
+        _ => return None,
+    };
+    Some((c, semi + 1))
+}
+
 /// The text a reader would see, for emptiness checks and summaries.
 pub fn visible_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -130,6 +250,28 @@ mod tests {
     fn visible_text_strips_tags() {
         assert_eq!(visible_text("<p>a</p><p></p>").trim(), "a");
         assert!(visible_text("<p> </p>").trim().is_empty());
+    }
+
+    #[test]
+    fn reader_text_joins_inline_and_separates_blocks() {
+        let html = "<p>内部<strong>资料</strong></p><p><span>机</span><span>密</span>★</p><table><tr><td>1234</td><td>5678</td></tr></table>&#x673a;&amp;";
+        let r = reader_text(html);
+        assert!(r.text.contains("内部资料"), "{:?}", r.text);
+        assert!(r.text.contains("机密★"), "{:?}", r.text);
+        assert!(
+            !r.text.contains("1234 5678") && !r.text.contains("12345678"),
+            "{:?}",
+            r.text
+        );
+        assert!(r.text.ends_with("机&"), "{:?}", r.text);
+        let at = r.text.find("资料").unwrap();
+        let (a, b) = r.source_range(at, at + "资料".len()).unwrap();
+        assert_eq!(&html[a..b], "资料");
+        let at = r.text.find("机&").unwrap();
+        let (a, b) = r.source_range(at, at + "机&".len()).unwrap();
+        assert_eq!(&html[a..b], "&#x673a;&amp;");
+        assert_eq!(reader_text("<script>13812345678</script>x").text, "x");
+        assert_eq!(reader_text("a<").text, "a");
     }
 
     #[test]

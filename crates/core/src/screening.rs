@@ -30,12 +30,18 @@ pub enum Kind {
     ShortId,
     BadCheckId,
     Unreadable,
+    /// An attachment that could be read only in part (its decoded content exceeds the limit, or
+    /// a part of it fails): what was not read was not screened, so it blocks.
+    NotFullyScreened,
 }
 
 impl Kind {
     pub fn severity(self) -> Severity {
         match self {
-            Kind::ClassificationMark | Kind::ResidentId | Kind::BankCard => Severity::Blocking,
+            Kind::ClassificationMark
+            | Kind::ResidentId
+            | Kind::BankCard
+            | Kind::NotFullyScreened => Severity::Blocking,
             _ => Severity::Warning,
         }
     }
@@ -49,6 +55,7 @@ impl Kind {
             Kind::ShortId => "15位身份证号码",
             Kind::BadCheckId => "疑似身份证号码（校验位不符）",
             Kind::Unreadable => "无法读取的附件",
+            Kind::NotFullyScreened => "未能完整筛查的附件",
         }
     }
 }
@@ -71,6 +78,10 @@ pub struct Finding {
     /// The original text, kept only in memory to apply a mask; never stored or shown.
     #[serde(skip)]
     pub original: String,
+    /// Where the finding is in its segment's text (byte range), kept only in memory to apply a
+    /// mask in place.
+    #[serde(skip)]
+    pub span: Option<(usize, usize)>,
 }
 
 pub const TITLE: &str = "标题";
@@ -301,6 +312,7 @@ fn message(kind: Kind, maskable: bool) -> String {
         Kind::ShortId => format!("含有15位身份证号码，请确认；不应公开的，{fix}。"),
         Kind::BadCheckId => format!("含有形似身份证号码的数字（校验位不符），请人工核对；属于个人信息的，{fix}。"),
         Kind::Unreadable => "无法读取此附件的文字，不能自动检查，请人工逐页核对。".into(),
+        Kind::NotFullyScreened => "此附件只能读取一部分（解压后内容超过筛查上限或部分内容损坏），未读取的部分没有经过筛查，不能发布。请拆分或重新生成附件；确需原样公开的，由审核链最后一位审核人逐页核对后书面放行。".into(),
     }
 }
 
@@ -344,6 +356,7 @@ fn finish(out: &mut Vec<Finding>, seg: &Segment, mut spans: Vec<Span>) {
             message: message(sp.kind, maskable),
             maskable,
             original: seg.text[sp.start..sp.end].to_owned(),
+            span: Some((sp.start, sp.end)),
             masked: sp.masked,
         });
     }
@@ -359,20 +372,40 @@ pub fn unreadable(location: String, why: &str) -> Finding {
         message: message(Kind::Unreadable, false),
         maskable: false,
         original: String::new(),
+        span: None,
         location,
     }
 }
 
-/// Screens every segment.
+/// A finding for an attachment that could be read only in part: blocking, never a silent pass.
+pub fn not_fully_screened(location: String, why: &str) -> Finding {
+    Finding {
+        kind: Kind::NotFullyScreened,
+        severity: Severity::Blocking,
+        excerpt: why.to_owned(),
+        masked: String::new(),
+        message: message(Kind::NotFullyScreened, false),
+        maskable: false,
+        original: String::new(),
+        span: None,
+        location,
+    }
+}
+
+/// Screens every segment as a reader reads it: full-width forms are folded to ASCII and
+/// invisible characters dropped before matching (so `１１０１…` and `110\u{200b}105…` are the
+/// numbers they look like), while excerpts, originals and spans point at the segment's own text.
 pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
     let mut out = Vec::new();
     for seg in segments {
-        let text = &seg.text;
-        let mut spans: Vec<Span> = Vec::new();
+        let folded = crate::text::Mapped::of(&seg.text).folded();
+        let text = &folded.text;
+        // Spans are found in the folded text, then carried back to the segment's text.
+        let mut found: Vec<Span> = Vec::new();
         for p in mark_patterns() {
             for m in p.find_iter(text) {
-                if !spans.iter().any(|s| m.start() < s.end && s.start < m.end()) {
-                    spans.push(Span {
+                if !found.iter().any(|s| m.start() < s.end && s.start < m.end()) {
+                    found.push(Span {
                         kind: Kind::ClassificationMark,
                         start: m.start(),
                         end: m.end(),
@@ -388,7 +421,7 @@ pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
             let raw = m.as_str();
             let compact: String = raw.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if let Some((kind, masked)) = classify(&compact, ex) {
-                spans.push(Span {
+                found.push(Span {
                     kind,
                     start: m.start(),
                     end: m.end(),
@@ -403,7 +436,7 @@ pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
                     let (s, e) = (offset, offset + part.len());
                     offset = e + 1;
                     if let Some((kind, masked)) = classify(part, ex) {
-                        spans.push(Span {
+                        found.push(Span {
                             kind,
                             start: s,
                             end: e,
@@ -415,7 +448,7 @@ pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
         }
         for m in email_pattern().find_iter(text) {
             if !ex.emails.contains(&m.as_str().to_lowercase()) {
-                spans.push(Span {
+                found.push(Span {
                     kind: Kind::Email,
                     start: m.start(),
                     end: m.end(),
@@ -423,6 +456,13 @@ pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
                 });
             }
         }
+        let spans = found
+            .into_iter()
+            .filter_map(|sp| {
+                let (start, end) = folded.source_range(sp.start, sp.end)?;
+                Some(Span { start, end, ..sp })
+            })
+            .collect();
         finish(&mut out, seg, spans);
     }
     out
@@ -439,6 +479,18 @@ pub fn apply_mask(text: &str, f: &Finding) -> String {
         return text.to_owned();
     }
     text.replace(&f.original, &f.masked)
+}
+
+/// Masks a finding wherever the same number stands in one segment: the spans, in the segment's
+/// text, of every finding of that location with the same kind and masked form.
+pub fn mask_spans(findings: &[Finding], f: &Finding) -> Vec<(usize, usize)> {
+    findings
+        .iter()
+        .filter(|g| {
+            g.maskable && g.location == f.location && g.kind == f.kind && g.masked == f.masked
+        })
+        .filter_map(|g| g.span)
+        .collect()
 }
 
 #[cfg(test)]

@@ -32,6 +32,97 @@ pub fn fold_width(s: &str) -> String {
     s.chars().map(fold_char).collect()
 }
 
+/// Characters a reader does not see: zero-width spaces and joiners, the word joiner, the byte
+/// order mark, the soft hyphen, direction marks and embeddings.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+    )
+}
+
+/// A text derived from a source (an HTML body, a typed string) that remembers, for each of its
+/// bytes, which bytes of the source it came from: what is found in the derived text can be shown
+/// and masked in the original.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mapped {
+    pub text: String,
+    /// For each byte of `text`, the source range of the character or entity it came from.
+    from: Vec<(usize, usize)>,
+}
+
+impl Mapped {
+    pub fn push(&mut self, c: char, source: (usize, usize)) {
+        self.text.push(c);
+        for _ in 0..c.len_utf8() {
+            self.from.push(source);
+        }
+    }
+
+    /// The source range of `text[start..end]`, or none for an empty or out-of-range span.
+    pub fn source_range(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        if start >= end || end > self.from.len() {
+            return None;
+        }
+        Some((self.from[start].0, self.from[end - 1].1))
+    }
+
+    /// The identity mapping of a text onto itself.
+    pub fn of(s: &str) -> Mapped {
+        let mut m = Mapped::default();
+        for (i, c) in s.char_indices() {
+            m.push(c, (i, i + c.len_utf8()));
+        }
+        m
+    }
+
+    /// This text with its characters folded for matching (full-width forms to ASCII, invisible
+    /// characters dropped), still mapped to this text's own source.
+    pub fn folded(&self) -> Mapped {
+        let mut m = Mapped::default();
+        for (i, c) in self.text.char_indices() {
+            if is_invisible(c) {
+                continue;
+            }
+            let (s, _) = self.from[i];
+            let (_, e) = self.from[i + c.len_utf8() - 1];
+            m.push(fold_char(c), (s, e));
+        }
+        m
+    }
+}
+
+/// Replaces the given source ranges of `s` with `with` (ranges may come in any order; one that
+/// overlaps an earlier one, or does not fall on character boundaries, is skipped).
+pub fn replace_ranges(s: &str, ranges: &[(usize, usize)], with: &str) -> String {
+    let mut r: Vec<(usize, usize)> = ranges.to_vec();
+    r.sort_unstable();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (a, b) in r {
+        if a < last || b > s.len() || !s.is_char_boundary(a) || !s.is_char_boundary(b) {
+            continue;
+        }
+        out.push_str(&s[last..a]);
+        out.push_str(with);
+        last = b;
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
 pub fn classify(line: &str) -> LineKind {
     let l = line.trim();
     let mut chars = l.chars();
@@ -106,6 +197,17 @@ mod tests {
         );
         assert_eq!(fold_width("２０２６－１１－２８\u{3000}"), "2026-11-28 ");
         assert_eq!(fold_width("禄政发〔2017〕12号"), "禄政发〔2017〕12号");
+    }
+
+    #[test]
+    fn mapped_text_points_back_at_its_source() {
+        let m = Mapped::of("身份证１２\u{200b}３").folded();
+        assert_eq!(m.text, "身份证123");
+        let start = m.text.find('1').unwrap();
+        let (a, b) = m.source_range(start, m.text.len()).unwrap();
+        assert_eq!(&"身份证１２\u{200b}３"[a..b], "１２\u{200b}３");
+        assert_eq!(replace_ranges("ab１２cd", &[(2, 8)], "**"), "ab**cd");
+        assert_eq!(replace_ranges("abc", &[(1, 9)], "*"), "abc");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! findings found) and false alarms (findings where none was planted); both must be perfect.
 //! `cargo test -p sunshine-core --test screening_corpus -- --nocapture` prints the figures.
 
+use sunshine_core::html::reader_text;
 use sunshine_core::screening::{id_check_char, luhn, screen, Exemptions, Kind, Segment, BODY};
 
 fn id(first17: &str) -> String {
@@ -199,4 +200,191 @@ fn the_seed_report_raises_no_alarm() {
         &Exemptions::default(),
     );
     assert!(got.is_empty(), "{got:?}");
+}
+
+/// Full-width digits and letters as phone keyboards type them.
+fn wide(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                char::from_u32(u32::from(c) + 0xFEE0).unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A zero-width space after every character.
+fn zw(s: &str) -> String {
+    s.chars().flat_map(|c| [c, '\u{200b}']).collect()
+}
+
+/// Evasions a reader sees through: marks and numbers split by inline formatting, typed in
+/// full-width forms, or with invisible characters inside. Bodies are HTML, read through
+/// `reader_text` as the screener reads an item's body. Look-alikes stay quiet, including text
+/// that block boundaries keep apart.
+#[test]
+fn evasion_corpus_recall_and_false_alarms() {
+    use Kind::*;
+    let id_a = id("53010219900101123");
+    let card16 = card("622202123456789");
+    let corpus: Vec<(String, Vec<Kind>)> = vec![
+        (
+            "<p>内部<strong>资料</strong>，阅后收回</p>".into(),
+            vec![ClassificationMark],
+        ),
+        (
+            "<p><span>机</span><span>密</span>★</p>".into(),
+            vec![ClassificationMark],
+        ),
+        (
+            "<p>秘<em>密</em> ★ 5年</p>".into(),
+            vec![ClassificationMark],
+        ),
+        (
+            "<p>不得<a href=\"#\">外传</a></p>".into(),
+            vec![ClassificationMark],
+        ),
+        (
+            "<p>【内&#x90e8;】会议纪要</p>".into(),
+            vec![ClassificationMark],
+        ),
+        (
+            format!("<p>{}</p>", zw("内部资料")),
+            vec![ClassificationMark],
+        ),
+        ("<p>机密＊</p>".into(), vec![ClassificationMark]),
+        (format!("<p>身份证号{}</p>", wide(&id_a)), vec![ResidentId]),
+        (format!("<p>身份证号{}</p>", zw(&id_a)), vec![ResidentId]),
+        (
+            format!(
+                "<p>身份证号<span>{}</span><b>{}</b></p>",
+                &id_a[..9],
+                &id_a[9..]
+            ),
+            vec![ResidentId],
+        ),
+        (
+            format!("<p>身份证号{}&#8203;{}</p>", &id_a[..6], &id_a[6..]),
+            vec![ResidentId],
+        ),
+        (format!("<p>卡号{}</p>", wide(&card16)), vec![BankCard]),
+        (format!("<p>卡号{}</p>", zw(&card16)), vec![BankCard]),
+        ("<p>手机１３８１２３４５６７８</p>".into(), vec![Mobile]),
+        ("<p>邮箱ｚｈａｎｇ＠ｑｑ．ｃｏｍ</p>".into(), vec![Email]),
+        // Look-alikes: quiet in either width, and across block boundaries.
+        ("<p>禄政发〔２０１７〕１２号</p>".into(), vec![]),
+        ("<p>２０２６年１１月２８日</p>".into(), vec![]),
+        (
+            "<p>索引号：０００６１４３４９／２０１８－００２２２</p>".into(),
+            vec![],
+        ),
+        ("<p>依法保护商业<strong>秘密</strong></p>".into(), vec![]),
+        ("<p>机</p><p>密</p>".into(), vec![]),
+        ("<p>内部</p><p>资料室开放时间</p>".into(), vec![]),
+        (
+            format!(
+                "<table><tr><td>{}</td><td>{}</td></tr></table>",
+                &id_a[..9],
+                &id_a[9..]
+            ),
+            vec![],
+        ),
+        (
+            "<table><tr><td>6222</td><td>0212</td><td>3456</td><td>7890</td></tr></table>".into(),
+            vec![],
+        ),
+        (
+            "<p>拨付资金１２３４５６７８９０１．５０元</p>".into(),
+            vec![],
+        ),
+        (
+            "<p>统一社会信用代码 ９１５３０１０２ＭＡ６Ｋ８Ｙ１２３４</p>".into(),
+            vec![],
+        ),
+        (
+            "<p>累计<b>232</b>条，其中乡镇动态<b>92</b>条</p>".into(),
+            vec![],
+        ),
+    ];
+    let ex = Exemptions::default();
+    let (mut planted, mut found, mut false_alarms) = (0, 0, 0);
+    let mut problems = Vec::new();
+    for (html, expected) in &corpus {
+        let got: Vec<_> = screen(
+            &[Segment {
+                location: BODY.into(),
+                text: reader_text(html).text,
+            }],
+            &ex,
+        );
+        let kinds: Vec<Kind> = got.iter().map(|f| f.kind).collect();
+        planted += expected.len();
+        for k in expected {
+            if kinds.contains(k) {
+                found += 1;
+            } else {
+                problems.push(format!("missed {k:?} in {html}"));
+            }
+        }
+        for k in &kinds {
+            if !expected.contains(k) {
+                false_alarms += 1;
+                problems.push(format!("false alarm {k:?} in {html}"));
+            }
+        }
+        // Excerpts never show the number itself, in any width.
+        for f in got.iter().filter(|f| f.kind != ClassificationMark) {
+            let shown: String = f.excerpt.chars().filter(|c| c.is_ascii_digit()).collect();
+            assert!(shown.len() < 12, "excerpt shows too much: {}", f.excerpt);
+        }
+    }
+    let negatives = corpus.iter().filter(|(_, e)| e.is_empty()).count();
+    println!(
+        "evasion corpus: {} texts ({} with planted findings, {} look-alikes); recall {}/{} = {:.1}%; false alarms {}",
+        corpus.len(),
+        corpus.len() - negatives,
+        negatives,
+        found,
+        planted,
+        100.0 * found as f64 / planted as f64,
+        false_alarms
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn masks_land_on_the_original_text() {
+    let id_a = id("53010219900101123");
+    let html = format!(
+        "<p>身份证号<span>{}</span>{}，请核实。</p>",
+        wide(&id_a[..9]),
+        &id_a[9..]
+    );
+    let reader = reader_text(&html);
+    let got = screen(
+        &[Segment {
+            location: BODY.into(),
+            text: reader.text.clone(),
+        }],
+        &Exemptions::default(),
+    );
+    assert_eq!(got.len(), 1, "{got:?}");
+    let f = &got[0];
+    assert_eq!(f.original, format!("{}{}", wide(&id_a[..9]), &id_a[9..]));
+    let (a, b) = f.span.unwrap();
+    let (x, y) = reader.source_range(a, b).unwrap();
+    let masked = sunshine_core::text::replace_ranges(&html, &[(x, y)], &f.masked);
+    let clean = sunshine_core::html::sanitize(&masked);
+    assert!(clean.contains(&f.masked), "{clean}");
+    assert!(
+        clean.contains("请核实") && clean.starts_with("<p>身份证号"),
+        "{clean}"
+    );
+    let digits: String = clean
+        .chars()
+        .filter(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .collect();
+    assert!(digits.chars().count() <= 8, "{clean}");
 }

@@ -10,12 +10,19 @@ use std::io::{Cursor, Read};
 pub enum Extracted {
     /// Pieces of text, each with where in the file it came from.
     Text(Vec<(String, String)>),
-    /// The file could not be read; the reason, for people.
+    /// The file could not be read at all; the reason, for people.
     Unreadable(String),
+    /// Only part of the file could be read (its decoded content is over the limit, or a part of
+    /// it fails): what was read, and why the rest was not. The rest was not screened.
+    Partial(Vec<(String, String)>, String),
 }
 
-/// The most text read out of one archive, against decompression bombs.
-const MAX_TEXT_BYTES: u64 = 32 * 1024 * 1024;
+/// The most decoded bytes read out of one file (PDF streams, Office parts), against
+/// decompression bombs: a small file that inflates past this is read no further.
+pub const MAX_DECODED_BYTES: usize = 8 * 1024 * 1024;
+
+/// The most pages of a PDF read.
+const MAX_PAGES: usize = 2000;
 
 pub fn extract(mime: &str, bytes: &[u8]) -> Extracted {
     match mime {
@@ -33,19 +40,49 @@ fn pdf(bytes: &[u8]) -> Extracted {
     let bytes = bytes.to_vec();
     // A malformed file must not take the server down with it.
     let result = std::panic::catch_unwind(move || {
-        let doc = match lopdf::Document::load_mem(&bytes) {
+        let opts = lopdf::LoadOptions {
+            max_decompressed_size: Some(MAX_DECODED_BYTES),
+            ..Default::default()
+        };
+        let doc = match lopdf::Document::load_mem_with_options(&bytes, opts) {
             Ok(d) => d,
+            Err(lopdf::Error::Decompress(_)) => {
+                return Extracted::Unreadable(
+                    "PDF 文件中的压缩内容解压后过大，无法读取，不能自动检查".into(),
+                )
+            }
             Err(_) => return Extracted::Unreadable("PDF 文件已损坏或已加密，无法读取文字".into()),
         };
         if doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {
             return Extracted::Unreadable("PDF 文件已加密，无法读取文字".into());
         }
-        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+        let pages: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
         let mut out = Vec::new();
-        for p in pages {
-            match doc.extract_text(&[p]) {
+        let mut budget = MAX_DECODED_BYTES;
+        let partial = |out: Vec<(String, String)>, why: String| Extracted::Partial(out, why);
+        for (n, (p, page_id)) in pages.iter().enumerate() {
+            if n >= MAX_PAGES {
+                return partial(out, format!("PDF 超过 {MAX_PAGES} 页，第 {p} 页起未读取"));
+            }
+            // The page's decoded content counts against the file's budget before its text is
+            // read, so no page can inflate past what is left.
+            let content = match doc.get_page_content_with_limit(*page_id, budget) {
+                Ok(c) => c.len(),
+                Err(lopdf::Error::Decompress(_)) => {
+                    return partial(
+                        out,
+                        format!(
+                            "PDF 第{p}页起解压后内容超过筛查上限（{} MB），未读取",
+                            MAX_DECODED_BYTES / 1024 / 1024
+                        ),
+                    )
+                }
+                Err(_) => return partial(out, format!("PDF 第{p}页的内容无法读取")),
+            };
+            budget = budget.saturating_sub(content);
+            match doc.extract_text_with_limit(&[*p], content.max(1)) {
                 Ok(t) => out.push((format!("第{p}页"), t)),
-                Err(_) => return Extracted::Unreadable(format!("PDF 第{p}页的文字无法读取")),
+                Err(_) => return partial(out, format!("PDF 第{p}页的文字无法读取")),
             }
         }
         if out.iter().all(|(_, t)| t.trim().is_empty()) {
@@ -90,22 +127,30 @@ fn office(bytes: &[u8]) -> Extracted {
     };
     let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
     let mut out = Vec::new();
-    let mut budget = MAX_TEXT_BYTES;
+    let mut budget = MAX_DECODED_BYTES as u64;
     for name in names {
         let Some(label) = part_label(&name) else {
             continue;
         };
         let Ok(file) = zip.by_name(&name) else {
-            return Extracted::Unreadable(format!("Office 文件的“{label}”部分无法读取"));
+            return Extracted::Partial(out, format!("Office 文件的“{label}”部分无法读取"));
         };
-        let mut xml = String::new();
-        if file.take(budget).read_to_string(&mut xml).is_err() {
-            return Extracted::Unreadable(format!("Office 文件的“{label}”部分已损坏"));
+        // One byte more than the budget tells a part that fits from one that does not.
+        let mut raw = Vec::new();
+        if file.take(budget + 1).read_to_end(&mut raw).is_err() {
+            return Extracted::Partial(out, format!("Office 文件的“{label}”部分已损坏"));
         }
-        budget = budget.saturating_sub(xml.len() as u64);
-        if budget == 0 {
-            return Extracted::Unreadable("Office 文件解压后过大，无法完整检查".into());
+        if raw.len() as u64 > budget {
+            return Extracted::Partial(
+                out,
+                format!(
+                    "Office 文件解压后超过筛查上限（{} MB），“{label}”起未读取",
+                    MAX_DECODED_BYTES / 1024 / 1024
+                ),
+            );
         }
+        budget -= raw.len() as u64;
+        let xml = String::from_utf8_lossy(&raw);
         out.push((label, xml_text(&xml)));
     }
     if out.is_empty() {
@@ -130,11 +175,16 @@ pub fn xml_text(xml: &str) -> String {
             .split([' ', '/'])
             .next()
             .unwrap_or("");
+        // Runs (`w:r`, `a:r`, `r` with their `t`) join as the reader sees them joined; paragraphs,
+        // rows, cells, shared strings and line breaks separate.
         match name {
-            "w:p" | "a:p" | "row" | "si" | "cp:coreProperties" if tag.starts_with('/') => {
+            "w:p" | "a:p" | "row" | "si" | "c" | "is" | "cp:coreProperties"
+                if tag.starts_with('/') =>
+            {
                 out.push('\n')
             }
-            "w:tab" | "w:br" | "c" | "v" | "t" => out.push(' '),
+            "w:br" | "w:cr" | "a:br" => out.push('\n'),
+            "w:tab" => out.push('\t'),
             "sheet" => {
                 if let Some(n) = tag
                     .split("name=\"")
@@ -193,6 +243,23 @@ fn decode_entities(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_join_and_cells_separate() {
+        // XLSX rich text: runs of one shared string join; separate strings and cells do not.
+        let xlsx = r#"<sst><si><r><t>机</t></r><r><t>密</t></r><r><t>★</t></r></si><si><t>6222</t></si><si><t>0212</t></si></sst>"#;
+        let t = xml_text(xlsx);
+        assert!(t.contains("机密★"), "{t:?}");
+        assert!(!t.contains("6222 0212") && !t.contains("62220212"), "{t:?}");
+        // DOCX: runs join within a paragraph; a line break separates.
+        let docx = r#"<w:p><w:r><w:t>内部</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>资料</w:t></w:r></w:p><w:p><w:r><w:t>1101</w:t><w:br/><w:t>05</w:t></w:r></w:p>"#;
+        let t = xml_text(docx);
+        assert!(t.contains("内部资料"), "{t:?}");
+        assert!(!t.contains("110105"), "{t:?}");
+        // Cells of a sheet are apart.
+        let sheet = r#"<sheetData><row><c><v>1234</v></c><c><v>5678</v></c></row></sheetData>"#;
+        assert!(!xml_text(sheet).contains("1234 5678"));
+    }
 
     #[test]
     fn xml_to_text() {
@@ -257,6 +324,73 @@ mod tests {
         match extract("application/pdf", &pdf(true)) {
             Extracted::Unreadable(why) => assert!(why.contains("加密"), "{why}"),
             other => panic!("an encrypted PDF must not pass silently: {other:?}"),
+        }
+    }
+
+    /// A PDF whose one page's content stream is `content`, Flate-compressed.
+    fn pdf_with_content(content: &[u8]) -> Vec<u8> {
+        use lopdf::{dictionary, Document, Object, Stream};
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(content).unwrap();
+        let packed = z.finish().unwrap();
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font_id = doc.add_object(
+            dictionary! {"Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier"},
+        );
+        let resources_id = doc.add_object(dictionary! {"Font" => dictionary! {"F1" => font_id}});
+        let content_id =
+            doc.add_object(Stream::new(dictionary! {"Filter" => "FlateDecode"}, packed));
+        let page_id = doc.add_object(
+            dictionary! {"Type" => "Page", "Parent" => pages_id, "Contents" => content_id},
+        );
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {"Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1, "Resources" => resources_id}),
+        );
+        let catalog_id = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+        doc.trailer.set("Root", catalog_id);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn decompression_is_bounded_and_a_bomb_is_not_fully_screened() {
+        // 30 MB of page content from a file of a few tens of kilobytes.
+        let mut content = b"BT /F1 12 Tf (13812345678) Tj ET\n".to_vec();
+        content.extend(std::iter::repeat_n(b' ', 30 * 1024 * 1024));
+        let bomb = pdf_with_content(&content);
+        assert!(bomb.len() < 200 * 1024, "{} bytes", bomb.len());
+        match extract("application/pdf", &bomb) {
+            Extracted::Partial(_, why) => assert!(why.contains("上限"), "{why}"),
+            other => panic!("a bomb must not pass as read: {other:?}"),
+        }
+        // An ordinary page is read whole.
+        let fine = pdf_with_content(b"BT /F1 12 Tf (13812345678) Tj ET\n");
+        assert!(matches!(
+            extract("application/pdf", &fine),
+            Extracted::Text(_)
+        ));
+        // An Office part that inflates past the limit: read no further.
+        let mut big = String::from("<w:document><w:body><w:p><w:r><w:t>");
+        big.push_str(&"机".repeat(MAX_DECODED_BYTES / 3 + 10));
+        big.push_str("</w:t></w:r></w:p></w:body></w:document>");
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("[Content_Types].xml", opts).unwrap();
+        std::io::Write::write_all(&mut zip, b"<Types/>").unwrap();
+        zip.start_file("word/document.xml", opts).unwrap();
+        std::io::Write::write_all(&mut zip, big.as_bytes()).unwrap();
+        let docx = zip.finish().unwrap().into_inner();
+        match extract(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            &docx,
+        ) {
+            Extracted::Partial(_, why) => assert!(why.contains("上限"), "{why}"),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -782,3 +782,39 @@ async fn administrators_add_rename_reorder_and_hide_columns() {
     assert_eq!(s, 403);
     assert_eq!(other.get(app.url(cols)).send().await.unwrap().status(), 403);
 }
+
+#[tokio::test]
+async fn forwarded_addresses_take_the_right_most_untrusted_entry() {
+    let app = spawn_demo_with(|c| {
+        c.trust_forwarded_for = true;
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let b = app.browser();
+    let csrf = csrf_of(&app.page_as(&b, "/admin/login").await);
+    // The client writes whatever it likes on the left; our proxy appends what it saw.
+    for spoofed in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
+        let r = b
+            .post(app.url("/admin/login"))
+            .header("x-forwarded-for", format!("{spoofed}, 203.0.113.7"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", "nobody-at-all"),
+                ("password", "wrong-password-1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let ips: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT ip FROM audit_log WHERE action = 'login.failure'")
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        ips,
+        vec!["203.0.113.7".to_owned()],
+        "one address, whatever was spoofed"
+    );
+}

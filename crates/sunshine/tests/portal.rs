@@ -338,3 +338,88 @@ async fn the_guide_is_generated_from_live_settings() {
         .1
         .contains("/units/tuoan/guide"));
 }
+
+/// Reads until the server closes the connection; the time that took, or None after `limit`.
+async fn closed_within(
+    stream: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> Option<std::time::Duration> {
+    use tokio::io::AsyncReadExt;
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(
+            tokio::time::Instant::from_std(start + limit),
+            stream.read(&mut buf),
+        )
+        .await
+        {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(start.elapsed()),
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_demo_with(|c| {
+        c.header_timeout_seconds = 2;
+        c.body_timeout_seconds = 2;
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let limit = std::time::Duration::from_secs(8);
+
+    // Headers a line every half second: the connection is closed after the header timeout.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let trickle = async {
+        for i in 0..30 {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            if s.write_all(format!("X-Slow-{i}: a\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), trickle).await;
+    let took = closed_within(&mut s, limit).await;
+    assert!(took.is_some(), "a client trickling headers is cut off");
+
+    // A body a byte every half second: cut off after the body timeout.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /apply HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let start = std::time::Instant::now();
+    let mut answered = false;
+    for _ in 0..16 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if s.write_all(b"a").await.is_err() {
+            answered = true;
+            break;
+        }
+    }
+    let closed = closed_within(&mut s, limit).await;
+    assert!(
+        answered || closed.is_some(),
+        "a client trickling its body is cut off"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(16));
+
+    // An idle keep-alive connection is closed after the header timeout.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let took = closed_within(&mut s, limit).await;
+    assert!(took.is_some(), "an idle keep-alive connection is closed");
+    // The server still answers everyone else.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}

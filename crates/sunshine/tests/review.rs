@@ -1053,6 +1053,61 @@ async fn upload(c: &Cast, b: &reqwest::Client, id: i64, name: &str, bytes: Vec<u
     assert_eq!(r.status(), 200, "upload {name}");
 }
 
+/// A PDF of a few tens of kilobytes whose page content inflates to 30 MB.
+fn pdf_bomb() -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    use std::io::Write;
+    let mut content = b"BT (Notice) Tj ET\n".to_vec();
+    content.extend(std::iter::repeat_n(b' ', 30 * 1024 * 1024));
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&content).unwrap();
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let content_id = doc.add_object(Stream::new(
+        dictionary! {"Filter" => "FlateDecode"},
+        z.finish().unwrap(),
+    ));
+    let page_id = doc
+        .add_object(dictionary! {"Type" => "Page", "Parent" => pages_id, "Contents" => content_id});
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! {"Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1},
+        ),
+    );
+    let catalog_id = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_file_not_read_whole_blocks_publication() {
+    let c = cast().await;
+    let id = c.draft("附件解压过大", "general").await;
+    let editor = c.app.login("r-editor", PASSWORD).await;
+    upload(&c, &editor, id, "压缩包.pdf", pdf_bomb()).await;
+    c.ok(&c.editor, id, "submit", json!({})).await;
+    let r = c.review(id).await;
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "not_fully_screened")
+        .unwrap_or_else(|| panic!("a bomb is not a silent pass: {r}"));
+    assert_eq!(f["severity"], "blocking");
+    assert!(f["location"].as_str().unwrap().contains("压缩包.pdf"));
+    c.ok(&c.director, id, "approve", json!({})).await;
+    let (s, body) = c.post(&c.director, id, "publish", json!({})).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (409, Some("blocking_findings")),
+        "{body}"
+    );
+    assert_eq!(c.public_status(id).await, 404);
+}
+
 #[tokio::test]
 async fn attachments_are_screened_inside() {
     let c = cast().await;

@@ -275,17 +275,23 @@ pub async fn add_attachment(
 ) -> Result<i64, AppError> {
     let item = item_for(app, actor, item_id).await?;
     check_edit(app, actor, &item).await?;
-    let kind = upload::sniff(&bytes, app.config.max_upload_bytes).map_err(|e| match e {
-        UploadError::TooLarge { .. } => AppError::TooLarge(e.message()),
-        UploadError::NotAccepted { .. } => AppError::Unsupported(e.message()),
-        UploadError::Empty => FieldError::new("file", e.message()).into(),
-    })?;
+    // Sniffing the content and its digest are CPU work: on the CPU pool.
+    let (limit, data) = (app.config.max_upload_bytes, bytes.clone());
+    let (kind, sha) = app
+        .cpu
+        .run(move || {
+            let kind = upload::sniff(&data, limit)?;
+            use sha2::Digest;
+            Ok::<_, UploadError>((kind, hex::encode(sha2::Sha256::digest(&data))))
+        })
+        .await?
+        .map_err(|e| match e {
+            UploadError::TooLarge { .. } => AppError::TooLarge(e.message()),
+            UploadError::NotAccepted { .. } => AppError::Unsupported(e.message()),
+            UploadError::Empty => FieldError::new("file", e.message()).into(),
+        })?;
     let name = upload::display_name(client_name, kind);
     let key = crate::blobs::Blobs::new_key(item.unit_id);
-    let sha = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&bytes))
-    };
     let size = bytes.len() as i64;
     app.blobs.put(&key, bytes).await?;
     let saved = async {

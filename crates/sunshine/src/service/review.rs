@@ -938,8 +938,24 @@ pub async fn mask(
                 "该筛查结果已不存在（内容可能已被修改），请刷新后再试。".into(),
             )
         })?;
-    let title = screening::apply_mask(&item.title, f);
-    let body = screening::apply_mask(&item.body_html, f);
+    // Masked in place, wherever the same number stands in the same field: in the title as
+    // typed, in the body through the map from what a reader reads back to the HTML (the result
+    // is cleaned again, so a span that crossed inline tags leaves no broken markup).
+    let spans = screening::mask_spans(&findings, f);
+    let (title, body) = if f.location == screening::TITLE {
+        (
+            sunshine_core::text::replace_ranges(&item.title, &spans, &f.masked),
+            item.body_html.clone(),
+        )
+    } else {
+        let reader = sunshine_core::html::reader_text(&item.body_html);
+        let in_html: Vec<(usize, usize)> = spans
+            .iter()
+            .filter_map(|(a, b)| reader.source_range(*a, *b))
+            .collect();
+        let masked = sunshine_core::text::replace_ranges(&item.body_html, &in_html, &f.masked);
+        (item.title.clone(), sunshine_core::html::sanitize(&masked))
+    };
     let mut tx = app.db.begin().await?;
     items::set_text(&mut tx, id, &title, &body).await?;
     items::add_author(&mut tx, id, item.unit_id, actor.user_id).await?;

@@ -22,39 +22,52 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, AppErro
     }
     let ex = Exemptions::from_contact(&unit.office_phone, &unit.office_fax, &unit.office_email);
     let title = item.title.clone();
-    let body = sunshine_core::html::visible_text(&item.body_html);
-    let findings = tokio::task::spawn_blocking(move || {
-        let mut segments = vec![
-            Segment {
-                location: TITLE.into(),
-                text: title,
-            },
-            Segment {
-                location: BODY.into(),
-                text: body,
-            },
-        ];
-        let mut unreadable = Vec::new();
-        for (name, mime, bytes) in files {
-            match extract(&mime, &bytes) {
-                Extracted::Text(parts) => {
-                    for (part, text) in parts {
-                        segments.push(Segment {
-                            location: format!("附件“{name}”{part}"),
-                            text,
-                        });
+    // What a reader reads: inline formatting joins, blocks separate (see `html::reader_text`).
+    let body = sunshine_core::html::reader_text(&item.body_html).text;
+    // Extraction and screening are CPU work: on the bounded CPU pool, no connection held.
+    let findings = app
+        .cpu
+        .run(move || {
+            let mut segments = vec![
+                Segment {
+                    location: TITLE.into(),
+                    text: title,
+                },
+                Segment {
+                    location: BODY.into(),
+                    text: body,
+                },
+            ];
+            let mut unreadable = Vec::new();
+            for (name, mime, bytes) in files {
+                match extract(&mime, &bytes) {
+                    Extracted::Text(parts) => {
+                        for (part, text) in parts {
+                            segments.push(Segment {
+                                location: format!("附件“{name}”{part}"),
+                                text,
+                            });
+                        }
+                    }
+                    Extracted::Unreadable(why) => {
+                        unreadable.push(screening::unreadable(format!("附件“{name}”"), &why))
+                    }
+                    Extracted::Partial(parts, why) => {
+                        for (part, text) in parts {
+                            segments.push(Segment {
+                                location: format!("附件“{name}”{part}"),
+                                text,
+                            });
+                        }
+                        unreadable
+                            .push(screening::not_fully_screened(format!("附件“{name}”"), &why));
                     }
                 }
-                Extracted::Unreadable(why) => {
-                    unreadable.push(screening::unreadable(format!("附件“{name}”"), &why))
-                }
             }
-        }
-        let mut found = screening::screen(&segments, &ex);
-        found.extend(unreadable);
-        found
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+            let mut found = screening::screen(&segments, &ex);
+            found.extend(unreadable);
+            found
+        })
+        .await?;
     Ok(findings)
 }

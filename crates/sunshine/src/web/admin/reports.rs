@@ -346,8 +346,10 @@ pub async fn download(
 ) -> Result<Response, PageError> {
     let unit = unit_for(&state, &staff, &code).await?;
     let year = parse_year(&year)?;
-    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
-    let (r, _) = crate::service::report::generate(&mut conn, &unit.code, year).await?;
+    let (r, _) = {
+        let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
+        crate::service::report::generate(&mut conn, &unit.code, year).await?
+    };
     let (mime, bytes): (&str, Vec<u8>) = match format.as_str() {
         "json" => (
             "application/json",
@@ -359,7 +361,11 @@ pub async fn download(
         ),
         "docx" => (
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            crate::service::docx::to_docx(&r)?,
+            // Document building is CPU work: on the CPU pool, no connection held.
+            state
+                .cpu
+                .run(move || crate::service::docx::to_docx(&r))
+                .await??,
         ),
         "html" => (
             "text/html; charset=utf-8",
