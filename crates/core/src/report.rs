@@ -101,7 +101,11 @@ pub struct Proactive {
     pub penalty: i64,
     pub coercion: i64,
     pub fees_wan_yuan: f64,
+    /// Optional when a report is read for checking.
+    #[serde(default)]
     pub by_column: Vec<ColumnCount>,
+    /// Optional when a report is read for checking.
+    #[serde(default)]
     pub total: i64,
 }
 
@@ -124,17 +128,115 @@ pub struct Remedies {
 /// The report as exchanged and published (domain file §5).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    // Keys outside the statutory tables are optional when a report is read for checking.
+    #[serde(default)]
     pub unit: String,
+    #[serde(default)]
     pub unit_name: String,
+    #[serde(default)]
     pub year: i32,
+    #[serde(default = "national_format")]
     pub format: String,
+    #[serde(default)]
     pub generated_at: String,
     pub proactive: Proactive,
     pub applications: BTreeMap<String, Row>,
     pub remedies: Remedies,
+    #[serde(default)]
     pub fees_charged_yuan: f64,
     #[serde(default)]
     pub sections: BTreeMap<String, String>,
+}
+
+fn national_format() -> String {
+    "2021".into()
+}
+
+/// Why a text could not be read as a report in the JSON shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    /// Not JSON at all (try the published HTML or text instead).
+    #[error("not JSON")]
+    NotJson,
+    /// JSON, but not of the report's shape: which key, where, and what is wrong.
+    #[error("键 {path}（第 {line} 行第 {column} 列）：{problem}")]
+    Shape {
+        path: String,
+        line: usize,
+        column: usize,
+        problem: String,
+    },
+}
+
+/// Reads a report in the domain's JSON shape for checking. Only the statutory tables
+/// (`proactive` without `by_column` and `total`, `applications`, `remedies`) are required; a key
+/// that does not fit the shape is named with its line.
+pub fn from_json(text: &str) -> Result<Report, JsonError> {
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        return Err(JsonError::NotJson);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let problem = inner.to_string();
+        // serde_json appends " at line L column C"; the position is given on its own.
+        let problem = problem
+            .rsplit_once(" at line ")
+            .map(|(p, _)| p.to_owned())
+            .unwrap_or(problem);
+        JsonError::Shape {
+            path: if path == "." {
+                "（顶层）".into()
+            } else {
+                path
+            },
+            line: inner.line(),
+            column: inner.column(),
+            problem,
+        }
+    })
+}
+
+/// The last day of a report's year: every figure for the year counts records up to it, never
+/// after, whatever the date today.
+pub fn year_end(year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, 12, 31)
+}
+
+/// The applications still open at the end of `year` (received by 31 December and not concluded
+/// by then), by date of receipt, oldest first.
+pub fn open_at_end(records: &[AppRecord], year: i32) -> Vec<NaiveDate> {
+    let Some(end) = year_end(year) else {
+        return Vec::new();
+    };
+    let mut open: Vec<NaiveDate> = records
+        .iter()
+        .filter(|r| r.received_on <= end)
+        .filter(|r| r.concluded.is_none_or(|(on, _)| on > end))
+        .map(|r| r.received_on)
+        .collect();
+    open.sort_unstable();
+    open
+}
+
+/// Whether an application counted for `year` was late within it: received by the period's end,
+/// not concluded before the year began, and its deadline passed before the end of the period
+/// (the year's end, or `today` if that is earlier) without a reply by the deadline.
+pub fn late_in_year(
+    year: i32,
+    today: NaiveDate,
+    received: NaiveDate,
+    due: Option<NaiveDate>,
+    replied: Option<NaiveDate>,
+) -> bool {
+    let (Some(start), Some(end)) = (NaiveDate::from_ymd_opt(year, 1, 1), year_end(year)) else {
+        return false;
+    };
+    let until = end.min(today);
+    received <= until
+        && replied.is_none_or(|r| r >= start)
+        && due.is_some_and(|d| d < until && replied.is_none_or(|r| r > d))
 }
 
 /// An application as the report counts it.
@@ -318,10 +420,45 @@ fn cell(rows: &BTreeMap<String, Row>, row: &str, col: &str) -> i64 {
     rows.get(row).and_then(|r| r.get(col)).copied().unwrap_or(0)
 }
 
+/// The rule number of a required section left empty (五, 六): a finding of the checks, though not
+/// of the arithmetic (a working copy may be generated before the section is written; a draft
+/// for publication may not).
+pub const NARRATIVE_RULE: u8 = 8;
+
+impl Breach {
+    /// Whether the figures themselves are wrong (rules 1-7), as opposed to missing narrative.
+    pub fn is_arithmetic(&self) -> bool {
+        self.rule != NARRATIVE_RULE
+    }
+}
+
 /// Checks rules 1-6 of the domain file (rule 5 needs last year's report; rule 7 is the generator's).
 /// `has_rule_making_power`: only governments with it may report 规章.
 pub fn check(r: &Report, last_year: Option<&Report>, has_rule_making_power: bool) -> Vec<Breach> {
     let mut out = Vec::new();
+    // A report that carries its narrative must have sections 五 and 六 written: the national
+    // format requires them (a table-only report read for checking carries none).
+    if !r.sections.is_empty() {
+        let rule = NARRATIVE_RULE;
+        for (key, title) in [
+            ("五", "存在的主要问题及改进情况"),
+            ("六", "其他需要报告的事项"),
+        ] {
+            if r.sections.get(key).is_none_or(|t| t.trim().is_empty()) {
+                out.push(Breach {
+                    rule,
+                    table: key,
+                    row: title.to_owned(),
+                    column: String::new(),
+                    expected: "已填写".into(),
+                    found: "空".into(),
+                    message: format!(
+                        "第{key}部分“{title}”未填写：这是年报的必备内容，请填写后再生成草稿。"
+                    ),
+                });
+            }
+        }
+    }
     let t = &r.applications;
     let mut push = |rule: u8,
                     table: &'static str,
@@ -846,5 +983,118 @@ mod tests {
             .all(|row| row.values().all(|v| *v == 0)));
         assert!(check(&r, None, false).is_empty());
         assert_eq!(r.applications.len(), 25);
+    }
+
+    #[test]
+    fn json_keys_outside_the_tables_are_optional() {
+        let full = serde_json::to_value(Report::default()).unwrap();
+        let mut v = full.clone();
+        let o = v.as_object_mut().unwrap();
+        for k in [
+            "generated_at",
+            "fees_charged_yuan",
+            "unit_name",
+            "format",
+            "sections",
+        ] {
+            o.remove(k);
+        }
+        let p = o["proactive"].as_object_mut().unwrap();
+        p.remove("by_column");
+        p.remove("total");
+        let r = from_json(&v.to_string()).unwrap();
+        assert_eq!(r.format, "2021");
+        // A key of the wrong shape is named, with its line.
+        let bad = full
+            .to_string()
+            .replacen("\"licensing\":0", "\"licensing\":\"很多\"", 1);
+        match from_json(&bad) {
+            Err(JsonError::Shape { path, line, .. }) => {
+                assert_eq!(path, "proactive.licensing");
+                assert_eq!(line, 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut missing = full.clone();
+        missing.as_object_mut().unwrap().remove("applications");
+        match from_json(&missing.to_string()) {
+            Err(e @ JsonError::Shape { .. }) => {
+                assert!(e.to_string().contains("applications"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(from_json("一、总体情况"), Err(JsonError::NotJson));
+    }
+
+    #[test]
+    fn a_years_figures_hold_only_that_year() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let rec = |r: &str, c: Option<&str>| AppRecord {
+            kind: ApplicantKind::NaturalPerson,
+            received_on: d(r),
+            concluded: c.map(|c| (d(c), Outcome::Granted)),
+        };
+        let records = [
+            rec("2025-03-01", None),
+            rec("2025-11-20", Some("2026-01-10")),
+            rec("2025-05-01", Some("2025-06-01")),
+            rec("2026-12-02", None),
+        ];
+        assert_eq!(
+            open_at_end(&records, 2025),
+            vec![d("2025-03-01"), d("2025-11-20")]
+        );
+        let today = d("2026-12-02");
+        // Received in the later year: not a 2025 figure.
+        assert!(!late_in_year(
+            2025,
+            today,
+            d("2026-12-02"),
+            Some(d("2026-12-30")),
+            None
+        ));
+        // Due in 2025, unanswered: late in 2025.
+        assert!(late_in_year(
+            2025,
+            today,
+            d("2025-11-01"),
+            Some(d("2025-11-29")),
+            None
+        ));
+        // Due in 2026: not late within 2025.
+        assert!(!late_in_year(
+            2025,
+            today,
+            d("2025-12-20"),
+            Some(d("2026-01-20")),
+            None
+        ));
+        // Concluded before 2025 began: not a 2025 figure.
+        assert!(!late_in_year(
+            2025,
+            today,
+            d("2024-01-01"),
+            Some(d("2024-02-01")),
+            Some(d("2024-03-01"))
+        ));
+    }
+
+    #[test]
+    fn empty_required_sections_are_findings() {
+        let mut r = Report::default();
+        r.sections.insert("一".into(), "总体情况".into());
+        r.sections.insert("五".into(), " ".into());
+        let b = check(&r, None, false);
+        assert!(b.iter().any(|b| b.table == "五" && b.rule == 8), "{b:?}");
+        assert!(b.iter().any(|b| b.table == "六"), "{b:?}");
+        r.sections.insert("五".into(), "信息量偏少。".into());
+        r.sections.insert("六".into(), "未收取信息处理费。".into());
+        assert!(check(&r, None, false).iter().all(|b| b.rule != 8));
+        assert!(
+            check(&Report::default(), None, false)
+                .iter()
+                .all(|b| b.rule != 8),
+            "table-only reports carry no sections"
+        );
     }
 }

@@ -818,3 +818,148 @@ async fn forwarded_addresses_take_the_right_most_untrusted_entry() {
         "one address, whatever was spoofed"
     );
 }
+
+#[tokio::test]
+async fn csv_is_written_by_a_library_and_safe_in_a_spreadsheet() {
+    let app = spawn_demo().await;
+    app.unit(
+        "odd",
+        "某局,\"测试\"科",
+        sunshine_core::unit::UnitKind::Department,
+    )
+    .await;
+    // A failed login whose name is a spreadsheet formula.
+    let b = app.browser();
+    let csrf = csrf_of(&app.page_as(&b, "/admin/login").await);
+    let r = b
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "=HYPERLINK(\"http://x\",\"y\")"),
+            ("password", "wrong-password-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let admin = app.login("admin", DEMO_PASSWORD).await;
+    let audit = app.page_as(&admin, "/admin/audit.csv").await;
+    let mut rd = csv::Reader::from_reader(audit.trim_start_matches('\u{feff}').as_bytes());
+    let mut seen = false;
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        assert_eq!(rec.len(), 11);
+        for cell in rec.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell}"
+            );
+        }
+        seen |= rec.iter().any(|c| c.starts_with("'=HYPERLINK"));
+    }
+    assert!(seen, "the name is kept, neutralised");
+    let sup = app.page_as(&admin, "/admin/supervision.csv").await;
+    let mut rd = csv::Reader::from_reader(sup.trim_start_matches('\u{feff}').as_bytes());
+    let width = rd.headers().unwrap().len();
+    let mut names = vec![];
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        assert_eq!(rec.len(), width, "every row as wide as the header");
+        names.push(rec[1].to_owned());
+    }
+    assert!(names.contains(&"某局,\"测试\"科".to_owned()), "{names:?}");
+}
+
+/// Rewrites one value in a session's stored data (as time passing would).
+async fn set_session_value(app: &TestApp, key: &str, value: i64) {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, data FROM sessions")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap();
+    for (id, data) in rows {
+        let mut v: serde_json::Value = serde_json::from_str(&data).unwrap();
+        v[key] = serde_json::json!(value);
+        sqlx::query("UPDATE sessions SET data = $1 WHERE id = $2")
+            .bind(v.to_string())
+            .bind(&id)
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions() {
+    let app = spawn_demo().await;
+    let here = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let there = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    // Wrong current password, short or mismatched new ones: said field by field, nothing changes.
+    let (s, html) = app
+        .submit(
+            &here,
+            "/admin/password",
+            "/admin/password",
+            &[
+                ("current", "not-it-at-all"),
+                ("new", "short"),
+                ("again", "other"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    let t = text_of(&html);
+    assert!(
+        t.contains("当前密码不正确") && t.contains("至少需要10个字符") && t.contains("不一致"),
+        "{t}"
+    );
+    let (s, html) = app
+        .submit(
+            &here,
+            "/admin/password",
+            "/admin/password",
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "a brand new password"),
+                ("again", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{}", text_of(&html));
+    assert!(text_of(&html).contains("密码已修改"));
+    // This session stays; the other one is over; the new password signs in.
+    let r = here.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(r.url().path(), "/admin");
+    let r = there.get(app.url("/admin")).send().await.unwrap();
+    assert!(r.url().path().starts_with("/admin/login"), "{}", r.url());
+    app.login("tuoan-editor", "a brand new password").await;
+}
+
+#[tokio::test]
+async fn the_idle_timeout_slides_within_an_absolute_lifetime() {
+    let app = spawn_demo().await;
+    let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let expiry = || async {
+        sqlx::query_scalar::<_, i64>("SELECT MAX(expires_at) FROM sessions")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap()
+    };
+    // A minute later, still working: the expiry moves on with the activity.
+    sqlx::query("UPDATE sessions SET expires_at = expires_at - 600")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let before = expiry().await;
+    set_session_value(&app, "seen", sunshine::db::now() - 120).await;
+    let r = b.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(r.url().path(), "/admin");
+    assert!(
+        expiry().await > before + 500,
+        "the idle timeout slid forward"
+    );
+    // Signed in 13 hours ago: over, however active.
+    set_session_value(&app, "since", sunshine::db::now() - 13 * 3600).await;
+    let r = b.get(app.url("/admin")).send().await.unwrap();
+    assert!(r.url().path().starts_with("/admin/login"), "{}", r.url());
+    assert!(text_of(&r.text().await.unwrap()).contains("登录已超时"));
+}

@@ -408,3 +408,334 @@ async fn a_loaded_year_extends_the_calendar() {
     let o = sunshine(&url, &["calendar", "load", "/nonexistent/2028.json"], None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn credentials_end_tokens_expire_and_users_can_be_disabled() {
+    let app = spawn_demo().await;
+    let url = app.state.config.database_url.clone();
+    let o = sunshine(
+        &url,
+        &[
+            "token",
+            "create",
+            "--login",
+            "tuoan-editor",
+            "--days",
+            "30",
+            "--label",
+            "数据报送",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = stdout(&o);
+    let me = |t: String| {
+        let url = app.url("/api/v1/applications?unit=tuoan");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(me(token.clone()).await, 200);
+    let o = sunshine(&url, &["token", "list", "--login", "tuoan-editor"], None);
+    let line = stdout(&o);
+    let fields: Vec<&str> = line.lines().last().unwrap().split('\t').collect();
+    assert_eq!(
+        (fields[1], fields[2], fields[5]),
+        ("tuoan-editor", "数据报送", "有效"),
+        "{line}"
+    );
+    assert!(!line.contains("sst_"), "tokens are never listed");
+    // Revoked: refused at once.
+    let o = sunshine(&url, &["token", "revoke", fields[0]], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(me(token).await, 401);
+    let o = sunshine(&url, &["token", "revoke", fields[0]], None);
+    assert_eq!(o.status.code(), Some(1));
+    // Expired: refused.
+    let token = stdout(&sunshine(
+        &url,
+        &["token", "create", "--login", "tuoan-editor"],
+        None,
+    ));
+    assert_eq!(me(token.clone()).await, 200);
+    sqlx::query("UPDATE api_tokens SET expires_at = 1")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(me(token).await, 401);
+    let o = sunshine(&url, &["token", "list"], None);
+    assert!(stdout(&o).contains("已过期"));
+    // A password reset from the command line ends the user's sessions.
+    let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    assert!(!b
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .url()
+        .path()
+        .starts_with("/admin/login"));
+    let o = sunshine(
+        &url,
+        &[
+            "user",
+            "add",
+            "--unit",
+            "tuoan",
+            "--role",
+            "editor",
+            "--login",
+            "tuoan-editor",
+        ],
+        Some("another long password"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = b.get(app.url("/admin")).send().await.unwrap();
+    assert!(
+        r.url().path().starts_with("/admin/login"),
+        "signed out: {}",
+        r.url()
+    );
+    // Disabled: sessions end, tokens stop, no sign-in; enabled again, all is well.
+    let b = app.login("tuoan-director", DEMO_PASSWORD).await;
+    let token = stdout(&sunshine(
+        &url,
+        &["token", "create", "--login", "tuoan-director"],
+        None,
+    ));
+    let o = sunshine(
+        &url,
+        &["user", "disable", "--login", "tuoan-director"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(b
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .url()
+        .path()
+        .starts_with("/admin/login"));
+    assert_eq!(me(token.clone()).await, 401);
+    let fresh = app.browser();
+    let csrf = csrf_of(&app.page_as(&fresh, "/admin/login").await);
+    let r = fresh
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "tuoan-director"),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        sunshine(&url, &["user", "enable", "--login", "tuoan-director"], None)
+            .status
+            .success()
+    );
+    assert_eq!(me(token.clone()).await, 200);
+    // A role taken away is gone from the next request on.
+    let o = sunshine(
+        &url,
+        &[
+            "user",
+            "revoke",
+            "--unit",
+            "tuoan",
+            "--role",
+            "director,editor",
+            "--login",
+            "tuoan-director",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(me(token).await, 403);
+    let o = sunshine(&url, &["user", "disable", "--login", "nobody"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("不存在"));
+}
+
+#[tokio::test]
+async fn the_audit_chain_cannot_be_rewritten_without_the_key_or_past_a_checkpoint() {
+    use sunshine::db::audit::Logged;
+    let app = spawn_demo().await;
+    let url = app.state.config.database_url.clone();
+    let pool = &app.state.db.pool;
+    for n in 0..3 {
+        let b = app.browser();
+        let csrf = csrf_of(&app.page_as(&b, "/admin/login").await);
+        b.post(app.url("/admin/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", format!("x{n}").as_str()),
+                ("password", "wrong-password-1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+    }
+    let o = sunshine(&url, &["audit", "checkpoint"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let checkpoint = stdout(&o);
+    assert!(
+        checkpoint.starts_with("sunshine-audit-checkpoint v1"),
+        "{checkpoint}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cp = dir.path().join("checkpoint.txt");
+    std::fs::write(&cp, &checkpoint).unwrap();
+    let cp = cp.to_str().unwrap().to_owned();
+    // More entries after the checkpoint: still proven.
+    app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let o = sunshine(&url, &["audit", "verify", "--checkpoint", &cp], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("检查点"));
+
+    let entries = || async {
+        sqlx::query_as::<_, Logged>(
+            "SELECT id, seq, at, actor_id, actor, ip, action, unit_id, target, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    };
+    let rewrite = |key: Option<sunshine::crypto::DataKey>| async move {
+        // Someone with write access deletes entry 2, renumbers and recomputes every hash.
+        sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+            .execute(pool)
+            .await
+            .unwrap();
+        let mut prev = String::new();
+        for (i, mut e) in entries().await.into_iter().enumerate() {
+            e.seq = i as i64 + 1;
+            e.prev_hash = prev;
+            let h = match &key {
+                Some(k) => e.fields().mac(k),
+                None => e.fields().legacy_hash(),
+            };
+            sqlx::query("UPDATE audit_log SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4")
+                .bind(e.seq)
+                .bind(&e.prev_hash)
+                .bind(&h)
+                .bind(e.id)
+                .execute(pool)
+                .await
+                .unwrap();
+            prev = h;
+        }
+        let n = entries().await.len() as i64;
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(n)
+            .bind(&prev)
+            .execute(pool)
+            .await
+            .unwrap();
+    };
+    // Without the key (SHA-256 recomputed, as anyone could): found.
+    rewrite(None).await;
+    let o = sunshine(&url, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("第 1 条"), "{}", stderr(&o));
+    // Even with the key: the checkpoint kept outside shows the history before it changed.
+    let key = sunshine::crypto::DataKey::from_hex(TEST_DATA_KEY).unwrap();
+    rewrite(Some(key)).await;
+    let o = sunshine(&url, &["audit", "verify"], None);
+    assert!(
+        o.status.success(),
+        "a key holder can rewrite; only a checkpoint tells"
+    );
+    let o = sunshine(&url, &["audit", "verify", "--checkpoint", &cp], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("检查点"), "{}", stderr(&o));
+    // A damaged checkpoint file is named as such.
+    std::fs::write(&cp, "hello").unwrap();
+    let o = sunshine(&url, &["audit", "verify", "--checkpoint", &cp], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("不是审计检查点文件"));
+}
+
+#[tokio::test]
+async fn keys_are_separate_and_files_private() {
+    use std::os::unix::fs::PermissionsExt;
+    // A fresh data directory with no key configured: the key file is created owner-only.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = Command::new(env!("CARGO_BIN_EXE_sunshine"))
+        .args(["--data-dir", data.to_str().unwrap(), "unit", "list"])
+        .env_remove("SUNSHINE_DATA_KEY")
+        .env_remove("SUNSHINE_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data.join("data.key")), 0o600);
+    assert_eq!(
+        mode(&data) & 0o007,
+        0,
+        "the data directory is not world-readable"
+    );
+    assert_eq!(mode(&data.join("sunshine.db")), 0o600);
+    // Another key on the same database is refused, not silently used.
+    let o = Command::new(env!("CARGO_BIN_EXE_sunshine"))
+        .args(["--data-dir", data.to_str().unwrap(), "unit", "list"])
+        .env("SUNSHINE_DATA_KEY", "ab".repeat(32))
+        .env_remove("SUNSHINE_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("数据密钥与这个数据库不符"),
+        "{}",
+        stderr(&o)
+    );
+    // Applicants' matching hash is an HMAC under a key of its own, not SHA-256(key ‖ value);
+    // one stored the old way is re-keyed on start.
+    let app = spawn_demo().await;
+    let id = {
+        let f = "53010219900101123";
+        format!("{f}{}", sunshine_core::screening::id_check_char(f).unwrap())
+    };
+    let body = serde_json::json!({"unit": "tuoan", "delivery": "email", "description": "某文件",
+        "applicant": {"kind": "natural_person", "name": "甲", "id_type": "resident_id", "id_number": id, "phone": "13912345678"}});
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/applications"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let key = sunshine::crypto::DataKey::from_hex(TEST_DATA_KEY).unwrap();
+    let stored: String = sqlx::query_scalar("SELECT applicant_hash FROM applications")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, key.legacy_keyed_hash(&id));
+    assert_eq!(stored, key.mac(sunshine::crypto::Purpose::ApplicantId, &id));
+    sqlx::query("UPDATE applications SET applicant_hash = $1")
+        .bind(key.legacy_keyed_hash(&id))
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM upgrades")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let o = sunshine(&app.state.config.database_url, &["unit", "list"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stored: String = sqlx::query_scalar("SELECT applicant_hash FROM applications")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, key.mac(sunshine::crypto::Purpose::ApplicantId, &id));
+}

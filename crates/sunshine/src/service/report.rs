@@ -155,8 +155,10 @@ pub async fn generate(
         "本年度未收取信息处理费。".into()
     };
     r.sections.insert("六".into(), six);
-    r.sections
-        .insert("附录".into(), appendix(conn, unit.id, year, &apps).await?);
+    r.sections.insert(
+        "附录".into(),
+        appendix(conn, unit.id, year, &records).await?,
+    );
     // Only a city government with rule-making power reports 规章; townships and departments never.
     let rule_making = unit.kind() == UnitKind::City;
     Ok((r, rule_making))
@@ -222,8 +224,17 @@ pub fn section_one(r: &Report) -> String {
 }
 
 /// One CSV row per table cell: table, row key, row label, column key, column label, value.
+/// Written with the `csv` crate; text cells a spreadsheet would run are neutralised.
 pub fn to_csv(r: &Report) -> String {
-    let mut out = String::from("table,row,row_label,column,column_label,value\n");
+    let mut w = crate::csvout::Writer::new();
+    w.row([
+        "table",
+        "row",
+        "row_label",
+        "column",
+        "column_label",
+        "value",
+    ]);
     let p = &r.proactive;
     for (row, label, d) in [
         ("rules", "规章", &p.rules),
@@ -238,7 +249,7 @@ pub fn to_csv(r: &Report) -> String {
             ("repealed", "本年废止件数", d.repealed),
             ("in_force", "现行有效件数", d.in_force),
         ] {
-            out.push_str(&format!("二,{row},{label},{col},{clabel},{v}\n"));
+            w.row(["二", row, label, col, clabel, &v.to_string()]);
         }
     }
     for (row, label, v) in [
@@ -246,12 +257,23 @@ pub fn to_csv(r: &Report) -> String {
         ("penalty", "行政处罚", p.penalty),
         ("coercion", "行政强制", p.coercion),
     ] {
-        out.push_str(&format!("二,{row},{label},count,本年处理决定数量,{v}\n"));
+        w.row([
+            "二",
+            row,
+            label,
+            "count",
+            "本年处理决定数量",
+            &v.to_string(),
+        ]);
     }
-    out.push_str(&format!(
-        "二,fees,行政事业性收费,wan_yuan,本年收费金额（单位：万元）,{}\n",
-        p.fees_wan_yuan
-    ));
+    w.row([
+        "二",
+        "fees",
+        "行政事业性收费",
+        "wan_yuan",
+        "本年收费金额（单位：万元）",
+        &p.fees_wan_yuan.to_string(),
+    ]);
     for row in ROWS {
         for col in COLUMNS {
             let v = r
@@ -260,11 +282,14 @@ pub fn to_csv(r: &Report) -> String {
                 .and_then(|c| c.get(col))
                 .copied()
                 .unwrap_or(0);
-            out.push_str(&format!(
-                "三,{row},{},{col},{},{v}\n",
-                report::row_label(row).replace(',', "，"),
-                report::column_label(col)
-            ));
+            w.row([
+                "三",
+                row,
+                &report::row_label(row),
+                col,
+                report::column_label(col),
+                &v.to_string(),
+            ]);
         }
     }
     let rem = &r.remedies;
@@ -288,10 +313,10 @@ pub fn to_csv(r: &Report) -> String {
             ("pending", "尚未审结", c.pending),
             ("total", "总计", c.total),
         ] {
-            out.push_str(&format!("四,{row},{label},{col},{clabel},{v}\n"));
+            w.row(["四", row, label, col, clabel, &v.to_string()]);
         }
     }
-    out
+    w.finish()
 }
 
 /// Table 三's rows as printed: label, key (empty for a group heading), the seven values.
@@ -412,13 +437,15 @@ async fn appendix(
     conn: &mut crate::db::Conn,
     unit_id: i64,
     year: i32,
-    apps: &[(String, String, Option<String>, Option<String>)],
+    records: &[AppRecord],
 ) -> anyhow::Result<String> {
+    use chrono::Datelike;
     let cal = crate::db::calendar::effective(conn).await?;
-    let mut days: Vec<u32> = apps
+    // Only what happened in the year: replies given in it; cases open at its end.
+    let mut days: Vec<u32> = records
         .iter()
-        .filter_map(|(_, r, replied, _)| Some((date(r)?, replied.as_deref().and_then(date)?)))
-        .filter(|(_, rep)| rep.format("%Y").to_string() == year.to_string())
+        .filter_map(|r| r.concluded.map(|(on, _)| (r.received_on, on)))
+        .filter(|(_, rep)| rep.year() == year)
         .filter_map(|(r, rep)| cal.count(r, rep).ok())
         .collect();
     days.sort_unstable();
@@ -436,16 +463,11 @@ async fn appendix(
             days[days.len() - 1]
         ));
     }
-    let mut open: Vec<&str> = apps
-        .iter()
-        .filter(|(_, _, replied, _)| replied.is_none())
-        .map(|(_, r, _, _)| r.as_str())
-        .collect();
-    open.sort_unstable();
+    let open = report::open_at_end(records, year);
     if !open.is_empty() {
-        let oldest: Vec<&str> = open.iter().take(10).copied().collect();
+        let oldest: Vec<String> = open.iter().take(10).map(|d| d.to_string()).collect();
         out.push_str(&format!(
-            "尚未办结的申请中，最早收到的{}件分别收于：{}。",
+            "截至{year}年底尚未办结的申请中，最早收到的{}件分别收于：{}。",
             oldest.len(),
             oldest.join("、")
         ));

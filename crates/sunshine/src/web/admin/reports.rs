@@ -49,6 +49,8 @@ struct ReportPage {
     body_html: String,
     breaches: Vec<Breach>,
     errors: Errors,
+    /// The year has not ended: drafting asks for confirmation.
+    year_open: bool,
 }
 
 async fn page(
@@ -72,6 +74,7 @@ async fn page(
         unit,
         year,
         errors: Errors(errors),
+        year_open: year >= state.today().year(),
     })
 }
 
@@ -273,6 +276,8 @@ pub async fn save(
 #[serde(default)]
 pub struct CsrfForm {
     csrf: String,
+    /// `1`: draft a report for a year that has not ended, knowingly.
+    confirm: String,
 }
 
 /// Generates the report, checks it, and writes it as a draft item of the 政府信息公开年报 column
@@ -286,6 +291,18 @@ pub async fn draft(
     let unit = unit_for(&state, &staff, &code).await?;
     let year = parse_year(&year)?;
     staff.check_csrf(&f.csrf).await?;
+    // A year that has not ended has figures that will still change: only when asked twice.
+    if year >= state.today().year() && f.confirm != "1" {
+        let errs = vec![FieldError::new(
+            "confirm",
+            format!(
+                "{year}年尚未结束，现在生成的年报只包含截至今天的记录，年底前还会变化。确需现在生成草稿的，请勾选“确认生成”后再提交。"
+            ),
+        )];
+        let mut r = render(&page(&state, &staff, unit, year, None, errs).await?)?;
+        *r.status_mut() = StatusCode::CONFLICT;
+        return Ok(r);
+    }
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let (r, rule_making) = crate::service::report::generate(&mut conn, &unit.code, year).await?;
     let breaches = sunshine_core::report::check(&r, None, rule_making);

@@ -73,7 +73,6 @@ struct AppLine {
     replied_on: Option<String>,
     due_on: Option<String>,
     overdue: i64,
-    phase: String,
     outcome: Option<String>,
 }
 
@@ -119,7 +118,7 @@ async fn gather(
             .fetch_all(&mut *conn)
             .await?;
     let apps: Vec<AppLine> = sqlx::query_as(
-        "SELECT id, unit_id, tracking_no, received_on, replied_on, due_on, overdue, phase, outcome FROM applications ORDER BY received_on",
+        "SELECT id, unit_id, tracking_no, received_on, replied_on, due_on, overdue, outcome FROM applications ORDER BY received_on",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -173,7 +172,6 @@ async fn gather(
             replied_on: replied,
             due_on: due,
             overdue: od,
-            phase,
             outcome,
             ..
         } in &apps
@@ -185,9 +183,13 @@ async fn gather(
             if r.year() == year {
                 received += 1;
             }
-            let late_open =
-                phase != "replied" && due.as_deref().and_then(d).is_some_and(|due| due < today);
-            if (*od == 1 || late_open) && (r.year() == year || phase != "replied") {
+            // Only what the year holds: a case received later, or concluded before, is not a
+            // figure of this year, whatever today's date.
+            let replied_on = replied.as_deref().and_then(d);
+            let due_on = due.as_deref().and_then(d);
+            let late = sunshine_core::report::late_in_year(year, today, r, due_on, replied_on)
+                || (*od == 1 && replied_on.is_some_and(|p| p.year() == year));
+            if late {
                 overdue += 1;
             }
             if let (Some(rep), Some(o)) = (replied.as_deref().and_then(d), outcome) {
@@ -242,9 +244,12 @@ async fn gather(
             report_state,
         });
     }
+    let end = sunshine_core::report::year_end(year).unwrap_or(today);
     let oldest = apps
         .iter()
-        .filter(|a| a.phase != "replied")
+        .filter(|a| scope.binary_search(&a.unit_id).is_ok())
+        .filter(|a| d(&a.received_on).is_some_and(|r| r <= end))
+        .filter(|a| a.replied_on.as_deref().and_then(d).is_none_or(|p| p > end))
         .take(10)
         .map(|a| OldCase {
             id: a.id,
@@ -345,38 +350,45 @@ pub async fn csv(
     let scope = supervisor(&staff)?;
     let year = year_of(&state, &q)?;
     let (rows, _, _) = gather(&state, year, scope).await?;
-    let mut out = String::from("\u{feff}unit,name,");
-    out.push_str(
-        &(1..=12)
-            .map(|m| format!("m{m:02}"))
-            .collect::<Vec<_>>()
-            .join(","),
+    let mut w = crate::csvout::Writer::new();
+    let mut header: Vec<String> = vec!["unit".into(), "name".into()];
+    header.extend((1..=12).map(|m| format!("m{m:02}")));
+    header.extend(
+        [
+            "items",
+            "items_last_year",
+            "timely_pct",
+            "review_median_hours",
+            "applications_received",
+            "overdue",
+            "reply_median_wd",
+            "reply_avg_wd",
+            "reply_fastest_wd",
+            "reply_slowest_wd",
+            "report_state",
+        ]
+        .map(String::from),
     );
-    out.push_str(",items,items_last_year,timely_pct,review_median_hours,applications_received,overdue,reply_median_wd,reply_avg_wd,reply_fastest_wd,reply_slowest_wd,report_state\n");
+    w.row(&header);
     for r in rows {
-        let months = r
-            .by_month
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push_str(&format!(
-            "{},{},{months},{},{},{},{},{},{},{},{},{},{},{}\n",
-            r.code,
-            r.name,
-            r.items,
-            r.items_last_year,
+        let mut cells = vec![r.code, r.name];
+        cells.extend(r.by_month.iter().map(|n| n.to_string()));
+        cells.extend([
+            r.items.to_string(),
+            r.items_last_year.to_string(),
             r.timely_pct,
             r.review_hours,
-            r.received,
-            r.overdue,
+            r.received.to_string(),
+            r.overdue.to_string(),
             r.reply_median,
             r.reply_avg,
             r.reply_fastest,
             r.reply_slowest,
-            r.report_state
-        ));
+            r.report_state,
+        ]);
+        w.row(&cells);
     }
+    let out = format!("\u{feff}{}", w.finish());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
