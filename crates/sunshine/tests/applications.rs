@@ -790,6 +790,62 @@ async fn the_api_intake_honours_idempotency_keys() {
 }
 
 #[tokio::test]
+async fn the_case_answer_carries_the_contract_at_the_top_level() {
+    let st = staff().await;
+    let id = st
+        .register("2026-03-02", &valid_id("53010219900101123"))
+        .await;
+    let (s, v) = json_of(
+        reqwest::Client::new()
+            .get(st.app.url(&format!("/api/v1/applications/{id}")))
+            .bearer_auth(&st.director)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["id"], id);
+    assert_eq!(v["state"], "running");
+    assert_eq!(v["received_on"], "2026-03-02");
+    assert!(v["tracking_no"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(v["due_on"].as_str().is_some());
+    assert!(v["events"].as_array().is_some_and(|e| !e.is_empty()));
+    assert_eq!(
+        v["due_on"], v["application"]["due_on"],
+        "the nested record stays"
+    );
+    // The OpenAPI description says so.
+    let (_, spec) = json_of(st.app.get("/api/openapi.json").await).await;
+    let required = spec["components"]["schemas"]["Case"]["required"]
+        .as_array()
+        .unwrap();
+    for f in required {
+        assert!(!v[f.as_str().unwrap()].is_null(), "{f} missing");
+    }
+    // A step answers the same shape; the intake answer carries the state too.
+    let (_, after) = st
+        .step(
+            &st.director,
+            id,
+            "consultation-start",
+            json!({"party": "第三方", "on": "2026-03-05"}),
+        )
+        .await;
+    assert_eq!(after["state"], "consulting");
+    let (_, receipt) = json_of(
+        reqwest::Client::new()
+            .post(st.app.url("/api/v1/applications"))
+            .json(&body(&valid_id("53010219900101123")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(receipt["state"], "running");
+}
+
+#[tokio::test]
 async fn queues_and_bad_states() {
     let st = staff().await;
     let a = st

@@ -404,9 +404,17 @@ pub async fn for_staff(app: &App, actor: &Actor<'_>, id: i64) -> Result<AppRow, 
     Ok(a)
 }
 
-/// Everything the case page and the staff API show.
+/// Everything the case page and the staff API show. The contract's fields (`id`,
+/// `tracking_no`, `state`, `received_on`, `due_on`, `events`) are at the top level; the whole
+/// record is also under `application`.
 #[derive(Debug, Serialize)]
 pub struct Case {
+    pub id: i64,
+    pub tracking_no: String,
+    /// The phase key (`running`, `awaiting_correction`, `consulting`, `awaiting_fee`, …).
+    pub state: String,
+    pub received_on: String,
+    pub due_on: Option<String>,
     pub application: AppRow,
     pub phase_label: &'static str,
     pub clock: deadline::Clock,
@@ -436,6 +444,11 @@ pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, AppErro
         _ => None,
     };
     Ok(Case {
+        id: a.id,
+        tracking_no: a.tracking_no.clone(),
+        state: a.phase.clone(),
+        received_on: a.received_on.clone(),
+        due_on: a.due_on.clone(),
         phase_label: phase_label(&a.phase),
         letters: adb::letters(&mut conn, id).await?,
         remedies: adb::remedies(&mut conn, id).await?,
