@@ -24,6 +24,198 @@ pub const MAX_DECODED_BYTES: usize = 8 * 1024 * 1024;
 /// The most pages of a PDF read.
 const MAX_PAGES: usize = 2000;
 
+/// The most text operations kept from one page. Text extraction builds a structure per
+/// operation (hundreds of bytes each), so a page is reduced to its text operations first and a
+/// page with more than this many is not read (a dense page of text has a few thousand).
+const MAX_TEXT_OPS_PER_PAGE: usize = 100_000;
+
+/// The operators that show text or set up how it is read; everything else (paths, images,
+/// colours, marked content) is dropped before extraction.
+const TEXT_OPERATORS: &[&[u8]] = &[
+    b"BT", b"ET", b"Tf", b"Tj", b"TJ", b"'", b"\"", b"Td", b"TD", b"Tm", b"T*", b"TL", b"Tc",
+    b"Tw", b"Tz", b"Ts", b"Tr",
+];
+
+fn is_white(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\0')
+}
+
+fn is_delim(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
+}
+
+/// After the literal string starting at `i` (`(`…`)`, nested parentheses and escapes).
+fn skip_string(c: &[u8], mut i: usize) -> usize {
+    let mut nest = 0usize;
+    while i < c.len() {
+        match c[i] {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'(' => nest += 1,
+            b')' => {
+                nest = nest.saturating_sub(1);
+                if nest == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    c.len()
+}
+
+/// After the hex string starting at `i` (`<`…`>`).
+fn skip_hex(c: &[u8], i: usize) -> usize {
+    c[i..]
+        .iter()
+        .position(|b| *b == b'>')
+        .map(|p| i + p + 1)
+        .unwrap_or(c.len())
+}
+
+/// After the regular characters starting at `i` (a name's, a number's, an operator's).
+fn skip_regular(c: &[u8], mut i: usize) -> usize {
+    while i < c.len() && !is_white(c[i]) && !is_delim(c[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// After the array (`[`…`]`) or dictionary (`<<`…`>>`) starting at `i`, nested ones included.
+fn skip_composite(c: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < c.len() {
+        match c[i] {
+            b'(' => {
+                i = skip_string(c, i);
+                continue;
+            }
+            b'<' if c.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                i += 2;
+                continue;
+            }
+            b'>' if c.get(i + 1) == Some(&b'>') => {
+                depth = depth.saturating_sub(1);
+                i += 2;
+            }
+            b'<' => {
+                i = skip_hex(c, i);
+                continue;
+            }
+            b'[' => {
+                depth += 1;
+                i += 1;
+                continue;
+            }
+            b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        if depth == 0 {
+            return i;
+        }
+    }
+    c.len()
+}
+
+/// The end of the operand that starts at `i` (a string, hex string, name, array, dictionary or
+/// number), in one pass over the bytes with no structure built. Always past `i`.
+fn operand_end(c: &[u8], i: usize) -> usize {
+    let end = match c[i] {
+        b'(' => skip_string(c, i),
+        b'<' if c.get(i + 1) == Some(&b'<') => skip_composite(c, i),
+        b'<' => skip_hex(c, i),
+        b'[' => skip_composite(c, i),
+        b'/' => skip_regular(c, i + 1),
+        _ => skip_regular(c, i),
+    };
+    end.max(i + 1)
+}
+
+/// A page's content reduced to its text operations (with their operands), and how many there
+/// are. Paths, images (inline image data included), colours and marked content are dropped, so
+/// that extraction costs what the text costs, not what the drawing costs.
+fn text_operations(c: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    let mut kept = 0usize;
+    // The byte ranges of the operands seen since the last operator; an operator takes at most a
+    // few, so only the last ones are remembered.
+    let mut operands: std::collections::VecDeque<(usize, usize)> = Default::default();
+    let mut i = 0;
+    while i < c.len() {
+        let b = c[i];
+        if is_white(b) {
+            i += 1;
+            continue;
+        }
+        if b == b'%' {
+            while i < c.len() && c[i] != b'\n' && c[i] != b'\r' {
+                i += 1;
+            }
+            continue;
+        }
+        let is_operand =
+            matches!(b, b'(' | b'<' | b'[' | b'/' | b'+' | b'-' | b'.') || b.is_ascii_digit();
+        if is_operand {
+            let end = operand_end(c, i).min(c.len());
+            operands.push_back((i, end));
+            if operands.len() > 8 {
+                operands.pop_front();
+            }
+            i = end;
+            continue;
+        }
+        if is_delim(b) {
+            // A stray closing bracket: skip it.
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i = skip_regular(c, i).max(i + 1);
+        let op = &c[start..i];
+        if op == b"BI" {
+            // Inline image: its data runs from ID to the EI that stands alone.
+            while i + 1 < c.len() {
+                if c[i] == b'E'
+                    && c[i + 1] == b'I'
+                    && i > 0
+                    && is_white(c[i - 1])
+                    && c.get(i + 2).is_none_or(|b| is_white(*b))
+                {
+                    i += 2;
+                    break;
+                }
+                i += 1;
+            }
+        } else if matches!(op, b"true" | b"false" | b"null") {
+            operands.push_back((start, i));
+            continue;
+        } else if TEXT_OPERATORS.contains(&op) {
+            for (a, z) in operands.iter() {
+                out.extend_from_slice(&c[*a..*z]);
+                out.push(b' ');
+            }
+            out.extend_from_slice(op);
+            out.push(b'\n');
+            kept += 1;
+        }
+        operands.clear();
+    }
+    (out, kept)
+}
+
 pub fn extract(mime: &str, bytes: &[u8]) -> Extracted {
     match mime {
         "application/pdf" => pdf(bytes),
@@ -44,7 +236,7 @@ fn pdf(bytes: &[u8]) -> Extracted {
             max_decompressed_size: Some(MAX_DECODED_BYTES),
             ..Default::default()
         };
-        let doc = match lopdf::Document::load_mem_with_options(&bytes, opts) {
+        let mut doc = match lopdf::Document::load_mem_with_options(&bytes, opts) {
             Ok(d) => d,
             Err(lopdf::Error::Decompress(_)) => {
                 return Extracted::Unreadable(
@@ -67,7 +259,7 @@ fn pdf(bytes: &[u8]) -> Extracted {
             // The page's decoded content counts against the file's budget before its text is
             // read, so no page can inflate past what is left.
             let content = match doc.get_page_content_with_limit(*page_id, budget) {
-                Ok(c) => c.len(),
+                Ok(c) => c,
                 Err(lopdf::Error::Decompress(_)) => {
                     return partial(
                         out,
@@ -79,8 +271,20 @@ fn pdf(bytes: &[u8]) -> Extracted {
                 }
                 Err(_) => return partial(out, format!("PDF 第{p}页的内容无法读取")),
             };
-            budget = budget.saturating_sub(content);
-            match doc.extract_text_with_limit(&[*p], content.max(1)) {
+            budget = budget.saturating_sub(content.len());
+            let (text_ops, count) = text_operations(&content);
+            drop(content);
+            if count > MAX_TEXT_OPS_PER_PAGE {
+                return partial(
+                    out,
+                    format!("PDF 第{p}页的文字操作超过 {MAX_TEXT_OPS_PER_PAGE} 个，未读取"),
+                );
+            }
+            let len = text_ops.len();
+            if doc.change_page_content(*page_id, text_ops).is_err() {
+                return partial(out, format!("PDF 第{p}页的内容无法读取"));
+            }
+            match doc.extract_text_with_limit(&[*p], len.max(1)) {
                 Ok(t) => out.push((format!("第{p}页"), t)),
                 Err(_) => return partial(out, format!("PDF 第{p}页的文字无法读取")),
             }
@@ -243,6 +447,48 @@ fn decode_entities(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn no_content_or_part_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512), text in "\\PC{0,200}") {
+            let (kept, n) = text_operations(&bytes);
+            proptest::prop_assert!(kept.len() <= bytes.len() * 2 + 1 + n * 4);
+            let _ = xml_text(&text);
+            let _ = decode_entities(&text);
+            let _ = extract("application/pdf", &bytes);
+            let _ = extract("application/vnd.openxmlformats-officedocument.wordprocessingml.document", &bytes);
+        }
+    }
+
+    #[test]
+    fn only_text_operations_are_kept() {
+        let content = b"q 1 0 0 1 0 0 cm 0 g 10 10 m 20 20 l S /P <</MCID 0>> BDC BT /F1 12 Tf 72 700 Td (a (nested) \\) string) Tj [(A) -120 (B)] TJ ET EMC BI /W 1 /H 1 ID \x00\xffEI x EI Q";
+        let (kept, n) = text_operations(content);
+        let kept = String::from_utf8_lossy(&kept);
+        assert_eq!(n, 6, "{kept}");
+        assert!(
+            kept.contains("/F1 12 Tf") && kept.contains("(a (nested) \\) string) Tj"),
+            "{kept}"
+        );
+        assert!(kept.contains("[(A) -120 (B)] TJ"), "{kept}");
+        assert!(
+            !kept.contains(" m") && !kept.contains("cm") && !kept.contains("BDC"),
+            "{kept}"
+        );
+        // Arbitrary bytes never panic and always end.
+        for junk in [
+            &b"(((("[..],
+            b"<<<<",
+            b"[[[",
+            b"BI ID",
+            b"\\",
+            b")",
+            b"]>>",
+            b"<",
+        ] {
+            let _ = text_operations(junk);
+        }
+    }
 
     #[test]
     fn runs_join_and_cells_separate() {

@@ -356,6 +356,35 @@ async fn limits_hold_under_concurrency() {
             .await,
         5
     );
+    // Fifty simultaneous wrong logins under fifty names from one address (a fresh server): no
+    // answer is a 500, and the address's limit (4 × 5) holds across names.
+    let app = spawn_demo().await;
+    let b = app.browser();
+    let csrf = csrf_of(&app.page_as(&b, "/admin/login").await);
+    let names: Vec<String> = (0..50).map(|i| format!("guess-{i}")).collect();
+    let tries = names.iter().map(|n| {
+        b.post(app.url("/admin/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", n.as_str()),
+                ("password", "wrong-password-x"),
+            ])
+            .send()
+    });
+    let statuses: Vec<u16> = futures::future::join_all(tries)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        20,
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
