@@ -99,9 +99,12 @@ const BLOCK_TAGS: &[&str] = &[
 /// The text a reader reads in an HTML body, mapped back to the HTML: inline formatting (`<span>`,
 /// `<strong>`, `<a>` …) joins text as the page shows it joined, block boundaries (paragraphs,
 /// cells, line breaks) separate it with a line break, entities are decoded, and the content of
-/// `<script>` and `<style>` is not text. Screening reads this, and masks through its map.
+/// `<script>` and `<style>` is not text. The values of `title`, `alt`, `href` and `src`
+/// attributes, which a reader also sees, follow the running text, each on a line of its own. Screening reads this, and masks through its map.
 pub fn reader_text(html: &str) -> crate::text::Mapped {
     let mut out = crate::text::Mapped::default();
+    // Attribute values a reader can see, kept apart and put after the running text.
+    let mut shown = crate::text::Mapped::default();
     let mut i = 0;
     let bytes = html.as_bytes();
     let mut skip_until: Option<&'static str> = None;
@@ -131,6 +134,11 @@ pub fn reader_text(html: &str) -> crate::text::Mapped {
             } else if BLOCK_TAGS.contains(&name.as_str()) {
                 out.push('\n', (i, end));
             }
+            if !closing {
+                // What a reader sees on hovering or in place of an image, and where a link goes,
+                // each apart from the running text.
+                attribute_text(html, i + 1, i + 1 + tag.len(), &mut shown);
+            }
             i = end;
             continue;
         }
@@ -152,12 +160,92 @@ pub fn reader_text(html: &str) -> crate::text::Mapped {
         out.push(c, (i, i + c.len_utf8()));
         i += c.len_utf8();
     }
+    out.append(shown);
     out
+}
+
+/// Attributes whose values a reader can see: `title` (a tooltip), `alt` (an image's text), `href`
+/// and `src` (a link's address).
+const SHOWN_ATTRIBUTES: &[&str] = &["title", "alt", "href", "src"];
+
+/// Appends the shown attributes' values of the tag text `html[start..end]`, each between line
+/// breaks, mapped to where they stand in the tag.
+fn attribute_text(html: &str, start: usize, end: usize, out: &mut crate::text::Mapped) {
+    let tag = &html[start..end];
+    let b = tag.as_bytes();
+    // Past the tag's name.
+    let mut i = tag
+        .find(|c: char| c.is_whitespace() || c == '/')
+        .unwrap_or(tag.len());
+    while i < b.len() {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        let name_start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'/' {
+            i += 1;
+        }
+        let name = tag[name_start..i].to_ascii_lowercase();
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b'=' {
+            if i == name_start {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let (v_start, v_end) = match b.get(i) {
+            Some(q @ (b'"' | b'\'')) => {
+                let close = tag[i + 1..]
+                    .find(*q as char)
+                    .map(|p| i + 1 + p)
+                    .unwrap_or(tag.len());
+                let r = (i + 1, close);
+                i = (close + 1).min(tag.len());
+                r
+            }
+            _ => {
+                let s0 = i;
+                while i < b.len() && !b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                (s0, i)
+            }
+        };
+        if !SHOWN_ATTRIBUTES.contains(&name.as_str()) || v_start >= v_end {
+            continue;
+        }
+        out.push('\n', (start + v_start, start + v_start));
+        let value = &tag[v_start..v_end];
+        let mut j = 0;
+        while j < value.len() {
+            let rest = &value[j..];
+            if rest.starts_with('&') {
+                if let Some((c, len)) = entity(rest) {
+                    out.push(c, (start + v_start + j, start + v_start + j + len));
+                    j += len;
+                    continue;
+                }
+            }
+            let Some(c) = rest.chars().next() else {
+                break;
+            };
+            out.push(c, (start + v_start + j, start + v_start + j + c.len_utf8()));
+            j += c.len_utf8();
+        }
+        out.push('\n', (start + v_end, start + v_end));
+    }
 }
 
 /// The character an entity at the start of `s` stands for, and the entity's length.
 fn entity(s: &str) -> Option<(char, usize)> {
-    let semi = s.get(..12).unwrap_or(s).find(';')?;
+    let head_end = s.char_indices().nth(12).map(|(i, _)| i).unwrap_or(s.len());
+    let semi = s[..head_end].find(';')?;
     let name = &s[1..semi];
     let c = match name {
         "amp" => '&',

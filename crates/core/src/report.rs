@@ -170,10 +170,24 @@ pub enum JsonError {
 
 /// Reads a report in the domain's JSON shape for checking. Only the statutory tables
 /// (`proactive` without `by_column` and `total`, `applications`, `remedies`) are required; a key
-/// that does not fit the shape is named with its line.
+/// that does not fit the shape is named with its line, and so is a syntax error in a text that
+/// is meant as JSON (it begins with `{`).
 pub fn from_json(text: &str) -> Result<Report, JsonError> {
-    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
-        return Err(JsonError::NotJson);
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        if !text.trim_start().starts_with('{') {
+            return Err(JsonError::NotJson);
+        }
+        let problem = e.to_string();
+        let problem = problem
+            .rsplit_once(" at line ")
+            .map(|(p, _)| p.to_owned())
+            .unwrap_or(problem);
+        return Err(JsonError::Shape {
+            path: "（语法）".into(),
+            line: e.line(),
+            column: e.column(),
+            problem: crate::text::json_problem_zh(&problem),
+        });
     }
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -193,7 +207,7 @@ pub fn from_json(text: &str) -> Result<Report, JsonError> {
             },
             line: inner.line(),
             column: inner.column(),
-            problem,
+            problem: crate::text::json_problem_zh(&problem),
         }
     })
 }
@@ -1024,6 +1038,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(from_json("一、总体情况"), Err(JsonError::NotJson));
+        // A typo in JSON is named with its line, not taken for "not a report".
+        match from_json("{\n  \"applications\": {,\n}") {
+            Err(JsonError::Shape { line, .. }) => assert_eq!(line, 2),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -134,15 +134,49 @@ fn digit_runs() -> &'static Regex {
     re(&R, r"[0-9]+(?:[ \-][0-9]+)*[Xx]?")
 }
 
+/// A word as a pattern whose characters may stand apart by `sep` (letter-spaced headings, as
+/// 机　密 is often typeset, or spaces put in to slip past a screener).
+fn spaced(word: &str, sep: &str) -> String {
+    word.chars()
+        .map(|c| regex::escape(&c.to_string()))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 fn mark_patterns() -> &'static [Regex] {
     static R: OnceLock<Vec<Regex>> = OnceLock::new();
     R.get_or_init(|| {
+        // Within a line: spaces, tabs, no-break spaces (the ideographic space is folded to one).
+        let h = r"[ \t\u{00A0}]*";
+        let levels = |sep: &str| ["绝密", "机密", "秘密"].map(|w| spaced(w, sep)).join("|");
+        let words = [
+            "内部资料",
+            "内部使用",
+            "内部文件",
+            "内部刊物",
+            "内部发行",
+            "内部传阅",
+            "仅供内部",
+            "不得外传",
+            "严禁外传",
+            "禁止外传",
+            "不得翻印",
+            "注意保密",
+            "涉密文件",
+        ]
+        .map(|w| spaced(w, h))
+        .join("|");
         [
-            r"(?:绝密|机密|秘密)\s*[★☆＊*]",
-            r"[【\[（(〔]\s*(?:绝密|机密|秘密|内部)\s*[】\]）)〕]",
-            r"密\s*级\s*[:：]?\s*(?:绝密|机密|秘密)",
-            r"(?m)^\s*(?:绝密|机密|秘密)(?:级)?\s*$",
-            r"内部资料|内部使用|内部文件|内部刊物|内部发行|内部传阅|仅供内部|不得外传|严禁外传|禁止外传|不得翻印|注意保密|涉密文件",
+            // A level with its star: even split over lines or cells, a reader sees the mark.
+            format!(r"(?:{})\s*[★☆＊*]", levels(r"\s*")),
+            format!(
+                r"[【\[（(〔]{h}(?:{}|{}){h}[】\]）)〕]",
+                levels(h),
+                spaced("内部", h)
+            ),
+            format!(r"{}{h}[:：]?{h}(?:{})", spaced("密级", h), levels(h)),
+            format!(r"(?m)^\s*(?:{})(?:{h}级)?\s*$", levels(h)),
+            words,
         ]
         .iter()
         .map(|p| Regex::new(p).expect("valid mark pattern"))
@@ -398,7 +432,7 @@ pub fn not_fully_screened(location: String, why: &str) -> Finding {
 pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
     let mut out = Vec::new();
     for seg in segments {
-        let folded = crate::text::Mapped::of(&seg.text).folded();
+        let folded = crate::text::Mapped::folded_from(&seg.text);
         let text = &folded.text;
         // Spans are found in the folded text, then carried back to the segment's text.
         let mut found: Vec<Span> = Vec::new();
@@ -465,6 +499,35 @@ pub fn screen(segments: &[Segment], ex: &Exemptions) -> Vec<Finding> {
             .collect();
         finish(&mut out, seg, spans);
     }
+    out
+}
+
+/// A text with every personal number in it masked, for records that keep text for good (the
+/// audit log keeps a draft's title; an ID number typed into it must not stay there in full).
+pub fn redacted(text: &str) -> String {
+    let found = screen(
+        &[Segment {
+            location: TITLE.into(),
+            text: text.to_owned(),
+        }],
+        &Exemptions::default(),
+    );
+    let spans: Vec<(usize, usize, &str)> = found
+        .iter()
+        .filter(|f| f.kind != Kind::ClassificationMark)
+        .filter_map(|f| f.span.map(|(a, b)| (a, b, f.masked.as_str())))
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (a, b, m) in spans {
+        if a < last || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
+            continue;
+        }
+        out.push_str(&text[last..a]);
+        out.push_str(m);
+        last = b;
+    }
+    out.push_str(&text[last..]);
     out
 }
 
@@ -628,6 +691,14 @@ mod tests {
             assert!(!x.excerpt.contains("1381234"), "{}", x.excerpt);
             assert!(!x.excerpt.contains("231002"), "{}", x.excerpt);
         }
+    }
+
+    #[test]
+    fn redacted_text_keeps_no_number_whole() {
+        let n = id("53010219900101123");
+        let r = redacted(&format!("关于{n}的申请，电话13812345678"));
+        assert!(!r.contains(&n) && !r.contains("13812345678"), "{r}");
+        assert!(r.starts_with("关于5301") && r.contains("的申请"), "{r}");
     }
 
     #[test]

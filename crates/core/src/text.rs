@@ -32,6 +32,93 @@ pub fn fold_width(s: &str) -> String {
     s.chars().map(fold_char).collect()
 }
 
+/// What a JSON deserialiser said, in Chinese (its messages are English): the kinds of problem
+/// and the names of JSON types translated, field names and values kept.
+pub fn json_problem_zh(msg: &str) -> String {
+    let ty = |t: &str| -> String {
+        let t = t.trim();
+        let known = [
+            ("null", "空值 null"),
+            ("a string", "字符串"),
+            ("string", "字符串"),
+            ("a boolean", "true 或 false"),
+            ("boolean", "true 或 false"),
+            ("a sequence", "数组"),
+            ("sequence", "数组"),
+            ("a map", "对象"),
+            ("map", "对象"),
+            ("a number", "数字"),
+            ("floating point", "数字"),
+            ("an integer", "整数"),
+            ("integer", "整数"),
+        ];
+        if let Some((_, zh)) = known.iter().find(|(en, _)| t == *en) {
+            return (*zh).to_owned();
+        }
+        if t.starts_with("struct ") || t.starts_with("map") {
+            return "对象".into();
+        }
+        if [
+            "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize",
+        ]
+        .contains(&t)
+        {
+            return "整数".into();
+        }
+        if ["f32", "f64"].contains(&t) {
+            return "数字".into();
+        }
+        if let Some(rest) = t.strip_prefix("integer ") {
+            return format!("整数 {rest}");
+        }
+        if let Some(rest) = t.strip_prefix("string ") {
+            return format!("字符串 {rest}");
+        }
+        t.to_owned()
+    };
+    if let Some(rest) = msg.strip_prefix("invalid type: ") {
+        if let Some((got, want)) = rest.split_once(", expected ") {
+            return format!("类型不对：收到的是{}，应为{}", ty(got), ty(want));
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("invalid value: ") {
+        if let Some((got, want)) = rest.split_once(", expected ") {
+            return format!("取值不对：收到的是{}，应为{}", ty(got), ty(want));
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        return format!("缺少字段 {}", rest.trim_matches('`'));
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        return format!(
+            "取值不认识：{}",
+            rest.replace(", expected one of ", "，可用：")
+        );
+    }
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        return format!(
+            "没有这个字段：{}",
+            rest.replace(", expected one of ", "，可用：")
+        );
+    }
+    if msg.starts_with("invalid length") {
+        return "数组长度不对".into();
+    }
+    if msg.starts_with("trailing characters") {
+        return "JSON 之后还有多余的字符".into();
+    }
+    if msg.starts_with("EOF while parsing") {
+        return "JSON 不完整（提前结束）".into();
+    }
+    if msg.starts_with("expected")
+        || msg.starts_with("key must be")
+        || msg.starts_with("control character")
+    {
+        return "JSON 语法有误".into();
+    }
+    "格式不对".into()
+}
+
 /// Characters a reader does not see: zero-width spaces and joiners, the word joiner, the byte
 /// order mark, the soft hyphen, direction marks and embeddings.
 pub fn is_invisible(c: char) -> bool {
@@ -59,15 +146,21 @@ pub fn is_invisible(c: char) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mapped {
     pub text: String,
-    /// For each byte of `text`, the source range of the character or entity it came from.
-    from: Vec<(usize, usize)>,
+    /// For each byte of `text`, the source range of the character or entity it came from
+    /// (32-bit offsets: texts screened are a few megabytes at most).
+    from: Vec<(u32, u32)>,
+}
+
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Mapped {
     pub fn push(&mut self, c: char, source: (usize, usize)) {
         self.text.push(c);
+        let s = (offset(source.0), offset(source.1));
         for _ in 0..c.len_utf8() {
-            self.from.push(source);
+            self.from.push(s);
         }
     }
 
@@ -76,7 +169,28 @@ impl Mapped {
         if start >= end || end > self.from.len() {
             return None;
         }
-        Some((self.from[start].0, self.from[end - 1].1))
+        Some((self.from[start].0 as usize, self.from[end - 1].1 as usize))
+    }
+
+    /// A text folded for matching (full-width forms to ASCII, invisible characters dropped),
+    /// mapped onto the text itself.
+    pub fn folded_from(s: &str) -> Mapped {
+        let mut m = Mapped {
+            text: String::with_capacity(s.len()),
+            from: Vec::with_capacity(s.len()),
+        };
+        for (i, c) in s.char_indices() {
+            if !is_invisible(c) {
+                m.push(fold_char(c), (i, i + c.len_utf8()));
+            }
+        }
+        m
+    }
+
+    /// Appends another mapped text (of the same source).
+    pub fn append(&mut self, other: Mapped) {
+        self.text.push_str(&other.text);
+        self.from.extend(other.from);
     }
 
     /// The identity mapping of a text onto itself.
@@ -98,7 +212,7 @@ impl Mapped {
             }
             let (s, _) = self.from[i];
             let (_, e) = self.from[i + c.len_utf8() - 1];
-            m.push(fold_char(c), (s, e));
+            m.push(fold_char(c), (s as usize, e as usize));
         }
         m
     }
@@ -208,6 +322,22 @@ mod tests {
         assert_eq!(&"身份证１２\u{200b}３"[a..b], "１２\u{200b}３");
         assert_eq!(replace_ranges("ab１２cd", &[(2, 8)], "**"), "ab**cd");
         assert_eq!(replace_ranges("abc", &[(1, 9)], "*"), "abc");
+    }
+
+    #[test]
+    fn json_problems_in_chinese() {
+        assert_eq!(
+            json_problem_zh("invalid type: null, expected a string"),
+            "类型不对：收到的是空值 null，应为字符串"
+        );
+        assert_eq!(
+            json_problem_zh("missing field `applications`"),
+            "缺少字段 applications"
+        );
+        assert!(
+            json_problem_zh("invalid type: string \"两件\", expected i64").contains("应为整数")
+        );
+        assert_eq!(json_problem_zh("something else entirely"), "格式不对");
     }
 
     #[test]

@@ -255,6 +255,27 @@ fn evasion_corpus_recall_and_false_alarms() {
             vec![ClassificationMark],
         ),
         ("<p>机密＊</p>".into(), vec![ClassificationMark]),
+        ("<p>机 密★</p>".into(), vec![ClassificationMark]),
+        ("<p>机\u{3000}密★</p>".into(), vec![ClassificationMark]),
+        ("<p>机&nbsp;密★</p>".into(), vec![ClassificationMark]),
+        ("<p>内部&nbsp;资料</p>".into(), vec![ClassificationMark]),
+        ("<p>机<br>密★</p>".into(), vec![ClassificationMark]),
+        (
+            "<table><tr><td>机</td><td>密★</td></tr></table>".into(),
+            vec![ClassificationMark],
+        ),
+        (
+            "<p title=\"绝密★\">说明</p>".into(),
+            vec![ClassificationMark],
+        ),
+        (
+            format!("<p><a href=\"/\" title=\"{id_a}\">链接</a></p>"),
+            vec![ResidentId],
+        ),
+        (
+            format!("<p><img src=\"x.png\" alt=\"{id_a}\"></p>"),
+            vec![ResidentId],
+        ),
         (format!("<p>身份证号{}</p>", wide(&id_a)), vec![ResidentId]),
         (format!("<p>身份证号{}</p>", zw(&id_a)), vec![ResidentId]),
         (
@@ -281,6 +302,11 @@ fn evasion_corpus_recall_and_false_alarms() {
             vec![],
         ),
         ("<p>依法保护商业<strong>秘密</strong></p>".into(), vec![]),
+        ("<p>机 关 秘 书 科</p>".into(), vec![]),
+        (
+            "<p><a href=\"https://www.lufeng.gov.cn/xxgk/2017-12-30.html\">年报</a></p>".into(),
+            vec![],
+        ),
         ("<p>机</p><p>密</p>".into(), vec![]),
         ("<p>内部</p><p>资料室开放时间</p>".into(), vec![]),
         (

@@ -280,11 +280,12 @@ fn pdf(bytes: &[u8]) -> Extracted {
                     format!("PDF 第{p}页的文字操作超过 {MAX_TEXT_OPS_PER_PAGE} 个，未读取"),
                 );
             }
-            let len = text_ops.len();
             if doc.change_page_content(*page_id, text_ops).is_err() {
                 return partial(out, format!("PDF 第{p}页的内容无法读取"));
             }
-            match doc.extract_text_with_limit(&[*p], len.max(1)) {
+            // The limit bounds what extraction decodes besides the (already reduced) content:
+            // fonts' ToUnicode maps, which for CJK fonts are often larger than a short page.
+            match doc.extract_text_with_limit(&[*p], MAX_DECODED_BYTES) {
                 Ok(t) => out.push((format!("第{p}页"), t)),
                 Err(_) => return partial(out, format!("PDF 第{p}页的文字无法读取")),
             }
@@ -457,6 +458,55 @@ mod tests {
             let _ = decode_entities(&text);
             let _ = extract("application/pdf", &bytes);
             let _ = extract("application/vnd.openxmlformats-officedocument.wordprocessingml.document", &bytes);
+        }
+    }
+
+    /// A page in a CID font (Identity-H) whose ToUnicode map is far larger than the page's text.
+    fn pdf_cid(text_hex: &str, cmap_pad: usize) -> Vec<u8> {
+        use lopdf::{dictionary, Document, Object, Stream};
+        let mut cmap = String::from("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /X def\n1 begincodespacerange <0000> <FFFF> endcodespacerange\n");
+        cmap.push_str("1 beginbfchar\n<0001> <4E2D>\nendbfchar\n");
+        for i in 0..cmap_pad {
+            cmap.push_str(&format!(
+                "1 beginbfchar\n<{:04X}> <{:04X}>\nendbfchar\n",
+                0x1000 + i,
+                0x5000 + i
+            ));
+        }
+        cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end\n");
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let tounicode = doc.add_object(Stream::new(dictionary! {}, cmap.into_bytes()));
+        let cid = doc.add_object(dictionary! {"Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "SimSun", "CIDSystemInfo" => dictionary! {"Registry" => Object::string_literal("Adobe"), "Ordering" => Object::string_literal("GB1"), "Supplement" => 2}});
+        let font = doc.add_object(dictionary! {"Type" => "Font", "Subtype" => "Type0", "BaseFont" => "SimSun", "Encoding" => "Identity-H", "DescendantFonts" => vec![cid.into()], "ToUnicode" => tounicode});
+        let resources = doc.add_object(dictionary! {"Font" => dictionary! {"F1" => font}});
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            format!("BT /F1 12 Tf 72 700 Td <{text_hex}> Tj ET").into_bytes(),
+        ));
+        let page = doc.add_object(dictionary! {"Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources});
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! {"Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1},
+            ),
+        );
+        let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_short_page_in_a_cjk_font_is_read_whole() {
+        // A few bytes of text, a ToUnicode map of tens of kilobytes.
+        let pdf = pdf_cid("00010001", 2000);
+        match extract("application/pdf", &pdf) {
+            Extracted::Text(parts) => {
+                assert!(parts.iter().any(|(_, t)| t.contains("中中")), "{parts:?}")
+            }
+            other => panic!("a short CJK page must be read whole: {other:?}"),
         }
     }
 

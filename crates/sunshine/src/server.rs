@@ -28,11 +28,35 @@ pub async fn run(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A request body that must arrive whole before its deadline: a client sending a byte every few
-/// seconds is cut off, however steadily it trickles.
+/// A request body that must keep arriving at a useful rate and arrive whole before its deadline:
+/// a client sending a byte every few seconds is cut off, however steadily it trickles, while a
+/// large upload over a slow line goes through.
 struct DeadlineBody {
     inner: axum::body::Body,
     deadline: Pin<Box<tokio::time::Sleep>>,
+    /// Fires at each rate check.
+    check: Pin<Box<tokio::time::Sleep>>,
+    started: tokio::time::Instant,
+    received: u64,
+}
+
+/// How long a body may take before its rate is judged, and how often it is judged.
+const RATE_GRACE: Duration = Duration::from_secs(15);
+const RATE_CHECK: Duration = Duration::from_secs(5);
+/// The least average rate a body must keep after the grace period.
+const MIN_BODY_BYTES_PER_SECOND: u64 = 8 * 1024;
+
+impl DeadlineBody {
+    fn new(inner: axum::body::Body, total: Duration) -> DeadlineBody {
+        let now = tokio::time::Instant::now();
+        DeadlineBody {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(total)),
+            check: Box::pin(tokio::time::sleep(RATE_GRACE.min(total))),
+            started: now,
+            received: 0,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +74,23 @@ impl http_body::Body for DeadlineBody {
         if self.deadline.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Some(Err(axum::Error::new(BodyTimeout))));
         }
-        Pin::new(&mut self.inner).poll_frame(cx)
+        while self.check.as_mut().poll(cx).is_ready() {
+            let elapsed = self.started.elapsed();
+            if elapsed >= RATE_GRACE
+                && self.received < MIN_BODY_BYTES_PER_SECOND * elapsed.as_secs()
+            {
+                return Poll::Ready(Some(Err(axum::Error::new(BodyTimeout))));
+            }
+            let next = tokio::time::Instant::now() + RATE_CHECK;
+            self.check.as_mut().reset(next);
+        }
+        let frame = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(f))) = &frame {
+            if let Some(d) = f.data_ref() {
+                self.received += d.len() as u64;
+            }
+        }
+        frame
     }
 
     fn is_end_stream(&self) -> bool {
@@ -101,10 +141,7 @@ pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl Future
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let mut req = req.map(|b| {
-                    axum::body::Body::new(DeadlineBody {
-                        inner: axum::body::Body::new(b),
-                        deadline: Box::pin(tokio::time::sleep(body_timeout)),
-                    })
+                    axum::body::Body::new(DeadlineBody::new(axum::body::Body::new(b), body_timeout))
                 });
                 req.extensions_mut().insert(ConnectInfo(peer));
                 tower::ServiceExt::oneshot(app.clone(), req)

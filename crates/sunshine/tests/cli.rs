@@ -543,6 +543,16 @@ async fn credentials_end_tokens_expire_and_users_can_be_disabled() {
             .status
             .success()
     );
+    assert_eq!(
+        me(token).await,
+        401,
+        "a token of a disabled account stays revoked"
+    );
+    let token = stdout(&sunshine(
+        &url,
+        &["token", "create", "--login", "tuoan-director"],
+        None,
+    ));
     assert_eq!(me(token.clone()).await, 200);
     // A role taken away is gone from the next request on.
     let o = sunshine(

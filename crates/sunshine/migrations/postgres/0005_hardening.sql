@@ -2,12 +2,14 @@
 -- an importance floor, atomic throttles, single-use intake keys, credentials that end, and the
 -- keyed audit chain.
 
--- At most one approval in force per item, step and content digest (two simultaneous approvals
--- once stored two). Duplicates left by the old code are voided first, keeping the earliest.
+-- At most one approval in force per item, step, role and content digest (two simultaneous
+-- approvals once stored two). Duplicates left by the old code are voided first, keeping the
+-- earliest. (Approvals that no longer fit their step after a change of importance or policy are
+-- voided by the application.)
 UPDATE approvals SET void = 1 WHERE void = 0 AND id NOT IN (
-    SELECT MIN(id) FROM approvals WHERE void = 0 GROUP BY item_id, step, digest
+    SELECT MIN(id) FROM approvals WHERE void = 0 GROUP BY item_id, step, role, digest
 );
-CREATE UNIQUE INDEX approvals_one_per_step ON approvals (item_id, step, digest) WHERE void = 0;
+CREATE UNIQUE INDEX approvals_one_per_step ON approvals (item_id, step, role, digest) WHERE void = 0;
 
 -- Everyone who changed an item's content (title, body, metadata, attachments) is one of its
 -- authors: they approve no step of it and do not publish it (four eyes by content).
@@ -20,6 +22,14 @@ CREATE TABLE item_authors (
 );
 INSERT INTO item_authors (item_id, user_id, unit_id, at)
     SELECT id, created_by, unit_id, created_at FROM items WHERE created_by IS NOT NULL;
+-- And whoever the audit log shows changing an item's content before this migration.
+INSERT INTO item_authors (item_id, user_id, unit_id, at)
+    SELECT i.id, a.actor_id, i.unit_id, MIN(a.at)
+    FROM audit_log a JOIN items i ON a.target = 'item:' || CAST(i.id AS TEXT)
+    JOIN users u ON u.id = a.actor_id
+    WHERE a.action IN ('item.update', 'item.mask', 'attachment.add', 'attachment.delete')
+    GROUP BY i.id, a.actor_id, i.unit_id
+ON CONFLICT (item_id, user_id) DO NOTHING;
 
 -- The lowest importance an item may be given: what it was submitted at, or what a reviewer
 -- raised it to. Only a reviewer, with a reason, lowers it.

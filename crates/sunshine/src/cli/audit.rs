@@ -25,8 +25,17 @@ pub enum AuditCommand {
 }
 
 pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
-    let db = Db::open(config).await?;
+    // Reading and checking the log changes nothing: no upgrade runs here (an old chain not yet
+    // upgraded by a server start is checked under its old scheme).
+    let db = match &cmd {
+        AuditCommand::Export { .. } => Db::open(config).await?,
+        _ => Db::open_to_read(config).await?,
+    };
     let key = db.key().cloned().context("数据密钥未载入")?;
+    let legacy = {
+        let mut conn = db.pool.acquire().await?;
+        audit::is_legacy(&mut conn).await?
+    };
     match cmd {
         AuditCommand::Verify { checkpoint } => {
             let cp = match &checkpoint {
@@ -38,7 +47,7 @@ pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
                 None => None,
             };
             let mut conn = db.pool.acquire().await?;
-            match audit::verify(&mut conn, &key, cp.as_ref(), false).await? {
+            match audit::verify(&mut conn, &key, cp.as_ref(), legacy).await? {
                 Ok(n) => match &cp {
                     Some(c) => println!(
                         "审计日志完整：共 {n} 条，密钥散列链无断点；检查点（第 {} 条）之前的记录未被改动。",
@@ -51,7 +60,7 @@ pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
         }
         AuditCommand::Checkpoint => {
             let mut conn = db.pool.acquire().await?;
-            match audit::verify(&mut conn, &key, None, false).await? {
+            match audit::verify(&mut conn, &key, None, legacy).await? {
                 Ok(_) => print!("{}", audit::head(&mut conn).await?.to_text()),
                 Err(b) => bail!(
                     "审计日志已不完整，不能出具检查点：{}（seq {}）",

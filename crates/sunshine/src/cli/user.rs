@@ -178,7 +178,7 @@ async fn set_disabled(config: &Config, login: &str, disabled: bool) -> anyhow::R
     .await?;
     tx.commit().await?;
     if disabled {
-        println!("已停用 {login}：不能再登录，已登录的会话和 API 令牌立即失效。");
+        println!("已停用 {login}：不能再登录，已登录的会话立即结束，API 令牌全部撤销（重新启用后须另发令牌）。");
     } else {
         println!("已启用 {login}。");
     }

@@ -244,6 +244,14 @@ pub async fn head(conn: &mut Conn) -> sqlx::Result<Checkpoint> {
     })
 }
 
+/// Whether the chain is still in the unkeyed scheme of an earlier version (not yet upgraded).
+pub async fn is_legacy(conn: &mut Conn) -> sqlx::Result<bool> {
+    let scheme: Option<String> = sqlx::query_scalar("SELECT scheme FROM audit_head WHERE id = 1")
+        .fetch_optional(conn)
+        .await?;
+    Ok(scheme.as_deref() == Some("sha256"))
+}
+
 /// Where the chain breaks, for `sunshine audit verify`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Broken {
@@ -326,11 +334,17 @@ pub async fn verify(
             expected_seq += 1;
         }
     }
-    let (head_seq, head_hash): (i64, String) =
+    let head: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await?;
     let last = expected_seq - 1;
+    let Some((head_seq, head_hash)) = head else {
+        return Ok(Err(Broken {
+            seq: last + 1,
+            reason: "链头记录（audit_head）缺失：数据库被改动过".into(),
+        }));
+    };
     if head_seq != last || head_hash != prev {
         return Ok(Err(Broken {
             seq: last + 1,

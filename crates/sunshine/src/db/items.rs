@@ -582,3 +582,13 @@ pub async fn in_review(conn: &mut Conn, unit_ids: &[i64]) -> sqlx::Result<Vec<It
         .fetch_all(conn)
         .await
 }
+
+/// A unit's items under review (waiting or approved), to refit when its review policy changes.
+pub async fn under_review(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Item>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE i.unit_id = $1 AND i.state IN ('in_review', 'approved') ORDER BY i.id"
+    ))
+    .bind(unit_id)
+    .fetch_all(conn)
+    .await
+}

@@ -74,6 +74,7 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     key: Option<Arc<DataKey>>,
+    upgraded: bool,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -141,6 +142,7 @@ impl Db {
             pool,
             backend,
             key: None,
+            upgraded: false,
         })
     }
 
@@ -156,12 +158,26 @@ impl Db {
 
     /// Everything a command needs: connected, migrated, keyed, upgraded.
     pub async fn open(config: &crate::config::Config) -> anyhow::Result<Db> {
+        let mut db = Self::open_to_read(config).await?;
+        crate::upgrade::run(&db).await?;
+        db.upgraded = true;
+        Ok(db)
+    }
+
+    /// Connected, migrated and keyed, but with no upgrade run: for commands that only read (an
+    /// audit verification must not change what it verifies).
+    pub async fn open_to_read(config: &crate::config::Config) -> anyhow::Result<Db> {
         let db = Self::connect_and_migrate(&config.database_url).await?;
         crate::files::restrict_database(&config.database_url);
         let key = DataKey::load(config.data_key.as_deref(), &config.data_dir)?;
         let db = db.with_key(key);
-        crate::upgrade::run(&db).await?;
+        crate::upgrade::check_key(&db).await?;
         Ok(db)
+    }
+
+    /// Whether this process ran the one-off upgrades on this database already.
+    pub fn is_upgraded(&self) -> bool {
+        self.upgraded
     }
 
     /// Applies pending forward-only migrations. Safe to run from several nodes at once

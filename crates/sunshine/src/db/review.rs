@@ -81,6 +81,35 @@ pub async fn insert_approval(
     Ok(())
 }
 
+/// Voids the approvals that no longer fill their step of `chain` (the importance or the unit's
+/// policy changed): the step now wants another role, or the chain is shorter. Returns how many.
+pub async fn void_misfits(
+    conn: &mut Conn,
+    item_id: i64,
+    chain: &[sunshine_core::role::Role],
+) -> sqlx::Result<u64> {
+    let rows: Vec<(i64, i64, String)> =
+        sqlx::query_as("SELECT id, step, role FROM approvals WHERE item_id = $1 AND void = 0")
+            .bind(item_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut n = 0;
+    for (id, step, role) in rows {
+        let fits = usize::try_from(step)
+            .ok()
+            .and_then(|s| chain.get(s))
+            .is_some_and(|r| r.as_str() == role);
+        if !fits {
+            n += sqlx::query("UPDATE approvals SET void = 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        }
+    }
+    Ok(n)
+}
+
 /// Voids every approval of an item (content changed, or the item was rejected).
 pub async fn void_approvals(conn: &mut Conn, item_id: i64) -> sqlx::Result<u64> {
     Ok(

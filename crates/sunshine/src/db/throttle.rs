@@ -9,7 +9,10 @@ use super::Conn;
 /// What is being counted. Each bucket has counters of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bucket {
-    /// Sign-in attempts per login name.
+    /// Sign-in attempts per login name and address together: the limit someone guessing meets.
+    LoginFrom,
+    /// Sign-in attempts per login name from every address: a much higher limit, against guessing
+    /// spread over many addresses (one address alone cannot lock an account out).
     Login,
     /// Sign-in attempts per address.
     LoginAddress,
@@ -22,6 +25,7 @@ pub enum Bucket {
 impl Bucket {
     fn name(self) -> &'static str {
         match self {
+            Bucket::LoginFrom => "login_from",
             Bucket::Login => "login",
             Bucket::LoginAddress => "login_ip",
             Bucket::TrackAddress => "track_ip",

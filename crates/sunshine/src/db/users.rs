@@ -173,16 +173,26 @@ pub async fn set_password(conn: &mut Conn, user_id: i64, password_hash: &str) ->
     .await
 }
 
-/// Disables or enables an account. Disabling ends its sessions; its tokens stop working at once.
+/// Disables or enables an account. Disabling ends its sessions and revokes its tokens for good
+/// (enabling the account again does not bring back a token that may have been stolen).
 pub async fn set_disabled(conn: &mut Conn, login: &str, disabled: bool) -> sqlx::Result<bool> {
     let n = sqlx::query(
         "UPDATE users SET disabled = $1, session_epoch = session_epoch + $1 WHERE login = $2",
     )
     .bind(i64::from(disabled))
     .bind(login)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
+    if disabled && n == 1 {
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users WHERE login = $2)",
+        )
+        .bind(super::now())
+        .bind(login)
+        .execute(conn)
+        .await?;
+    }
     Ok(n == 1)
 }
 

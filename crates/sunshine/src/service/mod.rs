@@ -129,6 +129,23 @@ pub(crate) async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Res
     }
 }
 
+/// Claims an item's row for a change and reads it again inside the transaction, so that what
+/// the change decides on (its state, its content, its importance floor) cannot change before it
+/// commits. A state changed meanwhile is said, and nothing is saved.
+pub(crate) async fn claim_for_edit(
+    tx: &mut crate::db::Tx<'_>,
+    item: &Item,
+) -> Result<Item, AppError> {
+    if !items::claim(tx, item.id, &item.state).await? {
+        return Err(AppError::Conflict(
+            "changed_meanwhile",
+            "这条信息刚刚被审核、发布或修改，您的这次操作没有保存。请刷新页面查看最新状态后再操作。"
+                .into(),
+        ));
+    }
+    items::get(tx, item.id).await?.ok_or(AppError::NotFound)
+}
+
 /// After a change to an item under review: every approval is void and the chain restarts
 /// (the item waits at step 1 again), and the screening is run anew.
 pub(crate) async fn restart_review(
@@ -201,7 +218,7 @@ pub async fn create_item(
             "item.create",
             unit.id,
             format!("item:{id}"),
-            fields.title.clone(),
+            sunshine_core::screening::redacted(&fields.title),
         ),
     )
     .await?;
@@ -217,7 +234,14 @@ pub async fn update_item(
 ) -> Result<(), AppError> {
     let item = item_for(app, actor, id).await?;
     check_edit(app, actor, &item).await?;
+    // An edit that does not name the importance keeps it.
+    let mut input = input.clone();
+    if input.importance.trim().is_empty() {
+        input.importance = item.importance().as_str().into();
+    }
     let fields = input.parse(app.today()).map_err(AppError::Invalid)?;
+    let mut tx = app.db.begin().await?;
+    let item = claim_for_edit(&mut tx, &item).await?;
     // Once submitted (or raised by a reviewer), an item's importance stays at least where it was:
     // only a reviewer lowers it, with a reason.
     sunshine_core::review::editable(item.importance_floor(), fields.importance).map_err(|_| {
@@ -229,7 +253,6 @@ pub async fn update_item(
             ),
         )
     })?;
-    let mut tx = app.db.begin().await?;
     let column = column_of(&mut tx, item.unit_id, &fields.column).await?;
     let before = review::digest_in(&mut tx, &item).await?;
     items::update(&mut tx, &item, column.id, &fields).await?;
@@ -248,7 +271,7 @@ pub async fn update_item(
             "item.update",
             item.unit_id,
             format!("item:{id}"),
-            fields.title.clone(),
+            sunshine_core::screening::redacted(&fields.title),
         ),
     )
     .await?;
@@ -296,6 +319,13 @@ pub async fn add_attachment(
     app.blobs.put(&key, bytes).await?;
     let saved = async {
         let mut tx = app.db.begin().await?;
+        let item = claim_for_edit(&mut tx, &item).await?;
+        if !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
+            return Err(AppError::Conflict(
+                "wrong_state",
+                "已发布或已撤回的信息不能再添加附件。".into(),
+            ));
+        }
         let id = attachments::insert(
             &mut tx,
             &attachments::NewAttachment {
@@ -354,6 +384,13 @@ pub async fn delete_attachment(
     let item = item_for(app, actor, att.item_id).await?;
     check_edit(app, actor, &item).await?;
     let mut tx = app.db.begin().await?;
+    let item = claim_for_edit(&mut tx, &item).await?;
+    if !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
+        return Err(AppError::Conflict(
+            "wrong_state",
+            "已发布或已撤回的信息不能再删除附件。".into(),
+        ));
+    }
     attachments::delete(&mut tx, att.id).await?;
     items::add_author(&mut tx, item.id, item.unit_id, actor.user_id).await?;
     restart_review(&mut tx, actor, &item).await?;

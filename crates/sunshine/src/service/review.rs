@@ -203,11 +203,20 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), AppErro
     if !items::claim(&mut tx, id, "draft").await? {
         return Err(wrong_state(&item, "只有草稿可以送审。"));
     }
+    let fresh = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if fresh.digest(&[]) != item.digest(&[]) {
+        // Edited between screening and this transaction: what was screened is not what would go
+        // into review.
+        return Err(AppError::Conflict(
+            "changed_meanwhile",
+            "这条信息刚刚被修改过，请刷新页面后再送审。".into(),
+        ));
+    }
     rdb::void_approvals(&mut tx, id).await?;
     items::set_state(&mut tx, id, "in_review").await?;
     // What it was submitted at is the least it may be given from now on (only a reviewer lowers).
-    let floor = item.importance().max(item.importance_floor());
-    items::set_importance(&mut tx, id, item.importance().as_str(), floor.as_str()).await?;
+    let floor = fresh.importance().max(fresh.importance_floor());
+    items::set_importance(&mut tx, id, fresh.importance().as_str(), floor.as_str()).await?;
     items::set_review_comment(&mut tx, id, "").await?;
     items::set_screening(
         &mut tx,
@@ -387,125 +396,161 @@ pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Res
     Ok(())
 }
 
+/// After the chain an item needs changed (its importance, or the unit's policy): approvals that
+/// no longer fill their step are void, and the item is approved exactly when its new chain is
+/// complete. In the caller's transaction, on the item's claimed row.
+pub(crate) async fn refit_chain(
+    tx: &mut crate::db::Tx<'_>,
+    item: &Item,
+    chain: &[Role],
+) -> Result<(), AppError> {
+    if item.state != "in_review" && item.state != "approved" {
+        return Ok(());
+    }
+    rdb::void_misfits(tx, item.id, chain).await?;
+    let digest = digest_in(tx, item).await?;
+    let approvals: Vec<core::Approval> = rdb::approvals_in_force(tx, &[item.id])
+        .await?
+        .iter()
+        .filter(|a| a.digest == digest)
+        .filter_map(ApprovalRow::as_core)
+        .collect();
+    let next = if core::chain_complete(chain, &approvals) {
+        "approved"
+    } else {
+        "in_review"
+    };
+    if next != item.state {
+        items::set_state(tx, item.id, next).await?;
+        if next == "in_review" {
+            items::schedule(tx, item.id, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The unit's review policy changed: every item of it under review is refitted to its new chain.
+pub async fn policy_changed(
+    tx: &mut crate::db::Tx<'_>,
+    unit_id: i64,
+    policy: &sunshine_core::review::ReviewPolicy,
+) -> Result<(), AppError> {
+    for item in items::under_review(tx, unit_id).await? {
+        refit_chain(tx, &item, policy.chain(item.importance())).await?;
+    }
+    Ok(())
+}
+
 /// A reviewer changes the importance of an item under review. Raising: any reviewer of the unit
 /// who is not one of its authors; the chain grows, approvals given stay. Lowering: only the last
 /// reviewer of the current chain, with a written reason (audited); the item may then be complete.
-/// Either way the new importance is the floor editors cannot go below.
+/// Either way the new importance is the floor editors cannot go below. Decided on the item as
+/// read inside the transaction that holds its row.
 pub async fn set_importance(
     app: &App,
     actor: &Actor<'_>,
     id: i64,
     to: &str,
     reason: &str,
-) -> Result<(), AppError> {
-    let item = item_for_action(app, actor, id).await?;
+) -> Result<ImportanceChange, AppError> {
+    let before = item_for_action(app, actor, id).await?;
     let to = Importance::parse(to.trim()).ok_or_else(|| {
         FieldError::new(
             "importance",
             "重要程度只能是 general、important 或 critical",
         )
     })?;
-    let from = item.importance();
-    if to > from {
-        return raise_importance(app, actor, &item, to).await;
-    }
-    if to == from {
-        return Ok(());
-    }
-    if !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
-        return Err(wrong_state(&item, "已发布或已撤回的信息不能调整重要程度。"));
-    }
     let reason = reason.trim();
     if reason.chars().count() > 500 {
         return Err(FieldError::new("reason", "理由不能超过500个字符").into());
     }
     let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, id, &item.state).await? {
-        return Err(wrong_state(&item, "请刷新后再试。"));
+    if !items::claim(&mut tx, id, &before.state).await? {
+        return Err(wrong_state(
+            &before,
+            "信息状态刚刚发生了变化，请刷新后再试。",
+        ));
+    }
+    let item = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let from = item.importance();
+    if to == from {
+        return Ok(ImportanceChange::Unchanged);
+    }
+    let raising = to > from;
+    if raising && item.state != "in_review" && item.state != "approved" {
+        return Err(wrong_state(
+            &item,
+            "只有审核中的信息由审核人调整重要程度；草稿请直接编辑。",
+        ));
+    }
+    if !raising && !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
+        return Err(wrong_state(&item, "已发布或已撤回的信息不能调整重要程度。"));
     }
     let st = load_in(&mut tx, &item).await?;
-    if let Err(r) = core::lower(actor.grants, item.unit_id, &st.authors, &st.chain, reason) {
+    let refused = if raising {
+        let is_reviewer = actor.grants.staff_units().contains(&item.unit_id)
+            && REVIEW_ROLES
+                .iter()
+                .any(|r| actor.grants.has(item.unit_id, *r));
+        (!is_reviewer || st.authors.contains(&actor.user_id)).then(|| {
+            AppError::Refused(
+                "not_reviewer",
+                "只有本单位的审核人（不是该信息的作者）可以提高信息的重要程度。".into(),
+            )
+        })
+    } else {
+        core::lower(actor.grants, item.unit_id, &st.authors, &st.chain, reason)
+            .err()
+            .map(|r| match r {
+                core::ReviewRefusal::LowerNeedsReason => {
+                    FieldError::new("reason", r.message()).into()
+                }
+                r => r.into(),
+            })
+    };
+    if let Some(e) = refused {
         drop(tx);
-        if !matches!(r, core::ReviewRefusal::LowerNeedsReason) {
+        if !matches!(e, AppError::Invalid(_)) {
             super::audit_denial_code(
                 app,
                 actor,
                 Some(item.unit_id),
                 format!("item:{id}"),
-                r.code(),
+                e.code(),
             )
             .await;
         }
-        return Err(match r {
-            core::ReviewRefusal::LowerNeedsReason => FieldError::new("reason", r.message()).into(),
-            r => r.into(),
-        });
+        return Err(e);
     }
     items::set_importance(&mut tx, id, to.as_str(), to.as_str()).await?;
-    if item.state == "in_review" {
-        let policy = rdb::policy(&mut tx, item.unit_id).await?;
-        if core::chain_complete(policy.chain(to), &st.core_approvals()) {
-            items::set_state(&mut tx, id, "approved").await?;
-        }
-    }
-    log(
-        &mut tx,
-        actor,
-        &item,
-        "item.lower_importance",
-        format!("{} → {}：{reason}", from.label(), to.label()),
-    )
-    .await?;
+    let policy = rdb::policy(&mut tx, item.unit_id).await?;
+    refit_chain(&mut tx, &item, policy.chain(to)).await?;
+    let (action, detail) = if raising {
+        (
+            "item.raise_importance",
+            format!("{} → {}", from.label(), to.label()),
+        )
+    } else {
+        (
+            "item.lower_importance",
+            format!("{} → {}：{reason}", from.label(), to.label()),
+        )
+    };
+    log(&mut tx, actor, &item, action, detail).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(if raising {
+        ImportanceChange::Raised
+    } else {
+        ImportanceChange::Lowered
+    })
 }
 
-async fn raise_importance(
-    app: &App,
-    actor: &Actor<'_>,
-    item: &Item,
-    to: Importance,
-) -> Result<(), AppError> {
-    let id = item.id;
-    if item.state != "in_review" && item.state != "approved" {
-        return Err(wrong_state(
-            item,
-            "只有审核中的信息由审核人调整重要程度；草稿请直接编辑。",
-        ));
-    }
-    let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, id, &item.state).await? {
-        return Err(wrong_state(item, "请刷新后再试。"));
-    }
-    let authors = items::authors(&mut tx, id).await?;
-    let is_reviewer = actor.grants.staff_units().contains(&item.unit_id)
-        && REVIEW_ROLES
-            .iter()
-            .any(|r| actor.grants.has(item.unit_id, *r));
-    if !is_reviewer || authors.contains(&actor.user_id) {
-        drop(tx);
-        return Err(AppError::Refused(
-            "not_reviewer",
-            "只有本单位的审核人（不是该信息的作者）可以提高信息的重要程度。".into(),
-        ));
-    }
-    items::set_importance(&mut tx, id, to.as_str(), to.as_str()).await?;
-    if item.state == "approved" {
-        let policy = rdb::policy(&mut tx, item.unit_id).await?;
-        if policy.chain(to).len() > policy.chain(item.importance()).len() {
-            items::set_state(&mut tx, id, "in_review").await?;
-        }
-    }
-    log(
-        &mut tx,
-        actor,
-        item,
-        "item.raise_importance",
-        format!("{} → {}", item.importance().label(), to.label()),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+/// What [`set_importance`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportanceChange {
+    Raised,
+    Lowered,
+    Unchanged,
 }
 
 /// The last reviewer in the chain lets blocking findings through, in writing.
@@ -705,6 +750,14 @@ pub async fn publish(
         Some(when) => {
             publish_checks(app, &item).await?;
             let mut tx = app.db.begin().await?;
+            if !items::claim(&mut tx, id, "approved").await? {
+                return Err(wrong_state(&item, "只有已批准的信息可以设定定时发布。"));
+            }
+            let fresh = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let st = load_in(&mut tx, &fresh).await?;
+            if !core::chain_complete(&st.chain, &st.core_approvals()) {
+                return Err(chain_incomplete());
+            }
             items::schedule(&mut tx, id, Some(when)).await?;
             log(
                 &mut tx,
@@ -942,32 +995,42 @@ pub async fn mask(
     // typed, in the body through the map from what a reader reads back to the HTML (the result
     // is cleaned again, so a span that crossed inline tags leaves no broken markup).
     let spans = screening::mask_spans(&findings, f);
-    let (title, body) = if f.location == screening::TITLE {
-        (
-            sunshine_core::text::replace_ranges(&item.title, &spans, &f.masked),
-            item.body_html.clone(),
-        )
-    } else {
-        let reader = sunshine_core::html::reader_text(&item.body_html);
-        let in_html: Vec<(usize, usize)> = spans
-            .iter()
-            .filter_map(|(a, b)| reader.source_range(*a, *b))
-            .collect();
-        let masked = sunshine_core::text::replace_ranges(&item.body_html, &in_html, &f.masked);
-        (item.title.clone(), sunshine_core::html::sanitize(&masked))
-    };
+    let log_detail = format!("{} {} → {}", f.location, f.kind.label(), f.masked);
+    let (f, original_title, original_body) =
+        (f.clone(), item.title.clone(), item.body_html.clone());
+    // Mapping and cleaning the body is CPU work: on the CPU pool.
+    let (title, body) = app
+        .cpu
+        .run(move || {
+            if f.location == screening::TITLE {
+                (
+                    sunshine_core::text::replace_ranges(&original_title, &spans, &f.masked),
+                    original_body,
+                )
+            } else {
+                let reader = sunshine_core::html::reader_text(&original_body);
+                let in_html: Vec<(usize, usize)> = spans
+                    .iter()
+                    .filter_map(|(a, b)| reader.source_range(*a, *b))
+                    .collect();
+                let masked =
+                    sunshine_core::text::replace_ranges(&original_body, &in_html, &f.masked);
+                (original_title, sunshine_core::html::sanitize(&masked))
+            }
+        })
+        .await?;
     let mut tx = app.db.begin().await?;
+    let fresh = super::claim_for_edit(&mut tx, &item).await?;
+    if fresh.title != item.title || fresh.body_html != item.body_html {
+        return Err(AppError::Conflict(
+            "finding_changed",
+            "内容刚刚被修改过，该筛查结果可能已不存在，请刷新后再试。".into(),
+        ));
+    }
     items::set_text(&mut tx, id, &title, &body).await?;
     items::add_author(&mut tx, id, item.unit_id, actor.user_id).await?;
     super::restart_review(&mut tx, actor, &item).await?;
-    log(
-        &mut tx,
-        actor,
-        &item,
-        "item.mask",
-        format!("{} {} → {}", f.location, f.kind.label(), f.masked),
-    )
-    .await?;
+    log(&mut tx, actor, &item, "item.mask", log_detail).await?;
     tx.commit().await?;
     rescreen(app, id).await?;
     Ok(())

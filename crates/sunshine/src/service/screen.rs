@@ -22,12 +22,13 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, AppErro
     }
     let ex = Exemptions::from_contact(&unit.office_phone, &unit.office_fax, &unit.office_email);
     let title = item.title.clone();
-    // What a reader reads: inline formatting joins, blocks separate (see `html::reader_text`).
-    let body = sunshine_core::html::reader_text(&item.body_html).text;
+    let html = item.body_html.clone();
     // Extraction and screening are CPU work: on the bounded CPU pool, no connection held.
     let findings = app
         .cpu
         .run(move || {
+            // What a reader reads: inline formatting joins, blocks separate (`html::reader_text`).
+            let body = sunshine_core::html::reader_text(&html).text;
             let mut segments = vec![
                 Segment {
                     location: TITLE.into(),
@@ -39,6 +40,13 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, AppErro
                 },
             ];
             let mut unreadable = Vec::new();
+            // A file's name is shown to every reader who downloads it: screened like text.
+            for (name, _, _) in &files {
+                segments.push(Segment {
+                    location: format!("附件名称“{name}”"),
+                    text: name.clone(),
+                });
+            }
             for (name, mime, bytes) in files {
                 match extract(&mime, &bytes) {
                     Extracted::Text(parts) => {

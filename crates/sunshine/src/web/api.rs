@@ -107,17 +107,76 @@ pub struct ApiJson<T>(pub T);
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(ApiError(AppError::Invalid(vec![FieldError::new(
+        let json_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !json_type {
+            return Err(ApiError(AppError::Unsupported(
+                "请求体须为 JSON：请加上请求头 Content-Type: application/json。".into(),
+            )));
+        }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError(AppError::TooLarge(
+                    "请求体太大：请缩短正文，或把大段内容作为附件上传。".into(),
+                )))
+            }
+            Err(_) => {
+                return Err(ApiError(AppError::Invalid(vec![FieldError::new(
+                    "body",
+                    "请求体没有读完整（网络太慢或连接中断），请重试。",
+                )])))
+            }
+        };
+        json_body(&bytes)
+            .map(ApiJson)
+            .map_err(|e| ApiError(e.into()))
+    }
+}
+
+/// A JSON body into its type; a problem named by its field and position, in Chinese.
+pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize::<_, T>(&mut de);
+    if parsed.is_ok() {
+        if let Err(e) = de.end() {
+            return Err(FieldError::new(
                 "body",
                 format!(
-                    "请求体不是有效的 JSON（需要 Content-Type: application/json）：{}",
-                    rej.body_text()
+                    "请求体不是有效的 JSON：JSON 之后还有多余的字符（第 {} 行第 {} 列附近）",
+                    e.line(),
+                    e.column()
                 ),
-            )]))),
+            ));
         }
     }
+    parsed.map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let (line, column) = (inner.line(), inner.column());
+        let problem = inner.to_string();
+        let problem = problem
+            .rsplit_once(" at line ")
+            .map(|(p, _)| p.to_owned())
+            .unwrap_or(problem);
+        let problem = sunshine_core::text::json_problem_zh(&problem);
+        match inner.classify() {
+            serde_json::error::Category::Data if path != "." => FieldError::new(
+                "body",
+                format!("字段“{path}”：{problem}（第 {line} 行第 {column} 列）"),
+            ),
+            serde_json::error::Category::Data => {
+                FieldError::new("body", format!("请求体的结构不对：{problem}"))
+            }
+            _ => FieldError::new(
+                "body",
+                format!("请求体不是有效的 JSON：{problem}（第 {line} 行第 {column} 列附近）"),
+            ),
+        }
+    })
 }
 
 #[derive(Serialize)]

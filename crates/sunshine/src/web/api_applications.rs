@@ -259,8 +259,7 @@ pub async fn step(
     let input: StepInput = if body.iter().all(u8::is_ascii_whitespace) {
         StepInput::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| FieldError::new("body", format!("请求体不是有效的 JSON：{e}")))?
+        super::api::json_body(&body)?
     };
     Ok(Json(
         svc::step(&app, &staff.actor(), id, &name, &input).await?,

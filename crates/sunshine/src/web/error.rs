@@ -218,3 +218,60 @@ impl IntoResponse for ApiError {
         (e.status(), Json(body)).into_response()
     }
 }
+
+/// An error answer that is not ours (a method not allowed, an undecodable path, a body over the
+/// limit, as the framework answers them: plain English text or nothing): what it means, in
+/// Chinese, by its status.
+fn plain_error(status: StatusCode) -> AppError {
+    match status {
+        StatusCode::NOT_FOUND => AppError::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(
+            "提交的内容太大：请缩短正文，或把大段内容作为附件上传（附件另有大小上限）。".into(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => AppError::Conflict(
+            "method_not_allowed",
+            "这个地址不接受这种请求方法：请对照 /api/openapi.json 检查方法（GET、POST、PUT）。"
+                .into(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::Unsupported(
+            "请求的内容类型不对：JSON 接口需要 Content-Type: application/json。".into(),
+        ),
+        s if s.is_server_error() => AppError::Internal(anyhow::anyhow!("{s} from a layer")),
+        _ => AppError::Invalid(vec![FieldError::new(
+            "request",
+            "请求无法识别：地址、参数或请求体的格式不对，请检查后重试。",
+        )]),
+    }
+}
+
+fn is(resp: &Response, prefix: &str) -> bool {
+    resp.headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(prefix))
+}
+
+/// For the API: every error answer is our JSON error (the status kept).
+pub async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    if (status.is_client_error() || status.is_server_error()) && !is(&resp, "application/json") {
+        let mut r = ApiError(plain_error(status)).into_response();
+        *r.status_mut() = status;
+        return r;
+    }
+    resp
+}
+
+/// For pages: every error answer is an error page in Chinese (the status kept).
+pub async fn page_errors(resp: Response) -> Response {
+    let status = resp.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !is(&resp, "text/html")
+        && !is(&resp, "application/json")
+    {
+        let mut r = PageError(plain_error(status)).into_response();
+        *r.status_mut() = status;
+        return r;
+    }
+    resp
+}

@@ -40,8 +40,14 @@ impl App {
             Some(k) => k.clone(),
             None => crate::crypto::DataKey::load(config.data_key.as_deref(), &config.data_dir)?,
         };
-        let db = db.with_key(data_key.clone());
-        crate::upgrade::run(&db).await?;
+        let db = if db.key().is_some() {
+            db
+        } else {
+            db.with_key(data_key.clone())
+        };
+        if !db.is_upgraded() {
+            crate::upgrade::run(&db).await?;
+        }
         Ok(Arc::new(App {
             db,
             config,

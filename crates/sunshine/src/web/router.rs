@@ -194,6 +194,7 @@ pub fn router(state: AppState) -> Router {
             post(api_applications::step),
         )
         .route("/api/{*rest}", any(api::not_found))
+        .layer(axum::middleware::map_response(super::error::json_errors))
         .layer(CatchPanicLayer::custom(api_panic));
 
     let public_routes = Router::new()
@@ -217,6 +218,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_routes)
         .merge(admin_routes)
         .fallback(public::not_found)
+        .layer(axum::middleware::map_response(super::error::page_errors))
         .layer(CatchPanicLayer::custom(page_panic))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))

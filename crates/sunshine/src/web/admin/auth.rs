@@ -157,14 +157,22 @@ pub async fn login(
         || form.password.chars().count() > MAX_PASSWORD_CHARS;
     let cfg = &state.config;
     let window = cfg.login_window_minutes * 60;
-    let (by_login, by_ip) = {
+    let pair = format!("{login}\n{ip}");
+    // The address first: an address over its limit adds no counter for yet another name.
+    let allowed = {
         let mut tx = state.db.begin().await?;
-        let l = throttle::hit(&mut tx, Bucket::Login, &login, window).await?;
-        let i = throttle::hit(&mut tx, Bucket::LoginAddress, &ip, window).await?;
+        let by_ip = throttle::hit(&mut tx, Bucket::LoginAddress, &ip, window).await?;
+        let ok = if by_ip > cfg.login_max_failures * 4 {
+            false
+        } else {
+            let from = throttle::hit(&mut tx, Bucket::LoginFrom, &pair, window).await?;
+            let all = throttle::hit(&mut tx, Bucket::Login, &login, window).await?;
+            from <= cfg.login_max_failures && all <= cfg.login_max_failures * 10
+        };
         tx.commit().await?;
-        (l, i)
+        ok
     };
-    if by_login > cfg.login_max_failures || by_ip > cfg.login_max_failures * 4 {
+    if !allowed {
         tracing::warn!(%ip, "sign-in paused by the throttle");
         return Err(AppError::Throttled(cfg.login_window_minutes).into());
     }
@@ -190,7 +198,8 @@ pub async fn login(
     let mut tx = state.db.begin().await?;
     match (ok, user) {
         (true, Some(u)) => {
-            throttle::clear(&mut tx, Bucket::Login, &login).await?;
+            throttle::clear(&mut tx, Bucket::LoginFrom, &pair).await?;
+            throttle::undo(&mut tx, Bucket::Login, &login).await?;
             throttle::undo(&mut tx, Bucket::LoginAddress, &ip).await?;
             audit::append(
                 &mut tx,
@@ -356,9 +365,10 @@ pub async fn change_password(
         ));
     }
     let window = state.config.login_window_minutes * 60;
+    let pair = format!("{}\n{}", staff.user.login, staff.ip);
     let tries = {
         let mut tx = state.db.begin().await?;
-        let n = throttle::hit(&mut tx, Bucket::Login, &staff.user.login, window).await?;
+        let n = throttle::hit(&mut tx, Bucket::LoginFrom, &pair, window).await?;
         tx.commit().await?;
         n
     };
@@ -371,7 +381,12 @@ pub async fn change_password(
             .cpu
             .run(move || crate::auth::verify_password(&current, &stored))
             .await?;
-    if !right {
+    if right {
+        // The right current password is no guess: it does not count against the limit.
+        let mut tx = state.db.begin().await?;
+        throttle::undo(&mut tx, Bucket::LoginFrom, &pair).await?;
+        tx.commit().await?;
+    } else {
         errors.insert(
             0,
             sunshine_core::FieldError::new("current", "当前密码不正确"),
@@ -392,7 +407,6 @@ pub async fn change_password(
         .await??;
     let mut tx = state.db.begin().await?;
     let epoch = users::set_password(&mut tx, staff.user.id, &hash).await?;
-    throttle::clear(&mut tx, Bucket::Login, &staff.user.login).await?;
     audit::append(
         &mut tx,
         &Entry {

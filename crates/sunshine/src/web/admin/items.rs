@@ -602,8 +602,11 @@ pub async fn review_action(
             "overridden"
         }
         "importance" => {
-            review::set_importance(&state, &actor, id, &f.importance, &f.reason).await?;
-            "raised"
+            match review::set_importance(&state, &actor, id, &f.importance, &f.reason).await? {
+                review::ImportanceChange::Raised => "raised",
+                review::ImportanceChange::Lowered => "lowered",
+                review::ImportanceChange::Unchanged => "unchanged",
+            }
         }
         "consult" => {
             let c = review::ConsultationInput {

@@ -286,6 +286,8 @@ pub fn flash_message(key: Option<&str>) -> Option<String> {
         "withdrawn" => "已撤回，公开页面将显示撤回说明。",
         "overridden" => "已书面放行阻止性筛查结果。",
         "raised" => "重要程度已提高，审核链相应延长。",
+        "lowered" => "重要程度已降低，理由已记入审计日志。",
+        "unchanged" => "重要程度没有变化。",
         "consulted" => "会商情况已记录。",
         "masked" => "已遮盖，内容已修改，审核需重新开始。",
         "uploaded" => "附件已上传。",

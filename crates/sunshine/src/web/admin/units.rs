@@ -487,6 +487,8 @@ pub async fn save_policy(
         Ok(p) => {
             let mut tx = state.db.begin().await?;
             crate::db::review::set_policy(&mut tx, unit.id, &p).await?;
+            // Items under review follow the new chains: approvals that no longer fit are void.
+            crate::service::review::policy_changed(&mut tx, unit.id, &p).await?;
             audit::append(
                 &mut tx,
                 &staff.unit_entry(
