@@ -16,7 +16,8 @@ macro_rules! str_enum {
             pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),* } }
             pub fn label(self) -> &'static str { match self { $($name::$v => $l),* } }
             pub fn parse(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|x| x.as_str() == s) }
-            pub fn names() -> String { Self::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>().join("、") }
+            /// The choices, for messages: each label with the code the API takes.
+            pub fn names() -> String { Self::ALL.iter().map(|x| format!("{}（{}）", x.label(), x.as_str())).collect::<Vec<_>>().join("、") }
         }
     };
 }
@@ -196,6 +197,14 @@ fn phone_valid(p: &str) -> bool {
         return false;
     }
     let digits: String = p.chars().filter(|c| c.is_ascii_digit()).collect();
+    // The country code of a mainland number, as people write it: +86 138…, 0086 138….
+    let trimmed = p.trim_start();
+    let digits = if trimmed.starts_with("+86") || trimmed.starts_with("0086") {
+        let cc = if trimmed.starts_with('+') { 2 } else { 4 };
+        digits.get(cc..).unwrap_or("").to_owned()
+    } else {
+        digits
+    };
     let allowed = p.chars().all(|c| c.is_ascii_digit() || " -()+".contains(c));
     allowed
         && ((digits.len() == 11 && digits.starts_with('1'))
@@ -244,8 +253,8 @@ impl ApplicationInput {
                 format!("申请人类型应为：{}", ApplicantKind::names()),
             ));
         }
-        let name = a.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 100 {
+        let name = crate::text::clean_text(&a.name);
+        if crate::text::visible_len(&name) == 0 || name.chars().count() > 100 {
             e.push(FieldError::new(
                 "applicant.name",
                 "请填写申请人姓名或名称（不超过100个字符）",
@@ -322,15 +331,15 @@ impl ApplicationInput {
                 "电子邮箱格式不正确，例如 name@example.com",
             ));
         }
-        let address = a.address.trim().to_owned();
+        let address = crate::text::clean_text(&a.address);
         if address.chars().count() > 200 {
             e.push(FieldError::new(
                 "applicant.address",
                 "通信地址不能超过200个字符",
             ));
         }
-        let description = self.description.trim().to_owned();
-        if description.is_empty() {
+        let description = crate::text::clean_text(&self.description);
+        if crate::text::visible_len(&description) == 0 {
             e.push(FieldError::new(
                 "description",
                 "请描述所需的政府信息（名称、文号或便于查询的其他特征）",
@@ -341,7 +350,7 @@ impl ApplicationInput {
                 "所需信息的描述不能超过5000个字符",
             ));
         }
-        let purpose = self.purpose.trim().to_owned();
+        let purpose = crate::text::clean_text(&self.purpose);
         if purpose.chars().count() > 1000 {
             e.push(FieldError::new("purpose", "用途不能超过1000个字符"));
         }
@@ -364,6 +373,11 @@ impl ApplicationInput {
         }
         if self.unit.trim().is_empty() {
             e.push(FieldError::new("unit", "请选择受理申请的机关"));
+        } else if self.unit.chars().count() > 40 {
+            e.push(FieldError::new(
+                "unit",
+                "受理机关的代码不正确，请从列表中选择",
+            ));
         }
         match (kind, id_type, delivery, channel) {
             (Some(kind), Some(id_type), Some(delivery), Some(channel)) if e.is_empty() => {
@@ -475,6 +489,35 @@ mod tests {
         i.applicant.id_type = "credit_code".into();
         i.applicant.id_number = "91350100M000100Y43".into();
         assert!(i.parse().is_ok());
+    }
+
+    #[test]
+    fn blank_looking_fields_are_blank_and_country_codes_fine() {
+        let mut i = input();
+        i.applicant.name = "\u{200b}\u{200b}\u{200b}".into();
+        i.description = "\u{3000}\u{feff}".into();
+        let fields: Vec<_> = i
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert!(
+            fields.contains(&"applicant.name") && fields.contains(&"description"),
+            "{fields:?}"
+        );
+        let mut i = input();
+        i.applicant.phone = "+86 138 1234 5678".into();
+        i.applicant.name = "张\u{0}三".into();
+        let a = i.parse().unwrap();
+        assert_eq!(a.name, "张三");
+        i.applicant.phone = "0086-13812345678".into();
+        assert!(i.parse().is_ok());
+        i.applicant.id_number = format!("{}\u{200b}", valid_id());
+        assert!(
+            i.parse().is_ok(),
+            "a pasted zero-width space is not part of the number"
+        );
     }
 
     #[test]

@@ -174,14 +174,17 @@ fn bounded(
     max: usize,
     errs: &mut Vec<FieldError>,
 ) -> String {
-    let v = v.trim();
+    let v = crate::text::clean_text(v);
     if v.chars().count() > max {
         errs.push(FieldError::new(
             field,
             format!("{label}不能超过{max}个字符"),
         ));
     }
-    v.to_owned()
+    if crate::text::visible_len(&v) == 0 {
+        return String::new();
+    }
+    v
 }
 
 impl ItemInput {
@@ -203,7 +206,7 @@ impl ItemInput {
             ));
         }
         let body_html = html::sanitize(&self.body_html);
-        if html::visible_text(&body_html).trim().is_empty() {
+        if crate::text::visible_len(&html::visible_text(&body_html)) == 0 {
             errs.push(FieldError::new("body_html", "请填写正文"));
         }
         let publisher = bounded("publisher", "发布机构", &self.publisher, 100, &mut errs);

@@ -86,10 +86,6 @@ impl Grants {
             .any(|g| g.unit_id == unit_id && g.role == role)
     }
 
-    pub fn is_supervisor(&self) -> bool {
-        self.grants.iter().any(|g| g.role == Role::Supervisor)
-    }
-
     /// Units where the user holds any staff role (not counting supervision).
     pub fn staff_units(&self) -> Vec<i64> {
         let mut units: Vec<i64> = self

@@ -286,7 +286,7 @@ pub fn lower(
     if !holds_last_step(grants, unit_id, chain) {
         return Err(ReviewRefusal::CannotLower);
     }
-    if reason.trim().chars().count() < 5 {
+    if crate::text::visible_len(reason) < 5 {
         return Err(ReviewRefusal::LowerNeedsReason);
     }
     Ok(())

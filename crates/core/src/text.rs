@@ -26,10 +26,32 @@ pub fn fold_char(c: char) -> char {
     }
 }
 
-/// Folds full-width digits, letters and signs to ASCII: for identifiers people type (ID numbers,
-/// phone numbers, e-mail addresses, dates, codes), never for running text.
+/// Folds full-width digits, letters and signs to ASCII and drops invisible characters: for
+/// identifiers people type or paste (ID numbers, phone numbers, e-mail addresses, dates, codes),
+/// never for running text.
 pub fn fold_width(s: &str) -> String {
-    s.chars().map(fold_char).collect()
+    s.chars()
+        .filter(|c| !is_invisible(*c))
+        .map(fold_char)
+        .collect()
+}
+
+/// A typed text as it is kept: control characters (NUL, escape sequences …) removed, line
+/// breaks and tabs kept, surrounding blanks trimmed.
+pub fn clean_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// How many characters a reader would see: blanks and invisible characters not counted (a
+/// reason of six zero-width spaces is no reason).
+pub fn visible_len(s: &str) -> usize {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !is_invisible(*c) && !c.is_control())
+        .count()
 }
 
 /// What a JSON deserialiser said, in Chinese (its messages are English): the kinds of problem
@@ -322,6 +344,14 @@ mod tests {
         assert_eq!(&"身份证１２\u{200b}３"[a..b], "１２\u{200b}３");
         assert_eq!(replace_ranges("ab１２cd", &[(2, 8)], "**"), "ab**cd");
         assert_eq!(replace_ranges("abc", &[(1, 9)], "*"), "abc");
+    }
+
+    #[test]
+    fn blank_looking_text_is_blank() {
+        assert_eq!(visible_len("\u{200b}\u{200b}\u{3000} \u{feff}"), 0);
+        assert_eq!(visible_len("理由充分"), 4);
+        assert_eq!(clean_text(" 张\u{0}三\u{1b}[31m \n"), "张三[31m");
+        assert_eq!(fold_width("１３８\u{200b}1234"), "1381234");
     }
 
     #[test]

@@ -17,8 +17,6 @@ pub enum Purpose {
     ApplicantId,
     /// The audit log's chain: a key kept outside the database, so rewriting the log takes it.
     AuditChain,
-    /// The signed arithmetic question of the public application form.
-    IntakeChallenge,
     /// The sign-in form's CSRF token, bound to a cookie, with no server state.
     LoginForm,
     /// The key's fingerprint kept in the database, to refuse a node started with another key.
@@ -30,7 +28,6 @@ impl Purpose {
         match self {
             Purpose::ApplicantId => b"sunshine/applicant-id/v1",
             Purpose::AuditChain => b"sunshine/audit-chain/v1",
-            Purpose::IntakeChallenge => b"sunshine/intake-challenge/v1",
             Purpose::LoginForm => b"sunshine/login-form/v1",
             Purpose::KeyCheck => b"sunshine/key-check/v1",
         }
@@ -39,13 +36,17 @@ impl Purpose {
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
-fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
+fn hmac_bytes(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     use hmac::Mac;
     let mut m = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
     for p in parts {
         m.update(p);
     }
-    hex::encode(m.finalize().into_bytes())
+    m.finalize().into_bytes().to_vec()
+}
+
+fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
+    hex::encode(hmac_bytes(key, parts))
 }
 
 #[derive(Clone)]
@@ -111,7 +112,7 @@ impl DataKey {
 
     /// The key for one purpose: HMAC-SHA256(master key, purpose label).
     fn derived(&self, purpose: Purpose) -> Vec<u8> {
-        hex::decode(hmac_hex(&self.1, &[purpose.label()])).unwrap_or_default()
+        hmac_bytes(&self.1, &[purpose.label()])
     }
 
     /// HMAC-SHA256 of `value` under the purpose's derived key, in hex: equal values match, and

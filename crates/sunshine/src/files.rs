@@ -62,11 +62,12 @@ pub fn create_secret(path: &Path, content: &str) -> std::io::Result<String> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
-        ".{}.{}.tmp",
+        ".{}.{}.{}.tmp",
         path.file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("secret"),
-        std::process::id()
+        std::process::id(),
+        crate::auth::random_hex(8)
     ));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

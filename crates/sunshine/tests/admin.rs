@@ -313,6 +313,7 @@ async fn no_unauthenticated_growth() {
 async fn throttles_are_kept_apart() {
     let app = spawn_demo().await;
     // Thirty wrong tracking codes from this address pause tracking here...
+    let mut last = 0;
     for _ in 0..30 {
         let r = reqwest::Client::new()
             .post(app.url("/track"))
@@ -320,8 +321,10 @@ async fn throttles_are_kept_apart() {
             .send()
             .await
             .unwrap();
-        assert!(r.status() == 403 || r.status() == 429, "{}", r.status());
+        last = r.status().as_u16();
+        assert!(last == 403 || last == 429, "{last}");
     }
+    assert_eq!(last, 429, "tracking is paused here");
     // ...but staff sign-in from the same address is not locked by them.
     app.login("tuoan-editor", DEMO_PASSWORD).await;
 }
@@ -994,4 +997,44 @@ async fn the_idle_timeout_slides_within_an_absolute_lifetime() {
     let r = b.get(app.url("/admin")).send().await.unwrap();
     assert!(r.url().path().starts_with("/admin/login"), "{}", r.url());
     assert!(text_of(&r.text().await.unwrap()).contains("登录已超时"));
+}
+
+#[tokio::test]
+async fn one_address_cannot_lock_an_account_for_everyone() {
+    // Behind a proxy that appends the client's address, the right-most entry is the client.
+    let app = spawn_demo_with(|c| c.trust_forwarded_for = true).await;
+    let attempt = |from: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            let b = app.browser();
+            let csrf = csrf_of(&app.page_as(&b, "/admin/login").await);
+            b.post(app.url("/admin/login"))
+                .header("x-forwarded-for", from)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("login", "tuoan-editor"),
+                    ("password", password),
+                    ("next", "/admin"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for _ in 0..6 {
+        let s = attempt("198.51.100.1", "wrong-password-x").await;
+        assert!(s == 401 || s == 429, "{s}");
+    }
+    assert_eq!(
+        attempt("198.51.100.1", DEMO_PASSWORD).await,
+        429,
+        "the guesser is paused"
+    );
+    assert_eq!(
+        attempt("198.51.100.2", DEMO_PASSWORD).await,
+        200,
+        "the owner is not locked out"
+    );
 }

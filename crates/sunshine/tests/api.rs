@@ -428,3 +428,68 @@ async fn concurrent_publishing_never_repeats_an_index_number() {
     numbers.dedup();
     assert_eq!(numbers.len(), 12, "every publication got its own number");
 }
+
+#[tokio::test]
+async fn every_api_error_is_json_in_chinese() {
+    let app = spawn_demo().await;
+    let c = reqwest::Client::new();
+    let check = |r: reqwest::Response| async move {
+        let s = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let v: Value = serde_json::from_str(&r.text().await.unwrap()).expect("a JSON body");
+        assert!(ct.starts_with("application/json"), "{ct}");
+        let m = v["error"]["message"].as_str().unwrap().to_owned();
+        assert!(
+            m.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{m}"
+        );
+        for english in ["Failed to", "invalid type", "expected", "Invalid URL"] {
+            assert!(!m.contains(english), "{m}");
+        }
+        (s, m)
+    };
+    let (s, _) = check(c.delete(app.url("/api/v1/items/1")).send().await.unwrap()).await;
+    assert_eq!(s, 405);
+    let (s, _) = check(
+        c.get(app.url("/api/v1/units/%FF/columns"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(s == 400 || s == 404, "{s}");
+    let (s, m) = check(
+        c.post(app.url("/api/v1/applications"))
+            .header("content-type", "application/json")
+            .body("{\"unit\": \"tuoan\", \"applicant\": null}")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(m.contains("applicant") && m.contains("第 1 行"), "{m}");
+    let (s, _) = check(
+        c.post(app.url("/api/v1/applications"))
+            .header("content-type", "application/json")
+            .body(vec![b' '; 5 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 413);
+    let (s, _) = check(
+        c.post(app.url("/api/v1/applications"))
+            .body("unit=tuoan")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 415);
+}

@@ -102,6 +102,7 @@ async fn apply_and_track_in_a_browser() {
         "/apply/receipt",
         "redirected after the POST"
     );
+    let landed = r.url().to_string();
     let html = r.text().await.unwrap();
     let cell = |label: &str| {
         html.split(&format!("<th scope=\"row\">{label}</th><td><strong>"))
@@ -116,7 +117,10 @@ async fn apply_and_track_in_a_browser() {
     assert_eq!(code.len(), 8, "{html}");
     let done = text_of(&html);
     assert!(done.contains("查询码只在本页显示"));
-    assert!(!html.contains("access") || !html.contains(&format!("?{code}")));
+    assert!(
+        !landed.contains(&code) && !landed.contains(&no),
+        "the receipt travels in a sealed cookie, never in the address: {landed}"
+    );
 
     let r = b
         .post(app.url("/track"))

@@ -749,3 +749,62 @@ async fn keys_are_separate_and_files_private() {
         .unwrap();
     assert_eq!(stored, key.mac(sunshine::crypto::Purpose::ApplicantId, &id));
 }
+
+#[tokio::test]
+async fn an_upgrade_never_launders_a_tampered_chain_and_verify_changes_nothing() {
+    let app = spawn_demo().await;
+    let url = app.state.config.database_url.clone();
+    let pool = &app.state.db.pool;
+    app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let rows = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    let before = rows().await;
+    assert!(sunshine(&url, &["audit", "verify"], None).status.success());
+    assert_eq!(rows().await, before, "verifying writes nothing");
+    // Only the flag flipped back to the old scheme: set right, nothing recomputed.
+    sqlx::query("UPDATE audit_head SET scheme = 'sha256'")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert!(sunshine(&url, &["unit", "list"], None).status.success());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.scheme_restored'")
+            .await,
+        1
+    );
+    assert!(sunshine(&url, &["audit", "verify"], None).status.success());
+    // An edited entry with the flag flipped: not re-keyed, the break stays visible.
+    sqlx::query("UPDATE audit_log SET detail = '篡改过的记录' WHERE seq = 2")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET scheme = 'sha256'")
+        .execute(pool)
+        .await
+        .unwrap();
+    let o = sunshine(&url, &["unit", "list"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.upgrade_refused'")
+            .await,
+        1
+    );
+    let o = sunshine(&url, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("第 2 条"), "{}", stderr(&o));
+    // The head row removed: said in words.
+    sqlx::query("DELETE FROM audit_head")
+        .execute(pool)
+        .await
+        .unwrap();
+    let o = sunshine(&url, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).contains("no rows"), "{}", stderr(&o));
+    let o = sunshine(&url, &["unit", "list"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("链头记录"), "{}", stderr(&o));
+}

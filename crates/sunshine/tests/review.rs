@@ -427,6 +427,69 @@ async fn whoever_changed_the_content_approves_and_publishes_none_of_it() {
 }
 
 #[tokio::test]
+async fn approvals_that_no_longer_fit_a_changed_chain_are_void() {
+    let c = cast().await;
+    // Chains where the more important one is not the other extended: 分管领导 moves to last.
+    let admin = c.app.login("tuoan-admin", DEMO_PASSWORD).await;
+    let url = "/admin/units/tuoan/review-policy";
+    let (s, _) = c
+        .app
+        .submit(
+            &admin,
+            url,
+            url,
+            &[
+                ("general", "director"),
+                ("important", "director,leader"),
+                ("critical", "director,principal,leader"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let id = c.draft("链条变化的通知", "important").await;
+    c.ok(&c.editor, id, "submit", json!({})).await;
+    c.ok(&c.director, id, "approve", json!({})).await;
+    c.ok(&c.leader, id, "approve", json!({})).await;
+    assert_eq!(c.review(id).await["state"], "approved");
+    // Raised to 特别重要: step 2 now wants the 主要领导; the leader's approval there is void.
+    c.ok(
+        &c.director,
+        id,
+        "importance",
+        json!({"importance": "critical"}),
+    )
+    .await;
+    let r = c.review(id).await;
+    assert_eq!(r["state"], "in_review");
+    assert_eq!(r["current_step"], 2);
+    c.ok(&c.principal, id, "approve", json!({})).await;
+    // The leader, whose approval was voided, approves the step that is theirs now.
+    let item = c.ok(&c.leader, id, "approve", json!({})).await;
+    assert_eq!(item["state"], "approved");
+    let (s, body) = c.post(&c.director, id, "publish", json!({})).await;
+    assert_eq!(s, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_file_named_as_classified_is_a_finding() {
+    let c = cast().await;
+    let id = c.draft("附件名称带密级", "general").await;
+    let editor = c.app.login("r-editor", PASSWORD).await;
+    upload(&c, &editor, id, "机密★名单.pdf", pdf_with_text("Notice")).await;
+    c.ok(&c.editor, id, "submit", json!({})).await;
+    let r = c.review(id).await;
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "classification_mark"
+                && f["location"].as_str().unwrap().contains("附件名称")),
+        "{r}"
+    );
+}
+
+#[tokio::test]
 async fn a_raised_importance_stays_raised_through_rejection_and_edits() {
     let c = cast().await;
     let id = c.draft("提高后又退回的通知", "general").await;

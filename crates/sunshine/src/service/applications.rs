@@ -23,6 +23,9 @@ use sunshine_core::FieldError;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Receipt {
     pub id: i64,
+    /// The case's state once filed (`running`).
+    #[serde(default)]
+    pub state: String,
     pub tracking_no: String,
     pub access_code: String,
     pub received_on: String,
@@ -210,12 +213,7 @@ async fn replay(app: &App, idem: &Idempotency) -> Result<Option<Receipt>, AppErr
     if k.request_hash != idem.request_hash {
         return Err(key_reused());
     }
-    if k.receipt_sealed.is_empty() {
-        return Err(AppError::Conflict(
-            "in_progress",
-            "同一份申请正在提交中，请稍候刷新页面查看回执。".into(),
-        ));
-    }
+    // The key and its receipt are written in one transaction: a key seen has its receipt.
     let json = app.data_key.open(&k.receipt_sealed)?;
     Ok(Some(
         serde_json::from_str(&json).map_err(anyhow::Error::from)?,
@@ -377,6 +375,7 @@ async fn create(
     .await?;
     let receipt = Receipt {
         id,
+        state: phase_key(&clock.phase).to_owned(),
         tracking_no,
         access_code,
         received_on: received.to_string(),
@@ -883,7 +882,8 @@ pub async fn track(app: &App, ip: &str, no: &str, code: &str) -> Result<Tracking
             "查询号或查询码不正确，请核对后重试。".into(),
         )
     };
-    let no = sunshine_core::text::fold_width(no);
+    // Tracking numbers are upper case, whatever the keyboard typed.
+    let no = sunshine_core::text::fold_width(no).to_ascii_uppercase();
     let no = no.trim();
     let code = sunshine_core::text::fold_width(code);
     if no.chars().count() > 40 || code.chars().count() > 40 {

@@ -378,7 +378,7 @@ pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Res
         return Err(core::ReviewRefusal::NotYourStep { needed }.into());
     }
     let comment = comment.trim();
-    if comment.is_empty() {
+    if sunshine_core::text::visible_len(comment) == 0 {
         return Err(
             FieldError::new("comment", "退回时请写明退回理由和修改意见，作者据此修改").into(),
         );
@@ -589,7 +589,7 @@ pub async fn override_findings(
         ));
     }
     let reason = reason.trim();
-    if reason.chars().count() < 5 {
+    if sunshine_core::text::visible_len(reason) < 5 {
         return Err(FieldError::new(
             "reason",
             "放行必须写明理由（至少5个字），说明为什么这些内容可以公开",
@@ -648,7 +648,7 @@ pub async fn consult(
         ("contact", c.contact, "对方经办人"),
         ("outcome", c.outcome, "会商结果"),
     ] {
-        if v.trim().is_empty() {
+        if sunshine_core::text::visible_len(v) == 0 {
             errs.push(FieldError::new(f, format!("请填写{label}")));
         } else if v.chars().count() > 500 {
             errs.push(FieldError::new(f, format!("{label}不能超过500个字符")));
@@ -942,7 +942,7 @@ pub async fn withdraw(app: &App, actor: &Actor<'_>, id: i64, reason: &str) -> Re
         return Err(wrong_state(&item, "只有已发布的信息可以撤回。"));
     }
     let reason = reason.trim();
-    if reason.chars().count() < 2 {
+    if sunshine_core::text::visible_len(reason) < 2 {
         return Err(FieldError::new("reason", "撤回必须写明理由").into());
     }
     if reason.chars().count() > 500 {

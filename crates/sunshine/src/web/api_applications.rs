@@ -51,7 +51,7 @@ pub async fn create(
         None => svc::submit_public(&app, &ip, &input, idem.as_ref()).await?,
     };
     let mut body = serde_json::json!({
-        "state": "running",
+        "state": receipt.state,
         "tracking_no": receipt.tracking_no,
         "access_code": receipt.access_code,
         "received_on": receipt.received_on,

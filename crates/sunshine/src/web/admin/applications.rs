@@ -209,6 +209,9 @@ struct CasePage {
     c: Case,
     id_number: Option<String>,
     kind_label: &'static str,
+    channel_label: &'static str,
+    /// Each remedy as people read it: kind, filed on, result, decided on.
+    remedies: Vec<(&'static str, String, &'static str, String)>,
     outcomes: Vec<(&'static str, &'static str, &'static str)>,
     can_act: bool,
 }
@@ -226,6 +229,33 @@ async fn case_page(
         kind_label: ApplicantKind::parse(&c.application.applicant_kind)
             .map(|k| k.label())
             .unwrap_or(""),
+        channel_label: sunshine_core::application::Channel::parse(&c.application.channel)
+            .map(|k| k.label())
+            .unwrap_or(""),
+        remedies: c
+            .remedies
+            .iter()
+            .map(|r| {
+                let kind = match r.kind.as_str() {
+                    "reconsideration" => "行政复议",
+                    "litigation_direct" => "行政诉讼（未经复议直接起诉）",
+                    "litigation_after_reconsideration" => "行政诉讼（复议后起诉）",
+                    _ => "其他",
+                };
+                let result = match r.outcome.as_str() {
+                    "upheld" => "结果维持",
+                    "corrected" => "结果纠正",
+                    "other" => "其他结果",
+                    _ => "尚未审结",
+                };
+                (
+                    kind,
+                    r.filed_on.clone(),
+                    result,
+                    r.decided_on.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
         can_act: staff.grants.can_edit_items(c.application.unit_id).is_ok(),
         c,
         id_number,
