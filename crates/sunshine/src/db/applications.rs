@@ -118,13 +118,7 @@ pub async fn list(
     let unit_filter = match units {
         None => "1 = 1".to_owned(),
         Some([]) => "1 = 0".to_owned(),
-        Some(u) => format!(
-            "a.unit_id IN ({})",
-            u.iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+        Some(u) => format!("a.unit_id IN ({})", super::id_list(u)),
     };
     sqlx::query_as(&format!(
         "{SELECT} WHERE {unit_filter} AND ($1 = '' OR a.phase = $1) ORDER BY a.due_on IS NULL, a.due_on, a.id"

@@ -377,12 +377,7 @@ pub async fn list(conn: &mut Conn, scope: Option<&Scope>, limit: i64) -> sqlx::R
     let filter = match scope {
         None => String::new(),
         Some(s) => {
-            let units = s
-                .units
-                .iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
+            let units = super::id_list(&s.units);
             match (units.is_empty(), s.system) {
                 (true, false) => "WHERE 1 = 0".to_owned(),
                 (true, true) => "WHERE unit_id IS NULL".to_owned(),

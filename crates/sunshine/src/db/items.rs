@@ -485,11 +485,7 @@ pub async fn authors_of(conn: &mut Conn, item_ids: &[i64]) -> sqlx::Result<Vec<(
     if item_ids.is_empty() {
         return Ok(vec![]);
     }
-    let list = item_ids
-        .iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = super::id_list(item_ids);
     sqlx::query_as(&format!(
         "SELECT item_id, user_id FROM item_authors WHERE item_id IN ({list})"
     ))
@@ -573,11 +569,7 @@ pub async fn in_review(conn: &mut Conn, unit_ids: &[i64]) -> sqlx::Result<Vec<It
     if unit_ids.is_empty() {
         return Ok(vec![]);
     }
-    let list = unit_ids
-        .iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = super::id_list(unit_ids);
     sqlx::query_as(&format!("{SELECT} WHERE i.state = 'in_review' AND i.unit_id IN ({list}) ORDER BY i.updated_at, i.id"))
         .fetch_all(conn)
         .await

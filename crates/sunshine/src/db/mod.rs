@@ -220,6 +220,14 @@ impl Db {
     }
 }
 
+/// Record ids as the list of an `IN (…)`: whole numbers only, so nothing typed reaches the SQL.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Unix seconds now.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()

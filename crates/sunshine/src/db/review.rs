@@ -38,11 +38,7 @@ pub async fn approvals_in_force(
     if item_ids.is_empty() {
         return Ok(vec![]);
     }
-    let list = item_ids
-        .iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = super::id_list(item_ids);
     sqlx::query_as(&format!(
         "SELECT a.id, a.item_id, a.step, a.role, a.user_id, u.display_name AS user_name, a.digest, a.comment, a.at \
          FROM approvals a JOIN users u ON u.id = a.user_id WHERE a.void = 0 AND a.item_id IN ({list}) ORDER BY a.item_id, a.step"
