@@ -205,8 +205,11 @@ impl ItemInput {
                 "正文过长（超过2MB），请把大段内容作为附件上传",
             ));
         }
-        let body_html = html::sanitize(&self.body_html);
-        if crate::text::visible_len(&html::visible_text(&body_html)) == 0 {
+        let body_html = html::sanitize(&crate::text::clean_text(&self.body_html));
+        // A body of only an image is a body: its alt text, or the image itself, is what shows.
+        if crate::text::visible_len(&html::visible_text(&body_html)) == 0
+            && !body_html.contains("<img")
+        {
             errs.push(FieldError::new("body_html", "请填写正文"));
         }
         let publisher = bounded("publisher", "发布机构", &self.publisher, 100, &mut errs);

@@ -332,10 +332,18 @@ fn excerpt(text: &str, start: usize, end: usize, replacement: &str) -> String {
 }
 
 fn message(kind: Kind, maskable: bool) -> String {
+    message_at(kind, maskable, true)
+}
+
+/// What a finding asks for: masked in one click (title, body), the field edited (the other
+/// fields the portal shows), or the file replaced (attachments).
+fn message_at(kind: Kind, maskable: bool, in_attachment: bool) -> String {
     let fix = if maskable {
         "可一键遮盖，或修改原文"
-    } else {
+    } else if in_attachment {
         "请修改或替换附件"
+    } else {
+        "请修改该字段"
     };
     match kind {
         Kind::ClassificationMark => "含有密级或“内部”标志：涉密信息不上网。请删除该内容或停止公开；确属误判的，由审核链最后一位审核人书面说明理由后放行。".into(),
@@ -387,7 +395,7 @@ fn finish(out: &mut Vec<Finding>, seg: &Segment, mut spans: Vec<Span>) {
             severity: sp.kind.severity(),
             location: seg.location.clone(),
             excerpt: excerpt(&masked_text, s, e, &masked_text[s..e]),
-            message: message(sp.kind, maskable),
+            message: message_at(sp.kind, maskable, seg.location.starts_with("附件")),
             maskable,
             original: seg.text[sp.start..sp.end].to_owned(),
             span: Some((sp.start, sp.end)),

@@ -57,6 +57,18 @@ pub fn visible_len(s: &str) -> usize {
 /// What a JSON deserialiser said, in Chinese (its messages are English): the kinds of problem
 /// and the names of JSON types translated, field names and values kept.
 pub fn json_problem_zh(msg: &str) -> String {
+    let zh = json_problem_zh_whole(msg);
+    // A value quoted back is cut short: the body may hold megabytes of it.
+    if zh.chars().count() > 300 {
+        let mut cut: String = zh.chars().take(300).collect();
+        cut.push('…');
+        cut
+    } else {
+        zh
+    }
+}
+
+fn json_problem_zh_whole(msg: &str) -> String {
     let ty = |t: &str| -> String {
         let t = t.trim();
         let known = [
@@ -142,7 +154,8 @@ pub fn json_problem_zh(msg: &str) -> String {
 }
 
 /// Characters a reader does not see: zero-width spaces and joiners, the word joiner, the byte
-/// order mark, the soft hyphen, direction marks and embeddings.
+/// order mark, the soft hyphen, direction marks and embeddings, and the fillers and blank that
+/// show as nothing (Hangul fillers, the braille blank).
 pub fn is_invisible(c: char) -> bool {
     matches!(
         c,
@@ -153,6 +166,9 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{1160}'
             | '\u{17B4}'
             | '\u{17B5}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FFA0}'
             | '\u{180B}'..='\u{180F}'
             | '\u{200B}'..='\u{200F}'
             | '\u{202A}'..='\u{202E}'
@@ -349,6 +365,7 @@ mod tests {
     #[test]
     fn blank_looking_text_is_blank() {
         assert_eq!(visible_len("\u{200b}\u{200b}\u{3000} \u{feff}"), 0);
+        assert_eq!(visible_len("\u{2800}\u{3164}\u{ffa0}"), 0);
         assert_eq!(visible_len("理由充分"), 4);
         assert_eq!(clean_text(" 张\u{0}三\u{1b}[31m \n"), "张三[31m");
         assert_eq!(fold_width("１３８\u{200b}1234"), "1381234");

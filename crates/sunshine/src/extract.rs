@@ -24,6 +24,37 @@ pub const MAX_DECODED_BYTES: usize = 8 * 1024 * 1024;
 /// The most pages of a PDF read.
 const MAX_PAGES: usize = 2000;
 
+/// The most fonts one page may use, and the most their ToUnicode maps may hold together (each map
+/// is decoded and parsed once per font that names it, so many fonts sharing one large map would
+/// cost their number times its size).
+const MAX_FONTS_PER_PAGE: usize = 64;
+const MAX_CMAP_BYTES_PER_PAGE: usize = 4 * 1024 * 1024;
+
+/// The decoded size of the ToUnicode maps of a page's fonts, counted once per font, or none when
+/// there are too many fonts or a map is over the limit.
+fn page_cmap_bytes(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Option<usize> {
+    let fonts = doc.get_page_fonts(page_id).ok()?;
+    if fonts.len() > MAX_FONTS_PER_PAGE {
+        return None;
+    }
+    let mut total = 0usize;
+    for font in fonts.values() {
+        let Ok(obj) = font.get(b"ToUnicode") else {
+            continue;
+        };
+        let stream = match obj {
+            lopdf::Object::Reference(id) => doc.get_object(*id).and_then(lopdf::Object::as_stream),
+            other => other.as_stream(),
+        };
+        let Ok(stream) = stream else {
+            continue;
+        };
+        let left = MAX_CMAP_BYTES_PER_PAGE.saturating_sub(total);
+        total += stream.decompressed_content_with_limit(left).ok()?.len();
+    }
+    Some(total)
+}
+
 /// The most text operations kept from one page. Text extraction builds a structure per
 /// operation (hundreds of bytes each), so a page is reduced to its text operations first and a
 /// page with more than this many is not read (a dense page of text has a few thousand).
@@ -201,6 +232,9 @@ fn text_operations(c: &[u8]) -> (Vec<u8>, usize) {
             }
         } else if matches!(op, b"true" | b"false" | b"null") {
             operands.push_back((start, i));
+            if operands.len() > 8 {
+                operands.pop_front();
+            }
             continue;
         } else if TEXT_OPERATORS.contains(&op) {
             for (a, z) in operands.iter() {
@@ -272,6 +306,14 @@ fn pdf(bytes: &[u8]) -> Extracted {
                 Err(_) => return partial(out, format!("PDF 第{p}页的内容无法读取")),
             };
             budget = budget.saturating_sub(content.len());
+            // The fonts' maps, decoded once per font, count against the file's budget too.
+            let Some(cmaps) = page_cmap_bytes(&doc, *page_id).filter(|n| *n <= budget) else {
+                return partial(
+                    out,
+                    format!("PDF 第{p}页的字体过多或字体映射表过大，未读取"),
+                );
+            };
+            budget = budget.saturating_sub(cmaps);
             let (text_ops, count) = text_operations(&content);
             drop(content);
             if count > MAX_TEXT_OPS_PER_PAGE {
@@ -285,7 +327,7 @@ fn pdf(bytes: &[u8]) -> Extracted {
             }
             // The limit bounds what extraction decodes besides the (already reduced) content:
             // fonts' ToUnicode maps, which for CJK fonts are often larger than a short page.
-            match doc.extract_text_with_limit(&[*p], MAX_DECODED_BYTES) {
+            match doc.extract_text_with_limit(&[*p], MAX_CMAP_BYTES_PER_PAGE) {
                 Ok(t) => out.push((format!("第{p}页"), t)),
                 Err(_) => return partial(out, format!("PDF 第{p}页的文字无法读取")),
             }
@@ -496,6 +538,53 @@ mod tests {
         let mut out = Vec::new();
         doc.save_to(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn many_fonts_sharing_one_large_map_are_not_parsed_again_and_again() {
+        use lopdf::{dictionary, Object};
+        // One 300 KB map, named by 200 fonts of one page.
+        let pdf = pdf_cid("0001", 12_000);
+        let mut doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let page_id = *doc.get_pages().values().next().unwrap();
+        let font_ref = doc
+            .get_page_fonts(page_id)
+            .unwrap()
+            .keys()
+            .next()
+            .cloned()
+            .unwrap();
+        let resources_id = doc
+            .get_dictionary(page_id)
+            .unwrap()
+            .get(b"Resources")
+            .unwrap()
+            .as_reference()
+            .unwrap();
+        let f1 = doc
+            .get_dictionary(resources_id)
+            .unwrap()
+            .get(b"Font")
+            .unwrap()
+            .as_dict()
+            .unwrap()
+            .get(&font_ref)
+            .unwrap()
+            .clone();
+        let mut fonts = lopdf::Dictionary::new();
+        for i in 0..200 {
+            fonts.set(format!("F{i}"), f1.clone());
+        }
+        doc.objects.insert(
+            resources_id,
+            Object::Dictionary(dictionary! {"Font" => fonts}),
+        );
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        match extract("application/pdf", &out) {
+            Extracted::Partial(_, why) => assert!(why.contains("字体"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

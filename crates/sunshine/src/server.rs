@@ -36,7 +36,10 @@ struct DeadlineBody {
     deadline: Pin<Box<tokio::time::Sleep>>,
     /// Fires at each rate check.
     check: Pin<Box<tokio::time::Sleep>>,
-    started: tokio::time::Instant,
+    /// When the handler first asked for the body (a handler that reads late is not the client's
+    /// fault).
+    started: Option<tokio::time::Instant>,
+    total: Duration,
     received: u64,
 }
 
@@ -48,12 +51,12 @@ const MIN_BODY_BYTES_PER_SECOND: u64 = 8 * 1024;
 
 impl DeadlineBody {
     fn new(inner: axum::body::Body, total: Duration) -> DeadlineBody {
-        let now = tokio::time::Instant::now();
         DeadlineBody {
             inner,
             deadline: Box::pin(tokio::time::sleep(total)),
             check: Box::pin(tokio::time::sleep(RATE_GRACE.min(total))),
-            started: now,
+            started: None,
+            total,
             received: 0,
         }
     }
@@ -71,11 +74,19 @@ impl http_body::Body for DeadlineBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.started.is_none() {
+            // The clocks start at the first read.
+            let now = tokio::time::Instant::now();
+            self.started = Some(now);
+            let (grace, total) = (RATE_GRACE.min(self.total), self.total);
+            self.check.as_mut().reset(now + grace);
+            self.deadline.as_mut().reset(now + total);
+        }
         if self.deadline.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Some(Err(axum::Error::new(BodyTimeout))));
         }
         while self.check.as_mut().poll(cx).is_ready() {
-            let elapsed = self.started.elapsed();
+            let elapsed = self.started.map(|s| s.elapsed()).unwrap_or_default();
             if elapsed >= RATE_GRACE
                 && self.received < MIN_BODY_BYTES_PER_SECOND * elapsed.as_secs()
             {

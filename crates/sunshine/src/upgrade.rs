@@ -1,7 +1,8 @@
-//! One-off upgrades that need the deployment's key and so cannot be SQL migrations: re-keying the
-//! audit chain (unkeyed SHA-256 → HMAC) and applicants' matching hashes (SHA-256 over key and
-//! value → HMAC with a key of its own). Each runs once, inside one transaction that first takes
-//! the audit head's lock, so several nodes starting together do it once.
+//! One-off upgrades that need the deployment's key and so cannot be SQL migrations: the key's
+//! fingerprint, and applicants' matching hashes (SHA-256 over key and value → HMAC with a key of
+//! its own), run at every start inside one transaction that first takes the audit head's lock, so
+//! several nodes starting together do them once; and the audit chain of an earlier version
+//! (unkeyed SHA-256), joined to the keyed chain only by the operator (`sunshine audit upgrade`).
 
 use crate::crypto::Purpose;
 use crate::db::audit::{self, Entry};
@@ -16,9 +17,11 @@ const KEY_MISMATCH: &str = "数据密钥与这个数据库不符（data key does
 /// recorded for a database that has no fingerprint yet).
 pub async fn check_key(db: &Db) -> anyhow::Result<()> {
     let key = db.key().context("数据密钥未载入")?;
+    // A database not migrated yet has no fingerprint to compare.
     let check: Option<String> = sqlx::query_scalar("SELECT key_check FROM audit_head WHERE id = 1")
         .fetch_optional(&db.pool)
-        .await?;
+        .await
+        .unwrap_or(None);
     match check {
         Some(c)
             if !c.is_empty()
@@ -88,102 +91,58 @@ pub async fn run(db: &Db) -> anyhow::Result<()> {
         }
     }
     if scheme == "sha256" {
-        upgrade_chain(&mut tx, &key).await?;
+        anyhow::bail!(
+            "审计日志还是旧版本的散列方式（audit log still in the old scheme）。如果这是从旧版本升级后第一次启动，请先运行一次 sunshine audit upgrade（它核验旧记录并接上密钥散列链）；如果没有升级过版本，说明数据库被改动过，请不要运行它，先用 sunshine audit verify 查明"
+        );
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// The audit chain of an earlier version (unkeyed SHA-256) becomes keyed. Only a chain that is
-/// whole under the old scheme is re-keyed: re-keying a broken one would launder what broke it.
-/// A flag flipped back to the old scheme on a chain that is keyed already is set right again; a
-/// chain that is whole under neither scheme is left as it is (so `audit verify` keeps naming the
-/// break) and the refusal is recorded.
-async fn upgrade_chain(
-    tx: &mut crate::db::Tx<'_>,
-    key: &crate::crypto::DataKey,
-) -> anyhow::Result<()> {
-    let legacy = audit::verify(tx, key, None, true).await?;
-    let (action, detail) = match legacy {
-        Ok(n) => {
-            rekey(tx, key).await?;
-            tracing::info!(entries = n, "audit chain re-keyed");
-            (
-                "audit.upgrade",
-                format!("审计链改为密钥散列（HMAC-SHA256）；升级前的 {n} 条经核验完整"),
-            )
-        }
-        Err(old) => match audit::verify(tx, key, None, false).await? {
-            Ok(_) => {
-                tracing::error!(
-                    "the audit head claimed the old scheme for a keyed chain; set right"
-                );
-                (
-                    "audit.scheme_restored",
-                    "审计链头被改为旧的散列方式，而记录本身是密钥散列：已改回，未重算任何记录"
-                        .to_owned(),
-                )
-            }
-            Err(_) => {
-                tracing::error!(seq = old.seq, "the audit chain is not whole; not re-keyed");
-                (
-                    "audit.upgrade_refused",
-                    format!(
-                        "审计链在升级前已不完整：{}（第 {} 条）。未重算任何记录，请用 sunshine audit verify 查明",
-                        old.reason, old.seq
-                    ),
-                )
-            }
-        },
+/// `sunshine audit upgrade`: the audit chain of an earlier version (unkeyed SHA-256) is checked
+/// and the keyed chain begins after it. The old entries are not rewritten: they stay verifiable
+/// under their old scheme up to the boundary, and the first keyed entry's MAC covers the last old
+/// one, so rewriting any of them breaks the keyed chain. Run by the operator, once: no start of
+/// the server does it by itself. Returns what the check of the old entries found.
+pub async fn upgrade_audit_chain(db: &Db) -> anyhow::Result<String> {
+    let key = db.key().cloned().context("数据密钥未载入")?;
+    let mut tx = db.begin().await?;
+    let head: Option<(String, i64, String)> =
+        sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING scheme, seq, hash")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((scheme, seq, _)) = head else {
+        anyhow::bail!("审计日志的链头记录（audit_head）不见了：数据库被改动过，不能升级");
     };
-    sqlx::query("UPDATE audit_head SET scheme = 'hmac-sha256' WHERE id = 1")
-        .execute(&mut **tx)
+    if scheme != "sha256" {
+        anyhow::bail!("审计日志已经是密钥散列，无需升级");
+    }
+    let old = audit::verify(&mut tx, &key, None, i64::MAX).await?;
+    let found = match &old {
+        Ok(n) => format!("升级前的 {n} 条旧记录经核验完整"),
+        Err(b) => format!(
+            "升级前的旧记录核验发现问题：{}（第 {} 条）",
+            b.reason, b.seq
+        ),
+    };
+    sqlx::query("UPDATE audit_head SET scheme = 'hmac-sha256', legacy_upto = $1 WHERE id = 1")
+        .bind(seq)
+        .execute(&mut *tx)
         .await?;
     audit::append(
-        tx,
+        &mut tx,
         &Entry {
-            actor: "system",
+            actor: "cli",
             ip: "local",
-            action,
-            detail,
+            action: "audit.upgrade",
+            detail: format!(
+                "审计链自第 {} 条起改为密钥散列（HMAC-SHA256）；{found}",
+                seq + 1
+            ),
             ..Default::default()
         },
     )
     .await?;
-    Ok(())
-}
-
-/// Re-computes every entry's MAC in order, a batch at a time.
-async fn rekey(tx: &mut crate::db::Tx<'_>, key: &crate::crypto::DataKey) -> anyhow::Result<()> {
-    let mut prev = String::new();
-    let mut from = 0i64;
-    loop {
-        let batch: Vec<audit::Logged> = sqlx::query_as(
-            "SELECT id, seq, at, actor_id, actor, ip, action, unit_id, target, detail, prev_hash, hash \
-             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 2000",
-        )
-        .bind(from)
-        .fetch_all(&mut **tx)
-        .await?;
-        let Some(last) = batch.last().map(|e| e.seq) else {
-            break;
-        };
-        for mut e in batch {
-            e.prev_hash = prev;
-            let mac = e.fields().mac(key);
-            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
-                .bind(&e.prev_hash)
-                .bind(&mac)
-                .bind(e.id)
-                .execute(&mut **tx)
-                .await?;
-            prev = mac;
-        }
-        from = last;
-    }
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&prev)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    tx.commit().await?;
+    Ok(found)
 }

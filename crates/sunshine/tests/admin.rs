@@ -306,6 +306,30 @@ async fn no_unauthenticated_growth() {
         keys <= 64 + 1 + 45,
         "throttle keys are bounded (name and address): {keys}"
     );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM throttle").await,
+        3,
+        "one counter per address, per name and address, per name"
+    );
+    // An address over its limit adds no counter for each new name it tries.
+    for n in 0..30 {
+        let r = b
+            .post(app.url("/admin/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", format!("name-{n}").as_str()),
+                ("password", "whatever-it-is"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status() == 401 || r.status() == 429);
+    }
+    let rows = app.count("SELECT COUNT(*) FROM throttle").await;
+    assert!(
+        rows <= 3 + 2 * 19,
+        "the address's limit bounds the counters: {rows}"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 }
 

@@ -751,51 +751,87 @@ async fn keys_are_separate_and_files_private() {
 }
 
 #[tokio::test]
-async fn an_upgrade_never_launders_a_tampered_chain_and_verify_changes_nothing() {
+async fn an_old_chain_is_upgraded_only_by_the_operator_and_never_laundered() {
+    use sunshine::db::audit::Logged;
     let app = spawn_demo().await;
     let url = app.state.config.database_url.clone();
     let pool = &app.state.db.pool;
     app.login("tuoan-editor", DEMO_PASSWORD).await;
-    let rows = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log")
-            .fetch_one(pool)
-            .await
-            .unwrap()
+    let entries = || async {
+        sqlx::query_as::<_, Logged>(
+            "SELECT id, seq, at, actor_id, actor, ip, action, unit_id, target, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
     };
-    let before = rows().await;
-    assert!(sunshine(&url, &["audit", "verify"], None).status.success());
-    assert_eq!(rows().await, before, "verifying writes nothing");
-    // Only the flag flipped back to the old scheme: set right, nothing recomputed.
-    sqlx::query("UPDATE audit_head SET scheme = 'sha256'")
+    // Recomputes entries up to `upto` under the old unkeyed scheme, as an earlier version wrote
+    // them (or as anyone could, having write access to the database).
+    let legacy_chain = |upto: i64| async move {
+        let mut prev = String::new();
+        for mut e in entries().await.into_iter().filter(|e| e.seq <= upto) {
+            e.prev_hash = prev;
+            let h = e.fields().legacy_hash();
+            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
+                .bind(&e.prev_hash)
+                .bind(&h)
+                .bind(e.id)
+                .execute(pool)
+                .await
+                .unwrap();
+            prev = h;
+        }
+        prev
+    };
+    let rows = || async { entries().await.len() as i64 };
+    // A database as an earlier version left it: every entry unkeyed, the scheme the old one.
+    let n = rows().await;
+    let head = legacy_chain(n).await;
+    sqlx::query("UPDATE audit_head SET scheme = 'sha256', legacy_upto = 0, hash = $1")
+        .bind(&head)
         .execute(pool)
         .await
         .unwrap();
-    assert!(sunshine(&url, &["unit", "list"], None).status.success());
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.scheme_restored'")
-            .await,
-        1
+    // No start upgrades it by itself; the message says what to do.
+    let o = sunshine(&url, &["unit", "list"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("sunshine audit upgrade"),
+        "{}",
+        stderr(&o)
     );
+    // Verifying reads the old scheme and writes nothing.
+    let o = sunshine(&url, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(rows().await, n, "verifying writes nothing");
+    // The operator upgrades: the old entries are checked, not rewritten; the keyed chain begins.
+    let o = sunshine(&url, &["audit", "upgrade"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("经核验完整") && stdout(&o).contains("sunshine-audit-checkpoint"));
+    assert_eq!(rows().await, n + 1);
+    assert!(sunshine(&url, &["unit", "list"], None).status.success());
     assert!(sunshine(&url, &["audit", "verify"], None).status.success());
-    // An edited entry with the flag flipped: not re-keyed, the break stays visible.
-    sqlx::query("UPDATE audit_log SET detail = '篡改过的记录' WHERE seq = 2")
+    // Rewriting an old entry (and recomputing the old chain, which needs no key) breaks the keyed
+    // entry that follows it.
+    sqlx::query("UPDATE audit_log SET detail = '改写过的旧记录' WHERE seq = 2")
         .execute(pool)
         .await
         .unwrap();
+    legacy_chain(n).await;
+    let o = sunshine(&url, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!("第 {} 条", n + 1)),
+        "{}",
+        stderr(&o)
+    );
+    // Flipping the scheme back to provoke another upgrade: the server refuses to start instead.
     sqlx::query("UPDATE audit_head SET scheme = 'sha256'")
         .execute(pool)
         .await
         .unwrap();
     let o = sunshine(&url, &["unit", "list"], None);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.upgrade_refused'")
-            .await,
-        1
-    );
-    let o = sunshine(&url, &["audit", "verify"], None);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("第 2 条"), "{}", stderr(&o));
     // The head row removed: said in words.
     sqlx::query("DELETE FROM audit_head")
         .execute(pool)

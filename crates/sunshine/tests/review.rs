@@ -468,6 +468,77 @@ async fn approvals_that_no_longer_fit_a_changed_chain_are_void() {
     assert_eq!(item["state"], "approved");
     let (s, body) = c.post(&c.director, id, "publish", json!({})).await;
     assert_eq!(s, 200, "{body}");
+    // The policy changes while an item is under review: from the first step that no longer fits
+    // on, approvals are void (a later step approved before the new first one does not stand).
+    let g = c.draft("审核中改规则", "general").await;
+    c.ok(&c.editor, g, "submit", json!({})).await;
+    c.ok(&c.director, g, "approve", json!({})).await;
+    assert_eq!(c.review(g).await["state"], "approved");
+    let (s, _) = c
+        .app
+        .submit(
+            &admin,
+            url,
+            url,
+            &[
+                ("general", "leader,director"),
+                ("important", "leader,director"),
+                ("critical", "director,principal,leader"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let r = c.review(g).await;
+    assert_eq!(r["state"], "in_review", "{r}");
+    assert_eq!(r["current_step"], 1);
+    c.ok(&c.leader, g, "approve", json!({})).await;
+    let item = c.ok(&c.director, g, "approve", json!({})).await;
+    assert_eq!(item["state"], "approved");
+}
+
+#[tokio::test]
+async fn every_field_the_portal_shows_is_screened() {
+    let c = cast().await;
+    let r = reqwest::Client::new()
+        .post(c.app.url("/api/v1/items"))
+        .bearer_auth(&c.editor)
+        .json(&json!({"unit": "tuoan", "column": "notices", "title": "元数据筛查", "body_html": "<p>正文</p>", "importance": "general", "prereview": prereview(), "author": format!("张{}", valid_id()), "doc_no": "机密★禄政发〔2019〕1号"}))
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = json_of(r).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    c.ok(&c.editor, id, "submit", json!({})).await;
+    let r = c.review(id).await;
+    let at = |kind: &str, field: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == kind && f["location"].as_str().unwrap().contains(field))
+    };
+    assert!(
+        at("resident_id", "作者") && at("classification_mark", "发文字号"),
+        "{r}"
+    );
+    assert_eq!(r["blocking"], true);
+    // A misshapen field is named.
+    let (s, v) = json_of(
+        reqwest::Client::new()
+            .post(c.app.url("/api/v1/items"))
+            .bearer_auth(&c.editor)
+            .json(&json!({"unit": "tuoan", "title": 5}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("title"),
+        "{v}"
+    );
 }
 
 #[tokio::test]

@@ -60,9 +60,13 @@ ALTER TABLE api_tokens ADD COLUMN revoked_at BIGINT;
 UPDATE api_tokens SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) + 7776000;
 
 -- The audit chain is keyed (HMAC with a key kept outside the database). A database that already
--- holds entries keeps its unkeyed chain until the first start of this version checks it and
--- re-keys it (recorded as an audit entry); a new database starts keyed.
+-- holds entries keeps them as they are, unkeyed, up to `legacy_upto`; the operator's
+-- `sunshine audit upgrade` checks them, sets the boundary and appends the first keyed entry,
+-- whose MAC covers the last unkeyed one. Until then the scheme says `sha256` and the server does
+-- not start (an automatic upgrade could be provoked to launder a rewritten log). A new database
+-- starts keyed.
 ALTER TABLE audit_head ADD COLUMN scheme TEXT NOT NULL DEFAULT 'hmac-sha256';
+ALTER TABLE audit_head ADD COLUMN legacy_upto BIGINT NOT NULL DEFAULT 0;
 UPDATE audit_head SET scheme = 'sha256' WHERE seq > 0;
 
 -- One-off upgrades done in code at start (they need the key): which have run.

@@ -17,6 +17,9 @@ pub enum AuditCommand {
     /// Print the chain's head (sequence number, MAC, time) to keep outside the system: printed,
     /// sent to the supervisor, or published
     Checkpoint,
+    /// Once, after upgrading from a version whose audit log was not keyed: check the old entries
+    /// and begin the keyed chain after them (they are not rewritten)
+    Upgrade,
     /// Write the whole log as CSV (with MACs) to stdout or a file
     Export {
         #[arg(long)]
@@ -31,10 +34,14 @@ pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
         AuditCommand::Export { .. } => Db::open(config).await?,
         _ => Db::open_to_read(config).await?,
     };
+    if matches!(cmd, AuditCommand::Upgrade) {
+        // Migrations first (they add the boundary column), then the upgrade itself.
+        db.migrate().await?;
+    }
     let key = db.key().cloned().context("数据密钥未载入")?;
     let legacy = {
         let mut conn = db.pool.acquire().await?;
-        audit::is_legacy(&mut conn).await?
+        audit::legacy_upto(&mut conn).await?
     };
     match cmd {
         AuditCommand::Verify { checkpoint } => {
@@ -57,6 +64,13 @@ pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
                 },
                 Err(b) => bail!("审计日志被篡改：{}（seq {}）", b.reason, b.seq),
             }
+        }
+        AuditCommand::Upgrade => {
+            let found = crate::upgrade::upgrade_audit_chain(&db).await?;
+            println!("审计日志已改为密钥散列：{found}。");
+            let mut conn = db.pool.acquire().await?;
+            print!("{}", audit::head(&mut conn).await?.to_text());
+            println!("（以上检查点请打印或交监督人员保存。）");
         }
         AuditCommand::Checkpoint => {
             let mut conn = db.pool.acquire().await?;

@@ -244,12 +244,23 @@ pub async fn head(conn: &mut Conn) -> sqlx::Result<Checkpoint> {
     })
 }
 
-/// Whether the chain is still in the unkeyed scheme of an earlier version (not yet upgraded).
-pub async fn is_legacy(conn: &mut Conn) -> sqlx::Result<bool> {
-    let scheme: Option<String> = sqlx::query_scalar("SELECT scheme FROM audit_head WHERE id = 1")
-        .fetch_optional(conn)
-        .await?;
-    Ok(scheme.as_deref() == Some("sha256"))
+/// Up to which entry the chain carries the unkeyed scheme of an earlier version: all of it
+/// before `audit upgrade`, none in a database this version started.
+pub async fn legacy_upto(conn: &mut Conn) -> sqlx::Result<i64> {
+    // A database an earlier version left, not migrated yet, has no scheme: all of it is old.
+    let Ok(head) = sqlx::query_as::<_, (String, i64)>(
+        "SELECT scheme, legacy_upto FROM audit_head WHERE id = 1",
+    )
+    .fetch_optional(conn)
+    .await
+    else {
+        return Ok(i64::MAX);
+    };
+    Ok(match head {
+        Some((scheme, _)) if scheme == "sha256" => i64::MAX,
+        Some((_, upto)) => upto,
+        None => 0,
+    })
 }
 
 /// Where the chain breaks, for `sunshine audit verify`.
@@ -263,13 +274,13 @@ pub struct Broken {
 /// (its MAC no longer matches), a deleted one (a gap in the sequence or a broken link), a
 /// reordered one (a link to the wrong predecessor), or a cut-off tail (the head disagrees).
 /// With a checkpoint, also that the entry it names still has the MAC it recorded, so nothing up
-/// to it changed. `legacy`: the unkeyed SHA-256 of an old chain (only to check it before it is
-/// upgraded).
+/// to it changed. Entries up to `legacy_upto` were written by an earlier version and carry its
+/// unkeyed SHA-256; the keyed entry after them covers the last of them.
 pub async fn verify(
     conn: &mut Conn,
     key: &DataKey,
     checkpoint: Option<&Checkpoint>,
-    legacy: bool,
+    legacy_upto: i64,
 ) -> sqlx::Result<Result<i64, Broken>> {
     let mut expected_seq = 1;
     let mut prev = String::new();
@@ -304,7 +315,7 @@ pub async fn verify(
                     ),
                 }));
             }
-            let h = if legacy {
+            let h = if e.seq <= legacy_upto {
                 e.fields().legacy_hash()
             } else {
                 e.fields().mac(key)

@@ -540,6 +540,16 @@ pub async fn due(conn: &mut Conn, now: i64) -> sqlx::Result<Vec<i64>> {
         .await
 }
 
+/// Locks an item's row whatever its state (PostgreSQL; SQLite's transaction holds the write lock
+/// already), so that what is read of it next cannot change before the transaction ends.
+pub async fn lock(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Claims an item for a state change: locks its row (PostgreSQL) and confirms it is still in
 /// `state`, so two nodes never act on it twice.
 pub async fn claim(conn: &mut Conn, id: i64, state: &str) -> sqlx::Result<bool> {

@@ -159,15 +159,16 @@ impl Db {
     /// Everything a command needs: connected, migrated, keyed, upgraded.
     pub async fn open(config: &crate::config::Config) -> anyhow::Result<Db> {
         let mut db = Self::open_to_read(config).await?;
+        db.migrate().await?;
         crate::upgrade::run(&db).await?;
         db.upgraded = true;
         Ok(db)
     }
 
-    /// Connected, migrated and keyed, but with no upgrade run: for commands that only read (an
+    /// Connected and keyed, with no migration or upgrade run: for commands that only read (an
     /// audit verification must not change what it verifies).
     pub async fn open_to_read(config: &crate::config::Config) -> anyhow::Result<Db> {
-        let db = Self::connect_and_migrate(&config.database_url).await?;
+        let db = Self::connect(&config.database_url).await?;
         crate::files::restrict_database(&config.database_url);
         let key = DataKey::load(config.data_key.as_deref(), &config.data_dir)?;
         let db = db.with_key(key);

@@ -89,21 +89,30 @@ pub async fn void_misfits(
             .bind(item_id)
             .fetch_all(&mut *conn)
             .await?;
-    let mut n = 0;
-    for (id, step, role) in rows {
-        let fits = usize::try_from(step)
+    let fits = |step: i64, role: &str| {
+        usize::try_from(step)
             .ok()
             .and_then(|s| chain.get(s))
-            .is_some_and(|r| r.as_str() == role);
-        if !fits {
-            n += sqlx::query("UPDATE approvals SET void = 1 WHERE id = $1")
-                .bind(id)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-        }
-    }
-    Ok(n)
+            .is_some_and(|r| r.as_str() == role)
+    };
+    // From the first step that no longer fits on, nothing stands: a later step was approved
+    // after an earlier one that is now someone else's, and must be approved again after it.
+    let Some(first) = rows
+        .iter()
+        .filter(|(_, step, role)| !fits(*step, role))
+        .map(|(_, step, _)| *step)
+        .min()
+    else {
+        return Ok(0);
+    };
+    Ok(
+        sqlx::query("UPDATE approvals SET void = 1 WHERE item_id = $1 AND void = 0 AND step >= $2")
+            .bind(item_id)
+            .bind(first)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Voids every approval of an item (content changed, or the item was rejected).

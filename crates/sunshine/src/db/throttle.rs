@@ -22,7 +22,35 @@ pub enum Bucket {
     IntakeAddress,
 }
 
+/// An address as the throttles count it: an IPv4 address as it is, an IPv6 address by its /64
+/// network (a client picks freely among the addresses of its /64).
+pub fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        _ => ip.to_owned(),
+    }
+}
+
 impl Bucket {
+    /// The key a counter is kept under: addresses by [`address_key`].
+    fn key(self, raw: &str) -> String {
+        match self {
+            Bucket::Login => raw.to_owned(),
+            Bucket::LoginFrom => match raw.rsplit_once('\n') {
+                Some((name, ip)) => format!("{name}\n{}", address_key(ip)),
+                None => raw.to_owned(),
+            },
+            _ => address_key(raw),
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Bucket::LoginFrom => "login_from",
@@ -51,7 +79,7 @@ pub async fn hit(
          RETURNING hits",
     )
     .bind(bucket.name())
-    .bind(key)
+    .bind(bucket.key(key))
     .bind(now)
     .bind(now - window_secs)
     .fetch_one(conn)
@@ -62,7 +90,7 @@ pub async fn hit(
 pub async fn undo(conn: &mut Conn, bucket: Bucket, key: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE throttle SET hits = hits - 1 WHERE bucket = $1 AND key = $2 AND hits > 0")
         .bind(bucket.name())
-        .bind(key)
+        .bind(bucket.key(key))
         .execute(conn)
         .await?;
     Ok(())
@@ -72,7 +100,7 @@ pub async fn undo(conn: &mut Conn, bucket: Bucket, key: &str) -> sqlx::Result<()
 pub async fn clear(conn: &mut Conn, bucket: Bucket, key: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM throttle WHERE bucket = $1 AND key = $2")
         .bind(bucket.name())
-        .bind(key)
+        .bind(bucket.key(key))
         .execute(conn)
         .await?;
     Ok(())
@@ -89,4 +117,21 @@ pub async fn purge_before(conn: &mut Conn, before: i64) -> sqlx::Result<()> {
         .execute(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_network() {
+        assert_eq!(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(address_key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(
+            Bucket::LoginFrom.key("editor\n2001:db8::5"),
+            "editor\n2001:db8:0:0::/64"
+        );
+    }
 }

@@ -24,12 +24,16 @@ use sunshine_core::FieldError;
 pub struct Receipt {
     pub id: i64,
     /// The case's state once filed (`running`).
-    #[serde(default)]
+    #[serde(default = "running")]
     pub state: String,
     pub tracking_no: String,
     pub access_code: String,
     pub received_on: String,
     pub due_on: Option<String>,
+}
+
+fn running() -> String {
+    "running".into()
 }
 
 fn access_hash(tracking_no: &str, code: &str) -> String {

@@ -234,14 +234,13 @@ pub async fn update_item(
 ) -> Result<(), AppError> {
     let item = item_for(app, actor, id).await?;
     check_edit(app, actor, &item).await?;
-    // An edit that does not name the importance keeps it.
-    let mut input = input.clone();
-    if input.importance.trim().is_empty() {
-        input.importance = item.importance().as_str().into();
-    }
-    let fields = input.parse(app.today()).map_err(AppError::Invalid)?;
+    let mut fields = input.parse(app.today()).map_err(AppError::Invalid)?;
     let mut tx = app.db.begin().await?;
     let item = claim_for_edit(&mut tx, &item).await?;
+    // An edit that does not name the importance keeps it (as it stands now).
+    if input.importance.trim().is_empty() {
+        fields.importance = item.importance();
+    }
     // Once submitted (or raised by a reviewer), an item's importance stays at least where it was:
     // only a reviewer lowers it, with a reason.
     sunshine_core::review::editable(item.importance_floor(), fields.importance).map_err(|_| {

@@ -121,6 +121,15 @@ async fn item_for_action(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, 
     Ok(item)
 }
 
+/// The item changed (its state or content) while the action was being prepared.
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict(
+        "changed_meanwhile",
+        "这条信息的状态或内容刚刚发生了变化，这次操作没有完成。请刷新页面查看最新状态后再操作。"
+            .into(),
+    )
+}
+
 fn wrong_state(item: &Item, wanted: &str) -> AppError {
     AppError::Conflict(
         "wrong_state",
@@ -197,14 +206,15 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), AppErro
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
-    let findings = screen_item(app, &item).await?;
     let digest = digest_of(app, &item).await?;
+    let findings = screen_item(app, &item).await?;
     let mut tx = app.db.begin().await?;
     if !items::claim(&mut tx, id, "draft").await? {
-        return Err(wrong_state(&item, "只有草稿可以送审。"));
+        drop(tx);
+        return Err(changed_meanwhile());
     }
     let fresh = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if fresh.digest(&[]) != item.digest(&[]) {
+    if digest_in(&mut tx, &fresh).await? != digest {
         // Edited between screening and this transaction: what was screened is not what would go
         // into review.
         return Err(AppError::Conflict(
@@ -385,7 +395,7 @@ pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Res
     }
     let mut tx = app.db.begin().await?;
     if !items::claim(&mut tx, id, &item.state).await? {
-        return Err(wrong_state(&item, "只有待审或已批准的信息可以退回。"));
+        return Err(changed_meanwhile());
     }
     rdb::void_approvals(&mut tx, id).await?;
     items::set_state(&mut tx, id, "draft").await?;
@@ -407,7 +417,19 @@ pub(crate) async fn refit_chain(
     if item.state != "in_review" && item.state != "approved" {
         return Ok(());
     }
-    rdb::void_misfits(tx, item.id, chain).await?;
+    let voided = rdb::void_misfits(tx, item.id, chain).await?;
+    if voided > 0 {
+        rdb::add_event(
+            tx,
+            item.id,
+            item.unit_id,
+            None,
+            "系统",
+            "restart",
+            &format!("审核链发生变化，{voided} 项不再对应其步骤的审核意见作废"),
+        )
+        .await?;
+    }
     let digest = digest_in(tx, item).await?;
     let approvals: Vec<core::Approval> = rdb::approvals_in_force(tx, &[item.id])
         .await?
@@ -435,7 +457,12 @@ pub async fn policy_changed(
     unit_id: i64,
     policy: &sunshine_core::review::ReviewPolicy,
 ) -> Result<(), AppError> {
-    for item in items::under_review(tx, unit_id).await? {
+    for listed in items::under_review(tx, unit_id).await? {
+        // Each item's row locked and read again: an approval under way finishes first.
+        items::lock(tx, listed.id).await?;
+        let Some(item) = items::get(tx, listed.id).await? else {
+            continue;
+        };
         refit_chain(tx, &item, policy.chain(item.importance())).await?;
     }
     Ok(())
@@ -751,7 +778,7 @@ pub async fn publish(
             publish_checks(app, &item).await?;
             let mut tx = app.db.begin().await?;
             if !items::claim(&mut tx, id, "approved").await? {
-                return Err(wrong_state(&item, "只有已批准的信息可以设定定时发布。"));
+                return Err(changed_meanwhile());
             }
             let fresh = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
             let st = load_in(&mut tx, &fresh).await?;
@@ -828,7 +855,7 @@ async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Resul
     let findings = publish_checks(app, item).await?;
     let mut tx = app.db.begin().await?;
     if !items::claim(&mut tx, item.id, "approved").await? {
-        return Err(wrong_state(item, "只有已批准的信息可以发布。"));
+        return Err(changed_meanwhile());
     }
     let fresh = items::get(&mut tx, item.id)
         .await?
@@ -950,7 +977,7 @@ pub async fn withdraw(app: &App, actor: &Actor<'_>, id: i64, reason: &str) -> Re
     }
     let mut tx = app.db.begin().await?;
     if !items::claim(&mut tx, id, "published").await? {
-        return Err(wrong_state(&item, "只有已发布的信息可以撤回。"));
+        return Err(changed_meanwhile());
     }
     items::withdraw(&mut tx, &item, reason).await?;
     log(

@@ -23,6 +23,18 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, AppErro
     let ex = Exemptions::from_contact(&unit.office_phone, &unit.office_fax, &unit.office_email);
     let title = item.title.clone();
     let html = item.body_html.clone();
+    // Every field the portal shows beside the body is read too.
+    let metadata: Vec<(&'static str, String)> = [
+        ("发布机构", item.publisher.clone()),
+        ("作者", item.author.clone()),
+        ("来源", item.source.clone()),
+        ("发文字号", item.doc_no.clone().unwrap_or_default()),
+        ("主题分类", item.topic.clone()),
+        ("不予公开理由", item.withheld_reason.clone()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .collect();
     // Extraction and screening are CPU work: on the bounded CPU pool, no connection held.
     let findings = app
         .cpu
@@ -39,14 +51,26 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, AppErro
                     text: body,
                 },
             ];
-            let mut unreadable = Vec::new();
-            // A file's name is shown to every reader who downloads it: screened like text.
-            for (name, _, _) in &files {
+            for (field, text) in metadata {
                 segments.push(Segment {
-                    location: format!("附件名称“{name}”"),
-                    text: name.clone(),
+                    location: format!("元数据“{field}”"),
+                    text,
                 });
             }
+            let mut unreadable = Vec::new();
+            // A file's name is shown to every reader who downloads it: screened like text. Where
+            // a finding is, the name is shown with its numbers masked.
+            let files: Vec<(String, String, bytes::Bytes)> = files
+                .into_iter()
+                .map(|(name, mime, bytes)| (screening::redacted(&name), name, mime, bytes))
+                .map(|(shown, name, mime, bytes)| {
+                    segments.push(Segment {
+                        location: format!("附件名称“{shown}”"),
+                        text: name,
+                    });
+                    (shown, mime, bytes)
+                })
+                .collect();
             for (name, mime, bytes) in files {
                 match extract(&mime, &bytes) {
                     Extracted::Text(parts) => {

@@ -111,6 +111,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase)
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !json_type {
             return Err(ApiError(AppError::Unsupported(
@@ -421,23 +422,23 @@ pub async fn get_item(
     Ok(Json(item_json(&app, &mut conn, item).await?))
 }
 
-#[derive(Deserialize)]
-pub struct NewItemBody {
-    #[serde(default)]
-    unit: String,
-    #[serde(flatten)]
-    input: ItemInput,
-}
-
 pub async fn create_item(
     State(app): State<AppState>,
     staff: ApiStaff,
-    ApiJson(body): ApiJson<NewItemBody>,
+    ApiJson(mut body): ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
-    if body.unit.trim().is_empty() {
-        return Err(FieldError::new("unit", "请给出单位代码 unit").into());
-    }
-    let id = service::create_item(&app, &staff.actor(), &body.unit, &body.input).await?;
+    // `unit` beside the item's fields; the fields read so that a misshapen one is named.
+    let unit = match body.remove("unit") {
+        Some(serde_json::Value::String(u)) if !u.trim().is_empty() => u,
+        _ => return Err(FieldError::new("unit", "请给出单位代码 unit").into()),
+    };
+    let input: ItemInput = serde_path_to_error::deserialize(serde_json::Value::Object(body))
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let problem = sunshine_core::text::json_problem_zh(&e.into_inner().to_string());
+            FieldError::new("body", format!("字段“{path}”：{problem}"))
+        })?;
+    let id = service::create_item(&app, &staff.actor(), &unit, &input).await?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     Ok((
@@ -472,12 +473,7 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError(AppError::Invalid(vec![FieldError::new(
-            "body",
-            format!("请求体不是有效的 JSON：{e}"),
-        )]))
-    })
+    json_body(body).map_err(|e| ApiError(e.into()))
 }
 
 #[derive(Deserialize, Default)]

@@ -173,9 +173,15 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let e = self.0;
+        let status = self.0.status();
+        page_with_status(self.0, status)
+    }
+}
+
+/// The error page of `e`, answered with `status` (which the page names).
+fn page_with_status(e: AppError, status: StatusCode) -> Response {
+    {
         e.log();
-        let status = e.status();
         let title = match status {
             StatusCode::NOT_FOUND => "页面不存在",
             StatusCode::GONE => "信息已撤回",
@@ -184,6 +190,8 @@ impl IntoResponse for PageError {
             StatusCode::PAYLOAD_TOO_LARGE => "文件太大",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "文件类型不支持",
             StatusCode::UNPROCESSABLE_ENTITY => "填写有误",
+            StatusCode::BAD_REQUEST => "地址或请求无法识别",
+            StatusCode::METHOD_NOT_ALLOWED => "不能这样打开",
             _ if status.is_server_error() => "出错了",
             _ => "无法完成操作",
         };
@@ -221,25 +229,42 @@ impl IntoResponse for ApiError {
 
 /// An error answer that is not ours (a method not allowed, an undecodable path, a body over the
 /// limit, as the framework answers them: plain English text or nothing): what it means, in
-/// Chinese, by its status.
-fn plain_error(status: StatusCode) -> AppError {
+/// Chinese, by its status. `api`: worded for API clients, else for people on the site.
+fn plain_error(status: StatusCode, api: bool) -> AppError {
     match status {
         StatusCode::NOT_FOUND => AppError::NotFound,
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(
             "提交的内容太大：请缩短正文，或把大段内容作为附件上传（附件另有大小上限）。".into(),
         ),
-        StatusCode::METHOD_NOT_ALLOWED => AppError::Conflict(
+        StatusCode::METHOD_NOT_ALLOWED if api => AppError::Conflict(
             "method_not_allowed",
             "这个地址不接受这种请求方法：请对照 /api/openapi.json 检查方法（GET、POST、PUT）。"
                 .into(),
         ),
+        StatusCode::METHOD_NOT_ALLOWED => AppError::Conflict(
+            "method_not_allowed",
+            "这个页面不能这样打开。请回到首页，从页面上的链接或按钮进入。".into(),
+        ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::Unsupported(
             "请求的内容类型不对：JSON 接口需要 Content-Type: application/json。".into(),
         ),
+        StatusCode::UNAUTHORIZED => AppError::Unauthorized,
+        StatusCode::FORBIDDEN => AppError::Refused(
+            "forbidden",
+            "没有权限进行这个操作。如需办理，请联系本单位管理员。".into(),
+        ),
+        StatusCode::REQUEST_TIMEOUT => AppError::Invalid(vec![FieldError::new(
+            "request",
+            "请求超时：网络太慢或连接中断，请稍后重试。",
+        )]),
         s if s.is_server_error() => AppError::Internal(anyhow::anyhow!("{s} from a layer")),
         _ => AppError::Invalid(vec![FieldError::new(
             "request",
-            "请求无法识别：地址、参数或请求体的格式不对，请检查后重试。",
+            if api {
+                "请求无法识别：地址、参数或请求体的格式不对，请检查后重试。"
+            } else {
+                "这个地址无法识别，请检查后重试，或回到首页查找。"
+            },
         )]),
     }
 }
@@ -251,27 +276,49 @@ fn is(resp: &Response, prefix: &str) -> bool {
         .is_some_and(|v| v.starts_with(prefix))
 }
 
-/// For the API: every error answer is our JSON error (the status kept).
+/// `resp` with its body (and the headers describing the body) replaced by `body`'s; its status
+/// and every other header (`Allow`, `Retry-After`, `Set-Cookie` …) kept.
+fn with_body_of(resp: Response, body: Response) -> Response {
+    use axum::http::header;
+    let (mut parts, _) = resp.into_parts();
+    let (new_parts, new_body) = body.into_parts();
+    for h in [
+        header::CONTENT_TYPE,
+        header::CONTENT_LENGTH,
+        header::CONTENT_ENCODING,
+    ] {
+        parts.headers.remove(&h);
+    }
+    for (name, value) in new_parts.headers.iter() {
+        if name == header::CONTENT_TYPE || name == header::CONTENT_LENGTH {
+            parts.headers.insert(name.clone(), value.clone());
+        }
+    }
+    Response::from_parts(parts, new_body)
+}
+
+fn is_error(resp: &Response) -> bool {
+    resp.status().is_client_error() || resp.status().is_server_error()
+}
+
+/// For the API: every error answer is our JSON error (its status and headers kept).
 pub async fn json_errors(resp: Response) -> Response {
-    let status = resp.status();
-    if (status.is_client_error() || status.is_server_error()) && !is(&resp, "application/json") {
-        let mut r = ApiError(plain_error(status)).into_response();
-        *r.status_mut() = status;
-        return r;
+    if is_error(&resp) && !is(&resp, "application/json") {
+        let body = ApiError(plain_error(resp.status(), true)).into_response();
+        return with_body_of(resp, body);
     }
     resp
 }
 
-/// For pages: every error answer is an error page in Chinese (the status kept).
-pub async fn page_errors(resp: Response) -> Response {
-    let status = resp.status();
-    if (status.is_client_error() || status.is_server_error())
-        && !is(&resp, "text/html")
-        && !is(&resp, "application/json")
-    {
-        let mut r = PageError(plain_error(status)).into_response();
-        *r.status_mut() = status;
-        return r;
+/// For pages: every error answer is an error page in Chinese (its status and headers kept). The
+/// health check's plain answer is left as it is, for the monitors that read it.
+pub async fn page_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let health = req.uri().path() == "/healthz";
+    let resp = next.run(req).await;
+    if !health && is_error(&resp) && !is(&resp, "text/html") && !is(&resp, "application/json") {
+        let status = resp.status();
+        let body = page_with_status(plain_error(status, false), status);
+        return with_body_of(resp, body);
     }
     resp
 }

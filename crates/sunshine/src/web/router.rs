@@ -218,7 +218,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_routes)
         .merge(admin_routes)
         .fallback(public::not_found)
-        .layer(axum::middleware::map_response(super::error::page_errors))
+        .layer(axum::middleware::from_fn(super::error::page_errors))
         .layer(CatchPanicLayer::custom(page_panic))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
