@@ -30,6 +30,52 @@ fn grouped(s: &str) -> String {
         .join(" ")
 }
 
+/// Screens every text of a corpus as `read` makes it into what the screener reads; prints recall
+/// and false alarms; returns every miss and false alarm.
+fn score(name: &str, corpus: &[(String, Vec<Kind>)], read: impl Fn(&str) -> String) -> Vec<String> {
+    let ex = Exemptions::default();
+    let (mut planted, mut found, mut false_alarms) = (0, 0, 0);
+    let mut problems = Vec::new();
+    for (text, expected) in corpus {
+        let got: Vec<Kind> = screen(
+            &[Segment {
+                location: BODY.into(),
+                text: read(text),
+            }],
+            &ex,
+        )
+        .into_iter()
+        .map(|f| f.kind)
+        .collect();
+        planted += expected.len();
+        for k in expected {
+            if got.contains(k) {
+                found += 1;
+            } else {
+                problems.push(format!("missed {k:?} in {text}"));
+            }
+        }
+        for k in &got {
+            if !expected.contains(k) {
+                false_alarms += 1;
+                problems.push(format!("false alarm {k:?} in {text}"));
+            }
+        }
+    }
+    let negatives = corpus.iter().filter(|(_, e)| e.is_empty()).count();
+    println!(
+        "{name}: {} texts ({} with planted findings, {} look-alikes); recall {}/{} = {:.1}%; false alarms {}",
+        corpus.len(),
+        corpus.len() - negatives,
+        negatives,
+        found,
+        planted,
+        100.0 * found as f64 / planted as f64,
+        false_alarms
+    );
+    problems
+}
+
 #[test]
 fn corpus_recall_and_false_alarms() {
     use Kind::*;
@@ -120,46 +166,7 @@ fn corpus_recall_and_false_alarms() {
         ("全年共组织写作培训2次53人次".into(), vec![]),
     ];
     assert!(corpus.len() >= 40);
-    let ex = Exemptions::default();
-    let (mut planted, mut found, mut false_alarms) = (0, 0, 0);
-    let mut problems = Vec::new();
-    for (text, expected) in &corpus {
-        let got: Vec<Kind> = screen(
-            &[Segment {
-                location: BODY.into(),
-                text: text.clone(),
-            }],
-            &ex,
-        )
-        .into_iter()
-        .map(|f| f.kind)
-        .collect();
-        planted += expected.len();
-        for k in expected {
-            if got.contains(k) {
-                found += 1;
-            } else {
-                problems.push(format!("missed {k:?} in {text}"));
-            }
-        }
-        for k in &got {
-            if !expected.contains(k) {
-                false_alarms += 1;
-                problems.push(format!("false alarm {k:?} in {text}"));
-            }
-        }
-    }
-    let negatives = corpus.iter().filter(|(_, e)| e.is_empty()).count();
-    println!(
-        "screening corpus: {} texts ({} with planted findings, {} look-alikes); recall {}/{} = {:.1}%; false alarms {}",
-        corpus.len(),
-        corpus.len() - negatives,
-        negatives,
-        found,
-        planted,
-        100.0 * found as f64 / planted as f64,
-        false_alarms
-    );
+    let problems = score("screening corpus", &corpus, |t| t.to_owned());
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
@@ -334,49 +341,21 @@ fn evasion_corpus_recall_and_false_alarms() {
             vec![],
         ),
     ];
-    let ex = Exemptions::default();
-    let (mut planted, mut found, mut false_alarms) = (0, 0, 0);
-    let mut problems = Vec::new();
-    for (html, expected) in &corpus {
-        let got: Vec<_> = screen(
+    let problems = score("evasion corpus", &corpus, |html| reader_text(html).text);
+    // Excerpts never show the number itself, in any width.
+    for (html, _) in &corpus {
+        let got = screen(
             &[Segment {
                 location: BODY.into(),
                 text: reader_text(html).text,
             }],
-            &ex,
+            &Exemptions::default(),
         );
-        let kinds: Vec<Kind> = got.iter().map(|f| f.kind).collect();
-        planted += expected.len();
-        for k in expected {
-            if kinds.contains(k) {
-                found += 1;
-            } else {
-                problems.push(format!("missed {k:?} in {html}"));
-            }
-        }
-        for k in &kinds {
-            if !expected.contains(k) {
-                false_alarms += 1;
-                problems.push(format!("false alarm {k:?} in {html}"));
-            }
-        }
-        // Excerpts never show the number itself, in any width.
-        for f in got.iter().filter(|f| f.kind != ClassificationMark) {
+        for f in got.iter().filter(|f| f.kind != Kind::ClassificationMark) {
             let shown: String = f.excerpt.chars().filter(|c| c.is_ascii_digit()).collect();
             assert!(shown.len() < 12, "excerpt shows too much: {}", f.excerpt);
         }
     }
-    let negatives = corpus.iter().filter(|(_, e)| e.is_empty()).count();
-    println!(
-        "evasion corpus: {} texts ({} with planted findings, {} look-alikes); recall {}/{} = {:.1}%; false alarms {}",
-        corpus.len(),
-        corpus.len() - negatives,
-        negatives,
-        found,
-        planted,
-        100.0 * found as f64 / planted as f64,
-        false_alarms
-    );
     assert!(problems.is_empty(), "{problems:#?}");
 }
 

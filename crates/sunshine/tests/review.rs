@@ -94,6 +94,23 @@ impl Cast {
         v
     }
 
+    /// The unit administrator sets 妥安乡's chains (general, important, critical); status and page.
+    async fn set_policy(&self, admin: &reqwest::Client, chains: [&str; 3]) -> (u16, String) {
+        let url = "/admin/units/tuoan/review-policy";
+        self.app
+            .submit(
+                admin,
+                url,
+                url,
+                &[
+                    ("general", chains[0]),
+                    ("important", chains[1]),
+                    ("critical", chains[2]),
+                ],
+            )
+            .await
+    }
+
     async fn public_status(&self, id: i64) -> u16 {
         self.app
             .get(&format!("/items/{id}"))
@@ -431,18 +448,10 @@ async fn approvals_that_no_longer_fit_a_changed_chain_are_void() {
     let c = cast().await;
     // Chains where the more important one is not the other extended: 分管领导 moves to last.
     let admin = c.app.login("tuoan-admin", DEMO_PASSWORD).await;
-    let url = "/admin/units/tuoan/review-policy";
     let (s, _) = c
-        .app
-        .submit(
+        .set_policy(
             &admin,
-            url,
-            url,
-            &[
-                ("general", "director"),
-                ("important", "director,leader"),
-                ("critical", "director,principal,leader"),
-            ],
+            ["director", "director,leader", "director,principal,leader"],
         )
         .await;
     assert_eq!(s, 200);
@@ -475,15 +484,12 @@ async fn approvals_that_no_longer_fit_a_changed_chain_are_void() {
     c.ok(&c.director, g, "approve", json!({})).await;
     assert_eq!(c.review(g).await["state"], "approved");
     let (s, _) = c
-        .app
-        .submit(
+        .set_policy(
             &admin,
-            url,
-            url,
-            &[
-                ("general", "leader,director"),
-                ("important", "leader,director"),
-                ("critical", "director,principal,leader"),
+            [
+                "leader,director",
+                "leader,director",
+                "director,principal,leader",
             ],
         )
         .await;
@@ -996,30 +1002,20 @@ async fn review_queue_and_policy_in_the_back_office() {
     let admin = c.app.login("tuoan-admin", DEMO_PASSWORD).await;
     let url = "/admin/units/tuoan/review-policy";
     let (s, page) = c
-        .app
-        .submit(
+        .set_policy(
             &admin,
-            url,
-            url,
-            &[
-                ("general", "editor"),
-                ("important", "director,leader"),
-                ("critical", "director,leader,principal"),
-            ],
+            ["editor", "director,leader", "director,leader,principal"],
         )
         .await;
     assert_eq!(s, 422);
     assert!(text_of(&page).contains("不能担任审核步骤"));
     let (s, _) = c
-        .app
-        .submit(
+        .set_policy(
             &admin,
-            url,
-            url,
-            &[
-                ("general", "director,leader"),
-                ("important", "director,leader"),
-                ("critical", "director,leader,principal"),
+            [
+                "director,leader",
+                "director,leader",
+                "director,leader,principal",
             ],
         )
         .await;
