@@ -1,6 +1,7 @@
 //! Sunshine (阳光政务公开平台): the shell around `sunshine_core` — storage, web, CLI.
 //! See `docs/ARCHITECTURE.md` for the layers and where a request goes.
 
+pub mod app;
 pub mod auth;
 pub mod blobs;
 pub mod cli;

@@ -3,7 +3,8 @@
 //! upgrades at start, and graceful shutdown on SIGTERM or Ctrl-C, after which pending clicks are
 //! written.
 
-use crate::web::{router, AppState};
+use crate::app::AppState;
+use crate::web::router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;

@@ -1,8 +1,8 @@
 //! `sunshine serve [--bind ADDR] [--data-dir DIR] [--database-url URL] [--demo]`
 
+use crate::app::App;
 use crate::config::Config;
 use crate::db::Db;
-use crate::web::App;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {

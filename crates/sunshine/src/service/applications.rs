@@ -2,12 +2,12 @@
 //! clock derived from the steps, tracking for the applicant, remedies, and calendar reloads.
 
 use super::Actor;
+use crate::app::App;
 use crate::db::applications::{self as adb, AppRow};
 use crate::db::audit::{self, Entry};
 use crate::db::throttle::{self, Bucket};
 use crate::db::{calendar as caldb, units, Db};
-use crate::web::error::AppError;
-use crate::web::App;
+use crate::service::Error;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -56,7 +56,7 @@ fn random_code(len: usize) -> String {
         .collect()
 }
 
-fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, AppError> {
+fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, Error> {
     NaiveDate::parse_from_str(sunshine_core::text::fold_width(s).trim(), "%Y-%m-%d")
         .map_err(|_| FieldError::new(field, format!("日期“{s}”格式不正确，应为 YYYY-MM-DD")).into())
 }
@@ -66,7 +66,7 @@ fn step_date(
     app: &App,
     on: Option<&str>,
     not_before: Option<NaiveDate>,
-) -> Result<NaiveDate, AppError> {
+) -> Result<NaiveDate, Error> {
     let today = app.today();
     let d = match on.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => parse_date("on", s)?,
@@ -85,15 +85,15 @@ fn step_date(
     Ok(d)
 }
 
-async fn calendar(app: &App) -> Result<Calendar, AppError> {
+async fn calendar(app: &App) -> Result<Calendar, Error> {
     let mut conn = app.db.pool.acquire().await?;
     Ok(caldb::effective(&mut conn).await?)
 }
 
-fn calendar_error(e: deadline::ClockError) -> AppError {
+fn calendar_error(e: deadline::ClockError) -> Error {
     match e {
         deadline::ClockError::Calendar(c) => FieldError::new("on", c.to_string()).into(),
-        deadline::ClockError::Sequence(m) => AppError::Conflict("wrong_state", m),
+        deadline::ClockError::Sequence(m) => Error::Conflict("wrong_state", m),
     }
 }
 
@@ -102,13 +102,13 @@ const NOT_CLOCK: &[&str] = &["remedy", "calendar_changed"];
 
 /// The clock events of an application, in the order recorded. A clock event that no longer
 /// reads is an error: a deadline counted from a silently shortened history would be wrong.
-fn clock_events(events: &[adb::EventRow]) -> Result<Vec<Event>, AppError> {
+fn clock_events(events: &[adb::EventRow]) -> Result<Vec<Event>, Error> {
     events
         .iter()
         .filter(|e| !NOT_CLOCK.contains(&e.kind.as_str()))
         .map(|e| {
             serde_json::from_str::<Event>(&e.data).map_err(|err| {
-                AppError::from(anyhow::anyhow!(
+                Error::from(anyhow::anyhow!(
                     "application event {} ({}) cannot be read: {err}",
                     e.id,
                     e.kind
@@ -118,7 +118,7 @@ fn clock_events(events: &[adb::EventRow]) -> Result<Vec<Event>, AppError> {
         .collect()
 }
 
-async fn settings(conn: &mut crate::db::Conn, unit_id: i64) -> Result<ClockSettings, AppError> {
+async fn settings(conn: &mut crate::db::Conn, unit_id: i64) -> Result<ClockSettings, Error> {
     let pause: Option<i64> =
         sqlx::query_scalar("SELECT pause_clock_for_fee FROM units WHERE id = $1")
             .bind(unit_id)
@@ -157,7 +157,7 @@ async fn store_clock(
     tx: &mut crate::db::Tx<'_>,
     cal: &Calendar,
     a: &AppRow,
-) -> Result<deadline::Clock, AppError> {
+) -> Result<deadline::Clock, Error> {
     let events = clock_events(&adb::events(tx, a.id).await?)?;
     let s = settings(tx, a.unit_id).await?;
     let (clock, provisional) =
@@ -201,15 +201,15 @@ impl Idempotency {
 }
 
 /// The key was used before for a different submission.
-fn key_reused() -> AppError {
-    AppError::Conflict(
+fn key_reused() -> Error {
+    Error::Conflict(
         "idempotency_key_reused",
         "这个幂等键（或验证题）已用于另一份不同内容的申请。如要提交新的申请，请换一个键（网页上请重新答题）。".into(),
     )
 }
 
 /// A submission seen before under this key: its receipt, or a conflict if it differed.
-async fn replay(app: &App, idem: &Idempotency) -> Result<Option<Receipt>, AppError> {
+async fn replay(app: &App, idem: &Idempotency) -> Result<Option<Receipt>, Error> {
     let mut conn = app.db.pool.acquire().await?;
     let Some(k) = adb::intake_key(&mut conn, &idem.key_hash).await? else {
         return Ok(None);
@@ -233,11 +233,11 @@ pub async fn submit_public(
     ip: &str,
     input: &ApplicationInput,
     idem: Option<&Idempotency>,
-) -> Result<Receipt, AppError> {
+) -> Result<Receipt, Error> {
     let mut input = input.clone();
     input.channel = Channel::Online.as_str().into();
     input.on = None;
-    let parsed = input.parse().map_err(AppError::Invalid)?;
+    let parsed = input.parse().map_err(Error::Invalid)?;
     if let Some(i) = idem {
         if let Some(r) = replay(app, i).await? {
             return Ok(r);
@@ -257,7 +257,7 @@ pub async fn submit_public(
     let n = throttle::hit(&mut tx, Bucket::IntakeAddress, ip, 3600).await?;
     tx.commit().await?;
     if n > app.config.intake_per_hour {
-        return Err(AppError::RateLimited(
+        return Err(Error::RateLimited(
             "同一网络地址一小时内提交的申请过多，请一小时后再提交；如确有大量申请，可到政府信息公开工作机构当面或邮寄提交。您填写的内容都保留着。".into(),
         ));
     }
@@ -270,7 +270,7 @@ pub async fn register(
     actor: &Actor<'_>,
     input: &ApplicationInput,
     idem: Option<&Idempotency>,
-) -> Result<Receipt, AppError> {
+) -> Result<Receipt, Error> {
     if let Some(i) = idem {
         if let Some(r) = replay(app, i).await? {
             return Ok(r);
@@ -284,8 +284,8 @@ async fn create(
     actor: Option<&Actor<'_>>,
     input: &ApplicationInput,
     idem: Option<&Idempotency>,
-) -> Result<Receipt, AppError> {
-    let a = input.parse().map_err(AppError::Invalid)?;
+) -> Result<Receipt, Error> {
+    let a = input.parse().map_err(Error::Invalid)?;
     let mut conn = app.db.pool.acquire().await?;
     let unit = units::by_code(&mut conn, &a.unit).await?.ok_or_else(|| {
         FieldError::new(
@@ -357,7 +357,7 @@ async fn create(
         who,
     )
     .await?;
-    let row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let row = adb::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
     let clock = store_clock(&mut tx, &cal, &row).await?;
     audit::append(
         &mut tx,
@@ -396,9 +396,9 @@ async fn create(
 }
 
 /// An application the actor may handle: their own unit's. Others are refused in words.
-pub async fn for_staff(app: &App, actor: &Actor<'_>, id: i64) -> Result<AppRow, AppError> {
+pub async fn for_staff(app: &App, actor: &Actor<'_>, id: i64) -> Result<AppRow, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let a = adb::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let a = adb::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
     if let Err(d) = actor.grants.can_read_unit(a.unit_id) {
         drop(conn);
         super::audit_denial(app, actor, Some(a.unit_id), format!("application:{id}"), d).await;
@@ -427,7 +427,7 @@ pub struct Case {
     pub remedies: Vec<adb::Remedy>,
 }
 
-pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, AppError> {
+pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, Error> {
     let mut a = for_staff(app, actor, id).await?;
     if !actor.grants.staff_units().contains(&a.unit_id) {
         // A supervisor oversees the case; only the handling unit contacts the applicant.
@@ -463,7 +463,7 @@ pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, AppErro
 }
 
 /// The full ID number, for the handling unit's staff only; every view is audited.
-pub async fn reveal_id(app: &App, actor: &Actor<'_>, id: i64) -> Result<String, AppError> {
+pub async fn reveal_id(app: &App, actor: &Actor<'_>, id: i64) -> Result<String, Error> {
     let a = for_staff(app, actor, id).await?;
     if actor.grants.can_edit_items(a.unit_id).is_err() {
         return Err(Denied::NotYourUnit.into());
@@ -511,11 +511,7 @@ pub struct StepInput {
     pub decided_on: Option<String>,
 }
 
-fn required<'a>(
-    field: &'static str,
-    v: &'a Option<String>,
-    what: &str,
-) -> Result<&'a str, AppError> {
+fn required<'a>(field: &'static str, v: &'a Option<String>, what: &str) -> Result<&'a str, Error> {
     v.as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -543,7 +539,7 @@ pub async fn step(
     id: i64,
     name: &str,
     s: &StepInput,
-) -> Result<Case, AppError> {
+) -> Result<Case, Error> {
     let a = for_staff(app, actor, id).await?;
     if let Err(d) = actor.grants.can_edit_items(a.unit_id) {
         super::audit_denial(app, actor, Some(a.unit_id), format!("application:{id}"), d).await;
@@ -555,7 +551,7 @@ pub async fn step(
     let mut conn = app.db.pool.acquire().await?;
     let unit = units::by_id(&mut conn, a.unit_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     drop(conn);
     // What to record: the clock event (if any), extra data, and the letter to generate.
     let mut data = serde_json::Map::new();
@@ -614,7 +610,7 @@ pub async fn step(
             if !(actor.grants.has(a.unit_id, Role::Director)
                 || actor.grants.has(a.unit_id, Role::Leader))
             {
-                return Err(AppError::Refused(
+                return Err(Error::Refused(
                     "not_office_head",
                     "延长答复期限须经政府信息公开工作机构负责人（办公室主任或分管领导）同意。"
                         .into(),
@@ -640,7 +636,7 @@ pub async fn step(
         }
         "fee-notice" => {
             if a.fee_method.is_some() {
-                return Err(AppError::Conflict(
+                return Err(Error::Conflict(
                     "fee_already_noticed",
                     "这件申请已经发过收费通知：按件和按量只能选一种，且只通知一次。".into(),
                 ));
@@ -677,7 +673,7 @@ pub async fn step(
                 }
             };
             if yuan == 0 {
-                return Err(AppError::Conflict(
+                return Err(Error::Conflict(
                     "no_fee",
                     "按此方式计算不需要收费，无需发出收费通知。".into(),
                 ));
@@ -798,7 +794,7 @@ pub async fn step(
             tx.commit().await?;
             return case(app, actor, id).await;
         }
-        _ => return Err(AppError::NotFound),
+        _ => return Err(Error::NotFound),
     };
     let mut tx = app.db.begin().await?;
     if let Some(ev) = &event {
@@ -822,7 +818,7 @@ pub async fn step(
     if let Some((method, yuan)) = fee {
         adb::set_fee(&mut tx, id, method, yuan).await?;
     }
-    let mut row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let mut row = adb::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
     if let Some(o) = outcome {
         row.outcome = Some(o.as_str().into());
     }
@@ -879,9 +875,9 @@ const TRACK_FAILURES: i64 = 20;
 
 /// The same answer for an unknown number and a wrong code: no hint whether the number exists.
 /// Repeated wrong attempts from one address pause tracking there (against guessing codes).
-pub async fn track(app: &App, ip: &str, no: &str, code: &str) -> Result<Tracking, AppError> {
+pub async fn track(app: &App, ip: &str, no: &str, code: &str) -> Result<Tracking, Error> {
     let wrong = || {
-        AppError::Refused(
+        Error::Refused(
             "wrong_tracking",
             "查询号或查询码不正确，请核对后重试。".into(),
         )
@@ -899,7 +895,7 @@ pub async fn track(app: &App, ip: &str, no: &str, code: &str) -> Result<Tracking
     let n = throttle::hit(&mut tx, Bucket::TrackAddress, ip, 15 * 60).await?;
     tx.commit().await?;
     if n > TRACK_FAILURES {
-        return Err(AppError::RateLimited(
+        return Err(Error::RateLimited(
             "查询号或查询码错误次数过多，请15分钟后再试。".into(),
         ));
     }
@@ -1014,7 +1010,7 @@ pub async fn load_calendar_year(
 /// Concludes applications whose correction period or fee payment period has run out: 其他处理 1
 /// (no correction in time) and 其他处理 2 (fee not paid in time), each with its letter. Run by the
 /// background tick on every node; each application is concluded once (its row is claimed).
-pub async fn conclude_lapsed(app: &App) -> Result<usize, AppError> {
+pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
     let today = app.today();
     let mut conn = app.db.pool.acquire().await?;
     let cal = caldb::effective(&mut conn).await?;
@@ -1074,12 +1070,12 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, AppError> {
             "系统（期限届满）",
         )
         .await?;
-        let mut row = adb::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+        let mut row = adb::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
         row.outcome = Some(outcome.as_str().into());
         store_clock(&mut tx, &cal, &row).await?;
         let unit = units::by_id(&mut tx, a.unit_id)
             .await?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(Error::NotFound)?;
         let body = format!(
             "{why}，根据{}，视为放弃申请，本机关不再处理该政府信息公开申请。\n\n{REMEDIES}",
             outcome.default_basis()

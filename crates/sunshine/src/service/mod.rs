@@ -4,15 +4,16 @@
 
 pub mod applications;
 pub mod docx;
+pub mod error;
 pub mod report;
 pub mod review;
 pub mod screen;
 
+use crate::app::App;
 use crate::db::audit::{self, Entry};
 use crate::db::items::{self, Item};
 use crate::db::{attachments, columns, units};
-use crate::web::error::AppError;
-use crate::web::App;
+pub use error::Error;
 use sunshine_core::item::ItemInput;
 use sunshine_core::policy::{Denied, Grants};
 use sunshine_core::upload::{self, UploadError};
@@ -91,7 +92,7 @@ pub(crate) async fn check(
     unit_id: i64,
     target: &str,
     r: Result<(), Denied>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if let Err(d) = r {
         audit_denial(app, actor, Some(unit_id), target.to_owned(), d).await;
         return Err(d.into());
@@ -100,16 +101,16 @@ pub(crate) async fn check(
 }
 
 /// Loads an item the actor may see, or "not found" (another unit's items do not exist for them).
-pub async fn item_for(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, AppError> {
+pub async fn item_for(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, Error> {
     let mut conn = app.db.pool.acquire().await?;
     items::get_for_staff(&mut conn, id, actor.grants)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 /// Editing rule: any staff member of the unit may change an item that is not yet public.
 /// Published and withdrawn items are not edited: what the public read was approved as it is.
-pub(crate) async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Result<(), AppError> {
+pub(crate) async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Result<(), Error> {
     let target = format!("item:{}", item.id);
     check(
         app,
@@ -121,29 +122,26 @@ pub(crate) async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Res
     .await?;
     match item.state.as_str() {
         "draft" | "in_review" | "approved" => Ok(()),
-        "published" => Err(AppError::Conflict(
+        "published" => Err(Error::Conflict(
             "wrong_state",
             "已发布的信息不能直接修改：公众看到的内容必须是审核通过的原样。如需更正，请撤回后新建信息重新送审。".into(),
         )),
-        _ => Err(AppError::Conflict("wrong_state", "已撤回的信息不能再修改。".into())),
+        _ => Err(Error::Conflict("wrong_state", "已撤回的信息不能再修改。".into())),
     }
 }
 
 /// Claims an item's row for a change and reads it again inside the transaction, so that what
 /// the change decides on (its state, its content, its importance floor) cannot change before it
 /// commits. A state changed meanwhile is said, and nothing is saved.
-pub(crate) async fn claim_for_edit(
-    tx: &mut crate::db::Tx<'_>,
-    item: &Item,
-) -> Result<Item, AppError> {
+pub(crate) async fn claim_for_edit(tx: &mut crate::db::Tx<'_>, item: &Item) -> Result<Item, Error> {
     if !items::claim(tx, item.id, &item.state).await? {
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             "changed_meanwhile",
             "这条信息刚刚被审核、发布或修改，您的这次操作没有保存。请刷新页面查看最新状态后再操作。"
                 .into(),
         ));
     }
-    items::get(tx, item.id).await?.ok_or(AppError::NotFound)
+    items::get(tx, item.id).await?.ok_or(Error::NotFound)
 }
 
 /// After a change to an item under review: every approval is void and the chain restarts
@@ -152,7 +150,7 @@ pub(crate) async fn restart_review(
     tx: &mut crate::db::Tx<'_>,
     actor: &Actor<'_>,
     item: &Item,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if item.state == "in_review" || item.state == "approved" {
         let voided = crate::db::review::void_approvals(tx, item.id).await?;
         items::set_state(tx, item.id, "in_review").await?;
@@ -176,7 +174,7 @@ async fn column_of(
     conn: &mut crate::db::Conn,
     unit_id: i64,
     slug: &str,
-) -> Result<columns::Column, AppError> {
+) -> Result<columns::Column, Error> {
     columns::by_slug(conn, unit_id, slug).await?.ok_or_else(|| {
         FieldError::new(
             "column",
@@ -191,7 +189,7 @@ pub async fn create_item(
     actor: &Actor<'_>,
     unit_code: &str,
     input: &ItemInput,
-) -> Result<i64, AppError> {
+) -> Result<i64, Error> {
     let mut conn = app.db.pool.acquire().await?;
     let unit = units::by_code(&mut conn, unit_code.trim())
         .await?
@@ -207,7 +205,7 @@ pub async fn create_item(
         actor.grants.can_edit_items(unit.id),
     )
     .await?;
-    let fields = input.parse(app.today()).map_err(AppError::Invalid)?;
+    let fields = input.parse(app.today()).map_err(Error::Invalid)?;
     let mut tx = app.db.begin().await?;
     let column = column_of(&mut tx, unit.id, &fields.column).await?;
     let id = items::insert(&mut tx, unit.id, column.id, &fields, Some(actor.user_id)).await?;
@@ -231,10 +229,10 @@ pub async fn update_item(
     actor: &Actor<'_>,
     id: i64,
     input: &ItemInput,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let item = item_for(app, actor, id).await?;
     check_edit(app, actor, &item).await?;
-    let mut fields = input.parse(app.today()).map_err(AppError::Invalid)?;
+    let mut fields = input.parse(app.today()).map_err(Error::Invalid)?;
     let mut tx = app.db.begin().await?;
     let item = claim_for_edit(&mut tx, &item).await?;
     // An edit that does not name the importance keeps it (as it stands now).
@@ -257,7 +255,7 @@ pub async fn update_item(
     items::update(&mut tx, &item, column.id, &fields).await?;
     let after = match items::get(&mut tx, id).await? {
         Some(saved) => review::digest_in(&mut tx, &saved).await?,
-        None => return Err(AppError::NotFound),
+        None => return Err(Error::NotFound),
     };
     // Saving the form unchanged changes nobody's part in the item and voids no approval.
     if before != after || item.importance() != fields.importance {
@@ -294,7 +292,7 @@ pub async fn add_attachment(
     item_id: i64,
     client_name: &str,
     bytes: bytes::Bytes,
-) -> Result<i64, AppError> {
+) -> Result<i64, Error> {
     let item = item_for(app, actor, item_id).await?;
     check_edit(app, actor, &item).await?;
     // Sniffing the content and its digest are CPU work: on the CPU pool.
@@ -308,8 +306,8 @@ pub async fn add_attachment(
         })
         .await?
         .map_err(|e| match e {
-            UploadError::TooLarge { .. } => AppError::TooLarge(e.message()),
-            UploadError::NotAccepted { .. } => AppError::Unsupported(e.message()),
+            UploadError::TooLarge { .. } => Error::TooLarge(e.message()),
+            UploadError::NotAccepted { .. } => Error::Unsupported(e.message()),
             UploadError::Empty => FieldError::new("file", e.message()).into(),
         })?;
     let name = upload::display_name(client_name, kind);
@@ -320,7 +318,7 @@ pub async fn add_attachment(
         let mut tx = app.db.begin().await?;
         let item = claim_for_edit(&mut tx, &item).await?;
         if !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
-            return Err(AppError::Conflict(
+            return Err(Error::Conflict(
                 "wrong_state",
                 "已发布或已撤回的信息不能再添加附件。".into(),
             ));
@@ -352,7 +350,7 @@ pub async fn add_attachment(
         )
         .await?;
         tx.commit().await?;
-        Ok::<_, AppError>(id)
+        Ok::<_, Error>(id)
     }
     .await;
     match saved {
@@ -374,18 +372,18 @@ pub async fn delete_attachment(
     app: &App,
     actor: &Actor<'_>,
     attachment_id: i64,
-) -> Result<i64, AppError> {
+) -> Result<i64, Error> {
     let mut conn = app.db.pool.acquire().await?;
     let att = attachments::get(&mut conn, attachment_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     drop(conn);
     let item = item_for(app, actor, att.item_id).await?;
     check_edit(app, actor, &item).await?;
     let mut tx = app.db.begin().await?;
     let item = claim_for_edit(&mut tx, &item).await?;
     if !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             "wrong_state",
             "已发布或已撤回的信息不能再删除附件。".into(),
         ));

@@ -4,12 +4,12 @@
 
 use super::screen::screen_item;
 use super::{check, Actor};
+use crate::app::App;
 use crate::db::audit;
 use crate::db::items::{self, Item};
 use crate::db::review::{self as rdb, ApprovalRow, Consultation, Event, OverrideRow};
 use crate::db::{attachments, units};
-use crate::web::error::AppError;
-use crate::web::App;
+use crate::service::Error;
 use serde::Serialize;
 use sunshine_core::index_no::IndexPattern;
 use sunshine_core::review::{self as core, ApproveCheck, Importance, PreReview, REVIEW_ROLES};
@@ -52,25 +52,25 @@ impl ReviewState {
 
 /// The content digest approvals bind to, read on `conn` (inside a transaction when the answer
 /// must not change before it commits).
-pub async fn digest_in(conn: &mut crate::db::Conn, item: &Item) -> Result<String, AppError> {
+pub async fn digest_in(conn: &mut crate::db::Conn, item: &Item) -> Result<String, Error> {
     let atts = attachments::of_item(conn, item.id).await?;
     let shas: Vec<&str> = atts.iter().map(|a| a.sha256.as_str()).collect();
     Ok(item.digest(&shas))
 }
 
-pub async fn digest_of(app: &App, item: &Item) -> Result<String, AppError> {
+pub async fn digest_of(app: &App, item: &Item) -> Result<String, Error> {
     let mut conn = app.db.pool.acquire().await?;
     digest_in(&mut conn, item).await
 }
 
-pub async fn load(app: &App, item: &Item) -> Result<ReviewState, AppError> {
+pub async fn load(app: &App, item: &Item) -> Result<ReviewState, Error> {
     let mut conn = app.db.pool.acquire().await?;
     load_in(&mut conn, item).await
 }
 
 /// The review state read on one connection; inside a transaction that has claimed the item's
 /// row, nothing it reports can change before the transaction ends.
-pub async fn load_in(conn: &mut crate::db::Conn, item: &Item) -> Result<ReviewState, AppError> {
+pub async fn load_in(conn: &mut crate::db::Conn, item: &Item) -> Result<ReviewState, Error> {
     let digest = digest_in(conn, item).await?;
     let policy = rdb::policy(conn, item.unit_id).await?;
     let chain = policy.chain(item.importance()).to_vec();
@@ -110,9 +110,9 @@ pub async fn load_in(conn: &mut crate::db::Conn, item: &Item) -> Result<ReviewSt
 
 /// For workflow actions: another unit's item is refused in words (403, and audited) rather
 /// than hidden, so a reviewer who followed a wrong link learns why nothing happened.
-async fn item_for_action(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, AppError> {
+async fn item_for_action(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
     drop(conn);
     if let Err(d) = actor.grants.can_read_unit(item.unit_id) {
         super::audit_denial(app, actor, Some(item.unit_id), format!("item:{id}"), d).await;
@@ -122,16 +122,16 @@ async fn item_for_action(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, 
 }
 
 /// The item changed (its state or content) while the action was being prepared.
-fn changed_meanwhile() -> AppError {
-    AppError::Conflict(
+fn changed_meanwhile() -> Error {
+    Error::Conflict(
         "changed_meanwhile",
         "这条信息的状态或内容刚刚发生了变化，这次操作没有完成。请刷新页面查看最新状态后再操作。"
             .into(),
     )
 }
 
-fn wrong_state(item: &Item, wanted: &str) -> AppError {
-    AppError::Conflict(
+fn wrong_state(item: &Item, wanted: &str) -> Error {
+    Error::Conflict(
         "wrong_state",
         format!(
             "该信息当前状态为“{}”，{wanted}",
@@ -141,9 +141,9 @@ fn wrong_state(item: &Item, wanted: &str) -> AppError {
 }
 
 /// Stores a fresh screening of the item's current content.
-pub async fn rescreen(app: &App, id: i64) -> Result<Vec<Finding>, AppError> {
+pub async fn rescreen(app: &App, id: i64) -> Result<Vec<Finding>, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
     drop(conn);
     let findings = screen_item(app, &item).await?;
     let mut tx = app.db.begin().await?;
@@ -163,7 +163,7 @@ async fn log(
     item: &Item,
     action: &'static str,
     detail: String,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     rdb::add_event(
         tx,
         item.id,
@@ -184,7 +184,7 @@ async fn log(
 
 /// 送审: the author (or any editor of the unit) sends a draft into review. The pre-review form
 /// must be complete; screening runs and its findings travel with the item.
-pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), AppError> {
+pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), Error> {
     let item = item_for_action(app, actor, id).await?;
     check(
         app,
@@ -204,7 +204,7 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), AppErro
         .map(|e| FieldError::new(e.field, format!("预审表：{}", e.message)))
         .collect();
     if !errs.is_empty() {
-        return Err(AppError::Invalid(errs));
+        return Err(Error::Invalid(errs));
     }
     let digest = digest_of(app, &item).await?;
     let findings = screen_item(app, &item).await?;
@@ -213,11 +213,11 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), AppErro
         drop(tx);
         return Err(changed_meanwhile());
     }
-    let fresh = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let fresh = items::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
     if digest_in(&mut tx, &fresh).await? != digest {
         // Edited between screening and this transaction: what was screened is not what would go
         // into review.
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             "changed_meanwhile",
             "这条信息刚刚被修改过，请刷新页面后再送审。".into(),
         ));
@@ -265,7 +265,7 @@ pub async fn approve(
     id: i64,
     comment: &str,
     seen_digest: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let comment = comment.trim();
     if comment.chars().count() > 1000 {
         return Err(FieldError::new("comment", "审核意见不能超过1000个字符").into());
@@ -279,7 +279,7 @@ pub async fn approve(
             .unwrap_or(before);
         return Err(wrong_state(&now, "只有待审的信息可以审核。"));
     }
-    let item = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let item = items::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
     let st = load_in(&mut tx, &item).await?;
     let approvals = st.core_approvals();
     let c = ApproveCheck {
@@ -357,7 +357,7 @@ pub async fn approve(
 }
 
 /// Sends the item back to its author with the reviewer's comments; every approval is void.
-pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Result<(), AppError> {
+pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Result<(), Error> {
     let item = item_for_action(app, actor, id).await?;
     if item.state != "in_review" && item.state != "approved" {
         return Err(wrong_state(&item, "只有待审或已批准的信息可以退回。"));
@@ -413,7 +413,7 @@ pub(crate) async fn refit_chain(
     tx: &mut crate::db::Tx<'_>,
     item: &Item,
     chain: &[Role],
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if item.state != "in_review" && item.state != "approved" {
         return Ok(());
     }
@@ -456,7 +456,7 @@ pub async fn policy_changed(
     tx: &mut crate::db::Tx<'_>,
     unit_id: i64,
     policy: &sunshine_core::review::ReviewPolicy,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     for listed in items::under_review(tx, unit_id).await? {
         // Each item's row locked and read again: an approval under way finishes first.
         items::lock(tx, listed.id).await?;
@@ -479,7 +479,7 @@ pub async fn set_importance(
     id: i64,
     to: &str,
     reason: &str,
-) -> Result<ImportanceChange, AppError> {
+) -> Result<ImportanceChange, Error> {
     let before = item_for_action(app, actor, id).await?;
     let to = Importance::parse(to.trim()).ok_or_else(|| {
         FieldError::new(
@@ -498,7 +498,7 @@ pub async fn set_importance(
             "信息状态刚刚发生了变化，请刷新后再试。",
         ));
     }
-    let item = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let item = items::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
     let from = item.importance();
     if to == from {
         return Ok(ImportanceChange::Unchanged);
@@ -520,7 +520,7 @@ pub async fn set_importance(
                 .iter()
                 .any(|r| actor.grants.has(item.unit_id, *r));
         (!is_reviewer || st.authors.contains(&actor.user_id)).then(|| {
-            AppError::Refused(
+            Error::Refused(
                 "not_reviewer",
                 "只有本单位的审核人（不是该信息的作者）可以提高信息的重要程度。".into(),
             )
@@ -537,7 +537,7 @@ pub async fn set_importance(
     };
     if let Some(e) = refused {
         drop(tx);
-        if !matches!(e, AppError::Invalid(_)) {
+        if !matches!(e, Error::Invalid(_)) {
             super::audit_denial_code(
                 app,
                 actor,
@@ -586,7 +586,7 @@ pub async fn override_findings(
     actor: &Actor<'_>,
     id: i64,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let item = item_for_action(app, actor, id).await?;
     if item.state != "in_review" && item.state != "approved" {
         return Err(wrong_state(&item, "只有审核中的信息可以放行筛查结果。"));
@@ -607,7 +607,7 @@ pub async fn override_findings(
             "not_last_reviewer",
         )
         .await;
-        return Err(AppError::Refused(
+        return Err(Error::Refused(
             "not_last_reviewer",
             format!(
                 "只有审核链的最后一位审核人（{}）可以放行阻止性筛查结果。",
@@ -624,7 +624,7 @@ pub async fn override_findings(
         .into());
     }
     if !st.blocking {
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             "nothing_to_override",
             "当前没有阻止性筛查结果，无需放行。".into(),
         ));
@@ -656,7 +656,7 @@ pub async fn consult(
     actor: &Actor<'_>,
     id: i64,
     c: &ConsultationInput<'_>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let item = item_for_action(app, actor, id).await?;
     check(
         app,
@@ -693,7 +693,7 @@ pub async fn consult(
         )),
     }
     if !errs.is_empty() {
-        return Err(AppError::Invalid(errs));
+        return Err(Error::Invalid(errs));
     }
     let mut tx = app.db.begin().await?;
     rdb::insert_consultation(
@@ -739,7 +739,7 @@ pub async fn publish(
     actor: &Actor<'_>,
     id: i64,
     at: Option<i64>,
-) -> Result<Published, AppError> {
+) -> Result<Published, Error> {
     let item = item_for_action(app, actor, id).await?;
     let target = format!("item:{id}");
     let authors = {
@@ -755,7 +755,7 @@ pub async fn publish(
     )
     .await?;
     if item.state != "approved" {
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             if item.state == "draft" || item.state == "in_review" {
                 "not_approved"
             } else {
@@ -768,7 +768,7 @@ pub async fn publish(
         ));
     }
     if item.disclosure != "active" {
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             "not_active",
             "只有“主动公开”的信息可以发布到门户网站；依申请公开和不予公开的信息保留在本单位登记册中。".into(),
         ));
@@ -780,7 +780,7 @@ pub async fn publish(
             if !items::claim(&mut tx, id, "approved").await? {
                 return Err(changed_meanwhile());
             }
-            let fresh = items::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let fresh = items::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
             let st = load_in(&mut tx, &fresh).await?;
             if !core::chain_complete(&st.chain, &st.core_approvals()) {
                 return Err(chain_incomplete());
@@ -813,7 +813,7 @@ pub fn fmt_time(t: i64) -> String {
 
 /// What must hold at the moment of publishing: the whole chain approved this exact content,
 /// and no blocking finding stands without an override for this content.
-async fn publish_checks(app: &App, item: &Item) -> Result<Vec<Finding>, AppError> {
+async fn publish_checks(app: &App, item: &Item) -> Result<Vec<Finding>, Error> {
     let st = load(app, item).await?;
     if !core::chain_complete(&st.chain, &st.core_approvals()) {
         return Err(chain_incomplete());
@@ -833,7 +833,7 @@ async fn publish_checks(app: &App, item: &Item) -> Result<Vec<Finding>, AppError
             .filter(|f| f.severity == screening::Severity::Blocking)
             .map(|f| format!("{}：{}", f.location, f.kind.label()))
             .collect();
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             "blocking_findings",
             format!("发布前筛查发现阻止性问题（{}）。请修改原文，或由审核链最后一位审核人书面说明理由后放行。", what.join("；")),
         ));
@@ -841,8 +841,8 @@ async fn publish_checks(app: &App, item: &Item) -> Result<Vec<Finding>, AppError
     Ok(findings)
 }
 
-fn chain_incomplete() -> AppError {
-    AppError::Conflict(
+fn chain_incomplete() -> Error {
+    Error::Conflict(
         "content_changed",
         "审核通过后内容或审核链发生了变化，须重新审核后才能发布。".into(),
     )
@@ -851,15 +851,13 @@ fn chain_incomplete() -> AppError {
 /// Publishes now: index number, state, change log and audit in one transaction. `actor` is
 /// none when the scheduler publishes at the set time. The chain is checked again inside the
 /// transaction that holds the item's row, so nothing changes between the check and the write.
-async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Result<(), AppError> {
+async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Result<(), Error> {
     let findings = publish_checks(app, item).await?;
     let mut tx = app.db.begin().await?;
     if !items::claim(&mut tx, item.id, "approved").await? {
         return Err(changed_meanwhile());
     }
-    let fresh = items::get(&mut tx, item.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let fresh = items::get(&mut tx, item.id).await?.ok_or(Error::NotFound)?;
     let st = load_in(&mut tx, &fresh).await?;
     if !core::chain_complete(&st.chain, &st.core_approvals()) {
         return Err(chain_incomplete());
@@ -871,7 +869,7 @@ async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Resul
     }
     let unit = units::by_id(&mut tx, item.unit_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let pattern = IndexPattern::parse(&unit.index_pattern).unwrap_or_default();
     let index_no = items::publish(&mut tx, item, &unit.org_code, &pattern, app.today()).await?;
     items::set_screening(
@@ -915,7 +913,7 @@ async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Resul
 
 /// Publishes every approved item whose scheduled time has come. Safe on several nodes at once:
 /// each item is claimed before it is published.
-pub async fn publish_due(app: &App) -> Result<usize, AppError> {
+pub async fn publish_due(app: &App) -> Result<usize, Error> {
     let mut conn = app.db.pool.acquire().await?;
     let due = items::due(&mut conn, crate::db::now()).await?;
     let mut done = 0;
@@ -951,7 +949,7 @@ pub async fn publish_due(app: &App) -> Result<usize, AppError> {
 }
 
 /// Withdraws a published item with a reason; its page then answers 410, its 索引号 stays taken.
-pub async fn withdraw(app: &App, actor: &Actor<'_>, id: i64, reason: &str) -> Result<(), AppError> {
+pub async fn withdraw(app: &App, actor: &Actor<'_>, id: i64, reason: &str) -> Result<(), Error> {
     let item = item_for_action(app, actor, id).await?;
     let target = format!("item:{id}");
     let may = actor.grants.staff_units().contains(&item.unit_id)
@@ -960,7 +958,7 @@ pub async fn withdraw(app: &App, actor: &Actor<'_>, id: i64, reason: &str) -> Re
             .any(|r| actor.grants.has(item.unit_id, *r));
     if !may {
         super::audit_denial_code(app, actor, Some(item.unit_id), target, "not_reviewer").await;
-        return Err(AppError::Refused(
+        return Err(Error::Refused(
             "not_reviewer",
             "只有本单位的审核人员（办公室主任、分管领导、主要领导、管理员）可以撤回信息。".into(),
         ));
@@ -1003,7 +1001,7 @@ pub async fn mask(
     id: i64,
     index: usize,
     masked: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let item = item_for_action(app, actor, id).await?;
     super::check_edit(app, actor, &item).await?;
     let findings = screen_item(app, &item).await?;
@@ -1013,7 +1011,7 @@ pub async fn mask(
         .nth(index)
         .filter(|f| f.masked == masked)
         .ok_or_else(|| {
-            AppError::Conflict(
+            Error::Conflict(
                 "finding_changed",
                 "该筛查结果已不存在（内容可能已被修改），请刷新后再试。".into(),
             )
@@ -1049,7 +1047,7 @@ pub async fn mask(
     let mut tx = app.db.begin().await?;
     let fresh = super::claim_for_edit(&mut tx, &item).await?;
     if fresh.title != item.title || fresh.body_html != item.body_html {
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             "finding_changed",
             "内容刚刚被修改过，该筛查结果可能已不存在，请刷新后再试。".into(),
         ));
@@ -1064,10 +1062,7 @@ pub async fn mask(
 }
 
 /// Items waiting for this user's step, across their units (one query for items, one for approvals).
-pub async fn queue(
-    app: &App,
-    actor: &Actor<'_>,
-) -> Result<Vec<(Item, Role, usize, usize)>, AppError> {
+pub async fn queue(app: &App, actor: &Actor<'_>) -> Result<Vec<(Item, Role, usize, usize)>, Error> {
     let mut conn = app.db.pool.acquire().await?;
     let units = actor.grants.staff_units();
     let waiting = items::in_review(&mut conn, &units).await?;

@@ -1,18 +1,18 @@
 //! Screening an item: title, body and the text of every attachment, with the office's own
 //! contact details exempt. Extraction is CPU work and runs off the async threads.
 
+use crate::app::App;
 use crate::db::items::Item;
 use crate::db::{attachments, units};
 use crate::extract::{extract, Extracted};
-use crate::web::error::AppError;
-use crate::web::App;
+use crate::service::Error;
 use sunshine_core::screening::{self, Exemptions, Finding, Segment, BODY, TITLE};
 
-pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, AppError> {
+pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, Error> {
     let mut conn = app.db.pool.acquire().await?;
     let unit = units::by_id(&mut conn, item.unit_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let atts = attachments::of_item(&mut conn, item.id).await?;
     drop(conn);
     let mut files = Vec::with_capacity(atts.len());

@@ -7,6 +7,7 @@ use super::extract::{parse_id, ClientIp};
 use super::AppState;
 use crate::db::items::{self, Filter, Item};
 use crate::db::{attachments, columns, units, users};
+use crate::service::Error;
 use crate::service::{self, review, Actor};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
@@ -114,19 +115,19 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
             .map(str::to_ascii_lowercase)
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !json_type {
-            return Err(ApiError(AppError::Unsupported(
+            return Err(ApiError::from(Error::Unsupported(
                 "请求体须为 JSON：请加上请求头 Content-Type: application/json。".into(),
             )));
         }
         let bytes = match axum::body::Bytes::from_request(req, state).await {
             Ok(b) => b,
             Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError(AppError::TooLarge(
+                return Err(ApiError::from(Error::TooLarge(
                     "请求体太大：请缩短正文，或把大段内容作为附件上传。".into(),
                 )))
             }
             Err(_) => {
-                return Err(ApiError(AppError::Invalid(vec![FieldError::new(
+                return Err(ApiError::from(Error::Invalid(vec![FieldError::new(
                     "body",
                     "请求体没有读完整（网络太慢或连接中断），请重试。",
                 )])))
@@ -213,9 +214,8 @@ async fn unit_by_code(
     conn: &mut crate::db::Conn,
     code: &str,
     field: &'static str,
-) -> Result<units::Unit, AppError> {
-    let not_found =
-        || AppError::Invalid(vec![FieldError::new(field, format!("单位“{code}”不存在"))]);
+) -> Result<units::Unit, Error> {
+    let not_found = || Error::Invalid(vec![FieldError::new(field, format!("单位“{code}”不存在"))]);
     let code = UnitCode::parse(code).map_err(|_| not_found())?;
     units::by_code(conn, code.as_str())
         .await?
@@ -234,10 +234,10 @@ pub async fn list_columns(
     Path(code): Path<String>,
 ) -> Result<Json<Vec<ColumnJson>>, ApiError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let code = UnitCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let code = UnitCode::parse(&code).map_err(|_| Error::NotFound)?;
     let unit = units::by_code(&mut conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let cols: Vec<_> = columns::of_unit(&mut conn, unit.id)
         .await?
         .into_iter()
@@ -440,7 +440,7 @@ pub async fn create_item(
         })?;
     let id = service::create_item(&app, &staff.actor(), &unit, &input).await?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
     Ok((
         StatusCode::CREATED,
         Json(item_json(&app, &mut conn, item).await?),
@@ -457,14 +457,14 @@ pub async fn update_item(
     let id = parse_id(&id)?;
     service::update_item(&app, &staff.actor(), id, &input).await?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
     Ok(Json(item_json(&app, &mut conn, item).await?))
 }
 
 /// The item as JSON after a workflow step.
 async fn item_after(app: &AppState, id: i64) -> Result<Json<ItemJson>, ApiError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let item = items::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
     Ok(Json(item_json(app, &mut conn, item).await?))
 }
 
@@ -732,10 +732,7 @@ async fn review_of(
 /// Any `/api/...` path that is not an endpoint: a distinct code, so a client (and the OpenAPI
 /// test) can tell a wrong address from a missing record.
 pub async fn not_found() -> ApiError {
-    ApiError(AppError::Conflict(
-        "no_such_endpoint",
-        "没有这个接口：请对照 /api/openapi.json 检查地址和方法。".into(),
-    ))
+    ApiError(AppError::NoSuchEndpoint)
 }
 
 /// The JSON of a published annual report (its item published in the 年报 column).
@@ -763,14 +760,17 @@ pub async fn get_report(
     State(app): State<AppState>,
     Path((unit, year)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let year: i64 = year.parse().map_err(|_| AppError::NotFound)?;
+    let year: i64 = year.parse().map_err(|_| Error::NotFound)?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let code = UnitCode::parse(&unit).map_err(|_| AppError::NotFound)?;
+    let code = UnitCode::parse(&unit).map_err(|_| Error::NotFound)?;
     let u = units::by_code(&mut conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let mut reports = published_report(&mut conn, Some(u.id), year).await?;
-    reports.pop().map(Json).ok_or(ApiError(AppError::NotFound))
+    reports
+        .pop()
+        .map(Json)
+        .ok_or(ApiError::from(Error::NotFound))
 }
 
 #[derive(Deserialize)]

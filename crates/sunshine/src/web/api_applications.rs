@@ -6,6 +6,7 @@ use super::extract::{parse_id, ClientIp};
 use super::AppState;
 use crate::db::applications as adb;
 use crate::service::applications::{self as svc, Case, StepInput};
+use crate::service::Error;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -254,7 +255,7 @@ pub async fn step(
 ) -> Result<Json<Case>, ApiError> {
     let id = parse_id(&id)?;
     if !STEPS.contains(&name.as_str()) {
-        return Err(AppError::NotFound.into());
+        return Err(Error::NotFound.into());
     }
     let input: StepInput = if body.iter().all(u8::is_ascii_whitespace) {
         StepInput::default()

@@ -7,6 +7,7 @@ use super::public::{render, site_name_of};
 use super::views::Crumb;
 use super::AppState;
 use crate::service::applications as svc;
+use crate::service::Error;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -283,11 +284,11 @@ pub async fn submit(
                 .unwrap_or_default();
             Ok(to_receipt(&app, receipt, unit_name)?)
         }
-        Err(AppError::Invalid(errs)) => again(errs, f, StatusCode::UNPROCESSABLE_ENTITY).await,
-        Err(AppError::RateLimited(m)) => {
+        Err(Error::Invalid(errs)) => again(errs, f, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(Error::RateLimited(m)) => {
             again(vec![FieldError::new("form", m)], f, StatusCode::TOO_MANY_REQUESTS).await
         }
-        Err(AppError::Conflict("idempotency_key_reused", _)) => {
+        Err(Error::Conflict("idempotency_key_reused", _)) => {
             again(
                 vec![FieldError::new(
                     "answer",
@@ -352,7 +353,7 @@ pub async fn track(
             error: None,
             result: Some(t),
         }),
-        Err(e @ AppError::Refused(..)) => {
+        Err(e @ Error::Refused(..)) => {
             let mut r = render(&TrackPage {
                 site,
                 crumbs,
@@ -388,7 +389,7 @@ pub async fn letter(
         .letters
         .into_iter()
         .find(|l| l.id == f.letter)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let name: String = url::form_urlencoded::byte_serialize(
         format!("{}-{}.txt", l.title, t.tracking_no).as_bytes(),
     )

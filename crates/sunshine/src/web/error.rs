@@ -9,135 +9,96 @@ use axum::Json;
 use sunshine_core::policy::Denied;
 use sunshine_core::FieldError;
 
+pub use crate::service::Error;
+
+/// Why a request was not answered: a service's refusal, or what only the web layer knows
+/// (no valid token, a stale form, sign-in paused).
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("not found")]
-    NotFound,
-    #[error("gone")]
-    Gone(String),
-    #[error("forbidden: {}", .0.code())]
-    Forbidden(Denied),
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
-    #[error("conflict: {0}")]
-    Conflict(&'static str, String),
-    /// A rule of the workflow forbids this action for this person (403).
-    #[error("refused: {0}")]
-    Refused(&'static str, String),
-    #[error("payload too large")]
-    TooLarge(String),
-    #[error("unsupported media type")]
-    Unsupported(String),
+    #[error(transparent)]
+    Service(#[from] Error),
     #[error("unauthorized")]
     Unauthorized,
     #[error("csrf token missing or stale")]
     Csrf,
+    /// Sign-in paused after too many failures: minutes to wait.
     #[error("too many attempts")]
     Throttled(i64),
-    /// Too many requests from one address; the message says what and when to retry.
-    #[error("rate limited")]
-    RateLimited(String),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    /// An `/api/...` address that is no endpoint (told apart from a missing record).
+    #[error("no such endpoint")]
+    NoSuchEndpoint,
 }
 
-impl From<crate::cpu::JobFailed> for AppError {
-    fn from(e: crate::cpu::JobFailed) -> Self {
-        AppError::Internal(e.into())
-    }
-}
-
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(e.into())
-    }
-}
-impl From<Denied> for AppError {
-    fn from(d: Denied) -> Self {
-        AppError::Forbidden(d)
-    }
-}
-impl From<sunshine_core::review::ReviewRefusal> for AppError {
-    fn from(r: sunshine_core::review::ReviewRefusal) -> Self {
-        use sunshine_core::review::ReviewRefusal as R;
-        match r {
-            R::ContentChanged => AppError::Conflict(r.code(), r.message()),
-            R::ConsultationMissing => AppError::Conflict(r.code(), r.message()),
-            _ => AppError::Refused(r.code(), r.message()),
+macro_rules! via_service {
+    ($($t:ty),*) => {$(
+        impl From<$t> for AppError {
+            fn from(e: $t) -> Self {
+                AppError::Service(e.into())
+            }
         }
-    }
+    )*};
 }
-
-impl From<FieldError> for AppError {
-    fn from(e: FieldError) -> Self {
-        AppError::Invalid(vec![e])
-    }
-}
-impl From<crate::db::items::SaveError> for AppError {
-    fn from(e: crate::db::items::SaveError) -> Self {
-        match e {
-            crate::db::items::SaveError::Field(f) => AppError::Invalid(vec![f]),
-            crate::db::items::SaveError::Db(d) => d.into(),
-        }
-    }
-}
+via_service!(
+    crate::cpu::JobFailed,
+    sqlx::Error,
+    Denied,
+    sunshine_core::review::ReviewRefusal,
+    FieldError,
+    crate::db::items::SaveError,
+    anyhow::Error
+);
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Gone(_) => StatusCode::GONE,
-            AppError::Forbidden(_) | AppError::Csrf | AppError::Refused(..) => {
-                StatusCode::FORBIDDEN
-            }
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict("no_such_endpoint", _) => StatusCode::NOT_FOUND,
-            AppError::Conflict(..) => StatusCode::CONFLICT,
-            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Service(e) => match e {
+                Error::NotFound => StatusCode::NOT_FOUND,
+                Error::Gone(_) => StatusCode::GONE,
+                Error::Denied(_) | Error::Refused(..) => StatusCode::FORBIDDEN,
+                Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::Conflict(..) => StatusCode::CONFLICT,
+                Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                Error::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+                Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Throttled(_) | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::NoSuchEndpoint => StatusCode::NOT_FOUND,
         }
     }
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::NotFound => "not_found",
-            AppError::Gone(_) => "withdrawn",
-            AppError::Forbidden(d) => d.code(),
-            AppError::Invalid(_) => "invalid",
-            AppError::Conflict(code, _) | AppError::Refused(code, _) => code,
-            AppError::TooLarge(_) => "too_large",
-            AppError::Unsupported(_) => "unsupported_type",
+            AppError::Service(e) => e.code(),
             AppError::Unauthorized => "unauthorized",
             AppError::Csrf => "csrf",
-            AppError::Throttled(_) | AppError::RateLimited(_) => "too_many_attempts",
-            AppError::Internal(_) => "internal",
+            AppError::Throttled(_) => "too_many_attempts",
+            AppError::NoSuchEndpoint => "no_such_endpoint",
         }
     }
 
     pub fn message(&self) -> String {
         match self {
-            AppError::NotFound => "您访问的页面或信息不存在，或尚未公开。请检查地址，或回到首页查找。".into(),
-            AppError::Gone(reason) => format!("该信息已撤回，不再公开。{reason}"),
-            AppError::Forbidden(d) => d.message().into(),
-            AppError::Invalid(errs) => errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；"),
-            AppError::Conflict(_, m)
-            | AppError::Refused(_, m)
-            | AppError::TooLarge(m)
-            | AppError::Unsupported(m)
-            | AppError::RateLimited(m) => m.clone(),
+            AppError::Service(e) => e.message(),
             AppError::Unauthorized => "需要登录：请提供有效的 API 令牌（Authorization: Bearer …）。".into(),
             AppError::Csrf => "页面已过期，安全校验未通过。请返回上一页，刷新后重新提交（您填写的内容可用浏览器“后退”找回）。".into(),
             AppError::Throttled(m) => format!("登录失败次数过多，为保护账号安全已暂停登录。请{m}分钟后再试，或联系管理员。"),
-            AppError::Internal(_) => "服务器内部错误，操作没有完成。请稍后重试；如果仍然出错，请联系管理员。".into(),
+            AppError::NoSuchEndpoint => "没有这个接口：请对照 /api/openapi.json 检查地址和方法。".into(),
         }
     }
 
     fn log(&self) {
-        if let AppError::Internal(e) = self {
+        if let AppError::Service(Error::Internal(e)) = self {
             tracing::error!(error = format!("{e:#}"), "request failed");
+        }
+    }
+
+    fn fields(&self) -> &[FieldError] {
+        match self {
+            AppError::Service(Error::Invalid(f)) => f.as_slice(),
+            _ => &[],
         }
     }
 }
@@ -195,10 +156,7 @@ fn page_with_status(e: AppError, status: StatusCode) -> Response {
             _ if status.is_server_error() => "出错了",
             _ => "无法完成操作",
         };
-        let fields = match &e {
-            AppError::Invalid(f) => f.as_slice(),
-            _ => &[],
-        };
+        let fields = e.fields();
         let page = ErrorPage {
             status: status.as_u16(),
             title,
@@ -217,11 +175,10 @@ impl IntoResponse for ApiError {
         let e = self.0;
         e.log();
         let mut body = serde_json::json!({"error": {"code": e.code(), "message": e.message()}});
-        if let AppError::Invalid(fields) = &e {
+        let fields = e.fields();
+        if !fields.is_empty() {
             body["error"]["fields"] = serde_json::to_value(fields).unwrap_or_default();
-            if let Some(first) = fields.first() {
-                body["error"]["field"] = first.field.into();
-            }
+            body["error"]["field"] = fields[0].field.into();
         }
         (e.status(), Json(body)).into_response()
     }
@@ -231,34 +188,36 @@ impl IntoResponse for ApiError {
 /// limit, as the framework answers them: plain English text or nothing): what it means, in
 /// Chinese, by its status. `api`: worded for API clients, else for people on the site.
 fn plain_error(status: StatusCode, api: bool) -> AppError {
-    match status {
-        StatusCode::NOT_FOUND => AppError::NotFound,
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(
+    if status == StatusCode::UNAUTHORIZED {
+        return AppError::Unauthorized;
+    }
+    AppError::Service(match status {
+        StatusCode::NOT_FOUND => Error::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge(
             "提交的内容太大：请缩短正文，或把大段内容作为附件上传（附件另有大小上限）。".into(),
         ),
-        StatusCode::METHOD_NOT_ALLOWED if api => AppError::Conflict(
+        StatusCode::METHOD_NOT_ALLOWED if api => Error::Conflict(
             "method_not_allowed",
             "这个地址不接受这种请求方法：请对照 /api/openapi.json 检查方法（GET、POST、PUT）。"
                 .into(),
         ),
-        StatusCode::METHOD_NOT_ALLOWED => AppError::Conflict(
+        StatusCode::METHOD_NOT_ALLOWED => Error::Conflict(
             "method_not_allowed",
             "这个页面不能这样打开。请回到首页，从页面上的链接或按钮进入。".into(),
         ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::Unsupported(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::Unsupported(
             "请求的内容类型不对：JSON 接口需要 Content-Type: application/json。".into(),
         ),
-        StatusCode::UNAUTHORIZED => AppError::Unauthorized,
-        StatusCode::FORBIDDEN => AppError::Refused(
+        StatusCode::FORBIDDEN => Error::Refused(
             "forbidden",
             "没有权限进行这个操作。如需办理，请联系本单位管理员。".into(),
         ),
-        StatusCode::REQUEST_TIMEOUT => AppError::Invalid(vec![FieldError::new(
+        StatusCode::REQUEST_TIMEOUT => Error::Invalid(vec![FieldError::new(
             "request",
             "请求超时：网络太慢或连接中断，请稍后重试。",
         )]),
-        s if s.is_server_error() => AppError::Internal(anyhow::anyhow!("{s} from a layer")),
-        _ => AppError::Invalid(vec![FieldError::new(
+        s if s.is_server_error() => Error::Internal(anyhow::anyhow!("{s} from a layer")),
+        _ => Error::Invalid(vec![FieldError::new(
             "request",
             if api {
                 "请求无法识别：地址、参数或请求体的格式不对，请检查后重试。"
@@ -266,7 +225,7 @@ fn plain_error(status: StatusCode, api: bool) -> AppError {
                 "这个地址无法识别，请检查后重试，或回到首页查找。"
             },
         )]),
-    }
+    })
 }
 
 fn is(resp: &Response, prefix: &str) -> bool {

@@ -1,8 +1,9 @@
 //! Extractors that turn raw request parts into checked values before any database access:
 //! a malformed id is a 404, a malformed form a clear 422, never a 500.
 
-use super::error::{AppError, PageError};
+use super::error::PageError;
 use super::AppState;
+use crate::service::Error;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -10,11 +11,11 @@ use std::net::{IpAddr, SocketAddr};
 use sunshine_core::FieldError;
 
 /// Parses a record id from a path segment: a positive whole number, or "not found".
-pub fn parse_id(raw: &str) -> Result<i64, AppError> {
+pub fn parse_id(raw: &str) -> Result<i64, Error> {
     raw.parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 /// The client's address, for throttling and the audit log. Taken from `X-Forwarded-For` only
@@ -94,11 +95,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
             Err(rej) => {
                 let status = rej.status();
                 if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    Err(PageError(AppError::TooLarge(
+                    Err(PageError::from(Error::TooLarge(
                         "提交的内容太大，请缩短正文或把大段内容作为附件上传。".into(),
                     )))
                 } else {
-                    Err(PageError(AppError::Invalid(vec![FieldError::new(
+                    Err(PageError::from(Error::Invalid(vec![FieldError::new(
                         "form",
                         "表单无法读取，请返回刷新页面后重新提交。",
                     )])))
@@ -155,7 +156,7 @@ mod tests {
     fn ids() {
         assert_eq!(parse_id("42").unwrap(), 42);
         for bad in ["0", "-3", "abc", "1e3", "99999999999999999999", ""] {
-            assert!(matches!(parse_id(bad), Err(AppError::NotFound)), "{bad}");
+            assert!(matches!(parse_id(bad), Err(Error::NotFound)), "{bad}");
         }
     }
 }

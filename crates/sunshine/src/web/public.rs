@@ -9,6 +9,7 @@ use crate::db::columns::Column;
 use crate::db::items::{self, Filter, Item, Summary};
 use crate::db::units::{self, Unit};
 use crate::db::{attachments, columns, Conn};
+use crate::service::Error;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -20,7 +21,7 @@ use sunshine_core::unit::{Section, UnitCode};
 pub const PAGE_SIZE: u32 = 20;
 
 pub fn render(t: &impl Template) -> Result<Response, PageError> {
-    let html = t.render().map_err(|e| AppError::Internal(e.into()))?;
+    let html = t.render().map_err(|e| Error::Internal(e.into()))?;
     Ok(Html(html).into_response())
 }
 
@@ -109,7 +110,7 @@ pub async fn section(
     let section = sections(&all)
         .into_iter()
         .find(|s| s.slug == slug)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     render(&SectionPage {
         site: site_name(&all),
         crumbs: vec![crumb("/", "首页")],
@@ -118,11 +119,11 @@ pub async fn section(
 }
 
 /// A unit's public page finds the unit by code, or 404 for a malformed or unknown code.
-async fn find_unit(conn: &mut Conn, code: &str) -> Result<Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+async fn find_unit(conn: &mut Conn, code: &str) -> Result<Unit, Error> {
+    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
     units::by_code(conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 fn unit_crumbs(unit: &Unit) -> Vec<Crumb> {
@@ -216,13 +217,13 @@ pub async fn column(
     Path((code, slug)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, PageError> {
-    let page = Page::parse(q.page.as_deref(), PAGE_SIZE).ok_or(AppError::NotFound)?;
+    let page = Page::parse(q.page.as_deref(), PAGE_SIZE).ok_or(Error::NotFound)?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let unit = find_unit(&mut conn, &code).await?;
     let column = columns::by_slug(&mut conn, unit.id, &slug)
         .await?
         .filter(|c| c.hidden == 0)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let children = columns::of_unit(&mut conn, unit.id)
         .await?
         .into_iter()
@@ -244,7 +245,7 @@ pub async fn column(
         base: format!("/units/{}/columns/{}", unit.code, column.slug),
     };
     if page.number > pager.pages {
-        return Err(AppError::NotFound.into());
+        return Err(Error::NotFound.into());
     }
     let mut crumbs = unit_crumbs(&unit);
     crumbs.push(crumb(pager.base.clone(), &column.name));
@@ -351,7 +352,7 @@ pub async fn item(
 }
 
 /// Why an item is not shown: withdrawn items answer 410 with a notice, anything else 404.
-pub async fn not_public(conn: &mut Conn, id: i64) -> AppError {
+pub async fn not_public(conn: &mut Conn, id: i64) -> Error {
     match items::get(conn, id).await {
         Ok(Some(i))
             if i.state == "withdrawn" && i.disclosure == "active" && i.index_no.is_some() =>
@@ -360,7 +361,7 @@ pub async fn not_public(conn: &mut Conn, id: i64) -> AppError {
                 .withdrawn_at
                 .map(crate::service::review::fmt_time)
                 .unwrap_or_default();
-            AppError::Gone(format!(
+            Error::Gone(format!(
                 "“{}”（索引号 {}）已于 {} 由{}撤回。",
                 i.title,
                 i.index_no.unwrap_or_default(),
@@ -368,7 +369,7 @@ pub async fn not_public(conn: &mut Conn, id: i64) -> AppError {
                 i.unit_name
             ))
         }
-        Ok(_) => AppError::NotFound,
+        Ok(_) => Error::NotFound,
         Err(e) => e.into(),
     }
 }
@@ -381,10 +382,10 @@ pub async fn attachment(
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let att = attachments::get(&mut conn, id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     items::get_public(&mut conn, att.item_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     drop(conn);
     let bytes = app.blobs.get(&att.storage_key).await?;
     Ok(download(&att, bytes))
@@ -435,7 +436,7 @@ pub async fn script() -> Response {
 }
 
 pub async fn not_found() -> PageError {
-    PageError(AppError::NotFound)
+    PageError::from(Error::NotFound)
 }
 
 pub async fn healthz(State(app): State<AppState>) -> Response {

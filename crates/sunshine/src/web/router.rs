@@ -21,7 +21,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 /// A handler that panicked answers a clear 500 in the client's language; the panic's message
 /// (which may quote the input) is neither shown nor logged.
 fn internal() -> super::error::AppError {
-    super::error::AppError::Internal(anyhow::anyhow!("a handler panicked"))
+    super::error::Error::Internal(anyhow::anyhow!("a handler panicked")).into()
 }
 
 fn api_panic(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {

@@ -6,9 +6,9 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use sunshine::app::{App, AppState};
 use sunshine::config::Config;
 use sunshine::db::{columns, units, users, Db};
-use sunshine::web::{App, AppState};
 use sunshine_core::role::Role;
 use sunshine_core::unit::{OfficeContact, UnitKind};
 

@@ -4,6 +4,7 @@
 use super::auth::FlashQuery;
 use super::{flash_message, Errors, Layout, Staff};
 use crate::service::applications::{self as svc, Case, StepInput};
+use crate::service::Error;
 use crate::web::api_applications::{queue, Line};
 use crate::web::error::{AppError, PageError};
 use crate::web::extract::{parse_id, WebForm};
@@ -51,11 +52,11 @@ pub async fn list(
     Path(code): Path<String>,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, PageError> {
-    let code = UnitCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let code = UnitCode::parse(&code).map_err(|_| Error::NotFound)?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let unit = crate::db::units::by_code(&mut conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     staff.grants.can_read_unit(unit.id)?;
     drop(conn);
     let queue_key = q
@@ -114,11 +115,11 @@ async fn register_page(
     form: RegisterForm,
     errors: Vec<sunshine_core::FieldError>,
 ) -> Result<RegisterPage, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
     let mut conn = state.db.pool.acquire().await?;
     let unit = crate::db::units::by_code(&mut conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     staff.grants.can_edit_items(unit.id)?;
     Ok(RegisterPage {
         layout: Layout::new(state, staff, None).await?,
@@ -193,7 +194,7 @@ pub async fn register(
         Ok(r) => Ok(
             Redirect::to(&format!("/admin/applications/{}?done=registered", r.id)).into_response(),
         ),
-        Err(AppError::Invalid(errs)) => {
+        Err(Error::Invalid(errs)) => {
             let mut r = render(&register_page(&state, &staff, &code, f, errs).await?)?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
@@ -345,7 +346,7 @@ pub async fn step(
     staff.check_csrf(&f.csrf).await?;
     let id = parse_id(&id)?;
     if !crate::web::api_applications::STEPS.contains(&name.as_str()) {
-        return Err(AppError::NotFound.into());
+        return Err(Error::NotFound.into());
     }
     let input = StepInput {
         on: opt(&f.on),
@@ -380,7 +381,7 @@ struct OverviewPage {
 /// The city's view: every unit's open, due-soon, overdue and paused counts.
 pub async fn overview(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
     if staff.grants.supervised.is_empty() {
-        return Err(AppError::Forbidden(sunshine_core::policy::Denied::NotYourUnit).into());
+        return Err(Error::Denied(sunshine_core::policy::Denied::NotYourUnit).into());
     }
     let lines = queue(&state, &staff.actor(), None, Some("open")).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;

@@ -4,6 +4,7 @@ use super::{flash_message, sign_in, Layout, Staff};
 use crate::db::audit::{self, Entry};
 use crate::db::throttle::{self, Bucket};
 use crate::db::users;
+use crate::service::Error;
 use crate::web::error::{AppError, PageError};
 use crate::web::extract::{ClientIp, WebForm};
 use crate::web::public::render;
@@ -276,7 +277,7 @@ pub async fn logout(
         .session
         .flush()
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?;
     Ok(Redirect::to("/admin/login?bye=1").into_response())
 }
 

@@ -5,6 +5,7 @@ use super::{flash_message, Errors, Layout, Staff};
 use crate::db::columns::{self, Column};
 use crate::db::items::{self, Item, Summary};
 use crate::db::{attachments, units};
+use crate::service::Error;
 use crate::service::{self, review};
 use crate::web::error::{AppError, PageError};
 use crate::web::extract::{parse_id, WebForm};
@@ -22,11 +23,11 @@ use sunshine_core::unit::UnitCode;
 use sunshine_core::FieldError;
 
 async fn unit_for(state: &AppState, staff: &Staff, code: &str) -> Result<units::Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
     let mut conn = state.db.pool.acquire().await?;
     let unit = units::by_code(&mut conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     staff.grants.can_read_unit(unit.id)?;
     Ok(unit)
 }
@@ -53,7 +54,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let unit = unit_for(&state, &staff, &code).await?;
-    let page = Page::parse(q.page.as_deref(), 30).ok_or(AppError::NotFound)?;
+    let page = Page::parse(q.page.as_deref(), 30).ok_or(Error::NotFound)?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let (list, total) = items::list_for_unit(&mut conn, unit.id, page).await?;
     let pager = Pager {
@@ -478,7 +479,7 @@ pub async fn create(
     }
     match service::create_item(&state, &staff.actor(), &unit.code, &form.input()).await {
         Ok(id) => Ok(Redirect::to(&format!("/admin/items/{id}?done=created")).into_response()),
-        Err(AppError::Invalid(errs)) => with_status(
+        Err(Error::Invalid(errs)) => with_status(
             render(&form_page(&state, &staff, unit, form, errs, None, None).await?),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
@@ -496,7 +497,7 @@ async fn item_and_unit(
     let mut conn = state.db.pool.acquire().await?;
     let unit = units::by_id(&mut conn, item.unit_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     Ok((item, unit))
 }
 
@@ -538,7 +539,7 @@ pub async fn update(
     }
     match service::update_item(&state, &staff.actor(), item.id, &form.input()).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/items/{}?done=saved", item.id)).into_response()),
-        Err(AppError::Invalid(errs)) => with_status(
+        Err(Error::Invalid(errs)) => with_status(
             render(&form_page(&state, &staff, unit, form, errs, Some(item), None).await?),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
@@ -646,7 +647,7 @@ pub async fn review_action(
             review::mask(&state, &actor, id, index, &f.masked).await?;
             "masked"
         }
-        _ => return Err(AppError::NotFound.into()),
+        _ => return Err(Error::NotFound.into()),
     };
     Ok(Redirect::to(&format!("/admin/items/{id}?done={done}")).into_response())
 }
@@ -697,7 +698,7 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let too_large = || {
-        AppError::TooLarge(
+        Error::TooLarge(
             sunshine_core::upload::UploadError::TooLarge {
                 limit_bytes: state.config.max_upload_bytes,
             }
@@ -768,9 +769,9 @@ pub async fn attachment(
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let att = attachments::get(&mut conn, id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if staff.grants.can_read_unit(att.unit_id).is_err() {
-        return Err(AppError::NotFound.into());
+        return Err(Error::NotFound.into());
     }
     drop(conn);
     let bytes = state.blobs.get(&att.storage_key).await?;

@@ -5,6 +5,7 @@ use super::auth::FlashQuery;
 use super::{flash_message, Errors, Layout, Staff};
 use crate::db::applications as adb;
 use crate::db::units::{self, Unit};
+use crate::service::Error;
 use crate::web::error::{AppError, PageError};
 use crate::web::extract::WebForm;
 use crate::web::public::render;
@@ -23,11 +24,11 @@ async fn unit_for(
     code: &str,
     manage: bool,
 ) -> Result<Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
     let mut conn = state.db.pool.acquire().await?;
     let unit = units::by_code(&mut conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if manage {
         staff.grants.can_manage_unit(unit.id)?;
     } else {

@@ -17,6 +17,7 @@ use super::AppState;
 use crate::db::units::Unit;
 use crate::db::users::{self, User};
 use crate::service::Actor;
+use crate::service::Error;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -41,7 +42,7 @@ pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
     let existing: Option<String> = session
         .get(CSRF)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?;
     match existing {
         Some(t) => Ok(t),
         None => {
@@ -49,7 +50,7 @@ pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
             session
                 .insert(CSRF, &t)
                 .await
-                .map_err(|e| AppError::Internal(e.into()))?;
+                .map_err(|e| Error::Internal(e.into()))?;
             Ok(t)
         }
     }
@@ -60,7 +61,7 @@ pub async fn verify_csrf(session: &Session, submitted: &str) -> Result<(), AppEr
     let expected: Option<String> = session
         .get(CSRF)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?;
     match expected {
         Some(e) if !submitted.is_empty() && crate::auth::constant_time_eq(&e, submitted) => Ok(()),
         _ => Err(AppError::Csrf),
@@ -140,7 +141,7 @@ impl FromRequestParts<AppState> for Staff {
         let uid: Option<i64> = session
             .get(UID)
             .await
-            .map_err(|e| PageError(AppError::Internal(e.into())).into_response())?;
+            .map_err(|e| PageError::from(Error::Internal(e.into())).into_response())?;
         let Some(uid) = uid else {
             return Err(login_redirect(parts));
         };
@@ -172,7 +173,7 @@ impl FromRequestParts<AppState> for Staff {
             session
                 .insert(SEEN, now)
                 .await
-                .map_err(|e| PageError(AppError::Internal(e.into())).into_response())?;
+                .map_err(|e| PageError::from(Error::Internal(e.into())).into_response())?;
         }
         let csrf = csrf_token(&session)
             .await
@@ -191,7 +192,7 @@ impl FromRequestParts<AppState> for Staff {
 }
 
 pub async fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
-    let e = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    let e = |e: tower_sessions::session::Error| Error::Internal(e.into());
     // A new session id on sign-in defeats session fixation.
     session.cycle_id().await.map_err(e)?;
     let now = crate::db::now();
@@ -209,7 +210,7 @@ pub async fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
 /// After the user changed their own password: this session stays signed in under the new epoch
 /// (every other session of theirs has ended).
 pub async fn keep_signed_in(session: &Session, epoch: i64) -> Result<(), AppError> {
-    let e = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    let e = |e: tower_sessions::session::Error| Error::Internal(e.into());
     session.cycle_id().await.map_err(e)?;
     session.insert(EPOCH, epoch).await.map_err(e)?;
     Ok(())

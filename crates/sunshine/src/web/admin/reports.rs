@@ -6,6 +6,7 @@ use super::auth::FlashQuery;
 use super::{flash_message, Errors, Layout, Staff};
 use crate::db::report::{self as rdb, Inspection, Training, YearRow};
 use crate::db::units::{self, Unit};
+use crate::service::Error;
 use crate::web::error::{AppError, PageError};
 use crate::web::extract::WebForm;
 use crate::web::public::render;
@@ -21,20 +22,20 @@ use sunshine_core::unit::UnitCode;
 use sunshine_core::FieldError;
 
 async fn unit_for(state: &AppState, staff: &Staff, code: &str) -> Result<Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
     let mut conn = state.db.pool.acquire().await?;
     let unit = units::by_code(&mut conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     staff.grants.can_read_unit(unit.id)?;
     Ok(unit)
 }
 
-fn parse_year(s: &str) -> Result<i32, AppError> {
+fn parse_year(s: &str) -> Result<i32, Error> {
     s.parse::<i32>()
         .ok()
         .filter(|y| (2008..=2100).contains(y))
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 #[derive(Template)]
@@ -251,7 +252,7 @@ pub async fn save(
                 rdb::save_year(&mut tx, unit.id, year, &y).await?;
             }
         }
-        _ => return Err(AppError::NotFound.into()),
+        _ => return Err(Error::NotFound.into()),
     }
     if !errs.is_empty() {
         drop(tx);
@@ -307,7 +308,7 @@ pub async fn draft(
     let (r, rule_making) = crate::service::report::generate(&mut conn, &unit.code, year).await?;
     let breaches = sunshine_core::report::check(&r, None, rule_making);
     if let Some(b) = breaches.first() {
-        return Err(AppError::Conflict(
+        return Err(Error::Conflict(
             "report_inconsistent",
             format!(
                 "报告未通过一致性检查（{}处），不能送审：{}",
@@ -348,7 +349,7 @@ pub async fn draft(
         _ => crate::service::create_item(&state, &actor, &unit.code, &input).await?,
     };
     yr.item_id = Some(item_id);
-    yr.report_json = Some(serde_json::to_string(&r).map_err(|e| AppError::Internal(e.into()))?);
+    yr.report_json = Some(serde_json::to_string(&r).map_err(|e| Error::Internal(e.into()))?);
     let mut tx = state.db.begin().await?;
     rdb::save_year(&mut tx, unit.id, year, &yr).await?;
     tx.commit().await?;
@@ -370,7 +371,7 @@ pub async fn download(
     let (mime, bytes): (&str, Vec<u8>) = match format.as_str() {
         "json" => (
             "application/json",
-            serde_json::to_vec_pretty(&r).map_err(|e| AppError::Internal(e.into()))?,
+            serde_json::to_vec_pretty(&r).map_err(|e| Error::Internal(e.into()))?,
         ),
         "csv" => (
             "text/csv; charset=utf-8",
@@ -388,7 +389,7 @@ pub async fn download(
             "text/html; charset=utf-8",
             crate::service::report::to_html(&r)?.into_bytes(),
         ),
-        _ => return Err(AppError::NotFound.into()),
+        _ => return Err(Error::NotFound.into()),
     };
     let name: String = url::form_urlencoded::byte_serialize(
         format!("{}{year}年政府信息公开工作年度报告.{format}", unit.name).as_bytes(),

@@ -3,6 +3,7 @@
 //! and overdue, reply times, and the annual report's state; server-rendered SVG charts and CSV.
 
 use super::{Layout, Staff};
+use crate::service::Error;
 use crate::web::error::{AppError, PageError};
 use crate::web::public::render;
 use crate::web::AppState;
@@ -268,11 +269,11 @@ async fn gather(
 }
 
 /// The units the signed-in supervisor covers (their grant's unit and every unit below it).
-fn supervisor(staff: &Staff) -> Result<&[i64], AppError> {
+fn supervisor(staff: &Staff) -> Result<&[i64], Error> {
     if !staff.grants.supervised.is_empty() {
         Ok(&staff.grants.supervised)
     } else {
-        Err(AppError::Refused(
+        Err(Error::Refused(
             "not_supervisor",
             "只有市级监督员可以查看各单位的监督统计。".into(),
         ))

@@ -5,6 +5,7 @@ use super::{flash_message, Errors, Layout, Staff};
 use crate::db::audit;
 use crate::db::columns::{self, Column};
 use crate::db::units::{self, Unit};
+use crate::service::Error;
 use crate::web::error::{AppError, PageError};
 use crate::web::extract::{parse_id, WebForm};
 use crate::web::public::render;
@@ -21,11 +22,11 @@ use sunshine_core::FieldError;
 
 /// Finds the unit and checks the signed-in user administers it.
 async fn managed_unit(state: &AppState, staff: &Staff, code: &str) -> Result<Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
     let mut conn = state.db.pool.acquire().await?;
     let unit = units::by_code(&mut conn, code.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if let Err(d) = staff.grants.can_manage_unit(unit.id) {
         crate::service::audit_denial(
             state,
@@ -340,10 +341,10 @@ async fn managed_column(
     let mut conn = state.db.pool.acquire().await?;
     let col = columns::by_id(&mut conn, id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let unit = units::by_id(&mut conn, col.unit_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     drop(conn);
     let unit = managed_unit(state, staff, &unit.code).await?;
     Ok((unit, col))

@@ -1,0 +1,53 @@
+//! Application state: what every request and every job may need (database, settings, files,
+//! keys, the CPU pool), shared by the web layer, the services and the CLI.
+
+use crate::blobs::Blobs;
+use crate::clicks::Clicks;
+use crate::config::Config;
+use crate::db::Db;
+use std::sync::Arc;
+
+/// Everything a request may need, shared by all handlers.
+pub struct App {
+    pub db: Db,
+    pub config: Config,
+    pub blobs: Blobs,
+    pub clicks: Clicks,
+    pub data_key: crate::crypto::DataKey,
+    /// CPU-heavy work runs here, off the async workers.
+    pub cpu: crate::cpu::CpuPool,
+}
+
+pub type AppState = Arc<App>;
+
+impl App {
+    /// The shared state; the database gets the deployment's key and its one-off upgrades run.
+    pub async fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+        let blobs = Blobs::local(&config.data_dir.join("attachments"))?;
+        let data_key = match db.key() {
+            Some(k) => k.clone(),
+            None => crate::crypto::DataKey::load(config.data_key.as_deref(), &config.data_dir)?,
+        };
+        let db = if db.key().is_some() {
+            db
+        } else {
+            db.with_key(data_key.clone())
+        };
+        if !db.is_upgraded() {
+            crate::upgrade::run(&db).await?;
+        }
+        Ok(Arc::new(App {
+            db,
+            config,
+            blobs,
+            clicks: Clicks::default(),
+            data_key,
+            cpu: crate::cpu::CpuPool::for_machine(),
+        }))
+    }
+
+    /// Today in China Standard Time, the calendar every date on the portal is in.
+    pub fn today(&self) -> chrono::NaiveDate {
+        (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    }
+}
