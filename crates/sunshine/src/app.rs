@@ -34,7 +34,7 @@ impl App {
             db.with_key(data_key.clone())
         };
         if !db.is_upgraded() {
-            crate::upgrade::run(&db).await?;
+            crate::db::upgrade::run(&db).await?;
         }
         Ok(Arc::new(App {
             db,

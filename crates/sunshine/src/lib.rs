@@ -16,5 +16,4 @@ pub mod extract;
 pub mod files;
 pub mod server;
 pub mod service;
-pub mod upgrade;
 pub mod web;

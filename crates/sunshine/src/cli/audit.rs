@@ -66,7 +66,7 @@ pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
             }
         }
         AuditCommand::Upgrade => {
-            let found = crate::upgrade::upgrade_audit_chain(&db).await?;
+            let found = crate::db::upgrade::upgrade_audit_chain(&db).await?;
             println!("审计日志已改为密钥散列：{found}。");
             let mut conn = db.pool.acquire().await?;
             print!("{}", audit::head(&mut conn).await?.to_text());

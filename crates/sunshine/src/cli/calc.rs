@@ -16,6 +16,15 @@ fn input(m: impl Into<String>) -> anyhow::Error {
     InputError(m.into()).into()
 }
 
+/// A service's refusal as the CLI says it: the caller's input (exit 2) with the service's
+/// message, or, for a fault inside, the fault itself (exit 1).
+pub fn refusal(e: crate::service::Error) -> anyhow::Error {
+    match e {
+        crate::service::Error::Internal(inner) => inner,
+        other => input(other.message()),
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum WorkdaysCommand {
     /// The date N working days after DATE (DATE itself not counted)
@@ -112,7 +121,9 @@ pub async fn calendar_cmd(config: &Config, cmd: CalendarCommand) -> anyhow::Resu
             let data = YearData::parse(&json).map_err(|e| input(e.to_string()))?;
             let db = Db::open(config).await?;
             let changed =
-                crate::service::applications::load_calendar_year(&db, &data, &json, "cli").await?;
+                crate::service::applications::load_calendar_year(&db, &data, &json, "cli")
+                    .await
+                    .map_err(refusal)?;
             println!("{}", data.year);
             eprintln!(
                 "已载入 {} 年节假日安排（{} 天），重新计算了 {changed} 件办理中申请的期限。",

@@ -64,12 +64,10 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::CheckAll { year } => {
             let db = Db::open(config).await?;
             let mut conn = db.pool.acquire().await?;
-            let root: Option<String> = sqlx::query_scalar(
-                "SELECT code FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1",
-            )
-            .fetch_optional(&mut *conn)
-            .await?;
-            let root = root.ok_or_else(|| InputError("还没有任何单位".into()))?;
+            let root = crate::db::units::root(&mut conn)
+                .await?
+                .map(|u| u.code)
+                .ok_or_else(|| InputError("还没有任何单位".into()))?;
             let (_, parts, breaches) = aggregate(&mut conn, &root, year).await?;
             for p in &parts {
                 let mine: Vec<_> = breaches
@@ -115,7 +113,7 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
             let mut conn = db.pool.acquire().await?;
             let (r, rule_making) = crate::service::report::generate(&mut conn, &unit, year)
                 .await
-                .map_err(|e| InputError(e.to_string()))?;
+                .map_err(super::calc::refusal)?;
             let breaches = sunshine_core::report::check(&r, None, rule_making);
             let wrong: Vec<_> = breaches.iter().filter(|b| b.is_arithmetic()).collect();
             if let Some(first) = wrong.first() {

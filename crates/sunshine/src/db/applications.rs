@@ -115,15 +115,16 @@ pub async fn list(
     units: Option<&[i64]>,
     phase: Option<&str>,
 ) -> sqlx::Result<Vec<AppRow>> {
+    use super::BindIds;
     let unit_filter = match units {
         None => "1 = 1".to_owned(),
-        Some([]) => "1 = 0".to_owned(),
-        Some(u) => format!("a.unit_id IN ({})", super::id_list(u)),
+        Some(u) => format!("a.unit_id IN ({})", super::placeholders(2, u.len())),
     };
     sqlx::query_as(&format!(
         "{SELECT} WHERE {unit_filter} AND ($1 = '' OR a.phase = $1) ORDER BY a.due_on IS NULL, a.due_on, a.id"
     ))
     .bind(phase.unwrap_or(""))
+    .bind_ids(units.unwrap_or_default())
     .fetch_all(conn)
     .await
 }
@@ -429,4 +430,40 @@ pub async fn add_complaint(conn: &mut Conn, unit_id: i64, c: &Complaint) -> sqlx
         .bind(super::now())
         .fetch_one(conn)
         .await
+}
+
+/// A unit's complaints (投诉、举报), newest first.
+pub async fn complaints(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Complaint>> {
+    sqlx::query_as("SELECT id, kind, received_on, summary, outcome FROM complaints WHERE unit_id = $1 ORDER BY received_on DESC, id DESC")
+        .bind(unit_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// Every application whose clock is paused waiting for the applicant (a correction or a fee):
+/// the ones a lapse may conclude.
+pub async fn waiting_on_applicant(conn: &mut Conn) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM applications WHERE phase IN ('awaiting_correction', 'awaiting_fee', 'awaiting_fee_running')")
+        .fetch_all(conn)
+        .await
+}
+
+/// Concludes an application as lapsed, if it is still in `phase`: true for the one caller whose
+/// update changed it (the claim that keeps two nodes from concluding it twice).
+pub async fn claim_lapse(
+    conn: &mut Conn,
+    id: i64,
+    phase: &str,
+    outcome: &str,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE applications SET phase = 'replied', outcome = $1 WHERE id = $2 AND phase = $3",
+    )
+    .bind(outcome)
+    .bind(id)
+    .bind(phase)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }

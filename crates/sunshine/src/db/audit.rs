@@ -385,16 +385,18 @@ pub struct Scope {
 
 /// Entries for a reader, newest first: everything (`None`: the command line), or a scope.
 pub async fn list(conn: &mut Conn, scope: Option<&Scope>, limit: i64) -> sqlx::Result<Vec<Logged>> {
-    let filter = match scope {
-        None => String::new(),
+    use super::BindIds;
+    let no_units: &[i64] = &[];
+    let (filter, units) = match scope {
+        None => (String::new(), no_units),
         Some(s) => {
-            let units = super::id_list(&s.units);
-            match (units.is_empty(), s.system) {
-                (true, false) => "WHERE 1 = 0".to_owned(),
-                (true, true) => "WHERE unit_id IS NULL".to_owned(),
-                (false, false) => format!("WHERE unit_id IN ({units})"),
-                (false, true) => format!("WHERE (unit_id IN ({units}) OR unit_id IS NULL)"),
-            }
+            let list = super::placeholders(2, s.units.len());
+            let filter = if s.system {
+                format!("WHERE (unit_id IN ({list}) OR unit_id IS NULL)")
+            } else {
+                format!("WHERE unit_id IN ({list})")
+            };
+            (filter, s.units.as_slice())
         }
     };
     sqlx::query_as(&format!(
@@ -402,6 +404,7 @@ pub async fn list(conn: &mut Conn, scope: Option<&Scope>, limit: i64) -> sqlx::R
          FROM audit_log {filter} ORDER BY seq DESC LIMIT $1"
     ))
     .bind(limit)
+    .bind_ids(units)
     .fetch_all(conn)
     .await
 }

@@ -485,10 +485,12 @@ pub async fn authors_of(conn: &mut Conn, item_ids: &[i64]) -> sqlx::Result<Vec<(
     if item_ids.is_empty() {
         return Ok(vec![]);
     }
-    let list = super::id_list(item_ids);
+    use super::BindIds;
+    let list = super::placeholders(1, item_ids.len());
     sqlx::query_as(&format!(
         "SELECT item_id, user_id FROM item_authors WHERE item_id IN ({list})"
     ))
+    .bind_ids(item_ids)
     .fetch_all(conn)
     .await
 }
@@ -579,8 +581,10 @@ pub async fn in_review(conn: &mut Conn, unit_ids: &[i64]) -> sqlx::Result<Vec<It
     if unit_ids.is_empty() {
         return Ok(vec![]);
     }
-    let list = super::id_list(unit_ids);
+    use super::BindIds;
+    let list = super::placeholders(1, unit_ids.len());
     sqlx::query_as(&format!("{SELECT} WHERE i.state = 'in_review' AND i.unit_id IN ({list}) ORDER BY i.updated_at, i.id"))
+        .bind_ids(unit_ids)
         .fetch_all(conn)
         .await
 }

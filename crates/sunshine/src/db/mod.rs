@@ -14,8 +14,10 @@ pub mod items;
 pub mod report;
 pub mod review;
 pub mod sessions;
+pub mod supervision;
 pub mod throttle;
 pub mod units;
+pub mod upgrade;
 pub mod users;
 
 use crate::crypto::DataKey;
@@ -160,7 +162,7 @@ impl Db {
     pub async fn open(config: &crate::config::Config) -> anyhow::Result<Db> {
         let mut db = Self::open_to_read(config).await?;
         db.migrate().await?;
-        crate::upgrade::run(&db).await?;
+        crate::db::upgrade::run(&db).await?;
         db.upgraded = true;
         Ok(db)
     }
@@ -172,7 +174,7 @@ impl Db {
         crate::files::restrict_database(&config.database_url);
         let key = DataKey::load(config.data_key.as_deref(), &config.data_dir)?;
         let db = db.with_key(key);
-        crate::upgrade::check_key(&db).await?;
+        crate::db::upgrade::check_key(&db).await?;
         Ok(db)
     }
 
@@ -221,15 +223,51 @@ impl Db {
     }
 }
 
-/// Record ids as the list of an `IN (…)`: whole numbers only, so nothing typed reaches the SQL.
-pub(crate) fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
+/// The placeholders of an `IN (…)` over `n` record ids bound from parameter `$first` on
+/// (`$3, $4, $5`), or `NULL`, which matches nothing, for none. The ids themselves are bound with
+/// [`BindIds::bind_ids`], in the same order: no value is ever written into the SQL.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    if n == 0 {
+        return "NULL".into();
+    }
+    (first..first + n)
+        .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
-        .join(",")
+        .join(", ")
+}
+
+/// Binds a list of ids, one parameter each, to a query built with [`placeholders`].
+pub(crate) trait BindIds: Sized {
+    fn bind_ids(self, ids: &[i64]) -> Self;
+}
+
+type Args<'q> = sqlx::any::AnyArguments<'q>;
+
+impl<'q> BindIds for sqlx::query::Query<'q, sqlx::Any, Args<'q>> {
+    fn bind_ids(self, ids: &[i64]) -> Self {
+        ids.iter().fold(self, |q, id| q.bind(*id))
+    }
+}
+
+impl<'q, O> BindIds for sqlx::query::QueryAs<'q, sqlx::Any, O, Args<'q>> {
+    fn bind_ids(self, ids: &[i64]) -> Self {
+        ids.iter().fold(self, |q, id| q.bind(*id))
+    }
+}
+
+impl<'q, O> BindIds for sqlx::query::QueryScalar<'q, sqlx::Any, O, Args<'q>> {
+    fn bind_ids(self, ids: &[i64]) -> Self {
+        ids.iter().fold(self, |q, id| q.bind(*id))
+    }
 }
 
 /// Unix seconds now.
+/// The ISO dates `[from, until)` of a calendar year: date columns hold `YYYY-MM-DD`, so a year
+/// is a range the indexes serve (never `substr` over every row).
+pub fn year_range(year: i32) -> (String, String) {
+    (format!("{year:04}-01-01"), format!("{:04}-01-01", year + 1))
+}
+
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }

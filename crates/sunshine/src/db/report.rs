@@ -1,7 +1,10 @@
 //! Records kept through the year for the annual report.
 
 use super::Conn;
+use chrono::NaiveDate;
 use serde::Serialize;
+use sunshine_core::application::{ApplicantKind, Outcome};
+use sunshine_core::report::{AppRecord, RemedyRecord};
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Training {
@@ -34,9 +37,11 @@ pub struct YearRow {
 }
 
 pub async fn trainings(conn: &mut Conn, unit_id: i64, year: i32) -> sqlx::Result<Vec<Training>> {
-    sqlx::query_as("SELECT id, held_on, topic, attendance FROM report_trainings WHERE unit_id = $1 AND substr(held_on, 1, 4) = $2 ORDER BY held_on")
+    let (from, until) = super::year_range(year);
+    sqlx::query_as("SELECT id, held_on, topic, attendance FROM report_trainings WHERE unit_id = $1 AND held_on >= $2 AND held_on < $3 ORDER BY held_on")
         .bind(unit_id)
-        .bind(year.to_string())
+        .bind(from)
+        .bind(until)
         .fetch_all(conn)
         .await
 }
@@ -64,12 +69,14 @@ pub async fn inspections(
     unit_id: i64,
     year: i32,
 ) -> sqlx::Result<Vec<Inspection>> {
+    let (from, until) = super::year_range(year);
     sqlx::query_as(
         "SELECT id, held_on, inspector, findings, rectification, rectified_on FROM report_inspections \
-         WHERE unit_id = $1 AND substr(held_on, 1, 4) = $2 ORDER BY held_on",
+         WHERE unit_id = $1 AND held_on >= $2 AND held_on < $3 ORDER BY held_on",
     )
     .bind(unit_id)
-    .bind(year.to_string())
+    .bind(from)
+    .bind(until)
     .fetch_all(conn)
     .await
 }
@@ -133,20 +140,148 @@ pub async fn doc_counts(
     doc_type: &str,
     year: i32,
 ) -> sqlx::Result<(i64, i64, i64)> {
-    let y = year.to_string();
+    let (from, until) = super::year_range(year);
     let end = format!("{year}-12-31");
     let row: (i64, i64, i64) = sqlx::query_as(
         "SELECT \
-           CAST(COALESCE(SUM(CASE WHEN substr(COALESCE(written_on, published_on), 1, 4) = $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN substr(COALESCE(repealed_on, ''), 1, 4) = $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN COALESCE(written_on, published_on) >= $3 AND COALESCE(written_on, published_on) < $5 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN repealed_on >= $3 AND repealed_on < $5 THEN 1 ELSE 0 END), 0) AS BIGINT), \
            CAST(COALESCE(SUM(CASE WHEN COALESCE(written_on, published_on) <= $4 AND (repealed_on IS NULL OR repealed_on > $4) THEN 1 ELSE 0 END), 0) AS BIGINT) \
          FROM items WHERE unit_id = $1 AND doc_type = $2 AND state IN ('published', 'withdrawn')",
     )
     .bind(unit_id)
     .bind(doc_type)
-    .bind(&y)
+    .bind(&from)
     .bind(&end)
+    .bind(&until)
     .fetch_one(conn)
     .await?;
     Ok(row)
+}
+
+/// An application's id, kind, received date, reply date and outcome as stored.
+type DatedRow = (i64, String, String, Option<String>, Option<String>);
+/// A remedy's id, kind, filing date, outcome and decision date as stored.
+type RemedyRow = (i64, String, String, String, Option<String>);
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Every application of a unit as the report counts it (table 三): who applied, when, and how
+/// it was concluded. A row whose kind or date does not read is an error, not a silent skip.
+pub async fn application_records(conn: &mut Conn, unit_id: i64) -> anyhow::Result<Vec<AppRecord>> {
+    let rows: Vec<DatedRow> = sqlx::query_as(
+        "SELECT id, applicant_kind, received_on, replied_on, outcome FROM applications WHERE unit_id = $1",
+    )
+    .bind(unit_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, kind, received, replied, outcome)| {
+            let bad = |what: &str| anyhow::anyhow!("application {id}: unreadable {what}");
+            Ok(AppRecord {
+                kind: ApplicantKind::parse(&kind).ok_or_else(|| bad("applicant_kind"))?,
+                received_on: date(&received).ok_or_else(|| bad("received_on"))?,
+                concluded: match (replied, outcome) {
+                    (Some(d), Some(o)) => Some((
+                        date(&d).ok_or_else(|| bad("replied_on"))?,
+                        Outcome::parse(&o).ok_or_else(|| bad("outcome"))?,
+                    )),
+                    _ => None,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Every remedy (复议, 诉讼) against a unit, for table 四.
+pub async fn remedy_records(conn: &mut Conn, unit_id: i64) -> anyhow::Result<Vec<RemedyRecord>> {
+    let rows: Vec<RemedyRow> = sqlx::query_as(
+        "SELECT id, kind, filed_on, outcome, decided_on FROM remedies WHERE unit_id = $1",
+    )
+    .bind(unit_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, kind, filed, outcome, decided)| {
+            let bad = |what: &str| anyhow::anyhow!("remedy {id}: unreadable {what}");
+            Ok(RemedyRecord {
+                kind,
+                filed_on: date(&filed).ok_or_else(|| bad("filed_on"))?,
+                outcome,
+                decided_on: match decided {
+                    Some(d) => Some(date(&d).ok_or_else(|| bad("decided_on"))?),
+                    None => None,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Proactively published items of a unit in a year, per column id (withdrawn ones count: they
+/// were public in the year).
+pub async fn published_by_column(
+    conn: &mut Conn,
+    unit_id: i64,
+    year: i32,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    let (from, until) = super::year_range(year);
+    sqlx::query_as(
+        "SELECT column_id, COUNT(*) FROM items WHERE unit_id = $1 AND disclosure = 'active' \
+         AND state IN ('published', 'withdrawn') AND published_on >= $2 AND published_on < $3 GROUP BY column_id",
+    )
+    .bind(unit_id)
+    .bind(from)
+    .bind(until)
+    .fetch_all(conn)
+    .await
+}
+
+/// Proactively published items of a unit in a year, all columns.
+pub async fn published_count(conn: &mut Conn, unit_id: i64, year: i32) -> sqlx::Result<i64> {
+    Ok(published_by_column(conn, unit_id, year)
+        .await?
+        .iter()
+        .map(|(_, n)| n)
+        .sum())
+}
+
+/// Fees (yuan) of the unit's applications whose fee was paid in the year.
+pub async fn fees_paid(conn: &mut Conn, unit_id: i64, year: i32) -> sqlx::Result<i64> {
+    let (from, until) = super::year_range(year);
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(a.fee_yuan), 0) AS BIGINT) FROM applications a WHERE a.unit_id = $1 AND EXISTS \
+         (SELECT 1 FROM application_events e WHERE e.application_id = a.id AND e.kind = 'fee-paid' \
+          AND e.on_date >= $2 AND e.on_date < $3)",
+    )
+    .bind(unit_id)
+    .bind(from)
+    .bind(until)
+    .fetch_one(conn)
+    .await
+}
+
+/// The JSON of the published annual reports of a year (one unit's, or every unit's), each as
+/// the report item published in the 年报 column carries it; a copy that does not read is an
+/// error.
+pub async fn published_reports(
+    conn: &mut Conn,
+    unit_id: Option<i64>,
+    year: i64,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT r.unit_id, r.report_json FROM report_years r JOIN items i ON i.id = r.item_id \
+         WHERE r.year = $1 AND ($2 = 0 OR r.unit_id = $2) AND i.state = 'published' AND r.report_json IS NOT NULL ORDER BY r.unit_id",
+    )
+    .bind(year)
+    .bind(unit_id.unwrap_or(0))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(unit, j)| {
+            serde_json::from_str(&j)
+                .map_err(|e| anyhow::anyhow!("report of unit {unit} for {year} unreadable: {e}"))
+        })
+        .collect()
 }

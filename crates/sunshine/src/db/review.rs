@@ -38,11 +38,13 @@ pub async fn approvals_in_force(
     if item_ids.is_empty() {
         return Ok(vec![]);
     }
-    let list = super::id_list(item_ids);
+    use super::BindIds;
+    let list = super::placeholders(1, item_ids.len());
     sqlx::query_as(&format!(
         "SELECT a.id, a.item_id, a.step, a.role, a.user_id, u.display_name AS user_name, a.digest, a.comment, a.at \
          FROM approvals a JOIN users u ON u.id = a.user_id WHERE a.void = 0 AND a.item_id IN ({list}) ORDER BY a.item_id, a.step"
     ))
+    .bind_ids(item_ids)
     .fetch_all(conn)
     .await
 }

@@ -144,3 +144,30 @@ pub async fn set_report_due(conn: &mut Conn, id: i64, due: &str) -> sqlx::Result
         .await?;
     Ok(())
 }
+
+/// Whether the unit pauses an application's clock while a fee is unpaid (None: no such unit).
+pub async fn fee_pause(conn: &mut Conn, id: i64) -> sqlx::Result<Option<bool>> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT pause_clock_for_fee FROM units WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(v.map(|p| p != 0))
+}
+
+pub async fn set_fee_pause(conn: &mut Conn, id: i64, pause: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE units SET pause_clock_for_fee = $1 WHERE id = $2")
+        .bind(i64::from(pause))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The unit at the root of the tree (the city whose site this is), if there is one.
+pub async fn root(conn: &mut Conn) -> sqlx::Result<Option<Unit>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1"
+    ))
+    .fetch_optional(conn)
+    .await
+}

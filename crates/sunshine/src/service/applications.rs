@@ -119,13 +119,10 @@ fn clock_events(events: &[adb::EventRow]) -> Result<Vec<Event>, Error> {
 }
 
 async fn settings(conn: &mut crate::db::Conn, unit_id: i64) -> Result<ClockSettings, Error> {
-    let pause: Option<i64> =
-        sqlx::query_scalar("SELECT pause_clock_for_fee FROM units WHERE id = $1")
-            .bind(unit_id)
-            .fetch_optional(conn)
-            .await?;
     Ok(ClockSettings {
-        pause_while_fee_unpaid: pause.unwrap_or(1) != 0,
+        pause_while_fee_unpaid: crate::db::units::fee_pause(conn, unit_id)
+            .await?
+            .unwrap_or(true),
     })
 }
 
@@ -947,7 +944,7 @@ pub async fn load_calendar_year(
     data: &YearData,
     json: &str,
     by: &str,
-) -> anyhow::Result<usize> {
+) -> Result<usize, Error> {
     let mut tx = db.begin().await?;
     caldb::store(&mut tx, data, json, by).await?;
     let cal = caldb::effective(&mut tx).await?;
@@ -958,9 +955,7 @@ pub async fn load_calendar_year(
         };
         let before = a.due_on.clone();
         let events = clock_events(&adb::events(&mut tx, id).await?)?;
-        let s = settings(&mut tx, a.unit_id)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let s = settings(&mut tx, a.unit_id).await?;
         let Ok((clock, provisional)) = deadline::compute_provisional(&cal, &events, s) else {
             continue;
         };
@@ -1014,9 +1009,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
     let today = app.today();
     let mut conn = app.db.pool.acquire().await?;
     let cal = caldb::effective(&mut conn).await?;
-    let candidates: Vec<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE phase IN ('awaiting_correction', 'awaiting_fee', 'awaiting_fee_running')")
-        .fetch_all(&mut *conn)
-        .await?;
+    let candidates = adb::waiting_on_applicant(&mut conn).await?;
     drop(conn);
     let mut done = 0;
     for id in candidates {
@@ -1041,16 +1034,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
             _ => continue,
         };
         // Claim: only the node whose update changes the phase goes on.
-        let claimed = sqlx::query(
-            "UPDATE applications SET phase = 'replied', outcome = $1 WHERE id = $2 AND phase = $3",
-        )
-        .bind(outcome.as_str())
-        .bind(id)
-        .bind(&a.phase)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed != 1 {
+        if !adb::claim_lapse(&mut tx, id, &a.phase, outcome.as_str()).await? {
             continue;
         }
         let ev = Event::Replied { on: today };

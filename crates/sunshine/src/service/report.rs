@@ -1,74 +1,24 @@
 //! Generating a unit's annual report from its records (tables 二, 三, 四 and a drafted section 一),
 //! and writing it as JSON or CSV.
 
+use super::Error;
 use crate::db::{columns, units};
-use anyhow::Context;
-use chrono::NaiveDate;
 use std::collections::BTreeMap;
-use sunshine_core::application::{ApplicantKind, Outcome};
-use sunshine_core::report::{self, AppRecord, ColumnCount, RemedyRecord, Report, COLUMNS, ROWS};
+use sunshine_core::report::{self, AppRecord, ColumnCount, Report, COLUMNS, ROWS};
 use sunshine_core::unit::UnitKind;
-
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
 
 /// Builds the report of `unit_code` for `year` from the database.
 pub async fn generate(
     conn: &mut crate::db::Conn,
     unit_code: &str,
     year: i32,
-) -> anyhow::Result<(Report, bool)> {
+) -> Result<(Report, bool), Error> {
     let unit = units::by_code(conn, unit_code)
         .await?
-        .with_context(|| format!("单位“{unit_code}”不存在"))?;
-    let apps: Vec<(String, String, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT applicant_kind, received_on, replied_on, outcome FROM applications WHERE unit_id = $1")
-            .bind(unit.id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let records: Vec<AppRecord> = apps
-        .iter()
-        .filter_map(|(k, r, replied, o)| {
-            Some(AppRecord {
-                kind: ApplicantKind::parse(k)?,
-                received_on: date(r)?,
-                concluded: match (
-                    replied.as_deref().and_then(date),
-                    o.as_deref().and_then(Outcome::parse),
-                ) {
-                    (Some(d), Some(o)) => Some((d, o)),
-                    _ => None,
-                },
-            })
-        })
-        .collect();
-    let rem: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT kind, filed_on, outcome, decided_on FROM remedies WHERE unit_id = $1",
-    )
-    .bind(unit.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let remedies: Vec<RemedyRecord> = rem
-        .iter()
-        .filter_map(|(k, f, o, d)| {
-            Some(RemedyRecord {
-                kind: k.clone(),
-                filed_on: date(f)?,
-                outcome: o.clone(),
-                decided_on: d.as_deref().and_then(date),
-            })
-        })
-        .collect();
-    let y = year.to_string();
-    let by_col: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT column_id, COUNT(*) FROM items WHERE unit_id = $1 AND disclosure = 'active' AND state IN ('published', 'withdrawn') \
-         AND substr(published_on, 1, 4) = $2 GROUP BY column_id",
-    )
-    .bind(unit.id)
-    .bind(&y)
-    .fetch_all(&mut *conn)
-    .await?;
+        .ok_or_else(|| Error::field("unit", format!("单位“{unit_code}”不存在")))?;
+    let records = crate::db::report::application_records(conn, unit.id).await?;
+    let remedies = crate::db::report::remedy_records(conn, unit.id).await?;
+    let by_col = crate::db::report::published_by_column(conn, unit.id, year).await?;
     let cols = columns::of_unit(conn, unit.id).await?;
     let by_column: Vec<ColumnCount> = cols
         .iter()
@@ -82,14 +32,7 @@ pub async fn generate(
                 })
         })
         .collect();
-    let fees: Option<i64> = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(a.fee_yuan), 0) AS BIGINT) FROM applications a WHERE a.unit_id = $1 AND EXISTS \
-         (SELECT 1 FROM application_events e WHERE e.application_id = a.id AND e.kind = 'fee-paid' AND substr(e.on_date, 1, 4) = $2)",
-    )
-    .bind(unit.id)
-    .bind(&y)
-    .fetch_one(&mut *conn)
-    .await?;
+    let fees = crate::db::report::fees_paid(conn, unit.id, year).await?;
     let applications = report::table_three(&records, year);
     let yr = crate::db::report::year(conn, unit.id, year).await?;
     let (ri, rr, rf) = crate::db::report::doc_counts(conn, unit.id, "rule", year).await?;
@@ -122,7 +65,7 @@ pub async fn generate(
         },
         applications,
         remedies: report::table_four(&remedies, year),
-        fees_charged_yuan: fees.unwrap_or(0) as f64,
+        fees_charged_yuan: fees as f64,
         sections: BTreeMap::new(),
     };
     let mut one = section_one(&r);
@@ -438,7 +381,7 @@ async fn appendix(
     unit_id: i64,
     year: i32,
     records: &[AppRecord],
-) -> anyhow::Result<String> {
+) -> Result<String, Error> {
     use chrono::Datelike;
     let cal = crate::db::calendar::effective(conn).await?;
     // Only what happened in the year: replies given in it; cases open at its end.
@@ -472,16 +415,8 @@ async fn appendix(
             oldest.join("、")
         ));
     }
-    let count = |y: i32| {
-        let y = y.to_string();
-        async move {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM items WHERE unit_id = $1 AND disclosure = 'active' AND state IN ('published', 'withdrawn') AND substr(published_on, 1, 4) = $2")
-                .bind(unit_id)
-                .bind(y)
-        }
-    };
-    let this: i64 = count(year).await.fetch_one(&mut *conn).await?;
-    let last: i64 = count(year - 1).await.fetch_one(&mut *conn).await?;
+    let this = crate::db::report::published_count(conn, unit_id, year).await?;
+    let last = crate::db::report::published_count(conn, unit_id, year - 1).await?;
     out.push_str(&format!(
         "主动公开信息{this}条，上年{last}条，{}。",
         match this.cmp(&last) {

@@ -735,26 +735,6 @@ pub async fn not_found() -> ApiError {
     ApiError(AppError::NoSuchEndpoint)
 }
 
-/// The JSON of a published annual report (its item published in the 年报 column).
-async fn published_report(
-    conn: &mut crate::db::Conn,
-    unit_id: Option<i64>,
-    year: i64,
-) -> sqlx::Result<Vec<serde_json::Value>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT r.report_json FROM report_years r JOIN items i ON i.id = r.item_id \
-         WHERE r.year = $1 AND ($2 = 0 OR r.unit_id = $2) AND i.state = 'published' AND r.report_json IS NOT NULL ORDER BY r.unit_id",
-    )
-    .bind(year)
-    .bind(unit_id.unwrap_or(0))
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(j,)| serde_json::from_str(&j).ok())
-        .collect())
-}
-
 /// `GET /api/v1/reports/{unit}/{year}`: a published annual report as JSON (the domain shape).
 pub async fn get_report(
     State(app): State<AppState>,
@@ -766,7 +746,7 @@ pub async fn get_report(
     let u = units::by_code(&mut conn, code.as_str())
         .await?
         .ok_or(Error::NotFound)?;
-    let mut reports = published_report(&mut conn, Some(u.id), year).await?;
+    let mut reports = crate::db::report::published_reports(&mut conn, Some(u.id), year).await?;
     reports
         .pop()
         .map(Json)
@@ -789,5 +769,7 @@ pub async fn list_reports(
         .and_then(|y| y.parse().ok())
         .ok_or_else(|| FieldError::new("year", "请给出年份 year，例如 ?year=2025"))?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    Ok(Json(published_report(&mut conn, None, year).await?))
+    Ok(Json(
+        crate::db::report::published_reports(&mut conn, None, year).await?,
+    ))
 }

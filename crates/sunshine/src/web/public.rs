@@ -35,11 +35,10 @@ pub fn site_name(units: &[Unit]) -> String {
 }
 
 pub async fn site_name_of(conn: &mut Conn) -> Result<String, AppError> {
-    let name: Option<String> =
-        sqlx::query_scalar("SELECT name FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_optional(conn)
-            .await?;
-    Ok(name.unwrap_or_else(|| "政府信息公开平台".into()))
+    Ok(units::root(conn)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_else(|| "政府信息公开平台".into()))
 }
 
 pub struct SectionView {

@@ -71,19 +71,15 @@ async fn letters_page(
             body: saved.remove(o.as_str()).unwrap_or_default(),
         })
         .collect();
-    let pause: i64 = sqlx::query_scalar("SELECT pause_clock_for_fee FROM units WHERE id = $1")
-        .bind(unit.id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let complaints = sqlx::query_as("SELECT id, kind, received_on, summary, outcome FROM complaints WHERE unit_id = $1 ORDER BY received_on DESC, id DESC")
-        .bind(unit.id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let pause = crate::db::units::fee_pause(&mut conn, unit.id)
+        .await?
+        .unwrap_or(true);
+    let complaints = adb::complaints(&mut conn, unit.id).await?;
     Ok(LettersPage {
         layout: Layout::new(state, staff, flash).await?,
         unit,
         rows,
-        pause: pause != 0,
+        pause,
         complaints,
         errors: Errors(errors),
     })
@@ -156,16 +152,12 @@ pub async fn save_pause(
 ) -> Result<Response, PageError> {
     let unit = unit_for(&state, &staff, &code, true).await?;
     staff.check_csrf(&f.csrf).await?;
-    let pause = i64::from(f.pause == "1");
+    let pause = f.pause == "1";
     let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE units SET pause_clock_for_fee = $1 WHERE id = $2")
-        .bind(pause)
-        .bind(unit.id)
-        .execute(&mut *tx)
-        .await?;
+    crate::db::units::set_fee_pause(&mut tx, unit.id, pause).await?;
     crate::db::audit::append(
         &mut tx,
-        &staff.unit_entry("unit.fee_pause", unit.id, pause.to_string()),
+        &staff.unit_entry("unit.fee_pause", unit.id, i64::from(pause).to_string()),
     )
     .await?;
     tx.commit().await?;

@@ -3,6 +3,7 @@
 //! and overdue, reply times, and the annual report's state; server-rendered SVG charts and CSV.
 
 use super::{Layout, Staff};
+use crate::db::supervision as sup;
 use crate::service::Error;
 use crate::web::error::{AppError, PageError};
 use crate::web::public::render;
@@ -64,19 +65,6 @@ pub struct YearQuery {
     year: Option<String>,
 }
 
-/// An application as the supervision view counts it.
-#[derive(sqlx::FromRow)]
-struct AppLine {
-    id: i64,
-    unit_id: i64,
-    tracking_no: String,
-    received_on: String,
-    replied_on: Option<String>,
-    due_on: Option<String>,
-    overdue: i64,
-    outcome: Option<String>,
-}
-
 fn d(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
@@ -106,41 +94,23 @@ async fn gather(
         .into_iter()
         .filter(|u| scope.binary_search(&u.id).is_ok())
         .collect();
-    let items: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT unit_id, published_on, written_on FROM items WHERE state IN ('published', 'withdrawn') AND disclosure = 'active' \
-         AND substr(published_on, 1, 4) IN ($1, $2)",
-    )
-    .bind(year.to_string())
-    .bind((year - 1).to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    let events: Vec<(i64, i64, String, i64)> =
-        sqlx::query_as("SELECT item_id, unit_id, action, at FROM item_events WHERE action IN ('item.submit', 'item.publish') ORDER BY id")
-            .fetch_all(&mut *conn)
-            .await?;
-    let apps: Vec<AppLine> = sqlx::query_as(
-        "SELECT id, unit_id, tracking_no, received_on, replied_on, due_on, overdue, outcome FROM applications ORDER BY received_on",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let reports: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT r.unit_id, i.state, i.published_on FROM report_years r LEFT JOIN items i ON i.id = r.item_id WHERE r.year = $1",
-    )
-    .bind(i64::from(year))
-    .fetch_all(&mut *conn)
-    .await?;
+    let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+    let items = sup::published(&mut conn, &ids, year - 1, year + 1).await?;
+    let events = sup::review_events(&mut conn, &ids).await?;
+    let apps = sup::cases(&mut conn, &ids).await?;
+    let reports = sup::report_states(&mut conn, &ids, year).await?;
     let today = state.today();
     let mut submitted: HashMap<i64, i64> = HashMap::new();
     let mut review: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (item, unit, action, at) in &events {
-        if action == "item.submit" {
-            submitted.entry(*item).or_insert(*at);
-        } else if let Some(s) = submitted.get(item) {
-            let published_year = chrono::DateTime::from_timestamp(*at, 0)
+    for e in &events {
+        if e.action == "item.submit" {
+            submitted.entry(e.item_id).or_insert(e.at);
+        } else if let Some(s) = submitted.get(&e.item_id) {
+            let published_year = chrono::DateTime::from_timestamp(e.at, 0)
                 .map(|t| t.year())
                 .unwrap_or(0);
             if published_year == year {
-                review.entry(*unit).or_default().push((at - s) / 3600);
+                review.entry(e.unit_id).or_default().push((e.at - s) / 3600);
             }
         }
     }
@@ -149,8 +119,8 @@ async fn gather(
     for u in &units {
         let mut by_month = [0i64; 12];
         let (mut timely, mut dated, mut last_year) = (0, 0, 0);
-        for (_, p, w) in items.iter().filter(|(uid, _, _)| *uid == u.id) {
-            let Some(p) = p.as_deref().and_then(d) else {
+        for it in items.iter().filter(|it| it.unit_id == u.id) {
+            let Some(p) = it.published_on.as_deref().and_then(d) else {
                 continue;
             };
             if p.year() == year - 1 {
@@ -158,7 +128,7 @@ async fn gather(
                 continue;
             }
             by_month[p.month0() as usize] += 1;
-            if let Some(w) = w.as_deref().and_then(d) {
+            if let Some(w) = it.written_on.as_deref().and_then(d) {
                 dated += 1;
                 if cal.count(w, p).is_ok_and(|n| n <= 20) {
                     timely += 1;
@@ -167,7 +137,7 @@ async fn gather(
         }
         let mut replies = Vec::new();
         let (mut received, mut overdue) = (0, 0);
-        for AppLine {
+        for sup::Case {
             unit_id: uid,
             received_on: rec,
             replied_on: replied,
@@ -205,8 +175,9 @@ async fn gather(
         let avg = (!replies.is_empty()).then(|| replies.iter().sum::<i64>() / replies.len() as i64);
         let (fastest, slowest) = (replies.iter().min().copied(), replies.iter().max().copied());
         let due = u.report_due_on(year);
-        let report_state = match reports.iter().find(|(uid, _, _)| *uid == u.id) {
-            Some((_, Some(st), on)) if st == "published" => {
+        let report = reports.iter().find(|r| r.unit_id == u.id);
+        let report_state = match report.map(|r| (r.state.as_deref(), &r.published_on)) {
+            Some((Some("published"), on)) => {
                 let late = on
                     .as_deref()
                     .and_then(d)
@@ -214,8 +185,8 @@ async fn gather(
                     .is_some_and(|(p, due)| p > due);
                 format!("已发布{}", if late { "（逾期）" } else { "" })
             }
-            Some((_, Some(st), _)) if st == "in_review" || st == "approved" => "审核中".into(),
-            Some((_, Some(_), _)) => "草稿".into(),
+            Some((Some("in_review" | "approved"), _)) => "审核中".into(),
+            Some((Some(_), _)) => "草稿".into(),
             _ => "未开始".into(),
         };
         let report_state =
