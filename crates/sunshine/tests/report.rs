@@ -117,6 +117,36 @@ async fn generate_from_records_and_check() {
         s1.contains("新收政府信息公开申请3件") && s1.contains("办结2件"),
         "{s1}"
     );
+    let appendix = r["sections"]["附录"].as_str().unwrap();
+    assert!(
+        appendix.contains(&format!("主动公开信息{listed}条")),
+        "{appendix}"
+    );
+    // A stored application that no longer reads stops the report (a figure counted without it
+    // would be wrong), naming the row; nothing is skipped silently.
+    sqlx::query("UPDATE applications SET applicant_kind = 'martian' WHERE id = $1")
+        .bind(ids[1])
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let broken = run(
+        &url,
+        &["report", "generate", "--unit", "tuoan", "--year", "2026"],
+    );
+    assert_eq!(broken.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        err.contains(&format!(
+            "application {}: unreadable applicant_kind",
+            ids[1]
+        )),
+        "{err}"
+    );
+    sqlx::query("UPDATE applications SET applicant_kind = 'natural_person' WHERE id = $1")
+        .bind(ids[1])
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("r.json");
@@ -217,6 +247,8 @@ async fn a_year_without_records_says_so() {
         &["report", "generate", "--unit", "nowhere", "--year", "2026"],
     );
     assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("单位“nowhere”不存在"), "{err}");
     let o = run(
         &app.state.config.database_url,
         &[

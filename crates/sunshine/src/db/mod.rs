@@ -261,13 +261,13 @@ impl<'q, O> BindIds for sqlx::query::QueryScalar<'q, sqlx::Any, O, Args<'q>> {
     }
 }
 
-/// Unix seconds now.
 /// The ISO dates `[from, until)` of a calendar year: date columns hold `YYYY-MM-DD`, so a year
 /// is a range the indexes serve (never `substr` over every row).
 pub fn year_range(year: i32) -> (String, String) {
     (format!("{year:04}-01-01"), format!("{:04}-01-01", year + 1))
 }
 
+/// Unix seconds now.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -282,5 +282,56 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
                 || d.message().contains("UNIQUE constraint failed")
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_lists_are_numbered_placeholders_and_none_matches_nothing() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(1, 1), "$1");
+        assert_eq!(placeholders(2, 0), "NULL");
+    }
+
+    #[tokio::test]
+    async fn bound_id_lists_select_exactly_their_rows() {
+        sqlx::any::install_default_drivers();
+        let mut conn: Conn = sqlx::Connection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (id BIGINT, tag TEXT)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        for (id, tag) in [(1, "a"), (2, "a"), (3, "b"), (4, "a")] {
+            sqlx::query("INSERT INTO t VALUES ($1, $2)")
+                .bind(id)
+                .bind(tag)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let select = |ids: &'static [i64]| {
+            let sql = format!(
+                "SELECT id FROM t WHERE tag = $1 AND id IN ({}) ORDER BY id",
+                placeholders(2, ids.len())
+            );
+            (sql, ids)
+        };
+        for (ids, want) in [
+            (&[1i64, 3, 4][..], vec![1i64, 4]),
+            (&[][..], vec![]),
+            (&[2][..], vec![2]),
+        ] {
+            let (sql, ids) = select(ids);
+            let got: Vec<i64> = sqlx::query_scalar(&sql)
+                .bind("a")
+                .bind_ids(ids)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(got, want, "{ids:?}");
+        }
     }
 }

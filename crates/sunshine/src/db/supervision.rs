@@ -11,15 +11,16 @@ pub struct Published {
     pub written_on: Option<String>,
 }
 
-/// Items of `units` published (and still public, or withdrawn since) in the years `[from, until)`.
+/// Items of `units` published (and still public, or withdrawn since) in the years `first` to
+/// `last`, both included.
 pub async fn published(
     conn: &mut Conn,
     units: &[i64],
-    from: i32,
-    until: i32,
+    first: i32,
+    last: i32,
 ) -> sqlx::Result<Vec<Published>> {
-    let (from, _) = super::year_range(from);
-    let (until, _) = super::year_range(until);
+    let (from, _) = super::year_range(first);
+    let (_, until) = super::year_range(last);
     sqlx::query_as(&format!(
         "SELECT unit_id, published_on, written_on FROM items WHERE state IN ('published', 'withdrawn') \
          AND disclosure = 'active' AND published_on >= $1 AND published_on < $2 AND unit_id IN ({})",

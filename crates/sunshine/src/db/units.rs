@@ -145,13 +145,14 @@ pub async fn set_report_due(conn: &mut Conn, id: i64, due: &str) -> sqlx::Result
     Ok(())
 }
 
-/// Whether the unit pauses an application's clock while a fee is unpaid (None: no such unit).
-pub async fn fee_pause(conn: &mut Conn, id: i64) -> sqlx::Result<Option<bool>> {
+/// Whether the unit pauses an application's clock while a fee is unpaid (the default, also for
+/// a unit not found).
+pub async fn fee_pause(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
     let v: Option<i64> = sqlx::query_scalar("SELECT pause_clock_for_fee FROM units WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?;
-    Ok(v.map(|p| p != 0))
+    Ok(v.is_none_or(|p| p != 0))
 }
 
 pub async fn set_fee_pause(conn: &mut Conn, id: i64, pause: bool) -> sqlx::Result<()> {

@@ -120,9 +120,7 @@ fn clock_events(events: &[adb::EventRow]) -> Result<Vec<Event>, Error> {
 
 async fn settings(conn: &mut crate::db::Conn, unit_id: i64) -> Result<ClockSettings, Error> {
     Ok(ClockSettings {
-        pause_while_fee_unpaid: crate::db::units::fee_pause(conn, unit_id)
-            .await?
-            .unwrap_or(true),
+        pause_while_fee_unpaid: crate::db::units::fee_pause(conn, unit_id).await?,
     })
 }
 

@@ -81,11 +81,6 @@ impl Error {
             Error::Internal(_) => "internal",
         }
     }
-
-    /// A field error of its own, for a single misfilled field.
-    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Error::Invalid(vec![FieldError::new(field, message)])
-    }
 }
 
 impl From<crate::cpu::JobFailed> for Error {

@@ -6,6 +6,7 @@ use crate::db::{columns, units};
 use std::collections::BTreeMap;
 use sunshine_core::report::{self, AppRecord, ColumnCount, Report, COLUMNS, ROWS};
 use sunshine_core::unit::UnitKind;
+use sunshine_core::FieldError;
 
 /// Builds the report of `unit_code` for `year` from the database.
 pub async fn generate(
@@ -15,10 +16,12 @@ pub async fn generate(
 ) -> Result<(Report, bool), Error> {
     let unit = units::by_code(conn, unit_code)
         .await?
-        .ok_or_else(|| Error::field("unit", format!("单位“{unit_code}”不存在")))?;
+        .ok_or_else(|| FieldError::new("unit", format!("单位“{unit_code}”不存在")))?;
     let records = crate::db::report::application_records(conn, unit.id).await?;
     let remedies = crate::db::report::remedy_records(conn, unit.id).await?;
     let by_col = crate::db::report::published_by_column(conn, unit.id, year).await?;
+    // The year's proactive items in every column, which the appendix compares with last year.
+    let this_year: i64 = by_col.iter().map(|(_, n)| n).sum();
     let cols = columns::of_unit(conn, unit.id).await?;
     let by_column: Vec<ColumnCount> = cols
         .iter()
@@ -100,7 +103,7 @@ pub async fn generate(
     r.sections.insert("六".into(), six);
     r.sections.insert(
         "附录".into(),
-        appendix(conn, unit.id, year, &records).await?,
+        appendix(conn, unit.id, year, &records, this_year).await?,
     );
     // Only a city government with rule-making power reports 规章; townships and departments never.
     let rule_making = unit.kind() == UnitKind::City;
@@ -381,6 +384,7 @@ async fn appendix(
     unit_id: i64,
     year: i32,
     records: &[AppRecord],
+    this: i64,
 ) -> Result<String, Error> {
     use chrono::Datelike;
     let cal = crate::db::calendar::effective(conn).await?;
@@ -415,7 +419,6 @@ async fn appendix(
             oldest.join("、")
         ));
     }
-    let this = crate::db::report::published_count(conn, unit_id, year).await?;
     let last = crate::db::report::published_count(conn, unit_id, year - 1).await?;
     out.push_str(&format!(
         "主动公开信息{this}条，上年{last}条，{}。",

@@ -71,9 +71,7 @@ async fn letters_page(
             body: saved.remove(o.as_str()).unwrap_or_default(),
         })
         .collect();
-    let pause = crate::db::units::fee_pause(&mut conn, unit.id)
-        .await?
-        .unwrap_or(true);
+    let pause = crate::db::units::fee_pause(&mut conn, unit.id).await?;
     let complaints = adb::complaints(&mut conn, unit.id).await?;
     Ok(LettersPage {
         layout: Layout::new(state, staff, flash).await?,

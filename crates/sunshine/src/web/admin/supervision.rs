@@ -95,7 +95,7 @@ async fn gather(
         .filter(|u| scope.binary_search(&u.id).is_ok())
         .collect();
     let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
-    let items = sup::published(&mut conn, &ids, year - 1, year + 1).await?;
+    let items = sup::published(&mut conn, &ids, year - 1, year).await?;
     let events = sup::review_events(&mut conn, &ids).await?;
     let apps = sup::cases(&mut conn, &ids).await?;
     let reports = sup::report_states(&mut conn, &ids, year).await?;
