@@ -105,6 +105,14 @@ async fn wrong_password_is_refused_and_logged_without_the_password() {
     let b = app.login("tuoan-editor", DEMO_PASSWORD).await;
     let dash = app.page_as(&b, "/admin").await;
     assert!(text_of(&dash).contains("妥安乡：信息员"));
+    // The page's title is text; its shortcuts are links on the page.
+    let doc = scraper::Html::parse_document(&dash);
+    let title: String = doc
+        .select(&scraper::Selector::parse("title").unwrap())
+        .flat_map(|t| t.text())
+        .collect();
+    assert_eq!(title, "工作台 - 后台 - 禄丰市人民政府");
+    assert!(dash.contains(r#"<a href="/admin/queue">待我审核</a>"#));
 }
 
 #[tokio::test]
@@ -137,6 +145,7 @@ async fn repeated_failures_pause_login() {
         .await
         .unwrap();
     assert_eq!(r.status(), 429, "even the right password waits");
+    assert_eq!(r.headers()["retry-after"], "900", "the window, in seconds");
     assert!(text_of(&r.text().await.unwrap()).contains("15分钟后再试"));
     // Another account is not locked by it.
     app.login("tuoan-director", DEMO_PASSWORD).await;

@@ -454,6 +454,14 @@ async fn every_api_error_is_json_in_chinese() {
     };
     let (s, _) = check(c.delete(app.url("/api/v1/items/1")).send().await.unwrap()).await;
     assert_eq!(s, 405);
+    // A wrong method is pointed to the methods the address takes: the Allow header is kept, and
+    // the message no longer names a fixed list that is wrong for most addresses.
+    let r = c.delete(app.url("/api/v1/items")).send().await.unwrap();
+    let allow = r.headers()["allow"].to_str().unwrap().to_owned();
+    let (s, m) = check(r).await;
+    assert_eq!(s, 405);
+    assert!(allow.contains("POST") && !allow.contains("PUT"), "{allow}");
+    assert!(m.contains("响应头 Allow") && !m.contains("PUT"), "{m}");
     let (s, _) = check(
         c.get(app.url("/api/v1/units/%FF/columns"))
             .send()

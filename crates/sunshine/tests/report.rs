@@ -662,14 +662,16 @@ async fn the_supervision_view_charts_every_unit() {
             .status(),
         403
     );
-    assert_eq!(
-        sup.get(app.url("/admin/supervision?year=abc"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        422
-    );
+    let r = sup
+        .get(app.url("/admin/supervision?year=abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    // The page says what is wrong in words; our field keys are never shown.
+    let html = r.text().await.unwrap();
+    assert!(html.contains("年份不正确"), "{html}");
+    assert!(!html.contains("<code>") && !html.contains("year"), "{html}");
 }
 
 #[tokio::test]

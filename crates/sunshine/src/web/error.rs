@@ -157,16 +157,23 @@ fn page_with_status(e: AppError, status: StatusCode) -> Response {
             _ => "无法完成操作",
         };
         let fields = e.fields();
+        // Field by field, the messages are listed; the field keys are ours and never shown.
+        let message = if fields.is_empty() {
+            e.message()
+        } else {
+            "请按下面的提示修改后重新提交：".into()
+        };
         let page = ErrorPage {
             status: status.as_u16(),
             title,
-            message: e.message(),
+            message,
             fields,
         };
-        match page.render() {
+        let resp = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, e.message()).into_response(),
-        }
+        };
+        with_retry_after(&e, resp)
     }
 }
 
@@ -180,8 +187,19 @@ impl IntoResponse for ApiError {
             body["error"]["fields"] = serde_json::to_value(fields).unwrap_or_default();
             body["error"]["field"] = fields[0].field.into();
         }
-        (e.status(), Json(body)).into_response()
+        with_retry_after(&e, (e.status(), Json(body)).into_response())
     }
+}
+
+/// A paused sign-in says when to retry in the header clients and proxies read, too.
+fn with_retry_after(e: &AppError, mut resp: Response) -> Response {
+    if let AppError::Throttled(minutes) = e {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&(minutes * 60).to_string()) {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+    }
+    resp
 }
 
 /// An error answer that is not ours (a method not allowed, an undecodable path, a body over the
@@ -198,7 +216,7 @@ fn plain_error(status: StatusCode, api: bool) -> AppError {
         ),
         StatusCode::METHOD_NOT_ALLOWED if api => Error::Conflict(
             "method_not_allowed",
-            "这个地址不接受这种请求方法：请对照 /api/openapi.json 检查方法（GET、POST、PUT）。"
+            "这个地址不接受这种请求方法：它接受的方法见响应头 Allow，也可对照 /api/openapi.json 检查。"
                 .into(),
         ),
         StatusCode::METHOD_NOT_ALLOWED => Error::Conflict(
