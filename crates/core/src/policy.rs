@@ -32,6 +32,8 @@ pub enum Denied {
     NotDirector,
     OwnItem,
     NotAdmin,
+    NotSupervisor,
+    NotAuditor,
 }
 
 impl Denied {
@@ -42,6 +44,8 @@ impl Denied {
             Denied::NotDirector => "not_director",
             Denied::OwnItem => "own_item",
             Denied::NotAdmin => "not_admin",
+            Denied::NotSupervisor => "not_supervisor",
+            Denied::NotAuditor => "not_auditor",
         }
     }
     pub fn message(self) -> &'static str {
@@ -55,6 +59,8 @@ impl Denied {
                 "不能发布自己起草或修改过的信息：请由本单位另一位审核人发布（先审查后公开）。"
             }
             Denied::NotAdmin => "只有本单位管理员可以修改单位设置和栏目。",
+            Denied::NotSupervisor => "只有市级监督员可以查看各单位的监督统计和案件总览。",
+            Denied::NotAuditor => "只有单位管理员和监督员可以查看审计日志：请联系本单位管理员。",
         }
     }
 }
@@ -155,6 +161,33 @@ impl Grants {
         Ok(())
     }
 
+    /// The supervision views: a supervisor, over the units their grant covers.
+    pub fn can_supervise(&self) -> Result<&[i64], Denied> {
+        if self.supervised.is_empty() {
+            Err(Denied::NotSupervisor)
+        } else {
+            Ok(&self.supervised)
+        }
+    }
+
+    /// The audit log: of the units the user administers, and of those they supervise.
+    pub fn audited_units(&self) -> Result<Vec<i64>, Denied> {
+        let mut units: Vec<i64> = self
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Admin)
+            .map(|g| g.unit_id)
+            .collect();
+        units.extend(&self.supervised);
+        units.sort_unstable();
+        units.dedup();
+        if units.is_empty() {
+            Err(Denied::NotAuditor)
+        } else {
+            Ok(units)
+        }
+    }
+
     /// Unit settings and columns: the unit's administrator.
     pub fn can_manage_unit(&self, unit_id: i64) -> Result<(), Denied> {
         if !self.is_staff_of(unit_id) {
@@ -252,6 +285,21 @@ mod tests {
         assert_eq!(city.can_read_unit(5), Err(Denied::NotYourUnit));
         // A cycle in a damaged tree ends the walk.
         assert_eq!(subtree(&[7], &[(7, Some(8)), (8, Some(7))]), vec![7, 8]);
+    }
+
+    #[test]
+    fn supervision_and_the_audit_log_have_their_own_rights() {
+        let township = g(9, &[(2, Role::Supervisor)]);
+        assert_eq!(township.can_supervise(), Ok(&[2, 4][..]));
+        let editor = g(7, &[(1, Role::Editor)]);
+        assert_eq!(editor.can_supervise(), Err(Denied::NotSupervisor));
+        assert_eq!(editor.audited_units(), Err(Denied::NotAuditor));
+        // An administrator reads the log of their unit; a supervisor, of what they supervise.
+        let both = g(7, &[(3, Role::Admin), (2, Role::Supervisor)]);
+        assert_eq!(both.audited_units(), Ok(vec![2, 3, 4]));
+        for d in [Denied::NotSupervisor, Denied::NotAuditor] {
+            assert!(d.message().starts_with("只有"), "{}", d.message());
+        }
     }
 
     #[test]

@@ -172,3 +172,24 @@ pub async fn root(conn: &mut Conn) -> sqlx::Result<Option<Unit>> {
     .fetch_optional(conn)
     .await
 }
+
+/// Records that belong to a unit: the kinds a back-office path names by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owned {
+    Item,
+    Application,
+    Column,
+    Attachment,
+}
+
+/// The unit a record belongs to, read without loading the record: the rights on a path are
+/// checked against it before any of the record is read.
+pub async fn owner_of(conn: &mut Conn, what: Owned, id: i64) -> sqlx::Result<Option<i64>> {
+    let sql = match what {
+        Owned::Item => "SELECT unit_id FROM items WHERE id = $1",
+        Owned::Application => "SELECT unit_id FROM applications WHERE id = $1",
+        Owned::Column => "SELECT unit_id FROM columns WHERE id = $1",
+        Owned::Attachment => "SELECT unit_id FROM attachments WHERE id = $1",
+    };
+    sqlx::query_scalar(sql).bind(id).fetch_optional(conn).await
+}

@@ -11,6 +11,6 @@ pub mod public;
 mod router;
 pub mod views;
 
-pub use router::router;
+pub use router::{router, staff_rights, Declared};
 
 pub use crate::app::{App, AppState};

@@ -1,10 +1,12 @@
 //! The whole route table in one place.
 
+use super::admin::Right;
 use super::{admin, api, api_applications, apply, public, AppState};
 use crate::db::sessions::DbSessionStore;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{header, HeaderName, HeaderValue, Request};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -32,6 +34,153 @@ fn page_panic(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Res
     axum::response::IntoResponse::into_response(super::error::PageError(internal()))
 }
 
+/// A back-office route as the route table declares it: the right is read from the type of
+/// the handler's first argument (see `web::admin::rights`).
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub right: String,
+}
+
+/// The handler argument lists whose first argument is a right.
+pub trait Declares {
+    fn right() -> String;
+}
+
+macro_rules! declares {
+    ($($t:ident),*) => {
+        impl<M, R: Right, $($t,)*> Declares for (M, R, $($t,)*) {
+            fn right() -> String {
+                R::describe()
+            }
+        }
+    };
+}
+declares!();
+declares!(A);
+declares!(A, B);
+declares!(A, B, C);
+declares!(A, B, C, D);
+declares!(A, B, C, D, E);
+
+/// The back-office routes and what each requires. A handler whose first argument is not a
+/// right ([`Right`]) does not compile here.
+pub struct StaffRoutes {
+    router: Router<AppState>,
+    pub table: Vec<Declared>,
+}
+
+impl StaffRoutes {
+    fn add<T: Declares>(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.table.push(Declared {
+            method,
+            path,
+            right: T::right(),
+        });
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    fn get<H, T>(self, path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: Declares + 'static,
+    {
+        self.add::<T>("GET", path, get(h))
+    }
+
+    fn post<H, T>(self, path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: Declares + 'static,
+    {
+        self.add::<T>("POST", path, post(h))
+    }
+
+    /// A POST with its own body limit (uploads).
+    fn post_up_to<H, T>(self, path: &'static str, h: H, limit: usize) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: Declares + 'static,
+    {
+        self.add::<T>("POST", path, post(h).layer(DefaultBodyLimit::max(limit)))
+    }
+}
+
+/// What each back-office route requires, as the route table declares it.
+pub fn staff_rights() -> Vec<Declared> {
+    staff_routes(0).table
+}
+
+/// Every route under `/admin`, with the right its handler requires.
+pub fn staff_routes(upload_limit: usize) -> StaffRoutes {
+    use admin::{
+        applications as apps, audit, auth, calendar, items, letters, reports, supervision, units,
+    };
+    StaffRoutes {
+        router: Router::new(),
+        table: Vec::new(),
+    }
+    .get("/admin", auth::dashboard)
+    .get("/admin/login", auth::login_form)
+    .post("/admin/login", auth::login)
+    .post("/admin/logout", auth::logout)
+    .get("/admin/password", auth::password_form)
+    .post("/admin/password", auth::change_password)
+    .get("/admin/units/{code}/items", items::list)
+    .post("/admin/units/{code}/items", items::create)
+    .get("/admin/units/{code}/items/new", items::new_form)
+    .get("/admin/units/{code}/settings", units::settings_form)
+    .post("/admin/units/{code}/settings", units::save_settings)
+    .get("/admin/units/{code}/columns", units::columns_page)
+    .post("/admin/units/{code}/columns", units::add_column)
+    .post("/admin/columns/{id}", units::save_column)
+    .post("/admin/columns/{id}/move", units::move_column)
+    .get("/admin/items/{id}", items::edit_form)
+    .post("/admin/items/{id}", items::update)
+    .get("/admin/items/{id}/preview", items::preview)
+    .post("/admin/items/{id}/review/{action}", items::review_action)
+    .get("/admin/queue", items::queue)
+    .get("/admin/audit", audit::page)
+    .get("/admin/audit.csv", audit::export)
+    .get("/admin/applications", apps::overview)
+    .get("/admin/calendar", calendar::page)
+    .get("/admin/supervision", supervision::page)
+    .get("/admin/supervision.csv", supervision::csv)
+    .get("/admin/units/{code}/reports", reports::latest)
+    .get("/admin/units/{code}/reports/{year}", reports::show)
+    .post("/admin/units/{code}/reports/{year}/draft", reports::draft)
+    .get(
+        "/admin/units/{code}/reports/{year}/download/{format}",
+        reports::download,
+    )
+    .post("/admin/units/{code}/reports/{year}/{what}", reports::save)
+    .get("/admin/units/{code}/letters", letters::page)
+    .post(
+        "/admin/units/{code}/letters/templates",
+        letters::save_template,
+    )
+    .post("/admin/units/{code}/letters/fee-pause", letters::save_pause)
+    .post("/admin/units/{code}/complaints", letters::add_complaint)
+    .get("/admin/units/{code}/applications", apps::list)
+    .post("/admin/units/{code}/applications", apps::register)
+    .get("/admin/units/{code}/applications/new", apps::register_form)
+    .get("/admin/applications/{id}", apps::show)
+    .post("/admin/applications/{id}/reveal", apps::reveal)
+    .post("/admin/applications/{id}/step/{name}", apps::step)
+    .get("/admin/units/{code}/review-policy", units::policy_page)
+    .post("/admin/units/{code}/review-policy", units::save_policy)
+    .post_up_to("/admin/items/{id}/attachments", items::upload, upload_limit)
+    .get("/admin/attachments/{id}", items::attachment)
+    .post("/admin/attachments/{id}/delete", items::delete_attachment)
+}
+
 pub fn router(state: AppState) -> Router {
     let cfg = &state.config;
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
@@ -47,113 +196,12 @@ pub fn router(state: AppState) -> Router {
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
 
-    let admin_routes = Router::new()
-        .route("/admin", get(admin::auth::dashboard))
-        .route(
-            "/admin/login",
-            get(admin::auth::login_form).post(admin::auth::login),
-        )
-        .route("/admin/logout", post(admin::auth::logout))
-        .route(
-            "/admin/password",
-            get(admin::auth::password_form).post(admin::auth::change_password),
-        )
-        .route(
-            "/admin/units/{code}/items",
-            get(admin::items::list).post(admin::items::create),
-        )
-        .route("/admin/units/{code}/items/new", get(admin::items::new_form))
-        .route(
-            "/admin/units/{code}/settings",
-            get(admin::units::settings_form).post(admin::units::save_settings),
-        )
-        .route(
-            "/admin/units/{code}/columns",
-            get(admin::units::columns_page).post(admin::units::add_column),
-        )
-        .route("/admin/columns/{id}", post(admin::units::save_column))
-        .route("/admin/columns/{id}/move", post(admin::units::move_column))
-        .route(
-            "/admin/items/{id}",
-            get(admin::items::edit_form).post(admin::items::update),
-        )
-        .route("/admin/items/{id}/preview", get(admin::items::preview))
-        .route(
-            "/admin/items/{id}/review/{action}",
-            post(admin::items::review_action),
-        )
-        .route("/admin/queue", get(admin::items::queue))
-        .route("/admin/audit", get(admin::audit::page))
-        .route("/admin/applications", get(admin::applications::overview))
-        .route("/admin/calendar", get(admin::calendar::page))
-        .route("/admin/supervision", get(admin::supervision::page))
-        .route("/admin/supervision.csv", get(admin::supervision::csv))
-        .route("/admin/units/{code}/reports", get(admin::reports::latest))
-        .route(
-            "/admin/units/{code}/reports/{year}",
-            get(admin::reports::show),
-        )
-        .route(
-            "/admin/units/{code}/reports/{year}/draft",
-            post(admin::reports::draft),
-        )
-        .route(
-            "/admin/units/{code}/reports/{year}/download/{format}",
-            get(admin::reports::download),
-        )
-        .route(
-            "/admin/units/{code}/reports/{year}/{what}",
-            post(admin::reports::save),
-        )
-        .route("/admin/units/{code}/letters", get(admin::letters::page))
-        .route(
-            "/admin/units/{code}/letters/templates",
-            post(admin::letters::save_template),
-        )
-        .route(
-            "/admin/units/{code}/letters/fee-pause",
-            post(admin::letters::save_pause),
-        )
-        .route(
-            "/admin/units/{code}/complaints",
-            post(admin::letters::add_complaint),
-        )
-        .route(
-            "/admin/units/{code}/applications",
-            get(admin::applications::list).post(admin::applications::register),
-        )
-        .route(
-            "/admin/units/{code}/applications/new",
-            get(admin::applications::register_form),
-        )
-        .route("/admin/applications/{id}", get(admin::applications::show))
-        .route(
-            "/admin/applications/{id}/reveal",
-            post(admin::applications::reveal),
-        )
-        .route(
-            "/admin/applications/{id}/step/{name}",
-            post(admin::applications::step),
-        )
-        .route("/admin/audit.csv", get(admin::audit::export))
-        .route(
-            "/admin/units/{code}/review-policy",
-            get(admin::units::policy_page).post(admin::units::save_policy),
-        )
-        .route(
-            "/admin/items/{id}/attachments",
-            post(admin::items::upload).layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/admin/attachments/{id}", get(admin::items::attachment))
-        .route(
-            "/admin/attachments/{id}/delete",
-            post(admin::items::delete_attachment),
-        )
-        .layer(sessions)
-        .layer(SetResponseHeaderLayer::overriding(
+    let admin_routes = staff_routes(upload_limit).router.layer(sessions).layer(
+        SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
-        ));
+        ),
+    );
 
     let api_routes = Router::new()
         .route("/api/openapi.json", get(api::openapi))

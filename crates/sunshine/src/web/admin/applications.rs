@@ -2,12 +2,13 @@
 //! person, by post, fax or e-mail, the case page with every step, and the city's overview.
 
 use super::auth::FlashQuery;
-use super::{flash_message, Errors, Layout, Staff};
+use super::{flash_message, CaseEditor, CaseReader, CsrfForm, Errors, InUnit, Layout, On, Staff};
+use super::{Supervisor, UnitEditor, UnitReader};
+use crate::db::units::Unit;
 use crate::service::applications::{self as svc, Case, StepInput};
 use crate::service::Error;
 use crate::web::api_applications::{queue, Line};
 use crate::web::error::{AppError, PageError};
-use crate::web::extract::{parse_id, WebForm};
 use crate::web::public::render;
 use crate::web::AppState;
 use askama::Template;
@@ -19,7 +20,6 @@ use sunshine_core::application::{
     receipt_rule, ApplicantInput, ApplicantKind, ApplicationInput, Channel, Delivery, IdType,
     Outcome,
 };
-use sunshine_core::unit::UnitCode;
 
 pub const QUEUES: &[(&str, &str)] = &[
     ("open", "全部未办结"),
@@ -47,18 +47,10 @@ pub struct QueueQuery {
 }
 
 pub async fn list(
+    InUnit { staff, unit, .. }: UnitReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, PageError> {
-    let code = UnitCode::parse(&code).map_err(|_| Error::NotFound)?;
-    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
-    let unit = crate::db::units::by_code(&mut conn, code.as_str())
-        .await?
-        .ok_or(Error::NotFound)?;
-    staff.grants.can_read_unit(unit.id)?;
-    drop(conn);
     let queue_key = q
         .queue
         .filter(|k| QUEUES.iter().any(|(q, _)| q == k))
@@ -77,7 +69,6 @@ pub async fn list(
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct RegisterForm {
-    csrf: String,
     /// One per rendered form: a double submit or a reload registers the application once.
     nonce: String,
     kind: String,
@@ -111,16 +102,10 @@ struct RegisterPage {
 async fn register_page(
     state: &AppState,
     staff: &Staff,
-    code: &str,
+    unit: Unit,
     form: RegisterForm,
     errors: Vec<sunshine_core::FieldError>,
 ) -> Result<RegisterPage, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let unit = crate::db::units::by_code(&mut conn, code.as_str())
-        .await?
-        .ok_or(Error::NotFound)?;
-    staff.grants.can_edit_items(unit.id)?;
     Ok(RegisterPage {
         layout: Layout::new(state, staff, None).await?,
         unit_code: unit.code,
@@ -148,9 +133,8 @@ async fn register_page(
 }
 
 pub async fn register_form(
+    InUnit { staff, unit, .. }: UnitEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let form = RegisterForm {
         kind: "natural_person".into(),
@@ -161,18 +145,16 @@ pub async fn register_form(
         nonce: crate::auth::random_hex(16),
         ..Default::default()
     };
-    render(&register_page(&state, &staff, &code, form, vec![]).await?)
+    render(&register_page(&state, &staff, unit, form, vec![]).await?)
 }
 
 pub async fn register(
+    InUnit { staff, unit, .. }: UnitEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    WebForm(f): WebForm<RegisterForm>,
+    CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&f.csrf).await?;
     let input = ApplicationInput {
-        unit: code.clone(),
+        unit: unit.code.clone(),
         applicant: ApplicantInput {
             kind: f.kind.clone(),
             name: f.name.clone(),
@@ -195,7 +177,7 @@ pub async fn register(
             Redirect::to(&format!("/admin/applications/{}?done=registered", r.id)).into_response(),
         ),
         Err(Error::Invalid(errs)) => {
-            let mut r = render(&register_page(&state, &staff, &code, f, errs).await?)?;
+            let mut r = render(&register_page(&state, &staff, unit, f, errs).await?)?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
@@ -268,12 +250,10 @@ async fn case_page(
 }
 
 pub async fn show(
+    On { staff, id, .. }: CaseReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id)?;
     let flash = match q.done.as_deref() {
         Some("registered") => Some("申请已登记。".to_owned()),
         Some("step") => Some("已记录，期限已重新计算。".to_owned()),
@@ -282,21 +262,12 @@ pub async fn show(
     case_page(&state, &staff, id, flash, None).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// Shows the full ID number once, on this page; the view is audited.
 pub async fn reveal(
+    On { staff, id, .. }: CaseReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    WebForm(f): WebForm<CsrfForm>,
+    CsrfForm(_): CsrfForm<super::auth::TokenOnly>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&f.csrf).await?;
-    let id = parse_id(&id)?;
     let n = svc::reveal_id(&state, &staff.actor(), id).await?;
     case_page(&state, &staff, id, None, Some(n)).await
 }
@@ -304,7 +275,6 @@ pub async fn reveal(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StepForm {
-    csrf: String,
     on: String,
     items: String,
     period_days: String,
@@ -338,13 +308,11 @@ fn num(field: &'static str, s: &str) -> Result<Option<u32>, AppError> {
 }
 
 pub async fn step(
+    On { staff, id, .. }: CaseEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path((id, name)): Path<(String, String)>,
-    WebForm(f): WebForm<StepForm>,
+    Path((_, name)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<StepForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&f.csrf).await?;
-    let id = parse_id(&id)?;
     if !crate::web::api_applications::STEPS.contains(&name.as_str()) {
         return Err(Error::NotFound.into());
     }
@@ -379,10 +347,10 @@ struct OverviewPage {
 }
 
 /// The city's view: every unit's open, due-soon, overdue and paused counts.
-pub async fn overview(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
-    if staff.grants.supervised.is_empty() {
-        return Err(Error::Denied(sunshine_core::policy::Denied::NotYourUnit).into());
-    }
+pub async fn overview(
+    Supervisor { staff, .. }: Supervisor,
+    State(state): State<AppState>,
+) -> Result<Response, PageError> {
     let lines = queue(&state, &staff.actor(), None, Some("open")).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let units = crate::db::units::all(&mut conn).await?;

@@ -1,6 +1,6 @@
 //! The audit log for supervisors (everything) and unit administrators (their units).
 
-use super::{Layout, Staff};
+use super::{Auditor, Layout, Staff};
 use crate::db::audit;
 use crate::web::error::{AppError, PageError};
 use crate::web::public::render;
@@ -9,30 +9,15 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use sunshine_core::policy::Denied;
-use sunshine_core::role::Role;
 
 /// Which entries the user may read: those of the units they supervise (a supervisor grant
 /// covers its unit and the units below it) and of the units they administer; entries of no unit
 /// (sign-ins, calendar loads) only for a supervisor of the city itself.
-fn scope(staff: &Staff) -> Result<audit::Scope, AppError> {
-    let mut units: Vec<i64> = staff
-        .grants
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::Admin)
-        .map(|g| g.unit_id)
-        .collect();
-    units.extend(&staff.grants.supervised);
-    units.sort_unstable();
-    units.dedup();
-    if units.is_empty() {
-        return Err(Denied::NotAdmin.into());
-    }
-    Ok(audit::Scope {
+fn scope(staff: &Staff, units: Vec<i64>) -> audit::Scope {
+    audit::Scope {
         units,
         system: staff.grants.city_wide,
-    })
+    }
 }
 
 pub struct Row {
@@ -53,8 +38,11 @@ struct AuditPage {
     all: bool,
 }
 
-pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
-    let scope = scope(&staff)?;
+pub async fn page(
+    Auditor { staff, units }: Auditor,
+    State(state): State<AppState>,
+) -> Result<Response, PageError> {
+    let scope = scope(&staff, units);
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let entries = audit::list(&mut conn, Some(&scope), 300).await?;
     let rows = entries
@@ -77,8 +65,11 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
 }
 
 /// CSV export; the export itself is recorded.
-pub async fn export(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
-    let scope = scope(&staff)?;
+pub async fn export(
+    Auditor { staff, units }: Auditor,
+    State(state): State<AppState>,
+) -> Result<Response, PageError> {
+    let scope = scope(&staff, units);
     let mut tx = state.db.begin().await?;
     let entries = audit::list(&mut tx, Some(&scope), i64::MAX).await?;
     audit::append(

@@ -1,6 +1,6 @@
 //! Signing in and out, login throttling, and the dashboard.
 
-use super::{flash_message, sign_in, Layout, Staff};
+use super::{flash_message, sign_in, CsrfForm, Layout, Staff, Visitor};
 use crate::db::audit::{self, Entry};
 use crate::db::throttle::{self, Bucket};
 use crate::db::users;
@@ -103,6 +103,7 @@ fn login_page(
 }
 
 pub async fn login_form(
+    _: Visitor,
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<LoginQuery>,
@@ -139,6 +140,7 @@ pub struct LoginForm {
 /// success takes its counts back. The password is verified on the CPU pool with no database
 /// connection held.
 pub async fn login(
+    _: Visitor,
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
@@ -248,18 +250,15 @@ pub async fn login(
     }
 }
 
+/// A form of nothing but its token (which [`CsrfForm`] checks).
 #[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    pub csrf: String,
-}
+pub struct TokenOnly {}
 
 pub async fn logout(
-    State(state): State<AppState>,
     staff: Staff,
-    WebForm(form): WebForm<CsrfOnly>,
+    State(state): State<AppState>,
+    CsrfForm(_): CsrfForm<TokenOnly>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&form.csrf).await?;
     let mut tx = state.db.begin().await?;
     audit::append(
         &mut tx,
@@ -294,8 +293,8 @@ pub struct FlashQuery {
 }
 
 pub async fn dashboard(
-    State(state): State<AppState>,
     staff: Staff,
+    State(state): State<AppState>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let layout = Layout::new(&state, &staff, flash_message(q.done.as_deref())).await?;
@@ -326,8 +325,8 @@ struct PasswordPage {
 }
 
 pub async fn password_form(
-    State(state): State<AppState>,
     staff: Staff,
+    State(state): State<AppState>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     render(&PasswordPage {
@@ -339,7 +338,6 @@ pub async fn password_form(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PasswordForm {
-    csrf: String,
     current: String,
     new: String,
     again: String,
@@ -348,11 +346,10 @@ pub struct PasswordForm {
 /// Changes one's own password: the current one is checked (on the CPU pool, counted like a
 /// sign-in attempt), then every other session of the user ends; this one stays signed in.
 pub async fn change_password(
-    State(state): State<AppState>,
     staff: Staff,
-    WebForm(f): WebForm<PasswordForm>,
+    State(state): State<AppState>,
+    CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&f.csrf).await?;
     let mut errors = Vec::new();
     if f.new.chars().count() > MAX_PASSWORD_CHARS {
         errors.push(sunshine_core::FieldError::new("new", "新密码太长"));

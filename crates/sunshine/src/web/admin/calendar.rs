@@ -25,7 +25,7 @@ struct CalendarPage {
     missing_next: Option<i32>,
 }
 
-pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
+pub async fn page(staff: Staff, State(state): State<AppState>) -> Result<Response, PageError> {
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let cal = crate::db::calendar::effective(&mut conn).await?;
     let loaded = crate::db::calendar::loaded(&mut conn).await?;

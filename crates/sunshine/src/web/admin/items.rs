@@ -1,14 +1,17 @@
 //! Items in the back office: list, create, edit, preview, publish, attachments.
 
-use super::auth::{CsrfOnly, FlashQuery};
-use super::{flash_message, Errors, Layout, Staff};
+use super::auth::{FlashQuery, TokenOnly};
+use super::{flash_message, CsrfForm, Errors, InUnit, Layout, On, Staff, Submitted};
+use super::{
+    AttachmentEditor, AttachmentReader, ItemEditor, ItemReader, ItemReviewer, UnitEditor,
+    UnitReader,
+};
 use crate::db::columns::{self, Column};
 use crate::db::items::{self, Item, Summary};
 use crate::db::{attachments, units};
 use crate::service::Error;
 use crate::service::{self, review};
 use crate::web::error::{AppError, PageError};
-use crate::web::extract::{parse_id, WebForm};
 use crate::web::public::{download, item_page, render};
 use crate::web::views::{file_size, Pager};
 use crate::web::AppState;
@@ -19,18 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sunshine_core::item::{Disclosure, ItemInput, Validity};
 use sunshine_core::page::Page;
-use sunshine_core::unit::UnitCode;
 use sunshine_core::FieldError;
-
-async fn unit_for(state: &AppState, staff: &Staff, code: &str) -> Result<units::Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let unit = units::by_code(&mut conn, code.as_str())
-        .await?
-        .ok_or(Error::NotFound)?;
-    staff.grants.can_read_unit(unit.id)?;
-    Ok(unit)
-}
 
 #[derive(Template)]
 #[template(path = "admin/items.html")]
@@ -48,12 +40,10 @@ pub struct ListQuery {
 }
 
 pub async fn list(
+    InUnit { staff, unit, .. }: UnitReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code).await?;
     let page = Page::parse(q.page.as_deref(), 30).ok_or(Error::NotFound)?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let (list, total) = items::list_for_unit(&mut conn, unit.id, page).await?;
@@ -76,7 +66,6 @@ pub async fn list(
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct ItemForm {
-    csrf: String,
     body_format: String,
     column: String,
     title: String,
@@ -136,7 +125,6 @@ impl ItemForm {
     fn from_item(i: &Item) -> ItemForm {
         let pr = i.prereview();
         ItemForm {
-            csrf: String::new(),
             body_format: "html".into(),
             column: i.column_slug.clone(),
             title: i.title.clone(),
@@ -446,12 +434,9 @@ fn with_status(
 }
 
 pub async fn new_form(
+    InUnit { staff, unit, .. }: UnitEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code).await?;
-    staff.grants.can_edit_items(unit.id)?;
     let form = ItemForm {
         body_format: "text".into(),
         publisher: unit.name.clone(),
@@ -464,19 +449,20 @@ pub async fn new_form(
 }
 
 pub async fn create(
+    InUnit { staff, unit, .. }: UnitEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    WebForm(form): WebForm<ItemForm>,
+    form: Submitted<ItemForm>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code).await?;
-    if staff.check_csrf(&form.csrf).await.is_err() {
-        let errs = vec![FieldError::new("form", AppError::Csrf.message())];
-        return with_status(
-            render(&form_page(&state, &staff, unit, form, errs, None, None).await?),
-            StatusCode::FORBIDDEN,
-        );
-    }
+    let form = match form {
+        Submitted::Fresh(form) => form,
+        Submitted::Stale(form) => {
+            let errs = vec![FieldError::new("form", AppError::Csrf.message())];
+            return with_status(
+                render(&form_page(&state, &staff, unit, form, errs, None, None).await?),
+                StatusCode::FORBIDDEN,
+            );
+        }
+    };
     match service::create_item(&state, &staff.actor(), &unit.code, &form.input()).await {
         Ok(id) => Ok(Redirect::to(&format!("/admin/items/{id}?done=created")).into_response()),
         Err(Error::Invalid(errs)) => with_status(
@@ -487,27 +473,14 @@ pub async fn create(
     }
 }
 
-async fn item_and_unit(
-    state: &AppState,
-    staff: &Staff,
-    id: &str,
-) -> Result<(Item, units::Unit), AppError> {
-    let id = parse_id(id)?;
-    let item = service::item_for(state, &staff.actor(), id).await?;
-    let mut conn = state.db.pool.acquire().await?;
-    let unit = units::by_id(&mut conn, item.unit_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    Ok((item, unit))
-}
-
 pub async fn edit_form(
+    On {
+        staff, id, unit, ..
+    }: ItemReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
-    let (item, unit) = item_and_unit(&state, &staff, &id).await?;
+    let item = service::item_for(&state, &staff.actor(), id).await?;
     let form = ItemForm::from_item(&item);
     render(
         &form_page(
@@ -524,19 +497,23 @@ pub async fn edit_form(
 }
 
 pub async fn update(
+    On {
+        staff, id, unit, ..
+    }: ItemEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    WebForm(form): WebForm<ItemForm>,
+    form: Submitted<ItemForm>,
 ) -> Result<Response, PageError> {
-    let (item, unit) = item_and_unit(&state, &staff, &id).await?;
-    if staff.check_csrf(&form.csrf).await.is_err() {
-        let errs = vec![FieldError::new("form", AppError::Csrf.message())];
-        return with_status(
-            render(&form_page(&state, &staff, unit, form, errs, Some(item), None).await?),
-            StatusCode::FORBIDDEN,
-        );
-    }
+    let item = service::item_for(&state, &staff.actor(), id).await?;
+    let form = match form {
+        Submitted::Fresh(form) => form,
+        Submitted::Stale(form) => {
+            let errs = vec![FieldError::new("form", AppError::Csrf.message())];
+            return with_status(
+                render(&form_page(&state, &staff, unit, form, errs, Some(item), None).await?),
+                StatusCode::FORBIDDEN,
+            );
+        }
+    };
     match service::update_item(&state, &staff.actor(), item.id, &form.input()).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/items/{}?done=saved", item.id)).into_response()),
         Err(Error::Invalid(errs)) => with_status(
@@ -548,11 +525,10 @@ pub async fn update(
 }
 
 pub async fn preview(
+    On { staff, id, .. }: ItemReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (item, _) = item_and_unit(&state, &staff, &id).await?;
+    let item = service::item_for(&state, &staff.actor(), id).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let hits = item.hits;
     let mut resp = render(&item_page(&mut conn, item, hits, true).await?)?;
@@ -567,7 +543,6 @@ pub async fn preview(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ReviewForm {
-    csrf: String,
     comment: String,
     digest: String,
     reason: String,
@@ -582,13 +557,11 @@ pub struct ReviewForm {
 }
 
 pub async fn review_action(
+    On { staff, id, .. }: ItemReviewer,
     State(state): State<AppState>,
-    staff: Staff,
-    Path((id, action)): Path<(String, String)>,
-    WebForm(f): WebForm<ReviewForm>,
+    Path((_, action)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<ReviewForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&f.csrf).await?;
-    let id = parse_id(&id)?;
     let actor = staff.actor();
     let done = match action.as_str() {
         "submit" => {
@@ -669,7 +642,7 @@ pub struct QueueRow {
 }
 
 /// 待我审核: items whose waiting step is this user's to take.
-pub async fn queue(State(state): State<AppState>, staff: Staff) -> Result<Response, PageError> {
+pub async fn queue(staff: Staff, State(state): State<AppState>) -> Result<Response, PageError> {
     let rows = review::queue(&state, &staff.actor())
         .await?
         .into_iter()
@@ -691,12 +664,10 @@ pub async fn queue(State(state): State<AppState>, staff: Staff) -> Result<Respon
 /// Reads the upload form: the CSRF token and one file. A body over the limit is reported in
 /// words, with the limit.
 pub async fn upload(
+    On { staff, id, .. }: ItemEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id)?;
     let too_large = || {
         Error::TooLarge(
             sunshine_core::upload::UploadError::TooLarge {
@@ -741,38 +712,30 @@ pub async fn upload(
             _ => {}
         }
     }
-    staff.check_csrf(&csrf).await?;
+    super::verify_csrf(&staff.session, &csrf).await?;
     let (name, bytes) = file.ok_or_else(|| FieldError::new("file", "请选择要上传的文件。"))?;
     service::add_attachment(&state, &staff.actor(), id, &name, bytes).await?;
     Ok(Redirect::to(&format!("/admin/items/{id}?done=uploaded")).into_response())
 }
 
 pub async fn delete_attachment(
+    On { staff, id, .. }: AttachmentEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    WebForm(form): WebForm<CsrfOnly>,
+    CsrfForm(_): CsrfForm<TokenOnly>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&form.csrf).await?;
-    let id = parse_id(&id)?;
     let item_id = service::delete_attachment(&state, &staff.actor(), id).await?;
     Ok(Redirect::to(&format!("/admin/items/{item_id}?done=deleted")).into_response())
 }
 
 /// Staff download any attachment of their own units' items, whatever the item's state.
 pub async fn attachment(
+    On { id, .. }: AttachmentReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id)?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let att = attachments::get(&mut conn, id)
         .await?
         .ok_or(Error::NotFound)?;
-    if staff.grants.can_read_unit(att.unit_id).is_err() {
-        return Err(Error::NotFound.into());
-    }
     drop(conn);
     let bytes = state.blobs.get(&att.storage_key).await?;
     Ok(download(&att, bytes))

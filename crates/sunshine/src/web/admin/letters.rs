@@ -2,40 +2,18 @@
 //! fee-pause setting, and the log of complaints and reports (信访、举报) about disclosure work.
 
 use super::auth::FlashQuery;
-use super::{flash_message, Errors, Layout, Staff};
+use super::{flash_message, CsrfForm, Errors, InUnit, Layout, Staff, UnitAdmin, UnitEditor};
 use crate::db::applications as adb;
-use crate::db::units::{self, Unit};
-use crate::service::Error;
+use crate::db::units::Unit;
 use crate::web::error::{AppError, PageError};
-use crate::web::extract::WebForm;
 use crate::web::public::render;
 use crate::web::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sunshine_core::application::Outcome;
-use sunshine_core::unit::UnitCode;
 use sunshine_core::FieldError;
-
-async fn unit_for(
-    state: &AppState,
-    staff: &Staff,
-    code: &str,
-    manage: bool,
-) -> Result<Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let unit = units::by_code(&mut conn, code.as_str())
-        .await?
-        .ok_or(Error::NotFound)?;
-    if manage {
-        staff.grants.can_manage_unit(unit.id)?;
-    } else {
-        staff.grants.can_edit_items(unit.id)?;
-    }
-    Ok(unit)
-}
 
 pub struct TemplateRow {
     pub outcome: &'static str,
@@ -84,12 +62,10 @@ async fn letters_page(
 }
 
 pub async fn page(
+    InUnit { staff, unit, .. }: UnitEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code, false).await?;
     render(
         &letters_page(
             &state,
@@ -105,20 +81,16 @@ pub async fn page(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct TemplateForm {
-    csrf: String,
     outcome: String,
     body: String,
 }
 
 /// Saves the letter template of one outcome; `{决定}` `{依据}` `{内容}` `{救济}` are filled in.
 pub async fn save_template(
+    InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    WebForm(f): WebForm<TemplateForm>,
+    CsrfForm(f): CsrfForm<TemplateForm>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code, true).await?;
-    staff.check_csrf(&f.csrf).await?;
     let outcome =
         Outcome::parse(&f.outcome).ok_or_else(|| FieldError::new("outcome", "答复结果不存在"))?;
     if f.body.chars().count() > 10_000 {
@@ -138,18 +110,14 @@ pub async fn save_template(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PauseForm {
-    csrf: String,
     pause: String,
 }
 
 pub async fn save_pause(
+    InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    WebForm(f): WebForm<PauseForm>,
+    CsrfForm(f): CsrfForm<PauseForm>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code, true).await?;
-    staff.check_csrf(&f.csrf).await?;
     let pause = f.pause == "1";
     let mut tx = state.db.begin().await?;
     crate::db::units::set_fee_pause(&mut tx, unit.id, pause).await?;
@@ -165,7 +133,6 @@ pub async fn save_pause(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ComplaintForm {
-    csrf: String,
     kind: String,
     received_on: String,
     summary: String,
@@ -174,13 +141,10 @@ pub struct ComplaintForm {
 
 /// Logs a complaint or report about disclosure work (reported in the annual report).
 pub async fn add_complaint(
+    InUnit { staff, unit, .. }: UnitEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    WebForm(f): WebForm<ComplaintForm>,
+    CsrfForm(f): CsrfForm<ComplaintForm>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code, false).await?;
-    staff.check_csrf(&f.csrf).await?;
     let mut errs = Vec::new();
     if !["petition", "report", "complaint"].contains(&f.kind.as_str()) {
         errs.push(FieldError::new("kind", "类型应为信访、举报或投诉"));

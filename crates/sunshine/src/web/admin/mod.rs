@@ -5,9 +5,11 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod csrf;
 pub mod items;
 pub mod letters;
 pub mod reports;
+pub mod rights;
 pub mod supervision;
 pub mod units;
 
@@ -21,6 +23,8 @@ use crate::service::Error;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+pub use csrf::{csrf_token, verify_csrf, CsrfForm, Submitted};
+pub use rights::*;
 use serde::Serialize;
 use sunshine_core::policy::Grants;
 use sunshine_core::FieldError;
@@ -28,7 +32,7 @@ use tower_sessions::Session;
 
 pub const SESSION_COOKIE: &str = "sunshine_session";
 const UID: &str = "uid";
-const CSRF: &str = "csrf";
+pub(crate) const CSRF: &str = "csrf";
 /// The user's credential epoch at sign-in: a password change, disabling or a forced sign-out
 /// moves the user's epoch on, which ends every session signed in before.
 const EPOCH: &str = "epoch";
@@ -36,37 +40,6 @@ const EPOCH: &str = "epoch";
 const SINCE: &str = "since";
 /// When the session last slid its idle expiry forward (at most once a minute: one write).
 const SEEN: &str = "seen";
-
-/// The CSRF token of this session, created on first use.
-pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
-    let existing: Option<String> = session
-        .get(CSRF)
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
-    match existing {
-        Some(t) => Ok(t),
-        None => {
-            let t = crate::auth::random_hex(32);
-            session
-                .insert(CSRF, &t)
-                .await
-                .map_err(|e| Error::Internal(e.into()))?;
-            Ok(t)
-        }
-    }
-}
-
-/// Checks a submitted token against the session's; absent or different is refused.
-pub async fn verify_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
-    let expected: Option<String> = session
-        .get(CSRF)
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
-    match expected {
-        Some(e) if !submitted.is_empty() && crate::auth::constant_time_eq(&e, submitted) => Ok(()),
-        _ => Err(AppError::Csrf),
-    }
-}
 
 /// A signed-in staff member, with their roles. Handlers that take `Staff` cannot be reached
 /// without signing in; the rights for each action are checked by the services.
@@ -103,10 +76,6 @@ impl Staff {
             target: format!("unit:{unit_id}"),
             detail,
         }
-    }
-
-    pub async fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
-        verify_csrf(&self.session, submitted).await
     }
 }
 

@@ -3,12 +3,11 @@
 //! draft item of the 政府信息公开年报 column, which then goes through the review workflow.
 
 use super::auth::FlashQuery;
-use super::{flash_message, Errors, Layout, Staff};
+use super::{flash_message, CsrfForm, Errors, InUnit, Layout, Staff, UnitEditor, UnitReader};
 use crate::db::report::{self as rdb, Inspection, Training, YearRow};
-use crate::db::units::{self, Unit};
+use crate::db::units::Unit;
 use crate::service::Error;
 use crate::web::error::{AppError, PageError};
-use crate::web::extract::WebForm;
 use crate::web::public::render;
 use crate::web::AppState;
 use askama::Template;
@@ -18,18 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use serde::Deserialize;
 use sunshine_core::report::Breach;
-use sunshine_core::unit::UnitCode;
 use sunshine_core::FieldError;
-
-async fn unit_for(state: &AppState, staff: &Staff, code: &str) -> Result<Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let unit = units::by_code(&mut conn, code.as_str())
-        .await?
-        .ok_or(Error::NotFound)?;
-    staff.grants.can_read_unit(unit.id)?;
-    Ok(unit)
-}
 
 fn parse_year(s: &str) -> Result<i32, Error> {
     s.parse::<i32>()
@@ -85,12 +73,11 @@ pub struct YearQuery {
 }
 
 pub async fn show(
+    InUnit { staff, unit, .. }: UnitReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path((code, year)): Path<(String, String)>,
+    Path((_, year)): Path<(String, String)>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code).await?;
     let year = parse_year(&year)?;
     render(
         &page(
@@ -107,12 +94,10 @@ pub async fn show(
 
 /// `/admin/units/{code}/reports`: last year's report (the one being written now).
 pub async fn latest(
+    InUnit { staff: _, unit, .. }: UnitReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code).await?;
     let _ = q;
     Ok(Redirect::to(&format!(
         "/admin/units/{}/reports/{}",
@@ -125,7 +110,6 @@ pub async fn latest(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct RecordForm {
-    csrf: String,
     held_on: String,
     topic: String,
     attendance: String,
@@ -168,15 +152,12 @@ fn count(field: &'static str, s: &str) -> Result<i64, FieldError> {
 
 /// Saves one kind of record: `training`, `inspection` or `counts` (counts and sections 五, 六).
 pub async fn save(
+    InUnit { staff, unit, .. }: UnitEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path((code, year, what)): Path<(String, String, String)>,
-    WebForm(f): WebForm<RecordForm>,
+    Path((_, year, what)): Path<(String, String, String)>,
+    CsrfForm(f): CsrfForm<RecordForm>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code).await?;
     let year = parse_year(&year)?;
-    staff.check_csrf(&f.csrf).await?;
-    staff.grants.can_edit_items(unit.id)?;
     let today = state.today();
     let mut errs = Vec::new();
     let mut tx = state.db.begin().await?;
@@ -275,8 +256,7 @@ pub async fn save(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
+pub struct DraftForm {
     /// `1`: draft a report for a year that has not ended, knowingly.
     confirm: String,
 }
@@ -284,14 +264,12 @@ pub struct CsrfForm {
 /// Generates the report, checks it, and writes it as a draft item of the 政府信息公开年报 column
 /// (a new one, or the existing draft updated), for the review workflow to take over.
 pub async fn draft(
+    InUnit { staff, unit, .. }: UnitEditor,
     State(state): State<AppState>,
-    staff: Staff,
-    Path((code, year)): Path<(String, String)>,
-    WebForm(f): WebForm<CsrfForm>,
+    Path((_, year)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<DraftForm>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code).await?;
     let year = parse_year(&year)?;
-    staff.check_csrf(&f.csrf).await?;
     // A year that has not ended has figures that will still change: only when asked twice.
     if year >= state.today().year() && f.confirm != "1" {
         let errs = vec![FieldError::new(
@@ -358,11 +336,10 @@ pub async fn draft(
 
 /// Downloads the generated report: `json`, `csv`, `docx` or `html`.
 pub async fn download(
+    InUnit { staff: _, unit, .. }: UnitReader,
     State(state): State<AppState>,
-    staff: Staff,
-    Path((code, year, format)): Path<(String, String, String)>,
+    Path((_, year, format)): Path<(String, String, String)>,
 ) -> Result<Response, PageError> {
-    let unit = unit_for(&state, &staff, &code).await?;
     let year = parse_year(&year)?;
     let (r, _) = {
         let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;

@@ -2,9 +2,8 @@
 //! published within 20 working days of 成文日期 (Art. 26), review turnaround, applications received
 //! and overdue, reply times, and the annual report's state; server-rendered SVG charts and CSV.
 
-use super::{Layout, Staff};
+use super::{Layout, Supervisor};
 use crate::db::supervision as sup;
-use crate::service::Error;
 use crate::web::error::{AppError, PageError};
 use crate::web::public::render;
 use crate::web::AppState;
@@ -239,18 +238,6 @@ async fn gather(
     Ok((rows, outcome_list, oldest))
 }
 
-/// The units the signed-in supervisor covers (their grant's unit and every unit below it).
-fn supervisor(staff: &Staff) -> Result<&[i64], Error> {
-    if !staff.grants.supervised.is_empty() {
-        Ok(&staff.grants.supervised)
-    } else {
-        Err(Error::Refused(
-            "not_supervisor",
-            "只有市级监督员可以查看各单位的监督统计。".into(),
-        ))
-    }
-}
-
 fn year_of(state: &AppState, q: &YearQuery) -> Result<i32, AppError> {
     match q.year.as_deref() {
         None | Some("") => Ok(state.today().year()),
@@ -263,11 +250,11 @@ fn year_of(state: &AppState, q: &YearQuery) -> Result<i32, AppError> {
 }
 
 pub async fn page(
+    Supervisor { staff, units }: Supervisor,
     State(state): State<AppState>,
-    staff: Staff,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, PageError> {
-    let scope = supervisor(&staff)?;
+    let scope = &units[..];
     let year = year_of(&state, &q)?;
     let (rows, outcomes, oldest) = gather(&state, year, scope).await?;
     let mut months = [0i64; 12];
@@ -315,11 +302,11 @@ pub async fn page(
 }
 
 pub async fn csv(
+    Supervisor { staff: _, units }: Supervisor,
     State(state): State<AppState>,
-    staff: Staff,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, PageError> {
-    let scope = supervisor(&staff)?;
+    let scope = &units[..];
     let year = year_of(&state, &q)?;
     let (rows, _, _) = gather(&state, year, scope).await?;
     let mut w = crate::csvout::Writer::new();

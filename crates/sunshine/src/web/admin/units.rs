@@ -1,50 +1,29 @@
 //! Unit settings and catalog columns, for the unit's administrator.
 
 use super::auth::FlashQuery;
-use super::{flash_message, Errors, Layout, Staff};
+use super::{
+    flash_message, ColumnAdmin, CsrfForm, Errors, InUnit, Layout, On, Submitted, UnitAdmin,
+};
 use crate::db::audit;
 use crate::db::columns::{self, Column};
 use crate::db::units::{self, Unit};
 use crate::service::Error;
 use crate::web::error::{AppError, PageError};
-use crate::web::extract::{parse_id, WebForm};
 use crate::web::public::render;
 use crate::web::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sunshine_core::catalog::validate_column_name;
 use sunshine_core::index_no::IndexPattern;
-use sunshine_core::unit::{is_slug, OfficeContact, UnitCode};
+use sunshine_core::unit::{is_slug, OfficeContact};
 use sunshine_core::FieldError;
-
-/// Finds the unit and checks the signed-in user administers it.
-async fn managed_unit(state: &AppState, staff: &Staff, code: &str) -> Result<Unit, AppError> {
-    let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let unit = units::by_code(&mut conn, code.as_str())
-        .await?
-        .ok_or(Error::NotFound)?;
-    if let Err(d) = staff.grants.can_manage_unit(unit.id) {
-        crate::service::audit_denial(
-            state,
-            &staff.actor(),
-            Some(unit.id),
-            format!("unit:{}", unit.code),
-            d,
-        )
-        .await;
-        return Err(d.into());
-    }
-    Ok(unit)
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct SettingsForm {
-    csrf: String,
     name: String,
     org_code: String,
     office_address: String,
@@ -60,7 +39,6 @@ pub struct SettingsForm {
 impl SettingsForm {
     fn of(u: &Unit) -> Self {
         SettingsForm {
-            csrf: String::new(),
             name: u.name.clone(),
             org_code: u.org_code.clone(),
             office_address: u.office_address.clone(),
@@ -133,12 +111,10 @@ struct SettingsPage {
 }
 
 pub async fn settings_form(
+    InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
-    let unit = managed_unit(&state, &staff, &code).await?;
     let form = SettingsForm::of(&unit);
     render(&SettingsPage {
         layout: Layout::new(&state, &staff, flash_message(q.done.as_deref())).await?,
@@ -149,13 +125,14 @@ pub async fn settings_form(
 }
 
 pub async fn save_settings(
+    InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    WebForm(form): WebForm<SettingsForm>,
+    form: Submitted<SettingsForm>,
 ) -> Result<Response, PageError> {
-    let unit = managed_unit(&state, &staff, &code).await?;
-    let csrf_ok = staff.check_csrf(&form.csrf).await.is_ok();
+    let (form, csrf_ok) = match form {
+        Submitted::Fresh(form) => (form, true),
+        Submitted::Stale(form) => (form, false),
+    };
     let result = if csrf_ok {
         form.validate()
     } else {
@@ -227,12 +204,10 @@ impl ColumnsPage {
 }
 
 pub async fn columns_page(
+    InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
-    let unit = managed_unit(&state, &staff, &code).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let columns = columns::of_unit(&mut conn, unit.id).await?;
     render(&ColumnsPage {
@@ -248,20 +223,16 @@ pub async fn columns_page(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct NewColumnForm {
-    csrf: String,
     name: String,
     slug: String,
     parent: String,
 }
 
 pub async fn add_column(
+    InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    WebForm(form): WebForm<NewColumnForm>,
+    CsrfForm(form): CsrfForm<NewColumnForm>,
 ) -> Result<Response, PageError> {
-    let unit = managed_unit(&state, &staff, &code).await?;
-    staff.check_csrf(&form.csrf).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let existing = columns::of_unit(&mut conn, unit.id).await?;
     let mut errs = Vec::new();
@@ -325,39 +296,27 @@ pub async fn add_column(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ColumnForm {
-    csrf: String,
     name: String,
     hidden: String,
     direction: String,
 }
 
-/// The column, if it belongs to a unit the user administers.
-async fn managed_column(
-    state: &AppState,
-    staff: &Staff,
-    id: &str,
-) -> Result<(Unit, Column), AppError> {
-    let id = parse_id(id)?;
+/// The column the path names, read within its unit.
+async fn column_in(state: &AppState, unit_id: i64, id: i64) -> Result<Column, AppError> {
     let mut conn = state.db.pool.acquire().await?;
-    let col = columns::by_id(&mut conn, id)
+    Ok(columns::by_id_in_unit(&mut conn, unit_id, id)
         .await?
-        .ok_or(Error::NotFound)?;
-    let unit = units::by_id(&mut conn, col.unit_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    drop(conn);
-    let unit = managed_unit(state, staff, &unit.code).await?;
-    Ok((unit, col))
+        .ok_or(Error::NotFound)?)
 }
 
 pub async fn save_column(
+    On {
+        staff, id, unit, ..
+    }: ColumnAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    WebForm(form): WebForm<ColumnForm>,
+    CsrfForm(form): CsrfForm<ColumnForm>,
 ) -> Result<Response, PageError> {
-    let (unit, col) = managed_column(&state, &staff, &id).await?;
-    staff.check_csrf(&form.csrf).await?;
+    let col = column_in(&state, unit.id, id).await?;
     let name = validate_column_name(&form.name)?;
     let hidden = form.hidden == "1" || form.hidden == "on";
     let mut tx = state.db.begin().await?;
@@ -380,13 +339,13 @@ pub async fn save_column(
 }
 
 pub async fn move_column(
+    On {
+        staff, id, unit, ..
+    }: ColumnAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    WebForm(form): WebForm<ColumnForm>,
+    CsrfForm(form): CsrfForm<ColumnForm>,
 ) -> Result<Response, PageError> {
-    let (unit, col) = managed_column(&state, &staff, &id).await?;
-    staff.check_csrf(&form.csrf).await?;
+    let col = column_in(&state, unit.id, id).await?;
     let up = match form.direction.as_str() {
         "up" => true,
         "down" => false,
@@ -431,12 +390,10 @@ fn chain_text(roles: &[sunshine_core::role::Role]) -> String {
 }
 
 pub async fn policy_page(
+    InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
-    let unit = managed_unit(&state, &staff, &code).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let p = crate::db::review::policy(&mut conn, unit.id).await?;
     render(&PolicyPage {
@@ -452,7 +409,6 @@ pub async fn policy_page(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PolicyForm {
-    csrf: String,
     general: String,
     important: String,
     critical: String,
@@ -460,14 +416,11 @@ pub struct PolicyForm {
 
 /// The review chains are the unit's policy, kept as data and changed only by its administrator.
 pub async fn save_policy(
+    InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    WebForm(form): WebForm<PolicyForm>,
+    CsrfForm(form): CsrfForm<PolicyForm>,
 ) -> Result<Response, PageError> {
     use sunshine_core::review::ReviewPolicy;
-    let unit = managed_unit(&state, &staff, &code).await?;
-    staff.check_csrf(&form.csrf).await?;
     let parsed = (
         ReviewPolicy::parse_chain("general", &form.general),
         ReviewPolicy::parse_chain("important", &form.important),

@@ -1,0 +1,220 @@
+//! Every back-office route declares the right it requires (read from its handler's signature)
+//! and holds to it: without signing in it sends to the sign-in page; for another unit's staff it
+//! refuses, or answers "not found" for records hidden from other units, and records the refusal
+//! in the audit log.
+
+mod common;
+use common::*;
+
+fn right<'a>(table: &'a [sunshine::web::Declared], method: &str, path: &str) -> &'a str {
+    table
+        .iter()
+        .find(|d| d.method == method && d.path == path)
+        .map(|d| d.right.as_str())
+        .unwrap_or_else(|| panic!("{method} {path} is not in the table"))
+}
+
+#[test]
+fn every_staff_route_declares_a_right() {
+    let table = sunshine::web::staff_rights();
+    assert!(table.len() >= 45, "{} routes", table.len());
+    for d in &table {
+        assert!(d.path.starts_with("/admin"), "{}", d.path);
+        assert!(!d.right.is_empty(), "{} {}", d.method, d.path);
+        if d.right.starts_with("anyone") {
+            assert_eq!(d.path, "/admin/login", "only signing in is open to anyone");
+        }
+        if d.path.contains("{code}") {
+            assert!(
+                d.right.ends_with("unit {code}"),
+                "{} {} names a unit but requires “{}”",
+                d.method,
+                d.path,
+                d.right
+            );
+        }
+        if d.path.contains("{id}") {
+            assert!(
+                d.right.contains("{id}"),
+                "{} {} names a record but requires “{}”",
+                d.method,
+                d.path,
+                d.right
+            );
+        }
+    }
+    let t = &table;
+    assert_eq!(
+        right(t, "POST", "/admin/units/{code}/settings"),
+        "manage unit {code}"
+    );
+    assert_eq!(
+        right(t, "POST", "/admin/units/{code}/letters/fee-pause"),
+        "manage unit {code}"
+    );
+    assert_eq!(
+        right(t, "POST", "/admin/units/{code}/items"),
+        "edit unit {code}"
+    );
+    assert_eq!(
+        right(t, "GET", "/admin/units/{code}/items"),
+        "read unit {code}"
+    );
+    assert_eq!(
+        right(t, "POST", "/admin/items/{id}"),
+        "edit unit of item {id}"
+    );
+    assert_eq!(
+        right(t, "POST", "/admin/columns/{id}/move"),
+        "manage unit of column {id}"
+    );
+    assert_eq!(
+        right(t, "POST", "/admin/items/{id}/review/{action}"),
+        "review unit of item {id}"
+    );
+    assert_eq!(
+        right(t, "POST", "/admin/applications/{id}/step/{name}"),
+        "edit unit of application {id}"
+    );
+    assert_eq!(right(t, "GET", "/admin/supervision"), "supervisor");
+    assert_eq!(
+        right(t, "GET", "/admin/audit.csv"),
+        "unit administrator or supervisor"
+    );
+    assert_eq!(right(t, "POST", "/admin/logout"), "signed in");
+}
+
+fn fill(path: &str, item: i64, app: i64, column: i64, attachment: i64) -> String {
+    let id = if path.starts_with("/admin/items/") {
+        item
+    } else if path.starts_with("/admin/applications/") {
+        app
+    } else if path.starts_with("/admin/columns/") {
+        column
+    } else {
+        attachment
+    };
+    path.replace("{code}", "tuoan")
+        .replace("{id}", &id.to_string())
+        .replace("{year}", "2025")
+        .replace("{format}", "json")
+        .replace("{what}", "training")
+        .replace("{action}", "approve")
+        .replace("{name}", "extend")
+}
+
+#[tokio::test]
+async fn every_staff_route_holds_to_its_right() {
+    let app = spawn_demo().await;
+    let unit = "(SELECT id FROM units WHERE code = 'tuoan')";
+    let item = app
+        .count(&format!("SELECT MIN(id) FROM items WHERE unit_id = {unit}"))
+        .await;
+    let column = app
+        .count(&format!(
+            "SELECT MIN(id) FROM columns WHERE unit_id = {unit}"
+        ))
+        .await;
+    let attachment = app
+        .count(&format!(
+            "INSERT INTO attachments (item_id, unit_id, file_name, mime, size_bytes, sha256, \
+             storage_key, created_at) VALUES ({item}, {unit}, 'a.pdf', 'application/pdf', 1, 'x', \
+             'rights-test', 0) RETURNING id"
+        ))
+        .await;
+    let intake = serde_json::json!({
+        "unit": "tuoan",
+        "applicant": {"kind": "natural_person", "name": "李四", "id_type": "passport",
+                      "id_number": "E12345678", "phone": "13812345678", "address": "妥安乡某村"},
+        "description": "2025年妥安乡农村危房改造补助名单",
+        "purpose": "核实本户补助",
+        "delivery": "paper",
+        "channel": "online"
+    });
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/applications"))
+        .json(&intake)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let case = app
+        .count(&format!(
+            "SELECT MIN(id) FROM applications WHERE unit_id = {unit}"
+        ))
+        .await;
+
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Another township's information officer: signed in, staff, but not of 妥安乡.
+    let stranger = app.login("gaofeng-editor", DEMO_PASSWORD).await;
+    let csrf = csrf_of(&app.page_as(&stranger, "/admin").await);
+    let denied = "SELECT COUNT(*) FROM audit_log WHERE action = 'permission.denied' \
+                  AND actor = 'gaofeng-editor'";
+    let before = app.count(denied).await;
+    let mut refused = 0;
+    for d in sunshine::web::staff_rights() {
+        let path = fill(d.path, item, case, column, attachment);
+        let send = |c: &reqwest::Client| {
+            let req = if d.method == "GET" {
+                c.get(app.url(&path))
+            } else {
+                c.post(app.url(&path)).form(&[("csrf", csrf.as_str())])
+            };
+            req.send()
+        };
+        let r = send(&anonymous).await.unwrap();
+        if d.right.starts_with("anyone") {
+            assert!(r.status().as_u16() < 500, "{} {path}", d.method);
+            continue;
+        }
+        assert_eq!(r.status(), 303, "{} {path} without signing in", d.method);
+        let to = r.headers()["location"].to_str().unwrap();
+        assert!(
+            to.starts_with("/admin/login"),
+            "{} {path} sends to {to}",
+            d.method
+        );
+
+        if d.right == "signed in" {
+            continue;
+        }
+        let r = send(&stranger).await.unwrap();
+        let hidden = (d.path.starts_with("/admin/items/")
+            || d.path.starts_with("/admin/attachments/"))
+            && !d.right.starts_with("review");
+        let expected = if hidden { 404 } else { 403 };
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap_or_default();
+        assert_eq!(
+            status, expected,
+            "{} {path} as another unit's staff: {body}",
+            d.method
+        );
+        if !hidden {
+            assert!(
+                !body.contains("not_") && (body.contains("只有") || body.contains("您")),
+                "{} {path}: the refusal says why in words: {body}",
+                d.method
+            );
+        }
+        refused += 1;
+    }
+    assert!(refused >= 35, "{refused} routes checked");
+    assert_eq!(
+        app.count(denied).await - before,
+        refused,
+        "every refusal is in the audit log"
+    );
+    // Nothing of 妥安乡 was changed by the attempts.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = 'gaofeng-editor' \
+             AND action <> 'permission.denied' AND action <> 'login.success'"
+        )
+        .await,
+        0
+    );
+}
