@@ -378,7 +378,7 @@ async fn publish(
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo column {} missing", f.column))?;
     let id = items::insert(tx, unit_id, col.id, f, None).await?;
-    let item = items::get(tx, id)
+    let item = items::get(tx, &crate::db::Scope::Everything, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo item vanished"))?;
     items::publish(tx, &item, u.org, &IndexPattern::default(), on).await?;

@@ -155,7 +155,7 @@ async fn column_pages_paginate() {
         let id = sunshine::db::items::insert(&mut tx, unit.id, col.id, &f, None)
             .await
             .unwrap();
-        let item = sunshine::db::items::get(&mut tx, id)
+        let item = sunshine::db::items::get(&mut tx, &sunshine::db::Scope::Everything, id)
             .await
             .unwrap()
             .unwrap();

@@ -218,3 +218,81 @@ async fn every_staff_route_holds_to_its_right() {
         0
     );
 }
+
+/// Staff reads start from the units a grant covers: another unit's item, application or
+/// attachment is not loaded at all, whoever asks for it by id.
+#[tokio::test]
+async fn staff_queries_start_from_the_unit_scope() {
+    use sunshine::db::{applications, attachments, items, Scope};
+    let app = spawn_demo().await;
+    let unit_of = |code: &str| format!("(SELECT id FROM units WHERE code = '{code}')");
+    let tuoan = app.count(&format!("SELECT {}", unit_of("tuoan"))).await;
+    let gaofeng = app.count(&format!("SELECT {}", unit_of("gaofeng"))).await;
+    let item = app
+        .count(&format!(
+            "SELECT MIN(id) FROM items WHERE unit_id = {tuoan}"
+        ))
+        .await;
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let found = |s: Option<items::Item>| s.map(|i| i.id);
+    assert_eq!(
+        found(
+            items::get(&mut conn, &Scope::unit(tuoan), item)
+                .await
+                .unwrap()
+        ),
+        Some(item)
+    );
+    assert_eq!(
+        found(
+            items::get(&mut conn, &Scope::Everything, item)
+                .await
+                .unwrap()
+        ),
+        Some(item)
+    );
+    assert_eq!(
+        found(
+            items::get(&mut conn, &Scope::unit(gaofeng), item)
+                .await
+                .unwrap()
+        ),
+        None
+    );
+    assert_eq!(
+        found(
+            items::get(&mut conn, &Scope::Units(vec![]), item)
+                .await
+                .unwrap()
+        ),
+        None
+    );
+    assert_eq!(
+        found(
+            items::get(&mut conn, &Scope::Units(vec![gaofeng, tuoan]), item)
+                .await
+                .unwrap()
+        ),
+        Some(item)
+    );
+    let att = app
+        .count(&format!(
+            "INSERT INTO attachments (item_id, unit_id, file_name, mime, size_bytes, sha256, \
+             storage_key, created_at) VALUES ({item}, {tuoan}, 'a.pdf', 'application/pdf', 1, \
+             'x', 'scope-test', 0) RETURNING id"
+        ))
+        .await;
+    assert!(attachments::get(&mut conn, &Scope::unit(gaofeng), att)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(attachments::get(&mut conn, &Scope::unit(tuoan), att)
+        .await
+        .unwrap()
+        .is_some());
+    // No application yet with that id in either unit: not found either way.
+    assert!(applications::get(&mut conn, &Scope::unit(gaofeng), 1)
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -162,7 +162,7 @@ pub async fn run(config: &Config, cmd: ImportCommand) -> anyhow::Result<()> {
     let id = items::insert(&mut tx, u.id, col.id, &fields, None)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let item = items::get(&mut tx, id)
+    let item = items::get(&mut tx, &crate::db::Scope::Everything, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("imported item vanished"))?;
     let pattern = IndexPattern::parse(&u.index_pattern).unwrap_or_default();

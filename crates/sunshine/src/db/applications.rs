@@ -1,6 +1,6 @@
 //! Applications, their clock events, letters, remedies and complaints.
 
-use super::Conn;
+use super::{BindIds, Conn, Scope};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -95,9 +95,15 @@ pub async fn insert(conn: &mut Conn, a: &NewApp<'_>) -> sqlx::Result<i64> {
     .await
 }
 
-pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<AppRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
+/// An application by id within the scope: another unit's is not found.
+pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> sqlx::Result<Option<AppRow>> {
+    let sql = format!(
+        "{SELECT} WHERE a.id = $1 AND {}",
+        scope.condition("a.unit_id", 2)
+    );
+    sqlx::query_as(&sql)
         .bind(id)
+        .bind_ids(scope.ids())
         .fetch_optional(conn)
         .await
 }

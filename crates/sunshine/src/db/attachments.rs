@@ -1,6 +1,6 @@
 //! Attachment records; the bytes live in the blob store under `storage_key`.
 
-use super::Conn;
+use super::{BindIds, Conn, Scope};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -56,11 +56,30 @@ pub async fn of_item(conn: &mut Conn, item_id: i64) -> sqlx::Result<Vec<Attachme
     .await
 }
 
-pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Attachment>> {
-    sqlx::query_as(&format!("SELECT {COLS} FROM attachments WHERE id = $1"))
+/// An attachment by id within the scope: another unit's is not found.
+pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> sqlx::Result<Option<Attachment>> {
+    let sql = format!(
+        "SELECT {COLS} FROM attachments WHERE id = $1 AND {}",
+        scope.condition("unit_id", 2)
+    );
+    sqlx::query_as(&sql)
         .bind(id)
+        .bind_ids(scope.ids())
         .fetch_optional(conn)
         .await
+}
+
+/// An attachment of a public item (the public rules of [`super::items`]), or none.
+pub async fn get_public(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Attachment>> {
+    sqlx::query_as(&format!(
+        "SELECT a.id, a.item_id, a.unit_id, a.file_name, a.mime, a.size_bytes, a.sha256, \
+         a.storage_key FROM attachments a JOIN items i ON i.id = a.item_id \
+         JOIN columns c ON c.id = i.column_id WHERE a.id = $1 AND {}",
+        super::items::PUBLIC
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn delete(conn: &mut Conn, id: i64) -> sqlx::Result<()> {

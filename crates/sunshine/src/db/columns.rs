@@ -82,13 +82,6 @@ pub async fn by_id_in_unit(conn: &mut Conn, unit_id: i64, id: i64) -> sqlx::Resu
     .await
 }
 
-pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Column>> {
-    sqlx::query_as(&format!("SELECT {COLS} FROM columns WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-}
-
 pub async fn rename(conn: &mut Conn, id: i64, name: &str, hidden: bool) -> sqlx::Result<()> {
     sqlx::query("UPDATE columns SET name = $1, hidden = $2 WHERE id = $3")
         .bind(name)

@@ -3,13 +3,12 @@
 //! Public queries all share one condition (`PUBLIC`): published, 主动公开, in a visible column.
 //! Listings are a fixed number of queries per page, never one per row.
 
-use super::{Conn, Tx};
+use super::{BindIds, Conn, Scope, Tx};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use sunshine_core::index_no::IndexPattern;
 use sunshine_core::item::ItemFields;
 use sunshine_core::page::Page;
-use sunshine_core::policy::Grants;
 use sunshine_core::FieldError;
 
 /// An item with the names of its unit and column, as every page needs them.
@@ -125,26 +124,32 @@ const SUMMARY: &str =
     u.name AS unit_name, c.slug AS column_slug, c.name AS column_name \
     FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id";
 
-const PUBLIC: &str = "i.state = 'published' AND i.disclosure = 'active' AND c.hidden = 0";
+pub(crate) const PUBLIC: &str =
+    "i.state = 'published' AND i.disclosure = 'active' AND c.hidden = 0";
 
-/// Any item by id, whatever its state: callers decide what the reader may see.
-pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Item>> {
-    sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
+/// An item by id, whatever its state, within the scope: an item of another unit is not found,
+/// exactly as if it did not exist.
+pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> sqlx::Result<Option<Item>> {
+    let sql = format!(
+        "{SELECT} WHERE i.id = $1 AND {}",
+        scope.condition("i.unit_id", 2)
+    );
+    sqlx::query_as(&sql)
         .bind(id)
+        .bind_ids(scope.ids())
         .fetch_optional(conn)
         .await
 }
 
-/// An item as staff may see it: only within a unit they work for or supervise. An item of
-/// another unit is not found, exactly as if it did not exist.
-pub async fn get_for_staff(
-    conn: &mut Conn,
-    id: i64,
-    grants: &Grants,
-) -> sqlx::Result<Option<Item>> {
-    Ok(get(conn, id)
-        .await?
-        .filter(|i| grants.can_read_unit(i.unit_id).is_ok()))
+/// A withdrawn item that was public: its page answers with the withdrawal notice.
+pub async fn get_withdrawn(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Item>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE i.id = $1 AND i.state = 'withdrawn' AND i.disclosure = 'active' \
+         AND i.index_no IS NOT NULL"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn get_public(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Item>> {

@@ -223,6 +223,50 @@ impl Db {
     }
 }
 
+/// Which units' records a staff query may return. Every staff query starts from it, so another
+/// unit's record is never loaded at all: it is not found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The units a grant covers (staff units and supervised ones).
+    Units(Vec<i64>),
+    /// Every unit: a city-wide supervisor's grant, or work done for the system itself (the
+    /// scheduler, the CLI, the demo loader), which acts for no unit in particular.
+    Everything,
+}
+
+impl Scope {
+    /// One unit, whose right the caller has already checked (a row read again in the
+    /// transaction that changes it).
+    pub fn unit(id: i64) -> Scope {
+        Scope::Units(vec![id])
+    }
+
+    /// The units a user's grants let them read.
+    pub fn of(grants: &sunshine_core::policy::Grants) -> Scope {
+        if grants.city_wide {
+            Scope::Everything
+        } else {
+            Scope::Units(grants.readable_units())
+        }
+    }
+
+    /// The condition on `column`, with the unit ids bound from parameter `$first` on by
+    /// [`BindIds::bind_ids`] over [`Scope::ids`].
+    pub(crate) fn condition(&self, column: &str, first: usize) -> String {
+        match self {
+            Scope::Everything => "1 = 1".into(),
+            Scope::Units(ids) => format!("{column} IN ({})", placeholders(first, ids.len())),
+        }
+    }
+
+    pub(crate) fn ids(&self) -> &[i64] {
+        match self {
+            Scope::Everything => &[],
+            Scope::Units(ids) => ids,
+        }
+    }
+}
+
 /// The placeholders of an `IN (…)` over `n` record ids bound from parameter `$first` on
 /// (`$3, $4, $5`), or `NULL`, which matches nothing, for none. The ids themselves are bound with
 /// [`BindIds::bind_ids`], in the same order: no value is ever written into the SQL.
@@ -288,6 +332,38 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scope_is_the_units_a_grant_covers() {
+        use sunshine_core::policy::{Grant, Grants};
+        use sunshine_core::role::Role;
+        let tree = [(1, None), (2, Some(1)), (3, Some(1)), (4, Some(2))];
+        let of = |grants: &[(i64, Role)]| {
+            let grants = grants
+                .iter()
+                .map(|&(unit_id, role)| Grant { unit_id, role })
+                .collect();
+            Scope::of(&Grants::new(7, grants, &tree))
+        };
+        assert_eq!(of(&[(3, Role::Editor)]), Scope::Units(vec![3]));
+        assert_eq!(
+            of(&[(3, Role::Editor), (2, Role::Supervisor)]),
+            Scope::Units(vec![2, 3, 4])
+        );
+        // A city-wide supervisor reads every unit: no list of every id.
+        assert_eq!(of(&[(1, Role::Supervisor)]), Scope::Everything);
+        assert_eq!(of(&[]), Scope::Units(vec![]));
+        assert_eq!(
+            Scope::Units(vec![2, 3]).condition("i.unit_id", 2),
+            "i.unit_id IN ($2, $3)"
+        );
+        assert_eq!(
+            Scope::Units(vec![]).condition("unit_id", 2),
+            "unit_id IN (NULL)"
+        );
+        assert_eq!(Scope::Everything.condition("unit_id", 2), "1 = 1");
+        assert!(Scope::Everything.ids().is_empty());
+    }
 
     #[test]
     fn in_lists_are_numbered_placeholders_and_none_matches_nothing() {

@@ -6,7 +6,8 @@ use crate::app::App;
 use crate::db::applications::{self as adb, AppRow};
 use crate::db::audit::{self, Entry};
 use crate::db::throttle::{self, Bucket};
-use crate::db::{calendar as caldb, units, Db};
+use crate::db::units::Owned;
+use crate::db::{calendar as caldb, units, Db, Scope};
 use crate::service::Error;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -352,7 +353,9 @@ async fn create(
         who,
     )
     .await?;
-    let row = adb::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let row = adb::get(&mut tx, &Scope::unit(unit.id), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let clock = store_clock(&mut tx, &cal, &row).await?;
     audit::append(
         &mut tx,
@@ -392,14 +395,11 @@ async fn create(
 
 /// An application the actor may handle: their own unit's. Others are refused in words.
 pub async fn for_staff(app: &App, actor: &Actor<'_>, id: i64) -> Result<AppRow, Error> {
+    let unit_id = super::owner_checked(app, actor, Owned::Application, id).await?;
     let mut conn = app.db.pool.acquire().await?;
-    let a = adb::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
-    if let Err(d) = actor.grants.can_read_unit(a.unit_id) {
-        drop(conn);
-        super::audit_denial(app, actor, Some(a.unit_id), format!("application:{id}"), d).await;
-        return Err(d.into());
-    }
-    Ok(a)
+    adb::get(&mut conn, &Scope::unit(unit_id), id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// Everything the case page and the staff API show. The contract's fields (`id`,
@@ -813,7 +813,9 @@ pub async fn step(
     if let Some((method, yuan)) = fee {
         adb::set_fee(&mut tx, id, method, yuan).await?;
     }
-    let mut row = adb::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let mut row = adb::get(&mut tx, &Scope::unit(a.unit_id), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if let Some(o) = outcome {
         row.outcome = Some(o.as_str().into());
     }
@@ -948,7 +950,7 @@ pub async fn load_calendar_year(
     let cal = caldb::effective(&mut tx).await?;
     let mut changed = 0;
     for id in adb::open_ids(&mut tx).await? {
-        let Some(a) = adb::get(&mut tx, id).await? else {
+        let Some(a) = adb::get(&mut tx, &Scope::Everything, id).await? else {
             continue;
         };
         let before = a.due_on.clone();
@@ -1012,7 +1014,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
     let mut done = 0;
     for id in candidates {
         let mut tx = app.db.begin().await?;
-        let Some(a) = adb::get(&mut tx, id).await? else {
+        let Some(a) = adb::get(&mut tx, &Scope::Everything, id).await? else {
             continue;
         };
         let events = clock_events(&adb::events(&mut tx, id).await?)?;
@@ -1052,7 +1054,9 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
             "系统（期限届满）",
         )
         .await?;
-        let mut row = adb::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let mut row = adb::get(&mut tx, &Scope::unit(a.unit_id), id)
+            .await?
+            .ok_or(Error::NotFound)?;
         row.outcome = Some(outcome.as_str().into());
         store_clock(&mut tx, &cal, &row).await?;
         let unit = units::by_id(&mut tx, a.unit_id)

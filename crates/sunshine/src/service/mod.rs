@@ -12,7 +12,7 @@ pub mod screen;
 use crate::app::App;
 use crate::db::audit::{self, Entry};
 use crate::db::items::{self, Item};
-use crate::db::{attachments, columns, units};
+use crate::db::{attachments, columns, units, Scope};
 pub use error::Error;
 use sunshine_core::item::ItemInput;
 use sunshine_core::policy::{Denied, Grants};
@@ -28,6 +28,11 @@ pub struct Actor<'a> {
 }
 
 impl Actor<'_> {
+    /// The units whose records this actor's queries may return.
+    pub fn scope(&self) -> crate::db::Scope {
+        crate::db::Scope::of(self.grants)
+    }
+
     pub(crate) fn entry(
         &self,
         action: &'static str,
@@ -100,10 +105,40 @@ pub(crate) async fn check(
     Ok(())
 }
 
+/// The unit of a record the actor names by id, read before the record: another unit's record is
+/// refused in words (403, and audited) rather than loaded; an unknown id is not found.
+pub(crate) async fn owner_checked(
+    app: &App,
+    actor: &Actor<'_>,
+    what: units::Owned,
+    id: i64,
+) -> Result<i64, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    let unit_id = units::owner_of(&mut conn, what, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    drop(conn);
+    let target = match what {
+        units::Owned::Item => format!("item:{id}"),
+        units::Owned::Application => format!("application:{id}"),
+        units::Owned::Column => format!("column:{id}"),
+        units::Owned::Attachment => format!("attachment:{id}"),
+    };
+    check(
+        app,
+        actor,
+        unit_id,
+        &target,
+        actor.grants.can_read_unit(unit_id),
+    )
+    .await?;
+    Ok(unit_id)
+}
+
 /// Loads an item the actor may see, or "not found" (another unit's items do not exist for them).
 pub async fn item_for(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    items::get_for_staff(&mut conn, id, actor.grants)
+    items::get(&mut conn, &actor.scope(), id)
         .await?
         .ok_or(Error::NotFound)
 }
@@ -141,7 +176,9 @@ pub(crate) async fn claim_for_edit(tx: &mut crate::db::Tx<'_>, item: &Item) -> R
                 .into(),
         ));
     }
-    items::get(tx, item.id).await?.ok_or(Error::NotFound)
+    items::get(tx, &Scope::unit(item.unit_id), item.id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// After a change to an item under review: every approval is void and the chain restarts
@@ -253,7 +290,7 @@ pub async fn update_item(
     let column = column_of(&mut tx, item.unit_id, &fields.column).await?;
     let before = review::digest_in(&mut tx, &item).await?;
     items::update(&mut tx, &item, column.id, &fields).await?;
-    let after = match items::get(&mut tx, id).await? {
+    let after = match items::get(&mut tx, &Scope::unit(item.unit_id), id).await? {
         Some(saved) => review::digest_in(&mut tx, &saved).await?,
         None => return Err(Error::NotFound),
     };
@@ -374,7 +411,7 @@ pub async fn delete_attachment(
     attachment_id: i64,
 ) -> Result<i64, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let att = attachments::get(&mut conn, attachment_id)
+    let att = attachments::get(&mut conn, &actor.scope(), attachment_id)
         .await?
         .ok_or(Error::NotFound)?;
     drop(conn);

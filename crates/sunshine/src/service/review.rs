@@ -8,6 +8,8 @@ use crate::app::App;
 use crate::db::audit;
 use crate::db::items::{self, Item};
 use crate::db::review::{self as rdb, ApprovalRow, Consultation, Event, OverrideRow};
+use crate::db::units::Owned;
+use crate::db::Scope;
 use crate::db::{attachments, units};
 use crate::service::Error;
 use serde::Serialize;
@@ -111,14 +113,11 @@ pub async fn load_in(conn: &mut crate::db::Conn, item: &Item) -> Result<ReviewSt
 /// For workflow actions: another unit's item is refused in words (403, and audited) rather
 /// than hidden, so a reviewer who followed a wrong link learns why nothing happened.
 async fn item_for_action(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, Error> {
+    let unit_id = super::owner_checked(app, actor, Owned::Item, id).await?;
     let mut conn = app.db.pool.acquire().await?;
-    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
-    drop(conn);
-    if let Err(d) = actor.grants.can_read_unit(item.unit_id) {
-        super::audit_denial(app, actor, Some(item.unit_id), format!("item:{id}"), d).await;
-        return Err(d.into());
-    }
-    Ok(item)
+    items::get(&mut conn, &Scope::unit(unit_id), id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// The item changed (its state or content) while the action was being prepared.
@@ -143,7 +142,9 @@ fn wrong_state(item: &Item, wanted: &str) -> Error {
 /// Stores a fresh screening of the item's current content.
 pub async fn rescreen(app: &App, id: i64) -> Result<Vec<Finding>, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    let item = items::get(&mut conn, &Scope::Everything, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     drop(conn);
     let findings = screen_item(app, &item).await?;
     let mut tx = app.db.begin().await?;
@@ -213,7 +214,9 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), Error> 
         drop(tx);
         return Err(changed_meanwhile());
     }
-    let fresh = items::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let fresh = items::get(&mut tx, &Scope::unit(item.unit_id), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if digest_in(&mut tx, &fresh).await? != digest {
         // Edited between screening and this transaction: what was screened is not what would go
         // into review.
@@ -274,12 +277,15 @@ pub async fn approve(
     let mut tx = app.db.begin().await?;
     if !items::claim(&mut tx, id, "in_review").await? {
         drop(tx);
-        let now = items::get(&mut *app.db.pool.acquire().await?, id)
+        let scope = Scope::unit(before.unit_id);
+        let now = items::get(&mut *app.db.pool.acquire().await?, &scope, id)
             .await?
             .unwrap_or(before);
         return Err(wrong_state(&now, "只有待审的信息可以审核。"));
     }
-    let item = items::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let item = items::get(&mut tx, &Scope::unit(before.unit_id), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let st = load_in(&mut tx, &item).await?;
     let approvals = st.core_approvals();
     let c = ApproveCheck {
@@ -460,7 +466,7 @@ pub async fn policy_changed(
     for listed in items::under_review(tx, unit_id).await? {
         // Each item's row locked and read again: an approval under way finishes first.
         items::lock(tx, listed.id).await?;
-        let Some(item) = items::get(tx, listed.id).await? else {
+        let Some(item) = items::get(tx, &Scope::unit(unit_id), listed.id).await? else {
             continue;
         };
         refit_chain(tx, &item, policy.chain(item.importance())).await?;
@@ -498,7 +504,9 @@ pub async fn set_importance(
             "信息状态刚刚发生了变化，请刷新后再试。",
         ));
     }
-    let item = items::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let item = items::get(&mut tx, &Scope::unit(before.unit_id), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let from = item.importance();
     if to == from {
         return Ok(ImportanceChange::Unchanged);
@@ -780,7 +788,9 @@ pub async fn publish(
             if !items::claim(&mut tx, id, "approved").await? {
                 return Err(changed_meanwhile());
             }
-            let fresh = items::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+            let fresh = items::get(&mut tx, &Scope::unit(item.unit_id), id)
+                .await?
+                .ok_or(Error::NotFound)?;
             let st = load_in(&mut tx, &fresh).await?;
             if !core::chain_complete(&st.chain, &st.core_approvals()) {
                 return Err(chain_incomplete());
@@ -857,7 +867,9 @@ async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Resul
     if !items::claim(&mut tx, item.id, "approved").await? {
         return Err(changed_meanwhile());
     }
-    let fresh = items::get(&mut tx, item.id).await?.ok_or(Error::NotFound)?;
+    let fresh = items::get(&mut tx, &Scope::unit(item.unit_id), item.id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let st = load_in(&mut tx, &fresh).await?;
     if !core::chain_complete(&st.chain, &st.core_approvals()) {
         return Err(chain_incomplete());
@@ -918,7 +930,7 @@ pub async fn publish_due(app: &App) -> Result<usize, Error> {
     let due = items::due(&mut conn, crate::db::now()).await?;
     let mut done = 0;
     for id in due {
-        let Some(item) = items::get(&mut conn, id).await? else {
+        let Some(item) = items::get(&mut conn, &Scope::Everything, id).await? else {
             continue;
         };
         match publish_now(app, None, &item).await {

@@ -6,7 +6,7 @@ use super::error::{ApiError, AppError};
 use super::extract::{parse_id, ClientIp};
 use super::AppState;
 use crate::db::items::{self, Filter, Item};
-use crate::db::{attachments, columns, units, users};
+use crate::db::{attachments, columns, units, users, Scope};
 use crate::service::Error;
 use crate::service::{self, review, Actor};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -409,7 +409,7 @@ pub async fn get_item(
     let id = parse_id(&id)?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let item = match &staff {
-        Some(s) => items::get_for_staff(&mut conn, id, &s.grants).await?,
+        Some(s) => items::get(&mut conn, &Scope::of(&s.grants), id).await?,
         None => None,
     };
     let item = match item {
@@ -440,7 +440,9 @@ pub async fn create_item(
         })?;
     let id = service::create_item(&app, &staff.actor(), &unit, &input).await?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    let item = items::get(&mut conn, &Scope::of(&staff.grants), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok((
         StatusCode::CREATED,
         Json(item_json(&app, &mut conn, item).await?),
@@ -457,14 +459,18 @@ pub async fn update_item(
     let id = parse_id(&id)?;
     service::update_item(&app, &staff.actor(), id, &input).await?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    let item = items::get(&mut conn, &Scope::of(&staff.grants), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(Json(item_json(&app, &mut conn, item).await?))
 }
 
 /// The item as JSON after a workflow step.
-async fn item_after(app: &AppState, id: i64) -> Result<Json<ItemJson>, ApiError> {
+async fn item_after(app: &AppState, staff: &ApiStaff, id: i64) -> Result<Json<ItemJson>, ApiError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let item = items::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    let item = items::get(&mut conn, &Scope::of(&staff.grants), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(Json(item_json(app, &mut conn, item).await?))
 }
 
@@ -528,7 +534,7 @@ pub async fn publish_item(
             .map(parse_time)
             .transpose()?;
     review::publish(&app, &staff.actor(), id, at).await?;
-    item_after(&app, id).await
+    item_after(&app, &staff, id).await
 }
 
 /// One workflow step of the API: parse the id and the (optional) JSON body, call the review
@@ -546,7 +552,7 @@ macro_rules! workflow_step {
             let $b: $body = optional_body(&body)?;
             let $actor = staff.actor();
             $call.await?;
-            item_after(&$app, $id).await
+            item_after(&$app, &staff, $id).await
         }
     };
 }
@@ -588,7 +594,7 @@ pub async fn raise_importance(
 ) -> Result<Json<ItemJson>, ApiError> {
     let id = parse_id(&id)?;
     review::set_importance(&app, &staff.actor(), id, &b.importance, &b.reason).await?;
-    item_after(&app, id).await
+    item_after(&app, &staff, id).await
 }
 
 #[derive(Deserialize, Default)]
@@ -632,7 +638,7 @@ pub async fn mask_finding(
 ) -> Result<Json<ItemJson>, ApiError> {
     let id = parse_id(&id)?;
     review::mask(&app, &staff.actor(), id, b.index, &b.masked).await?;
-    item_after(&app, id).await
+    item_after(&app, &staff, id).await
 }
 
 #[derive(Serialize)]

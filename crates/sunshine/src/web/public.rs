@@ -352,10 +352,8 @@ pub async fn item(
 
 /// Why an item is not shown: withdrawn items answer 410 with a notice, anything else 404.
 pub async fn not_public(conn: &mut Conn, id: i64) -> Error {
-    match items::get(conn, id).await {
-        Ok(Some(i))
-            if i.state == "withdrawn" && i.disclosure == "active" && i.index_no.is_some() =>
-        {
+    match items::get_withdrawn(conn, id).await {
+        Ok(Some(i)) => {
             let when = i
                 .withdrawn_at
                 .map(crate::service::review::fmt_time)
@@ -379,10 +377,7 @@ pub async fn attachment(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let att = attachments::get(&mut conn, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    items::get_public(&mut conn, att.item_id)
+    let att = attachments::get_public(&mut conn, id)
         .await?
         .ok_or(Error::NotFound)?;
     drop(conn);

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::db::columns::{self, Column};
 use crate::db::items::{self, Item, Summary};
-use crate::db::{attachments, units};
+use crate::db::{attachments, units, Scope};
 use crate::service::Error;
 use crate::service::{self, review};
 use crate::web::error::{AppError, PageError};
@@ -729,11 +729,11 @@ pub async fn delete_attachment(
 
 /// Staff download any attachment of their own units' items, whatever the item's state.
 pub async fn attachment(
-    On { id, .. }: AttachmentReader,
+    On { id, unit, .. }: AttachmentReader,
     State(state): State<AppState>,
 ) -> Result<Response, PageError> {
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
-    let att = attachments::get(&mut conn, id)
+    let att = attachments::get(&mut conn, &Scope::unit(unit.id), id)
         .await?
         .ok_or(Error::NotFound)?;
     drop(conn);
