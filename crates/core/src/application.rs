@@ -59,6 +59,45 @@ str_enum!(Delivery {
     Other = "other" / "其他",
 });
 
+str_enum!(PhaseKey {
+    Running = "running" / "办理中",
+    AwaitingCorrection = "awaiting_correction" / "等待申请人补正",
+    Consulting = "consulting" / "征求意见中（期限暂停）",
+    AwaitingFee = "awaiting_fee" / "等待缴费（期限暂停）",
+    AwaitingFeeRunning = "awaiting_fee_running" / "等待缴费",
+    Replied = "replied" / "已答复",
+});
+
+impl PhaseKey {
+    /// The key of a derived clock phase, as stored with the application for queues.
+    pub fn of(p: &crate::deadline::Phase) -> PhaseKey {
+        use crate::deadline::Phase;
+        match p {
+            Phase::Running => PhaseKey::Running,
+            Phase::AwaitingCorrection { .. } => PhaseKey::AwaitingCorrection,
+            Phase::Consulting { .. } => PhaseKey::Consulting,
+            Phase::AwaitingFee { paused: true, .. } => PhaseKey::AwaitingFee,
+            Phase::AwaitingFee { paused: false, .. } => PhaseKey::AwaitingFeeRunning,
+            Phase::Replied { .. } => PhaseKey::Replied,
+        }
+    }
+    /// The clock runs (the reply deadline counts down).
+    pub fn clock_runs(self) -> bool {
+        matches!(self, PhaseKey::Running | PhaseKey::AwaitingFeeRunning)
+    }
+    /// The clock is stopped for a third party or an unpaid fee.
+    pub fn paused(self) -> bool {
+        matches!(self, PhaseKey::Consulting | PhaseKey::AwaitingFee)
+    }
+    /// The applicant is to act (correct the application or pay).
+    pub fn awaits_applicant(self) -> bool {
+        matches!(
+            self,
+            PhaseKey::AwaitingCorrection | PhaseKey::AwaitingFee | PhaseKey::AwaitingFeeRunning
+        )
+    }
+}
+
 str_enum!(Outcome {
     Granted = "granted" / "予以公开",
     Partial = "partial" / "部分公开",

@@ -12,6 +12,20 @@ pub enum FeeMethod {
     Pages,
 }
 
+impl FeeMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeeMethod::Count => "count",
+            FeeMethod::Pages => "pages",
+        }
+    }
+    pub fn parse(s: &str) -> Option<FeeMethod> {
+        [FeeMethod::Count, FeeMethod::Pages]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
 /// The fee in yuan for an applicant's `k`-th application in a calendar month: 1-10 free;
 /// 11-30 100 元 each; from 31 on, in bands of 10, each band 100 元 more than the one before.
 pub fn by_count(k: u32) -> u32 {

@@ -1,18 +1,56 @@
 //! Applications, their clock events, letters, remedies and complaints.
 
 use super::{BindIds, Conn, Scope};
+use chrono::NaiveDate;
 use serde::Serialize;
+use sunshine_core::application::{ApplicantKind, Channel, Delivery, IdType, Outcome, PhaseKey};
+use sunshine_core::fees::FeeMethod;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+/// An application as stored, converted once into [`AppRow`].
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Stored {
+    id: i64,
+    unit_id: i64,
+    tracking_no: String,
+    access_code_hash: String,
+    applicant_kind: String,
+    applicant_name: String,
+    id_type: String,
+    id_number_enc: String,
+    id_number_masked: String,
+    applicant_hash: String,
+    phone: String,
+    email: String,
+    address: String,
+    description: String,
+    purpose: String,
+    delivery: String,
+    channel: String,
+    received_on: String,
+    due_on: Option<String>,
+    due_provisional: i64,
+    phase: String,
+    outcome: Option<String>,
+    replied_on: Option<String>,
+    overdue: i64,
+    fee_method: Option<String>,
+    fee_yuan: i64,
+    unit_code: String,
+    unit_name: String,
+}
+
+/// An application with its unit, in the core's types. (Flags answer as 0 and 1 in JSON, as they
+/// always have.)
+#[derive(Debug, Clone, Serialize)]
 pub struct AppRow {
     pub id: i64,
     pub unit_id: i64,
     pub tracking_no: String,
     #[serde(skip)]
     pub access_code_hash: String,
-    pub applicant_kind: String,
+    pub applicant_kind: ApplicantKind,
     pub applicant_name: String,
-    pub id_type: String,
+    pub id_type: IdType,
     #[serde(skip)]
     pub id_number_enc: String,
     pub id_number_masked: String,
@@ -23,19 +61,83 @@ pub struct AppRow {
     pub address: String,
     pub description: String,
     pub purpose: String,
-    pub delivery: String,
-    pub channel: String,
-    pub received_on: String,
-    pub due_on: Option<String>,
-    pub due_provisional: i64,
-    pub phase: String,
-    pub outcome: Option<String>,
-    pub replied_on: Option<String>,
-    pub overdue: i64,
-    pub fee_method: Option<String>,
+    pub delivery: Delivery,
+    pub channel: Channel,
+    pub received_on: NaiveDate,
+    pub due_on: Option<NaiveDate>,
+    #[serde(serialize_with = "as_int")]
+    pub due_provisional: bool,
+    pub phase: PhaseKey,
+    pub outcome: Option<Outcome>,
+    pub replied_on: Option<NaiveDate>,
+    #[serde(serialize_with = "as_int")]
+    pub overdue: bool,
+    pub fee_method: Option<FeeMethod>,
     pub fee_yuan: i64,
     pub unit_code: String,
     pub unit_name: String,
+}
+
+fn as_int<S: serde::Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_i64(i64::from(*v))
+}
+
+impl TryFrom<Stored> for AppRow {
+    type Error = sqlx::Error;
+
+    fn try_from(r: Stored) -> sqlx::Result<AppRow> {
+        let id = r.id;
+        let bad =
+            |column: &str, value: &str| super::items::unknown("applications", id, column, value);
+        let day =
+            |column: &str, v: Option<String>| super::items::date("applications", id, column, v);
+        let known = |column: &str, v: &str, ok: Option<_>| ok.ok_or_else(|| bad(column, v));
+        Ok(AppRow {
+            applicant_kind: known(
+                "applicant_kind",
+                &r.applicant_kind,
+                ApplicantKind::parse(&r.applicant_kind),
+            )?,
+            id_type: IdType::parse(&r.id_type).ok_or_else(|| bad("id_type", &r.id_type))?,
+            delivery: Delivery::parse(&r.delivery).ok_or_else(|| bad("delivery", &r.delivery))?,
+            channel: Channel::parse(&r.channel).ok_or_else(|| bad("channel", &r.channel))?,
+            received_on: day("received_on", Some(r.received_on.clone()))?
+                .ok_or_else(|| bad("received_on", &r.received_on))?,
+            due_on: day("due_on", r.due_on)?,
+            replied_on: day("replied_on", r.replied_on)?,
+            phase: PhaseKey::parse(&r.phase).ok_or_else(|| bad("phase", &r.phase))?,
+            outcome: match r.outcome.as_deref() {
+                None | Some("") => None,
+                Some(o) => Some(Outcome::parse(o).ok_or_else(|| bad("outcome", o))?),
+            },
+            fee_method: match r.fee_method.as_deref() {
+                None | Some("") => None,
+                Some(m) => Some(FeeMethod::parse(m).ok_or_else(|| bad("fee_method", m))?),
+            },
+            due_provisional: r.due_provisional != 0,
+            overdue: r.overdue != 0,
+            id,
+            unit_id: r.unit_id,
+            tracking_no: r.tracking_no,
+            access_code_hash: r.access_code_hash,
+            applicant_name: r.applicant_name,
+            id_number_enc: r.id_number_enc,
+            id_number_masked: r.id_number_masked,
+            applicant_hash: r.applicant_hash,
+            phone: r.phone,
+            email: r.email,
+            address: r.address,
+            description: r.description,
+            purpose: r.purpose,
+            fee_yuan: r.fee_yuan,
+            unit_code: r.unit_code,
+            unit_name: r.unit_name,
+        })
+    }
+}
+
+fn one(row: Option<Stored>) -> sqlx::Result<Option<AppRow>> {
+    row.map(AppRow::try_from).transpose()
 }
 
 const SELECT: &str = "SELECT a.id, a.unit_id, a.tracking_no, a.access_code_hash, a.applicant_kind, a.applicant_name, \
@@ -101,18 +203,20 @@ pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> sqlx::Result<Option
         "{SELECT} WHERE a.id = $1 AND {}",
         scope.condition("a.unit_id", 2)
     );
-    sqlx::query_as(&sql)
+    one(sqlx::query_as(&sql)
         .bind(id)
         .bind_ids(scope.ids())
         .fetch_optional(conn)
-        .await
+        .await?)
 }
 
 pub async fn by_tracking(conn: &mut Conn, no: &str) -> sqlx::Result<Option<AppRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE a.tracking_no = $1"))
-        .bind(no)
-        .fetch_optional(conn)
-        .await
+    one(
+        sqlx::query_as(&format!("{SELECT} WHERE a.tracking_no = $1"))
+            .bind(no)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Applications of the given units (all when `None`), optionally in one phase, oldest deadline first.
@@ -126,13 +230,14 @@ pub async fn list(
         None => "1 = 1".to_owned(),
         Some(u) => format!("a.unit_id IN ({})", super::placeholders(2, u.len())),
     };
-    sqlx::query_as(&format!(
+    let rows: Vec<Stored> = sqlx::query_as(&format!(
         "{SELECT} WHERE {unit_filter} AND ($1 = '' OR a.phase = $1) ORDER BY a.due_on IS NULL, a.due_on, a.id"
     ))
     .bind(phase.unwrap_or(""))
     .bind_ids(units.unwrap_or_default())
     .fetch_all(conn)
-    .await
+    .await?;
+    rows.into_iter().map(AppRow::try_from).collect()
 }
 
 pub async fn open_ids(conn: &mut Conn) -> sqlx::Result<Vec<i64>> {
@@ -142,20 +247,24 @@ pub async fn open_ids(conn: &mut Conn) -> sqlx::Result<Vec<i64>> {
 }
 
 /// How many applications this applicant filed in the calendar month of `on`, up to this one.
+/// Which of the applicant's applications this is in its calendar month (1 for the first),
+/// counting those received that month up to this one. The month is an ISO date range, which the
+/// index on `received_on` serves.
 pub async fn nth_this_month(
     conn: &mut Conn,
     applicant_hash: &str,
     id: i64,
-    on: &str,
+    on: NaiveDate,
 ) -> sqlx::Result<i64> {
-    let month = &on[..7.min(on.len())];
+    use chrono::Datelike;
+    let first = on.with_day(1).unwrap_or(on);
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM applications WHERE applicant_hash = $1 AND substr(received_on, 1, 7) = $2 \
+        "SELECT COUNT(*) FROM applications WHERE applicant_hash = $1 AND received_on >= $2 \
          AND (received_on < $3 OR (received_on = $3 AND id <= $4))",
     )
     .bind(applicant_hash)
-    .bind(month)
-    .bind(on)
+    .bind(first.to_string())
+    .bind(on.to_string())
     .bind(id)
     .fetch_one(conn)
     .await
@@ -165,10 +274,10 @@ pub async fn nth_this_month(
 pub async fn set_clock(
     conn: &mut Conn,
     id: i64,
-    due_on: Option<&str>,
-    phase: &str,
-    outcome: Option<&str>,
-    replied_on: Option<&str>,
+    due_on: Option<NaiveDate>,
+    phase: PhaseKey,
+    outcome: Option<Outcome>,
+    replied_on: Option<NaiveDate>,
     overdue: bool,
     provisional: bool,
 ) -> sqlx::Result<()> {
@@ -176,10 +285,10 @@ pub async fn set_clock(
         "UPDATE applications SET due_on = $1, phase = $2, outcome = $3, replied_on = $4, overdue = $5, updated_at = $6, \
          due_provisional = $8 WHERE id = $7",
     )
-    .bind(due_on)
-    .bind(phase)
-    .bind(outcome)
-    .bind(replied_on)
+    .bind(due_on.map(|d| d.to_string()))
+    .bind(phase.as_str())
+    .bind(outcome.map(Outcome::as_str))
+    .bind(replied_on.map(|d| d.to_string()))
     .bind(i64::from(overdue))
     .bind(super::now())
     .bind(id)
@@ -189,9 +298,9 @@ pub async fn set_clock(
     Ok(())
 }
 
-pub async fn set_fee(conn: &mut Conn, id: i64, method: &str, yuan: i64) -> sqlx::Result<()> {
+pub async fn set_fee(conn: &mut Conn, id: i64, method: FeeMethod, yuan: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE applications SET fee_method = $1, fee_yuan = $2 WHERE id = $3")
-        .bind(method)
+        .bind(method.as_str())
         .bind(yuan)
         .bind(id)
         .execute(conn)
@@ -459,15 +568,15 @@ pub async fn waiting_on_applicant(conn: &mut Conn) -> sqlx::Result<Vec<i64>> {
 pub async fn claim_lapse(
     conn: &mut Conn,
     id: i64,
-    phase: &str,
-    outcome: &str,
+    phase: PhaseKey,
+    outcome: Outcome,
 ) -> sqlx::Result<bool> {
     let n = sqlx::query(
         "UPDATE applications SET phase = 'replied', outcome = $1 WHERE id = $2 AND phase = $3",
     )
-    .bind(outcome)
+    .bind(outcome.as_str())
     .bind(id)
-    .bind(phase)
+    .bind(phase.as_str())
     .execute(conn)
     .await?
     .rows_affected();

@@ -13,7 +13,8 @@ pub struct Column {
     pub slug: String,
     pub name: String,
     pub sort_order: i64,
-    pub hidden: i64,
+    #[sqlx(try_from = "i64")]
+    pub hidden: super::Flag,
 }
 
 const COLS: &str = "id, unit_id, parent_id, slug, name, sort_order, hidden";

@@ -7,12 +7,57 @@ use super::{BindIds, Conn, Scope, Tx};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use sunshine_core::index_no::IndexPattern;
-use sunshine_core::item::ItemFields;
+use sunshine_core::item::{Disclosure, ItemFields, ItemState, Validity};
 use sunshine_core::page::Page;
+use sunshine_core::review::{Importance, PreReview};
+use sunshine_core::screening::Finding;
+use sunshine_core::unit::UnitKind;
 use sunshine_core::FieldError;
 
+/// An item as the database stores it: text and integers, read by sqlx and converted once into
+/// [`Item`], which fails loudly on a value it does not know.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ItemRow {
+    id: i64,
+    unit_id: i64,
+    column_id: i64,
+    title: String,
+    body_html: String,
+    publisher: String,
+    author: String,
+    source: String,
+    doc_no: Option<String>,
+    written_on: Option<String>,
+    published_on: Option<String>,
+    topic: String,
+    validity: String,
+    disclosure: String,
+    withheld_reason: String,
+    index_no: Option<String>,
+    state: String,
+    created_by: Option<i64>,
+    updated_at: i64,
+    hits: i64,
+    importance: String,
+    prereview: String,
+    doc_type: String,
+    repealed_on: Option<String>,
+    publish_at: Option<i64>,
+    withdrawn_reason: String,
+    withdrawn_at: Option<i64>,
+    screening: String,
+    review_comment: String,
+    importance_floor: String,
+    unit_code: String,
+    unit_name: String,
+    unit_kind: String,
+    column_slug: String,
+    column_name: String,
+    column_hidden: i64,
+}
+
 /// An item with the names of its unit and column, as every page needs them.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Item {
     pub id: i64,
     pub unit_id: i64,
@@ -23,58 +68,134 @@ pub struct Item {
     pub author: String,
     pub source: String,
     pub doc_no: Option<String>,
-    pub written_on: Option<String>,
-    pub published_on: Option<String>,
+    pub written_on: Option<NaiveDate>,
+    pub published_on: Option<NaiveDate>,
     pub topic: String,
-    pub validity: String,
-    pub disclosure: String,
+    pub validity: Validity,
+    pub disclosure: Disclosure,
     pub withheld_reason: String,
     pub index_no: Option<String>,
-    pub state: String,
+    pub state: ItemState,
     pub created_by: Option<i64>,
     pub updated_at: i64,
     pub hits: i64,
-    pub importance: String,
-    pub prereview: String,
+    pub importance: Importance,
+    pub prereview: PreReview,
+    /// The pre-review answers exactly as stored: approvals' content digests bind to this text.
+    #[serde(skip)]
+    pub prereview_json: String,
     pub doc_type: String,
-    pub repealed_on: Option<String>,
+    pub repealed_on: Option<NaiveDate>,
     pub publish_at: Option<i64>,
     pub withdrawn_reason: String,
     pub withdrawn_at: Option<i64>,
-    pub screening: String,
+    pub findings: Vec<Finding>,
     pub review_comment: String,
-    pub importance_floor: String,
+    /// The lowest importance editors may give the item (set at submission and by reviewers).
+    pub importance_floor: Importance,
     pub unit_code: String,
     pub unit_name: String,
-    pub unit_kind: String,
+    pub unit_kind: UnitKind,
     pub column_slug: String,
     pub column_name: String,
-    pub column_hidden: i64,
+    pub column_hidden: bool,
+}
+
+/// A stored value that is not one the code knows: the row is refused, naming it, rather than
+/// read as some default.
+pub(crate) fn unknown(table: &str, id: i64, column: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(
+        format!("{table} row {id}: {column} holds “{value}”, which is not a known value").into(),
+    )
+}
+
+/// A stored `YYYY-MM-DD` date.
+pub(crate) fn date(
+    table: &str,
+    id: i64,
+    column: &str,
+    v: Option<String>,
+) -> sqlx::Result<Option<NaiveDate>> {
+    match v.as_deref() {
+        None | Some("") => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| unknown(table, id, column, s)),
+    }
+}
+
+impl TryFrom<ItemRow> for Item {
+    type Error = sqlx::Error;
+
+    fn try_from(r: ItemRow) -> sqlx::Result<Item> {
+        let id = r.id;
+        let bad = |column: &str, value: &str| unknown("items", id, column, value);
+        let importance = |column: &str, v: &str| Importance::parse(v).ok_or_else(|| bad(column, v));
+        Ok(Item {
+            written_on: date("items", id, "written_on", r.written_on)?,
+            published_on: date("items", id, "published_on", r.published_on)?,
+            repealed_on: date("items", id, "repealed_on", r.repealed_on)?,
+            validity: Validity::parse(&r.validity).ok_or_else(|| bad("validity", &r.validity))?,
+            disclosure: Disclosure::parse(&r.disclosure)
+                .ok_or_else(|| bad("disclosure", &r.disclosure))?,
+            state: ItemState::parse(&r.state).ok_or_else(|| bad("state", &r.state))?,
+            importance: importance("importance", &r.importance)?,
+            importance_floor: importance("importance_floor", &r.importance_floor)?,
+            prereview: if r.prereview.is_empty() {
+                PreReview::default()
+            } else {
+                serde_json::from_str(&r.prereview).map_err(|_| bad("prereview", "…"))?
+            },
+            findings: if r.screening.is_empty() {
+                Vec::new()
+            } else {
+                serde_json::from_str(&r.screening).map_err(|_| bad("screening", "…"))?
+            },
+            unit_kind: UnitKind::parse(&r.unit_kind)
+                .ok_or_else(|| bad("unit_kind", &r.unit_kind))?,
+            column_hidden: r.column_hidden != 0,
+            prereview_json: r.prereview,
+            id,
+            unit_id: r.unit_id,
+            column_id: r.column_id,
+            title: r.title,
+            body_html: r.body_html,
+            publisher: r.publisher,
+            author: r.author,
+            source: r.source,
+            doc_no: r.doc_no,
+            topic: r.topic,
+            withheld_reason: r.withheld_reason,
+            index_no: r.index_no,
+            created_by: r.created_by,
+            updated_at: r.updated_at,
+            hits: r.hits,
+            doc_type: r.doc_type,
+            publish_at: r.publish_at,
+            withdrawn_reason: r.withdrawn_reason,
+            withdrawn_at: r.withdrawn_at,
+            review_comment: r.review_comment,
+            unit_code: r.unit_code,
+            unit_name: r.unit_name,
+            column_slug: r.column_slug,
+            column_name: r.column_name,
+        })
+    }
+}
+
+fn one(row: Option<ItemRow>) -> sqlx::Result<Option<Item>> {
+    row.map(Item::try_from).transpose()
+}
+
+fn all(rows: Vec<ItemRow>) -> sqlx::Result<Vec<Item>> {
+    rows.into_iter().map(Item::try_from).collect()
 }
 
 impl Item {
-    pub fn prereview(&self) -> sunshine_core::review::PreReview {
-        serde_json::from_str(&self.prereview).unwrap_or_default()
-    }
-
-    pub fn importance(&self) -> sunshine_core::review::Importance {
-        sunshine_core::review::Importance::parse(&self.importance)
-            .unwrap_or(sunshine_core::review::Importance::General)
-    }
-
-    /// The lowest importance editors may give the item (set at submission and by reviewers).
-    pub fn importance_floor(&self) -> sunshine_core::review::Importance {
-        sunshine_core::review::Importance::parse(&self.importance_floor)
-            .unwrap_or(sunshine_core::review::Importance::General)
-    }
-
-    pub fn findings(&self) -> Vec<sunshine_core::screening::Finding> {
-        serde_json::from_str(&self.screening).unwrap_or_default()
-    }
-
     /// The content digest approvals bind to: every field a reader or reviewer sees, the
     /// pre-review answers, and the attachments' bytes (by their SHA-256).
     pub fn digest(&self, attachment_sha256: &[&str]) -> String {
+        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         sunshine_core::item::content_digest(
             &[
                 ("column", &self.column_slug),
@@ -84,32 +205,84 @@ impl Item {
                 ("author", &self.author),
                 ("source", &self.source),
                 ("doc_no", self.doc_no.as_deref().unwrap_or("")),
-                ("written_on", self.written_on.as_deref().unwrap_or("")),
+                ("written_on", &day(self.written_on)),
                 ("topic", &self.topic),
-                ("validity", &self.validity),
-                ("disclosure", &self.disclosure),
+                ("validity", self.validity.as_str()),
+                ("disclosure", self.disclosure.as_str()),
                 ("withheld_reason", &self.withheld_reason),
-                ("prereview", &self.prereview),
+                ("prereview", &self.prereview_json),
                 ("doc_type", &self.doc_type),
-                ("repealed_on", self.repealed_on.as_deref().unwrap_or("")),
+                ("repealed_on", &day(self.repealed_on)),
             ],
             attachment_sha256,
         )
     }
+
+    /// 发布日期 as shown (empty before publication).
+    pub fn published(&self) -> String {
+        self.published_on.map(|d| d.to_string()).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    title: String,
+    index_no: Option<String>,
+    published_on: Option<String>,
+    state: String,
+    unit_code: String,
+    unit_name: String,
+    column_slug: String,
+    column_name: String,
 }
 
 /// One line of a listing.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub id: i64,
     pub title: String,
     pub index_no: Option<String>,
-    pub published_on: Option<String>,
-    pub state: String,
+    pub published_on: Option<NaiveDate>,
+    pub state: ItemState,
     pub unit_code: String,
     pub unit_name: String,
     pub column_slug: String,
     pub column_name: String,
+}
+
+impl TryFrom<SummaryRow> for Summary {
+    type Error = sqlx::Error;
+
+    fn try_from(r: SummaryRow) -> sqlx::Result<Summary> {
+        Ok(Summary {
+            published_on: date("items", r.id, "published_on", r.published_on)?,
+            state: ItemState::parse(&r.state)
+                .ok_or_else(|| unknown("items", r.id, "state", &r.state))?,
+            id: r.id,
+            title: r.title,
+            index_no: r.index_no,
+            unit_code: r.unit_code,
+            unit_name: r.unit_name,
+            column_slug: r.column_slug,
+            column_name: r.column_name,
+        })
+    }
+}
+
+impl Summary {
+    /// 发布日期 as shown (empty before publication).
+    pub fn published(&self) -> String {
+        self.published_on.map(|d| d.to_string()).unwrap_or_default()
+    }
+}
+
+fn summary(row: Option<SummaryRow>) -> sqlx::Result<Option<Summary>> {
+    row.map(Summary::try_from).transpose()
+}
+
+fn summaries(rows: Vec<SummaryRow>) -> sqlx::Result<Vec<Summary>> {
+    rows.into_iter().map(Summary::try_from).collect()
 }
 
 const SELECT: &str = "SELECT i.id, i.unit_id, i.column_id, i.title, i.body_html, i.publisher, i.author, i.source, \
@@ -134,29 +307,31 @@ pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> sqlx::Result<Option
         "{SELECT} WHERE i.id = $1 AND {}",
         scope.condition("i.unit_id", 2)
     );
-    sqlx::query_as(&sql)
+    one(sqlx::query_as(&sql)
         .bind(id)
         .bind_ids(scope.ids())
         .fetch_optional(conn)
-        .await
+        .await?)
 }
 
 /// A withdrawn item that was public: its page answers with the withdrawal notice.
 pub async fn get_withdrawn(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Item>> {
-    sqlx::query_as(&format!(
+    one(sqlx::query_as(&format!(
         "{SELECT} WHERE i.id = $1 AND i.state = 'withdrawn' AND i.disclosure = 'active' \
          AND i.index_no IS NOT NULL"
     ))
     .bind(id)
     .fetch_optional(conn)
-    .await
+    .await?)
 }
 
 pub async fn get_public(conn: &mut Conn, id: i64) -> sqlx::Result<Option<Item>> {
-    sqlx::query_as(&format!("{SELECT} WHERE i.id = $1 AND {PUBLIC}"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    one(
+        sqlx::query_as(&format!("{SELECT} WHERE i.id = $1 AND {PUBLIC}"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Filters for public listings.
@@ -189,7 +364,7 @@ pub async fn list_public(
     .bind(page.offset())
     .fetch_all(conn)
     .await?;
-    Ok((rows, total))
+    Ok((summaries(rows)?, total))
 }
 
 /// The latest `per_column` public items of every column of a unit, in one query.
@@ -202,7 +377,7 @@ pub async fn latest_by_column(
     struct Row {
         column_id: i64,
         #[sqlx(flatten)]
-        summary: Summary,
+        summary: SummaryRow,
     }
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT * FROM (SELECT i.column_id, i.id, i.title, i.index_no, i.published_on, i.state, u.code AS unit_code, \
@@ -215,7 +390,9 @@ pub async fn latest_by_column(
     .bind(per_column)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.column_id, r.summary)).collect())
+    rows.into_iter()
+        .map(|r| Ok((r.column_id, Summary::try_from(r.summary)?)))
+        .collect()
 }
 
 /// 上一条 (the newer neighbour in the column's list) and 下一条 (the older one).
@@ -223,7 +400,7 @@ pub async fn neighbours(
     conn: &mut Conn,
     item: &Item,
 ) -> sqlx::Result<(Option<Summary>, Option<Summary>)> {
-    let on = item.published_on.clone().unwrap_or_default();
+    let on = item.published();
     let prev = sqlx::query_as(&format!(
         "{SUMMARY} WHERE i.column_id = $1 AND {PUBLIC} AND (i.published_on > $2 OR (i.published_on = $2 AND i.id > $3)) \
          ORDER BY i.published_on ASC, i.id ASC LIMIT 1"
@@ -233,6 +410,7 @@ pub async fn neighbours(
     .bind(item.id)
     .fetch_optional(&mut *conn)
     .await?;
+    let prev = summary(prev)?;
     let next = sqlx::query_as(&format!(
         "{SUMMARY} WHERE i.column_id = $1 AND {PUBLIC} AND (i.published_on < $2 OR (i.published_on = $2 AND i.id < $3)) \
          ORDER BY i.published_on DESC, i.id DESC LIMIT 1"
@@ -242,7 +420,7 @@ pub async fn neighbours(
     .bind(item.id)
     .fetch_optional(conn)
     .await?;
-    Ok((prev, next))
+    Ok((prev, summary(next)?))
 }
 
 /// Every item of a unit for the back office, newest first.
@@ -263,7 +441,7 @@ pub async fn list_for_unit(
     .bind(page.offset())
     .fetch_all(conn)
     .await?;
-    Ok((rows, total))
+    Ok((summaries(rows)?, total))
 }
 
 /// Why an item could not be saved.
@@ -356,7 +534,7 @@ pub async fn update(
     .execute(&mut **tx)
     .await
     .map_err(doc_no_taken)?;
-    if item.state == "published" {
+    if item.state == ItemState::Published {
         log_change(tx, item.id, item.unit_id, "update").await?;
     }
     Ok(())
@@ -431,9 +609,9 @@ pub async fn add_hits(conn: &mut Conn, id: i64, n: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn set_state(conn: &mut Conn, id: i64, state: &str) -> sqlx::Result<()> {
+pub async fn set_state(conn: &mut Conn, id: i64, state: ItemState) -> sqlx::Result<()> {
     sqlx::query("UPDATE items SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(state)
+        .bind(state.as_str())
         .bind(super::now())
         .bind(id)
         .execute(conn)
@@ -559,10 +737,10 @@ pub async fn lock(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
 
 /// Claims an item for a state change: locks its row (PostgreSQL) and confirms it is still in
 /// `state`, so two nodes never act on it twice.
-pub async fn claim(conn: &mut Conn, id: i64, state: &str) -> sqlx::Result<bool> {
+pub async fn claim(conn: &mut Conn, id: i64, state: ItemState) -> sqlx::Result<bool> {
     let n = sqlx::query("UPDATE items SET updated_at = updated_at WHERE id = $1 AND state = $2")
         .bind(id)
-        .bind(state)
+        .bind(state.as_str())
         .execute(conn)
         .await?
         .rows_affected();
@@ -588,18 +766,18 @@ pub async fn in_review(conn: &mut Conn, unit_ids: &[i64]) -> sqlx::Result<Vec<It
     }
     use super::BindIds;
     let list = super::placeholders(1, unit_ids.len());
-    sqlx::query_as(&format!("{SELECT} WHERE i.state = 'in_review' AND i.unit_id IN ({list}) ORDER BY i.updated_at, i.id"))
+    all(sqlx::query_as(&format!("{SELECT} WHERE i.state = 'in_review' AND i.unit_id IN ({list}) ORDER BY i.updated_at, i.id"))
         .bind_ids(unit_ids)
         .fetch_all(conn)
-        .await
+        .await?)
 }
 
 /// A unit's items under review (waiting or approved), to refit when its review policy changes.
 pub async fn under_review(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Item>> {
-    sqlx::query_as(&format!(
+    all(sqlx::query_as(&format!(
         "{SELECT} WHERE i.unit_id = $1 AND i.state IN ('in_review', 'approved') ORDER BY i.id"
     ))
     .bind(unit_id)
     .fetch_all(conn)
-    .await
+    .await?)
 }

@@ -22,6 +22,7 @@ pub mod users;
 
 use crate::crypto::DataKey;
 use anyhow::{bail, Context};
+use serde::Serialize;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
@@ -220,6 +221,28 @@ impl Db {
     /// `GET /healthz`: the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// A stored 0/1 column, read as a yes or no; any other value refuses the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(transparent)]
+pub struct Flag(pub bool);
+
+impl TryFrom<i64> for Flag {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Flag, String> {
+        match v {
+            0 => Ok(Flag(false)),
+            1 => Ok(Flag(true)),
+            other => Err(format!("a yes/no column holds {other}")),
+        }
+    }
+}
+
+impl Flag {
+    pub fn is_set(self) -> bool {
+        self.0
     }
 }
 

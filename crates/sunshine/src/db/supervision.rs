@@ -1,14 +1,26 @@
 //! What the city's supervision view reads: each query limited to the units the supervisor
 //! covers, so no other unit's rows are loaded.
 
+use super::items::{date, unknown};
 use super::{placeholders, BindIds, Conn};
+use chrono::NaiveDate;
+use sunshine_core::application::Outcome;
+use sunshine_core::item::ItemState;
+
+#[derive(Debug, sqlx::FromRow)]
+struct PublishedRow {
+    id: i64,
+    unit_id: i64,
+    published_on: Option<String>,
+    written_on: Option<String>,
+}
 
 /// A proactively published item's dates.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct Published {
     pub unit_id: i64,
-    pub published_on: Option<String>,
-    pub written_on: Option<String>,
+    pub published_on: Option<NaiveDate>,
+    pub written_on: Option<NaiveDate>,
 }
 
 /// Items of `units` published (and still public, or withdrawn since) in the years `first` to
@@ -21,8 +33,8 @@ pub async fn published(
 ) -> sqlx::Result<Vec<Published>> {
     let (from, _) = super::year_range(first);
     let (_, until) = super::year_range(last);
-    sqlx::query_as(&format!(
-        "SELECT unit_id, published_on, written_on FROM items WHERE state IN ('published', 'withdrawn') \
+    let rows: Vec<PublishedRow> = sqlx::query_as(&format!(
+        "SELECT id, unit_id, published_on, written_on FROM items WHERE state IN ('published', 'withdrawn') \
          AND disclosure = 'active' AND published_on >= $1 AND published_on < $2 AND unit_id IN ({})",
         placeholders(3, units.len())
     ))
@@ -30,7 +42,16 @@ pub async fn published(
     .bind(until)
     .bind_ids(units)
     .fetch_all(conn)
-    .await
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Published {
+                unit_id: r.unit_id,
+                published_on: date("items", r.id, "published_on", r.published_on)?,
+                written_on: date("items", r.id, "written_on", r.written_on)?,
+            })
+        })
+        .collect()
 }
 
 /// A submission or publication of an item, in the order they happened.
@@ -53,37 +74,100 @@ pub async fn review_events(conn: &mut Conn, units: &[i64]) -> sqlx::Result<Vec<R
     .await
 }
 
-/// An application's dates and outcome, as the supervision figures count them.
 #[derive(Debug, sqlx::FromRow)]
+struct CaseRow {
+    id: i64,
+    unit_id: i64,
+    tracking_no: String,
+    received_on: String,
+    replied_on: Option<String>,
+    due_on: Option<String>,
+    overdue: i64,
+    outcome: Option<String>,
+}
+
+/// An application's dates and outcome, as the supervision figures count them.
+#[derive(Debug)]
 pub struct Case {
     pub id: i64,
     pub unit_id: i64,
     pub tracking_no: String,
-    pub received_on: String,
-    pub replied_on: Option<String>,
-    pub due_on: Option<String>,
-    pub overdue: i64,
-    pub outcome: Option<String>,
+    pub received_on: NaiveDate,
+    pub replied_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub overdue: bool,
+    pub outcome: Option<Outcome>,
+}
+
+impl TryFrom<CaseRow> for Case {
+    type Error = sqlx::Error;
+
+    fn try_from(r: CaseRow) -> sqlx::Result<Case> {
+        let t = "applications";
+        Ok(Case {
+            received_on: date(t, r.id, "received_on", Some(r.received_on.clone()))?
+                .ok_or_else(|| unknown(t, r.id, "received_on", &r.received_on))?,
+            replied_on: date(t, r.id, "replied_on", r.replied_on)?,
+            due_on: date(t, r.id, "due_on", r.due_on)?,
+            overdue: r.overdue != 0,
+            outcome: match r.outcome.as_deref() {
+                None | Some("") => None,
+                Some(o) => Some(Outcome::parse(o).ok_or_else(|| unknown(t, r.id, "outcome", o))?),
+            },
+            id: r.id,
+            unit_id: r.unit_id,
+            tracking_no: r.tracking_no,
+        })
+    }
 }
 
 /// Applications to `units`, oldest first.
 pub async fn cases(conn: &mut Conn, units: &[i64]) -> sqlx::Result<Vec<Case>> {
-    sqlx::query_as(&format!(
+    let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "SELECT id, unit_id, tracking_no, received_on, replied_on, due_on, overdue, outcome FROM applications \
          WHERE unit_id IN ({}) ORDER BY received_on, id",
         placeholders(1, units.len())
     ))
     .bind_ids(units)
     .fetch_all(conn)
-    .await
+    .await?;
+    rows.into_iter().map(Case::try_from).collect()
 }
 
-/// The state of each unit's annual report for a year: the report item's state and date.
 #[derive(Debug, sqlx::FromRow)]
+struct ReportRow {
+    unit_id: i64,
+    item_id: Option<i64>,
+    state: Option<String>,
+    published_on: Option<String>,
+}
+
+/// The state of each unit's annual report for a year: the report item's state and date (none
+/// while no report item exists).
+#[derive(Debug)]
 pub struct ReportState {
     pub unit_id: i64,
-    pub state: Option<String>,
-    pub published_on: Option<String>,
+    pub state: Option<ItemState>,
+    pub published_on: Option<NaiveDate>,
+}
+
+impl TryFrom<ReportRow> for ReportState {
+    type Error = sqlx::Error;
+
+    fn try_from(r: ReportRow) -> sqlx::Result<ReportState> {
+        let id = r.item_id.unwrap_or(0);
+        Ok(ReportState {
+            unit_id: r.unit_id,
+            state: match r.state.as_deref() {
+                None => None,
+                Some(s) => Some(
+                    ItemState::parse(s)
+                        .ok_or_else(|| super::items::unknown("items", id, "state", s))?,
+                ),
+            },
+            published_on: super::items::date("items", id, "published_on", r.published_on)?,
+        })
+    }
 }
 
 pub async fn report_states(
@@ -91,13 +175,14 @@ pub async fn report_states(
     units: &[i64],
     year: i32,
 ) -> sqlx::Result<Vec<ReportState>> {
-    sqlx::query_as(&format!(
-        "SELECT r.unit_id, i.state, i.published_on FROM report_years r LEFT JOIN items i ON i.id = r.item_id \
-         WHERE r.year = $1 AND r.unit_id IN ({})",
+    let rows: Vec<ReportRow> = sqlx::query_as(&format!(
+        "SELECT r.unit_id, i.id AS item_id, i.state, i.published_on FROM report_years r \
+         LEFT JOIN items i ON i.id = r.item_id WHERE r.year = $1 AND r.unit_id IN ({})",
         placeholders(2, units.len())
     ))
     .bind(i64::from(year))
     .bind_ids(units)
     .fetch_all(conn)
-    .await
+    .await?;
+    rows.into_iter().map(ReportState::try_from).collect()
 }

@@ -10,7 +10,8 @@ pub struct User {
     pub login: String,
     pub display_name: String,
     pub password_hash: String,
-    pub disabled: i64,
+    #[sqlx(try_from = "i64")]
+    pub disabled: super::Flag,
     /// Moves on with every password change, disabling or forced sign-out; sessions signed in
     /// under an older epoch are over.
     pub session_epoch: i64,

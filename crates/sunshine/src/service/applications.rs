@@ -12,9 +12,11 @@ use crate::service::Error;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sunshine_core::application::PhaseKey;
 use sunshine_core::application::{mask_id, receipt_rule, ApplicationInput, Channel, Outcome};
 use sunshine_core::calendar::{Calendar, YearData};
 use sunshine_core::deadline::{self, ClockSettings, Event, Phase, MAX_EXTENSION_DAYS};
+use sunshine_core::fees::FeeMethod;
 use sunshine_core::policy::Denied;
 use sunshine_core::role::Role;
 use sunshine_core::FieldError;
@@ -26,15 +28,15 @@ pub struct Receipt {
     pub id: i64,
     /// The case's state once filed (`running`).
     #[serde(default = "running")]
-    pub state: String,
+    pub state: PhaseKey,
     pub tracking_no: String,
     pub access_code: String,
     pub received_on: String,
     pub due_on: Option<String>,
 }
 
-fn running() -> String {
-    "running".into()
+fn running() -> PhaseKey {
+    PhaseKey::Running
 }
 
 fn access_hash(tracking_no: &str, code: &str) -> String {
@@ -125,29 +127,6 @@ async fn settings(conn: &mut crate::db::Conn, unit_id: i64) -> Result<ClockSetti
     })
 }
 
-fn phase_key(p: &Phase) -> &'static str {
-    match p {
-        Phase::Running => "running",
-        Phase::AwaitingCorrection { .. } => "awaiting_correction",
-        Phase::Consulting { .. } => "consulting",
-        Phase::AwaitingFee { paused: true, .. } => "awaiting_fee",
-        Phase::AwaitingFee { paused: false, .. } => "awaiting_fee_running",
-        Phase::Replied { .. } => "replied",
-    }
-}
-
-pub fn phase_label(key: &str) -> &'static str {
-    match key {
-        "running" => "办理中",
-        "awaiting_correction" => "等待申请人补正",
-        "consulting" => "征求意见中（期限暂停）",
-        "awaiting_fee" => "等待缴费（期限暂停）",
-        "awaiting_fee_running" => "等待缴费",
-        "replied" => "已答复",
-        _ => "未知",
-    }
-}
-
 /// Recomputes and stores an application's clock from its events (in the caller's transaction).
 async fn store_clock(
     tx: &mut crate::db::Tx<'_>,
@@ -158,18 +137,17 @@ async fn store_clock(
     let s = settings(tx, a.unit_id).await?;
     let (clock, provisional) =
         deadline::compute_provisional(cal, &events, s).map_err(calendar_error)?;
-    let outcome: Option<String> = a.outcome.clone();
     let replied = match clock.phase {
-        Phase::Replied { on } => Some(on.to_string()),
+        Phase::Replied { on } => Some(on),
         _ => None,
     };
     adb::set_clock(
         tx,
         a.id,
-        clock.due_on.map(|d| d.to_string()).as_deref(),
-        phase_key(&clock.phase),
-        outcome.as_deref(),
-        replied.as_deref(),
+        clock.due_on,
+        PhaseKey::of(&clock.phase),
+        a.outcome,
+        replied,
         clock.overdue_reply,
         provisional,
     )
@@ -377,7 +355,7 @@ async fn create(
     .await?;
     let receipt = Receipt {
         id,
-        state: phase_key(&clock.phase).to_owned(),
+        state: PhaseKey::of(&clock.phase),
         tracking_no,
         access_code,
         received_on: received.to_string(),
@@ -410,9 +388,9 @@ pub struct Case {
     pub id: i64,
     pub tracking_no: String,
     /// The phase key (`running`, `awaiting_correction`, `consulting`, `awaiting_fee`, …).
-    pub state: String,
-    pub received_on: String,
-    pub due_on: Option<String>,
+    pub state: PhaseKey,
+    pub received_on: NaiveDate,
+    pub due_on: Option<NaiveDate>,
     pub application: AppRow,
     pub phase_label: &'static str,
     pub clock: deadline::Clock,
@@ -444,10 +422,10 @@ pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, Error> 
     Ok(Case {
         id: a.id,
         tracking_no: a.tracking_no.clone(),
-        state: a.phase.clone(),
-        received_on: a.received_on.clone(),
-        due_on: a.due_on.clone(),
-        phase_label: phase_label(&a.phase),
+        state: a.phase,
+        received_on: a.received_on,
+        due_on: a.due_on,
+        phase_label: a.phase.label(),
         letters: adb::letters(&mut conn, id).await?,
         remedies: adb::remedies(&mut conn, id).await?,
         application: a,
@@ -540,7 +518,7 @@ pub async fn step(
         super::audit_denial(app, actor, Some(a.unit_id), format!("application:{id}"), d).await;
         return Err(d.into());
     }
-    let received = parse_date("received_on", &a.received_on)?;
+    let received = a.received_on;
     let on = step_date(app, s.on.as_deref(), Some(received))?;
     let cal = calendar(app).await?;
     let mut conn = app.db.pool.acquire().await?;
@@ -551,7 +529,7 @@ pub async fn step(
     // What to record: the clock event (if any), extra data, and the letter to generate.
     let mut data = serde_json::Map::new();
     let mut new_letter: Option<(String, String)> = None;
-    let mut fee: Option<(&str, i64)> = None;
+    let mut fee: Option<(FeeMethod, i64)> = None;
     let mut outcome: Option<Outcome> = None;
     let event: Option<Event> = match name {
         "correction-request" => {
@@ -639,11 +617,11 @@ pub async fn step(
             let (method, yuan) = match s.method.as_deref() {
                 Some("count") => {
                     let mut conn = app.db.pool.acquire().await?;
-                    let k = adb::nth_this_month(&mut conn, &a.applicant_hash, a.id, &a.received_on)
+                    let k = adb::nth_this_month(&mut conn, &a.applicant_hash, a.id, a.received_on)
                         .await?;
                     data.insert("nth".into(), k.into());
                     (
-                        "count",
+                        FeeMethod::Count,
                         i64::from(sunshine_core::fees::by_count(
                             u32::try_from(k).unwrap_or(u32::MAX),
                         )),
@@ -655,7 +633,7 @@ pub async fn step(
                         .ok_or_else(|| FieldError::new("pages", "按量收费请填写页数"))?;
                     data.insert("pages".into(), p.into());
                     (
-                        "pages",
+                        FeeMethod::Pages,
                         i64::try_from(sunshine_core::fees::by_pages(p)).unwrap_or(i64::MAX),
                     )
                 }
@@ -673,7 +651,7 @@ pub async fn step(
                     "按此方式计算不需要收费，无需发出收费通知。".into(),
                 ));
             }
-            data.insert("method".into(), method.into());
+            data.insert("method".into(), method.as_str().into());
             data.insert("yuan".into(), yuan.into());
             fee = Some((method, yuan));
             let (pay_by, _) = cal.add_provisional(on, deadline::FEE_PAYMENT_DAYS);
@@ -681,7 +659,7 @@ pub async fn step(
                 "收取信息处理费通知书".into(),
                 format!(
                     "根据《政府信息公开信息处理费管理办法》，本次申请{}收取信息处理费{yuan}元。请于{pay_by}前（自收到本通知次日起20个工作日内）缴纳；逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请。",
-                    if method == "count" { "按件" } else { "按量" }
+                    if method == FeeMethod::Count { "按件" } else { "按量" }
                 ),
             ));
             Some(Event::FeeNotice { on })
@@ -817,7 +795,7 @@ pub async fn step(
         .await?
         .ok_or(Error::NotFound)?;
     if let Some(o) = outcome {
-        row.outcome = Some(o.as_str().into());
+        row.outcome = Some(o);
     }
     store_clock(&mut tx, &cal, &row).await?;
     if let Some((title, body)) = new_letter {
@@ -850,13 +828,13 @@ pub async fn step(
 pub struct Tracking {
     pub tracking_no: String,
     pub unit_name: String,
-    pub state: String,
+    pub state: PhaseKey,
     pub state_label: &'static str,
-    pub received_on: String,
-    pub due_on: Option<String>,
-    pub outcome: Option<String>,
+    pub received_on: NaiveDate,
+    pub due_on: Option<NaiveDate>,
+    pub outcome: Option<Outcome>,
     pub outcome_label: Option<&'static str>,
-    pub replied_on: Option<String>,
+    pub replied_on: Option<NaiveDate>,
     pub letters: Vec<TrackLetter>,
 }
 
@@ -920,12 +898,8 @@ pub async fn track(app: &App, ip: &str, no: &str, code: &str) -> Result<Tracking
         })
         .collect();
     Ok(Tracking {
-        state_label: phase_label(&a.phase),
-        outcome_label: a
-            .outcome
-            .as_deref()
-            .and_then(Outcome::parse)
-            .map(|o| o.label()),
+        state_label: a.phase.label(),
+        outcome_label: a.outcome.map(|o| o.label()),
         tracking_no: a.tracking_no,
         unit_name: a.unit_name,
         state: a.phase,
@@ -953,21 +927,21 @@ pub async fn load_calendar_year(
         let Some(a) = adb::get(&mut tx, &Scope::Everything, id).await? else {
             continue;
         };
-        let before = a.due_on.clone();
+        let before = a.due_on;
         let events = clock_events(&adb::events(&mut tx, id).await?)?;
         let s = settings(&mut tx, a.unit_id).await?;
         let Ok((clock, provisional)) = deadline::compute_provisional(&cal, &events, s) else {
             continue;
         };
-        let after = clock.due_on.map(|d| d.to_string());
-        if after != before || provisional != (a.due_provisional == 1) {
+        let after = clock.due_on;
+        if after != before || provisional != a.due_provisional {
             adb::set_clock(
                 &mut tx,
                 id,
-                after.as_deref(),
-                phase_key(&clock.phase),
-                a.outcome.as_deref(),
-                a.replied_on.as_deref(),
+                after,
+                PhaseKey::of(&clock.phase),
+                a.outcome,
+                a.replied_on,
                 clock.overdue_reply,
                 provisional,
             )
@@ -1034,7 +1008,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
             _ => continue,
         };
         // Claim: only the node whose update changes the phase goes on.
-        if !adb::claim_lapse(&mut tx, id, &a.phase, outcome.as_str()).await? {
+        if !adb::claim_lapse(&mut tx, id, a.phase, outcome).await? {
             continue;
         }
         let ev = Event::Replied { on: today };
@@ -1057,7 +1031,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
         let mut row = adb::get(&mut tx, &Scope::unit(a.unit_id), id)
             .await?
             .ok_or(Error::NotFound)?;
-        row.outcome = Some(outcome.as_str().into());
+        row.outcome = Some(outcome);
         store_clock(&mut tx, &cal, &row).await?;
         let unit = units::by_id(&mut tx, a.unit_id)
             .await?

@@ -15,6 +15,7 @@ use crate::db::items::{self, Item};
 use crate::db::{attachments, columns, units, Scope};
 pub use error::Error;
 use sunshine_core::item::ItemInput;
+use sunshine_core::item::ItemState;
 use sunshine_core::policy::{Denied, Grants};
 use sunshine_core::upload::{self, UploadError};
 use sunshine_core::FieldError;
@@ -169,7 +170,7 @@ pub(crate) async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Res
 /// the change decides on (its state, its content, its importance floor) cannot change before it
 /// commits. A state changed meanwhile is said, and nothing is saved.
 pub(crate) async fn claim_for_edit(tx: &mut crate::db::Tx<'_>, item: &Item) -> Result<Item, Error> {
-    if !items::claim(tx, item.id, &item.state).await? {
+    if !items::claim(tx, item.id, item.state).await? {
         return Err(Error::Conflict(
             "changed_meanwhile",
             "这条信息刚刚被审核、发布或修改，您的这次操作没有保存。请刷新页面查看最新状态后再操作。"
@@ -188,9 +189,9 @@ pub(crate) async fn restart_review(
     actor: &Actor<'_>,
     item: &Item,
 ) -> Result<(), Error> {
-    if item.state == "in_review" || item.state == "approved" {
+    if item.state == ItemState::InReview || item.state == ItemState::Approved {
         let voided = crate::db::review::void_approvals(tx, item.id).await?;
-        items::set_state(tx, item.id, "in_review").await?;
+        items::set_state(tx, item.id, ItemState::InReview).await?;
         items::schedule(tx, item.id, None).await?;
         crate::db::review::add_event(
             tx,
@@ -274,16 +275,16 @@ pub async fn update_item(
     let item = claim_for_edit(&mut tx, &item).await?;
     // An edit that does not name the importance keeps it (as it stands now).
     if input.importance.trim().is_empty() {
-        fields.importance = item.importance();
+        fields.importance = item.importance;
     }
     // Once submitted (or raised by a reviewer), an item's importance stays at least where it was:
     // only a reviewer lowers it, with a reason.
-    sunshine_core::review::editable(item.importance_floor(), fields.importance).map_err(|_| {
+    sunshine_core::review::editable(item.importance_floor, fields.importance).map_err(|_| {
         FieldError::new(
             "importance",
             format!(
                 "这条信息已按“{}”送审或由审核人确定，编辑时不能降低；确需降低的，请审核链最后一位审核人在审核栏中写明理由后调整",
-                item.importance_floor().label()
+                item.importance_floor.label()
             ),
         )
     })?;
@@ -295,7 +296,7 @@ pub async fn update_item(
         None => return Err(Error::NotFound),
     };
     // Saving the form unchanged changes nobody's part in the item and voids no approval.
-    if before != after || item.importance() != fields.importance {
+    if before != after || item.importance != fields.importance {
         items::add_author(&mut tx, id, item.unit_id, actor.user_id).await?;
         restart_review(&mut tx, actor, &item).await?;
     }
@@ -310,16 +311,10 @@ pub async fn update_item(
     )
     .await?;
     tx.commit().await?;
-    if item.state != "draft" {
+    if item.state != ItemState::Draft {
         review::rescreen(app, id).await?;
     }
     Ok(())
-}
-
-pub fn state_label(state: &str) -> &'static str {
-    sunshine_core::item::ItemState::parse(state)
-        .map(|s| s.label())
-        .unwrap_or("未知")
 }
 
 /// Stores an uploaded file for an item after judging it by its content.
@@ -354,7 +349,10 @@ pub async fn add_attachment(
     let saved = async {
         let mut tx = app.db.begin().await?;
         let item = claim_for_edit(&mut tx, &item).await?;
-        if !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
+        if !matches!(
+            item.state,
+            ItemState::Draft | ItemState::InReview | ItemState::Approved
+        ) {
             return Err(Error::Conflict(
                 "wrong_state",
                 "已发布或已撤回的信息不能再添加附件。".into(),
@@ -392,7 +390,7 @@ pub async fn add_attachment(
     .await;
     match saved {
         Ok(id) => {
-            if item.state != "draft" {
+            if item.state != ItemState::Draft {
                 review::rescreen(app, item_id).await?;
             }
             Ok(id)
@@ -419,7 +417,10 @@ pub async fn delete_attachment(
     check_edit(app, actor, &item).await?;
     let mut tx = app.db.begin().await?;
     let item = claim_for_edit(&mut tx, &item).await?;
-    if !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
+    if !matches!(
+        item.state,
+        ItemState::Draft | ItemState::InReview | ItemState::Approved
+    ) {
         return Err(Error::Conflict(
             "wrong_state",
             "已发布或已撤回的信息不能再删除附件。".into(),
@@ -440,7 +441,7 @@ pub async fn delete_attachment(
     .await?;
     tx.commit().await?;
     let _ = app.blobs.delete(&att.storage_key).await;
-    if item.state != "draft" {
+    if item.state != ItemState::Draft {
         review::rescreen(app, item.id).await?;
     }
     Ok(item.id)

@@ -14,6 +14,8 @@ use crate::db::{attachments, units};
 use crate::service::Error;
 use serde::Serialize;
 use sunshine_core::index_no::IndexPattern;
+use sunshine_core::item::Disclosure;
+use sunshine_core::item::ItemState;
 use sunshine_core::review::{self as core, ApproveCheck, Importance, PreReview, REVIEW_ROLES};
 use sunshine_core::role::Role;
 use sunshine_core::screening::{self, Finding};
@@ -22,7 +24,7 @@ use sunshine_core::FieldError;
 /// Everything the review panel and `GET /api/v1/items/{id}/review` show.
 #[derive(Debug, Serialize)]
 pub struct ReviewState {
-    pub state: String,
+    pub state: ItemState,
     pub importance: Importance,
     pub chain: Vec<Role>,
     pub approvals: Vec<ApprovalRow>,
@@ -75,7 +77,7 @@ pub async fn load(app: &App, item: &Item) -> Result<ReviewState, Error> {
 pub async fn load_in(conn: &mut crate::db::Conn, item: &Item) -> Result<ReviewState, Error> {
     let digest = digest_in(conn, item).await?;
     let policy = rdb::policy(conn, item.unit_id).await?;
-    let chain = policy.chain(item.importance()).to_vec();
+    let chain = policy.chain(item.importance).to_vec();
     // Only approvals of exactly this content count.
     let approvals: Vec<ApprovalRow> = rdb::approvals_in_force(conn, &[item.id])
         .await?
@@ -83,17 +85,17 @@ pub async fn load_in(conn: &mut crate::db::Conn, item: &Item) -> Result<ReviewSt
         .filter(|a| a.digest == digest)
         .collect();
     let overrides = rdb::overrides(conn, item.id).await?;
-    let findings = item.findings();
+    let findings = item.findings.clone();
     let core_approvals: Vec<_> = approvals.iter().filter_map(ApprovalRow::as_core).collect();
-    let step = if item.state == "in_review" {
+    let step = if item.state == ItemState::InReview {
         core::current_step(&chain, &core_approvals)
     } else {
         None
     };
     Ok(ReviewState {
         authors: items::authors(conn, item.id).await?,
-        state: item.state.clone(),
-        importance: item.importance(),
+        state: item.state,
+        importance: item.importance,
         blocking: screening::has_blocking(&findings),
         override_in_force: overrides.iter().any(|o| o.digest == digest),
         step,
@@ -102,7 +104,7 @@ pub async fn load_in(conn: &mut crate::db::Conn, item: &Item) -> Result<ReviewSt
         digest,
         findings,
         overrides,
-        prereview: item.prereview(),
+        prereview: item.prereview.clone(),
         consultations: rdb::consultations(conn, item.id).await?,
         events: rdb::events(conn, item.id).await?,
         review_comment: item.review_comment.clone(),
@@ -132,10 +134,7 @@ fn changed_meanwhile() -> Error {
 fn wrong_state(item: &Item, wanted: &str) -> Error {
     Error::Conflict(
         "wrong_state",
-        format!(
-            "该信息当前状态为“{}”，{wanted}",
-            super::state_label(&item.state)
-        ),
+        format!("该信息当前状态为“{}”，{wanted}", item.state.label()),
     )
 }
 
@@ -195,11 +194,12 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), Error> 
         actor.grants.can_edit_items(item.unit_id),
     )
     .await?;
-    if item.state != "draft" {
+    if item.state != ItemState::Draft {
         return Err(wrong_state(&item, "只有草稿可以送审。"));
     }
     let errs: Vec<FieldError> = item
-        .prereview()
+        .prereview
+        .clone()
         .validate()
         .into_iter()
         .map(|e| FieldError::new(e.field, format!("预审表：{}", e.message)))
@@ -210,7 +210,7 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), Error> 
     let digest = digest_of(app, &item).await?;
     let findings = screen_item(app, &item).await?;
     let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, id, "draft").await? {
+    if !items::claim(&mut tx, id, ItemState::Draft).await? {
         drop(tx);
         return Err(changed_meanwhile());
     }
@@ -226,10 +226,10 @@ pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), Error> 
         ));
     }
     rdb::void_approvals(&mut tx, id).await?;
-    items::set_state(&mut tx, id, "in_review").await?;
+    items::set_state(&mut tx, id, ItemState::InReview).await?;
     // What it was submitted at is the least it may be given from now on (only a reviewer lowers).
-    let floor = fresh.importance().max(fresh.importance_floor());
-    items::set_importance(&mut tx, id, fresh.importance().as_str(), floor.as_str()).await?;
+    let floor = fresh.importance.max(fresh.importance_floor);
+    items::set_importance(&mut tx, id, fresh.importance.as_str(), floor.as_str()).await?;
     items::set_review_comment(&mut tx, id, "").await?;
     items::set_screening(
         &mut tx,
@@ -275,7 +275,7 @@ pub async fn approve(
     }
     let before = item_for_action(app, actor, id).await?;
     let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, id, "in_review").await? {
+    if !items::claim(&mut tx, id, ItemState::InReview).await? {
         drop(tx);
         let scope = Scope::unit(before.unit_id);
         let now = items::get(&mut *app.db.pool.acquire().await?, &scope, id)
@@ -347,7 +347,7 @@ pub async fn approve(
         digest: st.digest.clone(),
     });
     if core::chain_complete(&st.chain, &now_approved) {
-        items::set_state(&mut tx, id, "approved").await?;
+        items::set_state(&mut tx, id, ItemState::Approved).await?;
     }
     let detail = format!(
         "第{}/{}步 {} digest:{} {}",
@@ -365,7 +365,7 @@ pub async fn approve(
 /// Sends the item back to its author with the reviewer's comments; every approval is void.
 pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Result<(), Error> {
     let item = item_for_action(app, actor, id).await?;
-    if item.state != "in_review" && item.state != "approved" {
+    if item.state != ItemState::InReview && item.state != ItemState::Approved {
         return Err(wrong_state(&item, "只有待审或已批准的信息可以退回。"));
     }
     let st = load(app, &item).await?;
@@ -375,7 +375,7 @@ pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Res
     }
     let may = actor.grants.staff_units().contains(&item.unit_id)
         && (core::holds_step(actor.grants, item.unit_id, &st.chain, &approvals)
-            || (item.state == "approved"
+            || (item.state == ItemState::Approved
                 && core::holds_last_step(actor.grants, item.unit_id, &st.chain)));
     if !may {
         let needed = st
@@ -400,11 +400,11 @@ pub async fn reject(app: &App, actor: &Actor<'_>, id: i64, comment: &str) -> Res
         );
     }
     let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, id, &item.state).await? {
+    if !items::claim(&mut tx, id, item.state).await? {
         return Err(changed_meanwhile());
     }
     rdb::void_approvals(&mut tx, id).await?;
-    items::set_state(&mut tx, id, "draft").await?;
+    items::set_state(&mut tx, id, ItemState::Draft).await?;
     items::schedule(&mut tx, id, None).await?;
     items::set_review_comment(&mut tx, id, comment).await?;
     log(&mut tx, actor, &item, "item.reject", comment.to_owned()).await?;
@@ -420,7 +420,7 @@ pub(crate) async fn refit_chain(
     item: &Item,
     chain: &[Role],
 ) -> Result<(), Error> {
-    if item.state != "in_review" && item.state != "approved" {
+    if item.state != ItemState::InReview && item.state != ItemState::Approved {
         return Ok(());
     }
     let voided = rdb::void_misfits(tx, item.id, chain).await?;
@@ -444,13 +444,13 @@ pub(crate) async fn refit_chain(
         .filter_map(ApprovalRow::as_core)
         .collect();
     let next = if core::chain_complete(chain, &approvals) {
-        "approved"
+        ItemState::Approved
     } else {
-        "in_review"
+        ItemState::InReview
     };
     if next != item.state {
         items::set_state(tx, item.id, next).await?;
-        if next == "in_review" {
+        if next == ItemState::InReview {
             items::schedule(tx, item.id, None).await?;
         }
     }
@@ -469,7 +469,7 @@ pub async fn policy_changed(
         let Some(item) = items::get(tx, &Scope::unit(unit_id), listed.id).await? else {
             continue;
         };
-        refit_chain(tx, &item, policy.chain(item.importance())).await?;
+        refit_chain(tx, &item, policy.chain(item.importance)).await?;
     }
     Ok(())
 }
@@ -498,7 +498,7 @@ pub async fn set_importance(
         return Err(FieldError::new("reason", "理由不能超过500个字符").into());
     }
     let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, id, &before.state).await? {
+    if !items::claim(&mut tx, id, before.state).await? {
         return Err(wrong_state(
             &before,
             "信息状态刚刚发生了变化，请刷新后再试。",
@@ -507,18 +507,23 @@ pub async fn set_importance(
     let item = items::get(&mut tx, &Scope::unit(before.unit_id), id)
         .await?
         .ok_or(Error::NotFound)?;
-    let from = item.importance();
+    let from = item.importance;
     if to == from {
         return Ok(ImportanceChange::Unchanged);
     }
     let raising = to > from;
-    if raising && item.state != "in_review" && item.state != "approved" {
+    if raising && item.state != ItemState::InReview && item.state != ItemState::Approved {
         return Err(wrong_state(
             &item,
             "只有审核中的信息由审核人调整重要程度；草稿请直接编辑。",
         ));
     }
-    if !raising && !matches!(item.state.as_str(), "draft" | "in_review" | "approved") {
+    if !raising
+        && !matches!(
+            item.state,
+            ItemState::Draft | ItemState::InReview | ItemState::Approved
+        )
+    {
         return Err(wrong_state(&item, "已发布或已撤回的信息不能调整重要程度。"));
     }
     let st = load_in(&mut tx, &item).await?;
@@ -596,7 +601,7 @@ pub async fn override_findings(
     reason: &str,
 ) -> Result<(), Error> {
     let item = item_for_action(app, actor, id).await?;
-    if item.state != "in_review" && item.state != "approved" {
+    if item.state != ItemState::InReview && item.state != ItemState::Approved {
         return Err(wrong_state(&item, "只有审核中的信息可以放行筛查结果。"));
     }
     let st = load(app, &item).await?;
@@ -674,7 +679,7 @@ pub async fn consult(
         actor.grants.can_edit_items(item.unit_id),
     )
     .await?;
-    if item.state != "draft" && item.state != "in_review" {
+    if item.state != ItemState::Draft && item.state != ItemState::InReview {
         return Err(wrong_state(&item, "会商情况应在审核完成前记录。"));
     }
     let mut errs = Vec::new();
@@ -762,20 +767,20 @@ pub async fn publish(
         actor.grants.can_publish(item.unit_id, &authors),
     )
     .await?;
-    if item.state != "approved" {
+    if item.state != ItemState::Approved {
         return Err(Error::Conflict(
-            if item.state == "draft" || item.state == "in_review" {
+            if item.state == ItemState::Draft || item.state == ItemState::InReview {
                 "not_approved"
             } else {
                 "wrong_state"
             },
             format!(
                 "该信息当前状态为“{}”，只有审核链全部通过（已批准）的信息可以发布。",
-                super::state_label(&item.state)
+                item.state.label()
             ),
         ));
     }
-    if item.disclosure != "active" {
+    if item.disclosure != Disclosure::Active {
         return Err(Error::Conflict(
             "not_active",
             "只有“主动公开”的信息可以发布到门户网站；依申请公开和不予公开的信息保留在本单位登记册中。".into(),
@@ -785,7 +790,7 @@ pub async fn publish(
         Some(when) => {
             publish_checks(app, &item).await?;
             let mut tx = app.db.begin().await?;
-            if !items::claim(&mut tx, id, "approved").await? {
+            if !items::claim(&mut tx, id, ItemState::Approved).await? {
                 return Err(changed_meanwhile());
             }
             let fresh = items::get(&mut tx, &Scope::unit(item.unit_id), id)
@@ -864,7 +869,7 @@ fn chain_incomplete() -> Error {
 async fn publish_now(app: &App, actor: Option<&Actor<'_>>, item: &Item) -> Result<(), Error> {
     let findings = publish_checks(app, item).await?;
     let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, item.id, "approved").await? {
+    if !items::claim(&mut tx, item.id, ItemState::Approved).await? {
         return Err(changed_meanwhile());
     }
     let fresh = items::get(&mut tx, &Scope::unit(item.unit_id), item.id)
@@ -975,7 +980,7 @@ pub async fn withdraw(app: &App, actor: &Actor<'_>, id: i64, reason: &str) -> Re
             "只有本单位的审核人员（办公室主任、分管领导、主要领导、管理员）可以撤回信息。".into(),
         ));
     }
-    if item.state != "published" {
+    if item.state != ItemState::Published {
         return Err(wrong_state(&item, "只有已发布的信息可以撤回。"));
     }
     let reason = reason.trim();
@@ -986,7 +991,7 @@ pub async fn withdraw(app: &App, actor: &Actor<'_>, id: i64, reason: &str) -> Re
         return Err(FieldError::new("reason", "撤回理由不能超过500个字符").into());
     }
     let mut tx = app.db.begin().await?;
-    if !items::claim(&mut tx, id, "published").await? {
+    if !items::claim(&mut tx, id, ItemState::Published).await? {
         return Err(changed_meanwhile());
     }
     items::withdraw(&mut tx, &item, reason).await?;
@@ -1087,7 +1092,7 @@ pub async fn queue(app: &App, actor: &Actor<'_>) -> Result<Vec<(Item, Role, usiz
         if let std::collections::hash_map::Entry::Vacant(e) = policies.entry(item.unit_id) {
             e.insert(rdb::policy(&mut conn, item.unit_id).await?);
         }
-        let chain = policies[&item.unit_id].chain(item.importance()).to_vec();
+        let chain = policies[&item.unit_id].chain(item.importance).to_vec();
         let mine: Vec<_> = approvals
             .iter()
             .filter(|a| a.item_id == item.id)

@@ -14,10 +14,13 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sunshine_core::item::ItemInput;
+use sunshine_core::item::{Disclosure, ItemState, Validity};
 use sunshine_core::page::Page;
 use sunshine_core::policy::Grants;
+use sunshine_core::review::Importance;
 use sunshine_core::unit::UnitCode;
 use sunshine_core::FieldError;
 
@@ -63,7 +66,7 @@ async fn staff_from(parts: &mut Parts, state: &AppState) -> Result<Option<ApiSta
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let user = users::by_token_hash(&mut conn, &crate::auth::token_hash(token))
         .await?
-        .filter(|u| u.disabled == 0)
+        .filter(|u| !u.disabled.is_set())
         .ok_or(AppError::Unauthorized)?;
     let grants = users::grants(&mut conn, user.id).await?;
     let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
@@ -241,7 +244,7 @@ pub async fn list_columns(
     let cols: Vec<_> = columns::of_unit(&mut conn, unit.id)
         .await?
         .into_iter()
-        .filter(|c| c.hidden == 0)
+        .filter(|c| !c.hidden.is_set())
         .collect();
     let slug_of = |id: Option<i64>| {
         id.and_then(|id| cols.iter().find(|c| c.id == id))
@@ -272,7 +275,7 @@ pub struct ItemLine {
     title: String,
     unit: String,
     column: String,
-    published_on: Option<String>,
+    published_on: Option<NaiveDate>,
 }
 
 #[derive(Serialize)]
@@ -297,7 +300,7 @@ pub async fn list_items(
         if let Some(slug) = q.column.as_deref().filter(|s| !s.is_empty()) {
             let col = columns::by_slug(&mut conn, unit.id, slug)
                 .await?
-                .filter(|c| c.hidden == 0)
+                .filter(|c| !c.hidden.is_set())
                 .ok_or_else(|| {
                     FieldError::new("column", format!("单位“{code}”没有栏目“{slug}”"))
                 })?;
@@ -348,13 +351,13 @@ pub struct ItemJson {
     author: String,
     source: String,
     doc_no: Option<String>,
-    written_on: Option<String>,
-    published_on: Option<String>,
+    written_on: Option<NaiveDate>,
+    published_on: Option<NaiveDate>,
     topic: String,
-    validity: String,
-    disclosure: String,
-    state: String,
-    importance: String,
+    validity: Validity,
+    disclosure: Disclosure,
+    state: ItemState,
+    importance: Importance,
     body_html: String,
     attachments: Vec<AttachmentJson>,
     hits: i64,
@@ -655,7 +658,7 @@ pub struct StepJson {
 #[derive(Serialize)]
 pub struct ReviewJson {
     item_id: i64,
-    state: String,
+    state: ItemState,
     importance: &'static str,
     chain: Vec<StepJson>,
     current_step: Option<usize>,

@@ -11,8 +11,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sunshine_core::application::ApplicationInput;
+use sunshine_core::application::{ApplicantKind, Outcome, PhaseKey};
 use sunshine_core::FieldError;
 
 /// Public: files an application (rate limited per address). With a staff token: registers one
@@ -95,14 +97,14 @@ pub struct Line {
     pub id: i64,
     pub tracking_no: String,
     pub unit: String,
-    pub state: String,
-    pub applicant_kind: String,
+    pub state: PhaseKey,
+    pub applicant_kind: ApplicantKind,
     pub applicant_name: String,
     pub id_number: String,
-    pub received_on: String,
-    pub due_on: Option<String>,
+    pub received_on: NaiveDate,
+    pub due_on: Option<NaiveDate>,
     pub days_left: Option<i64>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub overdue: bool,
 }
 
@@ -117,10 +119,10 @@ impl Line {
         self.overdue
     }
     pub fn is_paused(&self) -> bool {
-        self.state == "consulting" || self.state == "awaiting_fee"
+        self.state.paused()
     }
     pub fn state_label(&self) -> &'static str {
-        crate::service::applications::phase_label(&self.state)
+        self.state.label()
     }
 }
 
@@ -137,20 +139,49 @@ pub const STATES: &[&str] = &[
     "replied",
 ];
 
+/// A queue of the case list: a group of phases, or one phase (the `state` the API takes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    Open,
+    DueSoon,
+    Overdue,
+    Paused,
+    AwaitingApplicant,
+    Phase(PhaseKey),
+}
+
+impl Queue {
+    /// One of [`STATES`], or none.
+    pub fn parse(s: &str) -> Option<Queue> {
+        if !STATES.contains(&s) {
+            return None;
+        }
+        Some(match s {
+            "open" => Queue::Open,
+            "due_soon" => Queue::DueSoon,
+            "overdue" => Queue::Overdue,
+            "paused" => Queue::Paused,
+            "awaiting_applicant" => Queue::AwaitingApplicant,
+            phase => Queue::Phase(PhaseKey::parse(phase)?),
+        })
+    }
+}
+
 /// Staff: a unit's applications (all units for a supervisor without `unit`), by queue or state.
 pub async fn list(
     State(app): State<AppState>,
     staff: super::api::ApiStaff,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<Line>>, ApiError> {
-    let state = q.state.as_deref().filter(|s| !s.is_empty());
-    if let Some(s) = state.filter(|s| !STATES.contains(s)) {
-        return Err(FieldError::new(
-            "state",
-            format!("state“{s}”无效，可用：{}", STATES.join("、")),
-        )
-        .into());
-    }
+    let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(Queue::parse(s).ok_or_else(|| {
+            FieldError::new(
+                "state",
+                format!("state“{s}”无效，可用：{}", STATES.join("、")),
+            )
+        })?),
+    };
     let lines = queue(&app, &staff.actor(), q.unit.as_deref(), state).await?;
     Ok(Json(lines))
 }
@@ -160,7 +191,7 @@ pub async fn queue(
     app: &AppState,
     actor: &crate::service::Actor<'_>,
     unit: Option<&str>,
-    state: Option<&str>,
+    state: Option<Queue>,
 ) -> Result<Vec<Line>, AppError> {
     let mut conn = app.db.pool.acquire().await?;
     let units: Option<Vec<i64>> = match unit.filter(|u| !u.is_empty()) {
@@ -178,28 +209,24 @@ pub async fn queue(
     let rows = adb::list(&mut conn, units.as_deref(), None).await?;
     let mut out = Vec::new();
     for a in rows {
-        let running = a.phase == "running" || a.phase == "awaiting_fee_running";
         let days_left = a
             .due_on
-            .as_deref()
-            .filter(|_| running)
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .filter(|_| a.phase.clock_runs())
             .and_then(|d| sunshine_core::deadline::days_left(&cal, d, today).ok());
+        let overdue = days_left.is_some_and(|n| n < 0) || a.overdue;
         let keep = match state {
             None => true,
-            Some("open") => a.phase != "replied",
-            Some("due_soon") => days_left.is_some_and(|n| (0..=5).contains(&n)),
-            Some("overdue") => days_left.is_some_and(|n| n < 0) || a.overdue == 1,
-            Some("paused") => a.phase == "consulting" || a.phase == "awaiting_fee",
-            Some("awaiting_applicant") => {
-                a.phase == "awaiting_correction" || a.phase.starts_with("awaiting_fee")
-            }
-            Some(p) => a.phase == p,
+            Some(Queue::Open) => a.phase != PhaseKey::Replied,
+            Some(Queue::DueSoon) => days_left.is_some_and(|n| (0..=5).contains(&n)),
+            Some(Queue::Overdue) => overdue,
+            Some(Queue::Paused) => a.phase.paused(),
+            Some(Queue::AwaitingApplicant) => a.phase.awaits_applicant(),
+            Some(Queue::Phase(p)) => a.phase == p,
         };
         if keep {
             out.push(Line {
                 id: a.id,
-                overdue: days_left.is_some_and(|n| n < 0) || a.overdue == 1,
+                overdue,
                 tracking_no: a.tracking_no,
                 unit: a.unit_code,
                 state: a.phase,

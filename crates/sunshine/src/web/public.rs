@@ -158,7 +158,7 @@ pub async fn unit(
     let cols: Vec<Column> = columns::of_unit(&mut conn, unit.id)
         .await?
         .into_iter()
-        .filter(|c| c.hidden == 0)
+        .filter(|c| !c.hidden.is_set())
         .collect();
     let mut latest = items::latest_by_column(&mut conn, unit.id, 5).await?;
     let mut take = |id: i64| -> Vec<Summary> {
@@ -221,12 +221,12 @@ pub async fn column(
     let unit = find_unit(&mut conn, &code).await?;
     let column = columns::by_slug(&mut conn, unit.id, &slug)
         .await?
-        .filter(|c| c.hidden == 0)
+        .filter(|c| !c.hidden.is_set())
         .ok_or(Error::NotFound)?;
     let children = columns::of_unit(&mut conn, unit.id)
         .await?
         .into_iter()
-        .filter(|c| c.parent_id == Some(column.id) && c.hidden == 0)
+        .filter(|c| c.parent_id == Some(column.id) && !c.hidden.is_set())
         .collect();
     let (list, total) = items::list_public(
         &mut conn,
@@ -297,9 +297,7 @@ pub async fn item_page(
         items::neighbours(conn, &item).await?
     };
     let site = site_name_of(conn).await?;
-    let kind = sunshine_core::unit::UnitKind::parse(&item.unit_kind)
-        .unwrap_or(sunshine_core::unit::UnitKind::Department);
-    let section = kind.section();
+    let section = item.unit_kind.section();
     let crumbs = vec![
         crumb("/", "首页"),
         crumb(format!("/sections/{}", section.slug()), section.label()),
@@ -308,12 +306,10 @@ pub async fn item_page(
     Ok(ItemPage {
         site,
         crumbs,
-        date: cn_date(item.published_on.as_deref()),
-        written: cn_date(item.written_on.as_deref()),
-        published: cn_date(item.published_on.as_deref()),
-        validity: sunshine_core::item::Validity::parse(&item.validity)
-            .map(|v| v.label())
-            .unwrap_or(""),
+        date: cn_date(item.published_on),
+        written: cn_date(item.written_on),
+        published: cn_date(item.published_on),
+        validity: item.validity.label(),
         hits,
         attachments: atts
             .into_iter()
@@ -467,7 +463,7 @@ pub async fn guide(
     let columns = columns::of_unit(&mut conn, unit.id)
         .await?
         .into_iter()
-        .filter(|c| c.hidden == 0)
+        .filter(|c| !c.hidden.is_set())
         .collect();
     let mut crumbs = unit_crumbs(&unit);
     crumbs.push(crumb(

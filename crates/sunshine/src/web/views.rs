@@ -17,8 +17,8 @@ pub fn crumb(href: impl Into<String>, label: impl Into<String>) -> Crumb {
 }
 
 /// 2018-01-30 → 2018年01月30日, the way the portal prints dates.
-pub fn cn_date(iso: Option<&str>) -> String {
-    match iso.and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()) {
+pub fn cn_date(day: Option<chrono::NaiveDate>) -> String {
+    match day {
         Some(d) => d.format("%Y年%m月%d日").to_string(),
         None => String::new(),
     }
@@ -56,7 +56,8 @@ mod tests {
     use super::*;
     #[test]
     fn dates_and_sizes() {
-        assert_eq!(cn_date(Some("2018-01-30")), "2018年01月30日");
+        let day = chrono::NaiveDate::from_ymd_opt(2018, 1, 30);
+        assert_eq!(cn_date(day), "2018年01月30日");
         assert_eq!(cn_date(None), "");
         assert_eq!(file_size(1), "1 KB");
         assert_eq!(file_size(3 * 1024 * 1024 / 2), "1.5 MB");

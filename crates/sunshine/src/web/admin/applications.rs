@@ -7,7 +7,7 @@ use super::{Supervisor, UnitEditor, UnitReader};
 use crate::db::units::Unit;
 use crate::service::applications::{self as svc, Case, StepInput};
 use crate::service::Error;
-use crate::web::api_applications::{queue, Line};
+use crate::web::api_applications::{queue, Line, Queue};
 use crate::web::error::{AppError, PageError};
 use crate::web::public::render;
 use crate::web::AppState;
@@ -55,7 +55,13 @@ pub async fn list(
         .queue
         .filter(|k| QUEUES.iter().any(|(q, _)| q == k))
         .unwrap_or_else(|| "open".into());
-    let lines = queue(&state, &staff.actor(), Some(&unit.code), Some(&queue_key)).await?;
+    let lines = queue(
+        &state,
+        &staff.actor(),
+        Some(&unit.code),
+        Queue::parse(&queue_key),
+    )
+    .await?;
     render(&ListPage {
         layout: Layout::new(&state, &staff, None).await?,
         unit_code: unit.code,
@@ -209,12 +215,8 @@ async fn case_page(
     let c = svc::case(state, &staff.actor(), id).await?;
     render(&CasePage {
         layout: Layout::new(state, staff, flash).await?,
-        kind_label: ApplicantKind::parse(&c.application.applicant_kind)
-            .map(|k| k.label())
-            .unwrap_or(""),
-        channel_label: sunshine_core::application::Channel::parse(&c.application.channel)
-            .map(|k| k.label())
-            .unwrap_or(""),
+        kind_label: c.application.applicant_kind.label(),
+        channel_label: c.application.channel.label(),
         remedies: c
             .remedies
             .iter()
@@ -351,7 +353,7 @@ pub async fn overview(
     Supervisor { staff, .. }: Supervisor,
     State(state): State<AppState>,
 ) -> Result<Response, PageError> {
-    let lines = queue(&state, &staff.actor(), None, Some("open")).await?;
+    let lines = queue(&state, &staff.actor(), None, Some(Queue::Open)).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let units = crate::db::units::all(&mut conn).await?;
     let rows = units

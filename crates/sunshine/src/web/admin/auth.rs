@@ -186,7 +186,7 @@ pub async fn login(
     let password = form.password;
     let hash = user
         .as_ref()
-        .filter(|u| u.disabled == 0 && !oversized)
+        .filter(|u| !u.disabled.is_set() && !oversized)
         .map(|u| u.password_hash.clone());
     let ok = state
         .cpu

@@ -20,6 +20,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sunshine_core::item::ItemState;
 use sunshine_core::item::{Disclosure, ItemInput, Validity};
 use sunshine_core::page::Page;
 use sunshine_core::FieldError;
@@ -123,7 +124,7 @@ impl ItemForm {
     }
 
     fn from_item(i: &Item) -> ItemForm {
-        let pr = i.prereview();
+        let pr = i.prereview.clone();
         ItemForm {
             body_format: "html".into(),
             column: i.column_slug.clone(),
@@ -133,12 +134,12 @@ impl ItemForm {
             author: i.author.clone(),
             source: i.source.clone(),
             doc_no: i.doc_no.clone().unwrap_or_default(),
-            written_on: i.written_on.clone().unwrap_or_default(),
+            written_on: i.written_on.map(|d| d.to_string()).unwrap_or_default(),
             topic: i.topic.clone(),
-            validity: i.validity.clone(),
-            disclosure: i.disclosure.clone(),
+            validity: i.validity.as_str().into(),
+            disclosure: i.disclosure.as_str().into(),
             withheld_reason: i.withheld_reason.clone(),
-            importance: i.importance.clone(),
+            importance: i.importance.as_str().into(),
             pr_mode: pr.mode,
             pr_scope: pr.scope,
             pr_time_limit: pr.time_limit,
@@ -149,7 +150,7 @@ impl ItemForm {
             },
             pr_consult_department: pr.consult_department,
             doc_type: i.doc_type.clone(),
-            repealed_on: i.repealed_on.clone().unwrap_or_default(),
+            repealed_on: i.repealed_on.map(|d| d.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -227,8 +228,8 @@ fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) -> ReviewPa
     let approvals = st.core_approvals();
     let i_approved = approvals.iter().any(|a| a.user_id == staff.user.id);
     let reviewer = mine && REVIEW_ROLES.iter().any(|r| g.has(item.unit_id, *r));
-    let in_review = st.state == "in_review";
-    let under_review = in_review || st.state == "approved";
+    let in_review = st.state == ItemState::InReview;
+    let under_review = in_review || st.state == ItemState::Approved;
     let mut mask_n = 0;
     let findings = st
         .findings
@@ -250,7 +251,7 @@ fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) -> ReviewPa
         })
         .collect();
     ReviewPanel {
-        state_label: service::state_label(&st.state),
+        state_label: st.state.label(),
         importance: st.importance.label(),
         importance_key: st.importance.as_str(),
         steps: st
@@ -321,7 +322,7 @@ fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) -> ReviewPa
         review_comment: st.review_comment.clone(),
         publish_at: st.publish_at.map(review::fmt_time).unwrap_or_default(),
         needs_consultation: st.prereview.touches_security && st.consultations.is_empty(),
-        can_submit: st.state == "draft" && mine,
+        can_submit: st.state == ItemState::Draft && mine,
         can_approve: in_review
             && mine
             && !author
@@ -338,10 +339,15 @@ fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) -> ReviewPa
             && st.blocking
             && !st.override_in_force
             && holds_last_step(g, item.unit_id, &st.chain),
-        can_publish: st.state == "approved" && g.can_publish(item.unit_id, &st.authors).is_ok(),
-        can_withdraw: st.state == "published" && reviewer,
+        can_publish: st.state == ItemState::Approved
+            && g.can_publish(item.unit_id, &st.authors).is_ok(),
+        can_withdraw: st.state == ItemState::Published && reviewer,
         can_raise: under_review && reviewer && !author,
-        can_mask: mine && matches!(st.state.as_str(), "draft" | "in_review" | "approved"),
+        can_mask: mine
+            && matches!(
+                st.state,
+                ItemState::Draft | ItemState::InReview | ItemState::Approved
+            ),
     }
 }
 
@@ -648,8 +654,8 @@ pub async fn queue(staff: Staff, State(state): State<AppState>) -> Result<Respon
         .into_iter()
         .map(|(item, role, step, n)| QueueRow {
             id: item.id,
-            blocking: sunshine_core::screening::has_blocking(&item.findings()),
-            importance: item.importance().label(),
+            blocking: sunshine_core::screening::has_blocking(&item.findings.clone()),
+            importance: item.importance.label(),
             step: format!("第{}/{}步：{}", step + 1, n, role.label()),
             title: item.title,
             unit_name: item.unit_name,

@@ -128,7 +128,7 @@ impl FromRequestParts<AppState> for Staff {
         let now = crate::db::now();
         let lifetime = state.config.session_max_hours * 3600;
         let Some(user) = user.filter(|u| {
-            u.disabled == 0
+            !u.disabled.is_set()
                 && epoch == Some(u.session_epoch)
                 && since.is_some_and(|s| now - s <= lifetime)
         }) else {

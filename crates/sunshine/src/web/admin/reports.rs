@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use serde::Deserialize;
+use sunshine_core::item::ItemState;
 use sunshine_core::report::Breach;
 use sunshine_core::FieldError;
 
@@ -320,7 +321,7 @@ pub async fn draft(
         None => None,
     };
     let item_id = match existing {
-        Some(item) if item.state != "published" && item.state != "withdrawn" => {
+        Some(item) if item.state != ItemState::Published && item.state != ItemState::Withdrawn => {
             crate::service::update_item(&state, &actor, item.id, &input).await?;
             item.id
         }

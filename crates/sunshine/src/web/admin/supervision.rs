@@ -11,10 +11,11 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::Deserialize;
 use std::collections::HashMap;
 use sunshine_core::application::Outcome;
+use sunshine_core::item::ItemState;
 
 pub struct UnitRow {
     pub code: String,
@@ -64,10 +65,6 @@ pub struct YearQuery {
     year: Option<String>,
 }
 
-fn d(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
 fn median(v: &mut [i64]) -> Option<i64> {
     if v.is_empty() {
         return None;
@@ -85,7 +82,7 @@ async fn gather(
     state: &AppState,
     year: i32,
     scope: &[i64],
-) -> Result<(Vec<UnitRow>, Vec<(String, i64)>, Vec<OldCase>), AppError> {
+) -> Result<(Vec<UnitRow>, Vec<(Outcome, i64)>, Vec<OldCase>), AppError> {
     let mut conn = state.db.pool.acquire().await?;
     let cal = crate::db::calendar::effective(&mut conn).await?;
     let units: Vec<_> = crate::db::units::all(&mut conn)
@@ -113,13 +110,13 @@ async fn gather(
             }
         }
     }
-    let mut outcomes: HashMap<String, i64> = HashMap::new();
+    let mut outcomes: HashMap<Outcome, i64> = HashMap::new();
     let mut rows = Vec::new();
     for u in &units {
         let mut by_month = [0i64; 12];
         let (mut timely, mut dated, mut last_year) = (0, 0, 0);
         for it in items.iter().filter(|it| it.unit_id == u.id) {
-            let Some(p) = it.published_on.as_deref().and_then(d) else {
+            let Some(p) = it.published_on else {
                 continue;
             };
             if p.year() == year - 1 {
@@ -127,7 +124,7 @@ async fn gather(
                 continue;
             }
             by_month[p.month0() as usize] += 1;
-            if let Some(w) = it.written_on.as_deref().and_then(d) {
+            if let Some(w) = it.written_on {
                 dated += 1;
                 if cal.count(w, p).is_ok_and(|n| n <= 20) {
                     timely += 1;
@@ -149,25 +146,24 @@ async fn gather(
             if *uid != u.id {
                 continue;
             }
-            let Some(r) = d(rec) else { continue };
+            let r = *rec;
             if r.year() == year {
                 received += 1;
             }
             // Only what the year holds: a case received later, or concluded before, is not a
             // figure of this year, whatever today's date.
-            let replied_on = replied.as_deref().and_then(d);
-            let due_on = due.as_deref().and_then(d);
+            let (replied_on, due_on) = (*replied, *due);
             let late = sunshine_core::report::late_in_year(year, today, r, due_on, replied_on)
-                || (*od == 1 && replied_on.is_some_and(|p| p.year() == year));
+                || (*od && replied_on.is_some_and(|p| p.year() == year));
             if late {
                 overdue += 1;
             }
-            if let (Some(rep), Some(o)) = (replied.as_deref().and_then(d), outcome) {
+            if let (Some(rep), Some(o)) = (replied_on, outcome) {
                 if rep.year() == year {
                     if let Ok(n) = cal.count(r, rep) {
                         replies.push(i64::from(n));
                     }
-                    *outcomes.entry(o.clone()).or_insert(0) += 1;
+                    *outcomes.entry(*o).or_insert(0) += 1;
                 }
             }
         }
@@ -175,16 +171,12 @@ async fn gather(
         let (fastest, slowest) = (replies.iter().min().copied(), replies.iter().max().copied());
         let due = u.report_due_on(year);
         let report = reports.iter().find(|r| r.unit_id == u.id);
-        let report_state = match report.map(|r| (r.state.as_deref(), &r.published_on)) {
-            Some((Some("published"), on)) => {
-                let late = on
-                    .as_deref()
-                    .and_then(d)
-                    .zip(due)
-                    .is_some_and(|(p, due)| p > due);
+        let report_state = match report.map(|r| (r.state, r.published_on)) {
+            Some((Some(ItemState::Published), on)) => {
+                let late = on.zip(due).is_some_and(|(p, due)| p > due);
                 format!("已发布{}", if late { "（逾期）" } else { "" })
             }
-            Some((Some("in_review" | "approved"), _)) => "审核中".into(),
+            Some((Some(ItemState::InReview | ItemState::Approved), _)) => "审核中".into(),
             Some((Some(_), _)) => "草稿".into(),
             _ => "未开始".into(),
         };
@@ -219,8 +211,8 @@ async fn gather(
     let oldest = apps
         .iter()
         .filter(|a| scope.binary_search(&a.unit_id).is_ok())
-        .filter(|a| d(&a.received_on).is_some_and(|r| r <= end))
-        .filter(|a| a.replied_on.as_deref().and_then(d).is_none_or(|p| p > end))
+        .filter(|a| a.received_on <= end)
+        .filter(|a| a.replied_on.is_none_or(|p| p > end))
         .take(10)
         .map(|a| OldCase {
             id: a.id,
@@ -230,11 +222,11 @@ async fn gather(
                 .map(|u| u.name.clone())
                 .unwrap_or_default(),
             tracking_no: a.tracking_no.clone(),
-            received_on: a.received_on.clone(),
+            received_on: a.received_on.to_string(),
         })
         .collect();
-    let mut outcome_list: Vec<(String, i64)> = outcomes.into_iter().collect();
-    outcome_list.sort_by_key(|o| std::cmp::Reverse(o.1));
+    let mut outcome_list: Vec<(Outcome, i64)> = outcomes.into_iter().collect();
+    outcome_list.sort_by_key(|(o, n)| (std::cmp::Reverse(*n), o.as_str()));
     Ok((rows, outcome_list, oldest))
 }
 
@@ -281,15 +273,7 @@ pub async fn page(
     let total: i64 = outcomes.iter().map(|o| o.1).sum::<i64>().max(1);
     let outcome_bars = outcomes
         .iter()
-        .map(|(k, n)| {
-            (
-                Outcome::parse(k)
-                    .map(|o| o.label().to_owned())
-                    .unwrap_or_else(|| k.clone()),
-                *n,
-                n * 400 / total,
-            )
-        })
+        .map(|(k, n)| (k.label().to_owned(), *n, n * 400 / total))
         .collect();
     render(&View {
         layout: Layout::new(&state, &staff, None).await?,
