@@ -639,4 +639,138 @@ mod tests {
         }];
         assert!(compute_provisional(&cal, &old, ClockSettings::default()).is_err());
     }
+
+    mod laws {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Receipts from 2009 to mid-2026, inside the shipped calendar with room for the whole
+        /// clock after them.
+        fn received() -> impl Strategy<Value = NaiveDate> {
+            (0i64..(365 * 17 + 150)).prop_map(|n| d("2009-01-01") + chrono::Duration::days(n))
+        }
+
+        /// A step after the one before, `gap` days later.
+        #[derive(Debug, Clone)]
+        enum Op {
+            Correction(u32),
+            Corrected,
+            ConsultStart,
+            ConsultEnd,
+            Extend(u32),
+            FeeNotice,
+            FeePaid,
+        }
+
+        fn op() -> impl Strategy<Value = (i64, Op)> {
+            (
+                0i64..12,
+                prop_oneof![
+                    (1u32..30).prop_map(Op::Correction),
+                    Just(Op::Corrected),
+                    Just(Op::ConsultStart),
+                    Just(Op::ConsultEnd),
+                    (1u32..=MAX_EXTENSION_DAYS).prop_map(Op::Extend),
+                    Just(Op::FeeNotice),
+                    Just(Op::FeePaid),
+                ],
+            )
+        }
+
+        fn events(from: NaiveDate, ops: &[(i64, Op)]) -> Vec<Event> {
+            let mut on = from;
+            let mut out = vec![Event::Received { on }];
+            for (gap, op) in ops {
+                on += chrono::Duration::days(*gap);
+                out.push(match op {
+                    Op::Correction(p) => Event::CorrectionRequested {
+                        on,
+                        period_days: *p,
+                    },
+                    Op::Corrected => Event::CorrectionReceived { on },
+                    Op::ConsultStart => Event::ConsultationStarted { on },
+                    Op::ConsultEnd => Event::ConsultationEnded { on },
+                    Op::Extend(n) => Event::Extended { on, days: *n },
+                    Op::FeeNotice => Event::FeeNotice { on },
+                    Op::FeePaid => Event::FeePaid { on },
+                });
+            }
+            out
+        }
+
+        fn settings() -> impl Strategy<Value = ClockSettings> {
+            any::<bool>().prop_map(|p| ClockSettings {
+                pause_while_fee_unpaid: p,
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            /// Whatever steps a case takes, a deadline it reaches falls on a working day.
+            #[test]
+            fn every_due_date_is_a_working_day(
+                from in received(),
+                ops in proptest::collection::vec(op(), 0..8),
+                s in settings(),
+            ) {
+                let cal = Calendar::shipped();
+                if let Ok(c) = compute(&cal, &events(from, &ops), s) {
+                    if let Some(due) = c.due_on {
+                        prop_assert!(cal.is_workday(due).unwrap(), "{due} in {ops:?}");
+                        prop_assert!(due > from);
+                    }
+                }
+            }
+
+            /// A pause (consulting a third party) never brings the deadline forward.
+            #[test]
+            fn pauses_never_shorten_the_clock(
+                from in received(),
+                start in 0i64..25,
+                length in 1i64..30,
+                s in settings(),
+            ) {
+                let cal = Calendar::shipped();
+                let plain = compute(&cal, &[Event::Received { on: from }], s).unwrap();
+                let at = from + chrono::Duration::days(start);
+                let paused = compute(
+                    &cal,
+                    &[
+                        Event::Received { on: from },
+                        Event::ConsultationStarted { on: at },
+                        Event::ConsultationEnded { on: at + chrono::Duration::days(length) },
+                    ],
+                    s,
+                );
+                if let Ok(paused) = paused {
+                    prop_assert!(paused.due_on.unwrap() >= plain.due_on.unwrap());
+                }
+            }
+
+            /// An extension moves the deadline by exactly its working days.
+            #[test]
+            fn an_extension_adds_exactly_its_working_days(
+                from in received(),
+                after in 0i64..20,
+                days in 1u32..=MAX_EXTENSION_DAYS,
+                s in settings(),
+            ) {
+                let cal = Calendar::shipped();
+                let due = compute(&cal, &[Event::Received { on: from }], s)
+                    .unwrap()
+                    .due_on
+                    .unwrap();
+                let on = (from + chrono::Duration::days(after)).min(due);
+                let extended = compute(
+                    &cal,
+                    &[Event::Received { on: from }, Event::Extended { on, days }],
+                    s,
+                )
+                .unwrap();
+                prop_assert_eq!(extended.due_on, Some(cal.add(due, days).unwrap()));
+                prop_assert_eq!(extended.extension_days, days);
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod application;
 pub mod calendar;
+pub mod case_step;
 pub mod catalog;
 pub mod deadline;
 pub mod fees;

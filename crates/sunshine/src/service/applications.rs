@@ -15,8 +15,9 @@ use sha2::{Digest, Sha256};
 use sunshine_core::application::PhaseKey;
 use sunshine_core::application::{mask_id, receipt_rule, ApplicationInput, Channel, Outcome};
 use sunshine_core::calendar::{Calendar, YearData};
-use sunshine_core::deadline::{self, ClockSettings, Event, Phase, MAX_EXTENSION_DAYS};
-use sunshine_core::fees::FeeMethod;
+pub use sunshine_core::case_step::StepInput;
+use sunshine_core::case_step::{self, FeeChoice, Step};
+use sunshine_core::deadline::{self, ClockSettings, Event, Phase};
 use sunshine_core::policy::Denied;
 use sunshine_core::role::Role;
 use sunshine_core::FieldError;
@@ -460,37 +461,6 @@ pub async fn reveal_id(app: &App, actor: &Actor<'_>, id: i64) -> Result<String, 
     Ok(plain)
 }
 
-/// A case step's body (JSON or form).
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct StepInput {
-    pub on: Option<String>,
-    /// Correction: everything the applicant must correct.
-    pub items: Option<serde_json::Value>,
-    pub period_days: Option<u32>,
-    pub party: Option<String>,
-    pub days: Option<u32>,
-    pub reason: Option<String>,
-    pub method: Option<String>,
-    pub pages: Option<u32>,
-    pub outcome: Option<String>,
-    pub basis: Option<String>,
-    pub content: Option<String>,
-    pub withheld: Option<String>,
-    pub item_id: Option<i64>,
-    pub kind: Option<String>,
-    pub filed_on: Option<String>,
-    pub body: Option<String>,
-    pub decided_on: Option<String>,
-}
-
-fn required<'a>(field: &'static str, v: &'a Option<String>, what: &str) -> Result<&'a str, Error> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| FieldError::new(field, format!("请填写{what}")).into())
-}
-
 const REMEDIES: &str = "如对本答复不服，可以自收到本答复之日起六十日内依法申请行政复议，或者自收到本答复之日起六个月内依法向人民法院提起行政诉讼。";
 
 fn letter(a: &AppRow, unit_name: &str, title: &str, body: &str, on: NaiveDate) -> String {
@@ -504,277 +474,104 @@ fn letter(a: &AppRow, unit_name: &str, title: &str, body: &str, on: NaiveDate) -
     )
 }
 
-/// Performs one case step (`correction-request`, `correction-received`, `consultation-start`,
-/// `consultation-end`, `extend`, `fee-notice`, `fee-paid`, `reply`, `remedies`).
-pub async fn step(
-    app: &App,
-    actor: &Actor<'_>,
-    id: i64,
-    name: &str,
-    s: &StepInput,
-) -> Result<Case, Error> {
+/// Performs one case step. The step's own rules (its fields, who may take it, the fee method,
+/// what a reply requires) are the core's (`case_step`); here are what they read from storage and
+/// what a step records: its clock event, its letter, the fee, the audit entry, in one
+/// transaction, the clock checked again inside it.
+pub async fn step(app: &App, actor: &Actor<'_>, id: i64, input: StepInput) -> Result<Case, Error> {
     let a = for_staff(app, actor, id).await?;
     if let Err(d) = actor.grants.can_edit_items(a.unit_id) {
         super::audit_denial(app, actor, Some(a.unit_id), format!("application:{id}"), d).await;
         return Err(d.into());
     }
-    let received = a.received_on;
-    let on = step_date(app, s.on.as_deref(), Some(received))?;
+    let name = input.name();
+    let cx = case_step::Context {
+        today: app.today(),
+        received_on: a.received_on,
+        office_head: actor.grants.has(a.unit_id, Role::Director)
+            || actor.grants.has(a.unit_id, Role::Leader),
+        fee_noticed: a.fee_method.is_some(),
+    };
+    let (on, step) = input.check(&cx).map_err(refusal)?;
+    if let Step::Remedy(r) = &step {
+        return remedy(app, actor, &a, r).await;
+    }
     let cal = calendar(app).await?;
     let mut conn = app.db.pool.acquire().await?;
     let unit = units::by_id(&mut conn, a.unit_id)
         .await?
         .ok_or(Error::NotFound)?;
-    drop(conn);
-    // What to record: the clock event (if any), extra data, and the letter to generate.
+    // What the step records beside its clock event: its data and its letter, and a fee.
     let mut data = serde_json::Map::new();
-    let mut new_letter: Option<(String, String)> = None;
-    let mut fee: Option<(FeeMethod, i64)> = None;
-    let mut outcome: Option<Outcome> = None;
-    let event: Option<Event> = match name {
-        "correction-request" => {
-            let items = match &s.items {
-                Some(serde_json::Value::Array(v)) if !v.is_empty() => v
-                    .iter()
-                    .map(|x| {
-                        x.as_str()
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| x.to_string())
-                    })
-                    .collect::<Vec<_>>(),
-                Some(serde_json::Value::String(t)) if !t.trim().is_empty() => t
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                _ => return Err(FieldError::new("items", "请一次性列出需要补正的全部事项").into()),
-            };
-            let period = s
-                .period_days
-                .filter(|p| (1..=60).contains(p))
-                .ok_or_else(|| FieldError::new("period_days", "请给出1至60个工作日的补正期限"))?;
-            let (until, _) = cal.add_provisional(on, period);
+    let mut fee = None;
+    let mut outcome = None;
+    let letter_text: Option<(&str, String)> = match &step {
+        Step::CorrectionRequest { items, period_days } => {
+            let (until, _) = cal.add_provisional(on, *period_days);
             data.insert("items".into(), serde_json::json!(items));
-            let list = items
-                .iter()
-                .enumerate()
-                .map(|(i, t)| format!("{}. {t}", i + 1))
-                .collect::<Vec<_>>()
-                .join("\n");
-            new_letter = Some((
-                "补正申请告知书".into(),
-                format!("经审查，您的申请内容不明确，请于{until}前（{period}个工作日内）补正以下内容：\n{list}\n\n答复期限自本机关收到补正后的申请之日起重新计算。无正当理由逾期不补正的，视为放弃申请，本机关不再处理该政府信息公开申请。"),
-            ));
-            Some(Event::CorrectionRequested {
-                on,
-                period_days: period,
-            })
+            Some((
+                "补正申请告知书",
+                letters::correction(items, *period_days, until),
+            ))
         }
-        "correction-received" => Some(Event::CorrectionReceived { on }),
-        "consultation-start" => {
-            if let Some(p) = s.party.as_deref().filter(|p| !p.trim().is_empty()) {
-                data.insert("party".into(), p.trim().into());
+        Step::ConsultationStart { party } => {
+            if let Some(p) = party {
+                data.insert("party".into(), p.as_str().into());
             }
-            Some(Event::ConsultationStarted { on })
+            None
         }
-        "consultation-end" => Some(Event::ConsultationEnded { on }),
-        "extend" => {
-            if !(actor.grants.has(a.unit_id, Role::Director)
-                || actor.grants.has(a.unit_id, Role::Leader))
-            {
-                return Err(Error::Refused(
-                    "not_office_head",
-                    "延长答复期限须经政府信息公开工作机构负责人（办公室主任或分管领导）同意。"
-                        .into(),
-                ));
-            }
-            let days = s.days.ok_or_else(|| {
-                FieldError::new(
-                    "days",
-                    format!("请填写延长的工作日数（1至{MAX_EXTENSION_DAYS}）"),
-                )
-            })?;
-            if days == 0 || days > MAX_EXTENSION_DAYS {
-                return Err(FieldError::new(
-                    "days",
-                    format!("延长期限最长{MAX_EXTENSION_DAYS}个工作日，现为{days}"),
-                )
-                .into());
-            }
-            let reason = required("reason", &s.reason, "延长理由")?;
-            data.insert("reason".into(), reason.into());
-            new_letter = Some(("延长答复期限告知书".into(), format!("因{reason}，经本机关政府信息公开工作机构负责人同意，答复期限延长{days}个工作日。")));
-            Some(Event::Extended { on, days })
+        Step::Extend { days, reason } => {
+            data.insert("reason".into(), reason.as_str().into());
+            Some(("延长答复期限告知书", letters::extension(*days, reason)))
         }
-        "fee-notice" => {
-            if a.fee_method.is_some() {
-                return Err(Error::Conflict(
-                    "fee_already_noticed",
-                    "这件申请已经发过收费通知：按件和按量只能选一种，且只通知一次。".into(),
-                ));
-            }
-            let (method, yuan) = match s.method.as_deref() {
-                Some("count") => {
-                    let mut conn = app.db.pool.acquire().await?;
+        Step::FeeNotice(choice) => {
+            let nth = match choice {
+                FeeChoice::Count => {
                     let k = adb::nth_this_month(&mut conn, &a.applicant_hash, a.id, a.received_on)
                         .await?;
                     data.insert("nth".into(), k.into());
-                    (
-                        FeeMethod::Count,
-                        i64::from(sunshine_core::fees::by_count(
-                            u32::try_from(k).unwrap_or(u32::MAX),
-                        )),
-                    )
+                    u32::try_from(k).unwrap_or(u32::MAX)
                 }
-                Some("pages") => {
-                    let p = s
-                        .pages
-                        .ok_or_else(|| FieldError::new("pages", "按量收费请填写页数"))?;
-                    data.insert("pages".into(), p.into());
-                    (
-                        FeeMethod::Pages,
-                        i64::try_from(sunshine_core::fees::by_pages(p)).unwrap_or(i64::MAX),
-                    )
-                }
-                _ => {
-                    return Err(FieldError::new(
-                        "method",
-                        "收费方式应为 count（按件）或 pages（按量），只能选一种",
-                    )
-                    .into())
+                FeeChoice::Pages(p) => {
+                    data.insert("pages".into(), (*p).into());
+                    0
                 }
             };
-            if yuan == 0 {
-                return Err(Error::Conflict(
-                    "no_fee",
-                    "按此方式计算不需要收费，无需发出收费通知。".into(),
-                ));
-            }
-            data.insert("method".into(), method.as_str().into());
+            let yuan = choice.yuan(nth).map_err(refusal)?;
+            data.insert("method".into(), choice.method().as_str().into());
             data.insert("yuan".into(), yuan.into());
-            fee = Some((method, yuan));
+            fee = Some((choice.method(), yuan));
             let (pay_by, _) = cal.add_provisional(on, deadline::FEE_PAYMENT_DAYS);
-            new_letter = Some((
-                "收取信息处理费通知书".into(),
-                format!(
-                    "根据《政府信息公开信息处理费管理办法》，本次申请{}收取信息处理费{yuan}元。请于{pay_by}前（自收到本通知次日起20个工作日内）缴纳；逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请。",
-                    if method == FeeMethod::Count { "按件" } else { "按量" }
-                ),
-            ));
-            Some(Event::FeeNotice { on })
+            Some((
+                "收取信息处理费通知书",
+                letters::fee(choice.method(), yuan, pay_by),
+            ))
         }
-        "fee-paid" => Some(Event::FeePaid { on }),
-        "reply" => {
-            let o =
-                Outcome::parse(required("outcome", &s.outcome, "答复结果")?).ok_or_else(|| {
-                    FieldError::new(
-                        "outcome",
-                        "答复结果应为年度报告表三的一项，如 granted、partial、unavailable_not_held",
-                    )
-                })?;
-            let basis = required("basis", &s.basis, "答复的法律依据")?;
-            if o == Outcome::Partial && s.withheld.as_deref().is_none_or(|w| w.trim().is_empty()) {
-                return Err(
-                    FieldError::new("withheld", "部分公开时，请写明不予公开的部分及理由").into(),
-                );
-            }
-            data.insert("outcome".into(), o.as_str().into());
-            data.insert("basis".into(), basis.into());
-            let mut body = format!("经审查，答复如下：{}。\n依据：{basis}。", o.label());
-            if let Some(c) = s.content.as_deref().filter(|c| !c.trim().is_empty()) {
-                body.push_str(&format!("\n{}", c.trim()));
-            }
-            if let Some(item) = s.item_id {
-                body.push_str(&format!(
-                    "\n该信息已主动公开，可在本机关政府信息公开平台查阅：/items/{item}"
-                ));
+        Step::Reply(r) => {
+            data.insert("outcome".into(), r.outcome.as_str().into());
+            data.insert("basis".into(), r.basis.as_str().into());
+            if let Some(item) = r.item_id {
                 data.insert("item_id".into(), item.into());
             }
-            if let Some(w) = s.withheld.as_deref().filter(|w| !w.trim().is_empty()) {
-                body.push_str(&format!("\n不予公开的部分及理由：{}", w.trim()));
-                data.insert("withheld".into(), w.trim().into());
+            if let Some(w) = &r.withheld {
+                data.insert("withheld".into(), w.as_str().into());
             }
-            let mut conn = app.db.pool.acquire().await?;
-            if let Some(t) = adb::reply_template(&mut conn, a.unit_id, o.as_str()).await? {
-                body = t
-                    .replace("{决定}", o.label())
-                    .replace("{依据}", basis)
-                    .replace("{内容}", s.content.as_deref().unwrap_or(""))
-                    .replace("{救济}", REMEDIES);
-            }
-            if !body.contains("行政复议") {
-                body.push_str(&format!("\n\n{REMEDIES}"));
-            }
-            new_letter = Some(("政府信息公开申请答复书".into(), body));
-            outcome = Some(o);
-            Some(Event::Replied { on })
+            let template = adb::reply_template(&mut conn, a.unit_id, r.outcome.as_str()).await?;
+            outcome = Some(r.outcome);
+            Some((
+                "政府信息公开申请答复书",
+                letters::reply(r, template.as_deref()),
+            ))
         }
-        "remedies" => {
-            let kind = required("kind", &s.kind, "救济类型")?;
-            if ![
-                "reconsideration",
-                "litigation_direct",
-                "litigation_after_reconsideration",
-            ]
-            .contains(&kind)
-            {
-                return Err(FieldError::new("kind", "救济类型应为 reconsideration（行政复议）、litigation_direct（直接起诉）或 litigation_after_reconsideration（复议后起诉）").into());
-            }
-            let filed = parse_date("filed_on", required("filed_on", &s.filed_on, "提起日期")?)?;
-            if filed > app.today() {
-                return Err(FieldError::new("filed_on", "提起日期不能在将来").into());
-            }
-            let result = s.outcome.as_deref().unwrap_or("pending");
-            if !["upheld", "corrected", "other", "pending"].contains(&result) {
-                return Err(FieldError::new("outcome", "结果应为 upheld（维持）、corrected（纠正）、other（其他）或 pending（尚未审结）").into());
-            }
-            let decided = match s.decided_on.as_deref().filter(|d| !d.trim().is_empty()) {
-                Some(d) => Some(parse_date("decided_on", d)?.to_string()),
-                None => None,
-            };
-            let r = adb::Remedy {
-                id: 0,
-                kind: kind.into(),
-                filed_on: filed.to_string(),
-                body: s.body.clone().unwrap_or_default(),
-                outcome: result.into(),
-                decided_on: decided,
-            };
-            let mut tx = app.db.begin().await?;
-            adb::add_remedy(&mut tx, id, a.unit_id, &r).await?;
-            adb::add_event(
-                &mut tx,
-                id,
-                a.unit_id,
-                "remedy",
-                &filed.to_string(),
-                &serde_json::to_string(&r).unwrap_or_default(),
-                Some(actor.user_id),
-                actor.login,
-            )
-            .await?;
-            audit::append(
-                &mut tx,
-                &actor.entry(
-                    "application.remedy",
-                    a.unit_id,
-                    format!("application:{id}"),
-                    format!("{kind} {result}"),
-                ),
-            )
-            .await?;
-            tx.commit().await?;
-            return case(app, actor, id).await;
-        }
-        _ => return Err(Error::NotFound),
+        Step::CorrectionReceived | Step::ConsultationEnd | Step::FeePaid | Step::Remedy(_) => None,
     };
+    drop(conn);
     let mut tx = app.db.begin().await?;
-    if let Some(ev) = &event {
+    if let Some(ev) = step.event(on) {
         // A step the clock does not allow fails in store_clock below, rolling this back.
-        let mut v = serde_json::to_value(ev).unwrap_or_default();
+        let mut v = serde_json::to_value(&ev).unwrap_or_default();
         if let Some(obj) = v.as_object_mut() {
-            obj.extend(data.clone());
+            obj.extend(data);
         }
         adb::add_event(
             &mut tx,
@@ -798,14 +595,14 @@ pub async fn step(
         row.outcome = Some(o);
     }
     store_clock(&mut tx, &cal, &row).await?;
-    if let Some((title, body)) = new_letter {
+    if let Some((title, body)) = letter_text {
         adb::add_letter(
             &mut tx,
             id,
             a.unit_id,
             name,
-            &title,
-            &letter(&a, &unit.name, &title, &body, on),
+            title,
+            &letter(&a, &unit.name, title, &body, on),
         )
         .await?;
     }
@@ -821,6 +618,121 @@ pub async fn step(
     .await?;
     tx.commit().await?;
     case(app, actor, id).await
+}
+
+/// A step refused by the core's rules, as the service answers it.
+fn refusal(r: case_step::Refusal) -> Error {
+    match r {
+        case_step::Refusal::Field(f) => f.into(),
+        case_step::Refusal::NotOfficeHead => Error::Refused(r.code(), r.message()),
+        case_step::Refusal::FeeAlreadyNoticed | case_step::Refusal::NoFee => {
+            Error::Conflict(r.code(), r.message())
+        }
+    }
+}
+
+/// Records a remedy (行政复议 or 行政诉讼) against the reply: no clock event.
+async fn remedy(
+    app: &App,
+    actor: &Actor<'_>,
+    a: &AppRow,
+    r: &case_step::Remedy,
+) -> Result<Case, Error> {
+    let id = a.id;
+    let row = adb::Remedy {
+        id: 0,
+        kind: r.kind.into(),
+        filed_on: r.filed_on.to_string(),
+        body: r.body.clone(),
+        outcome: r.result.into(),
+        decided_on: r.decided_on.map(|d| d.to_string()),
+    };
+    let mut tx = app.db.begin().await?;
+    adb::add_remedy(&mut tx, id, a.unit_id, &row).await?;
+    adb::add_event(
+        &mut tx,
+        id,
+        a.unit_id,
+        "remedy",
+        &r.filed_on.to_string(),
+        &serde_json::to_string(&row).unwrap_or_default(),
+        Some(actor.user_id),
+        actor.login,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &actor.entry(
+            "application.remedy",
+            a.unit_id,
+            format!("application:{id}"),
+            format!("{} {}", r.kind, r.result),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    case(app, actor, id).await
+}
+
+/// The bodies of the letters a step sends.
+mod letters {
+    use super::REMEDIES;
+    use chrono::NaiveDate;
+    use sunshine_core::case_step::Reply;
+    use sunshine_core::fees::FeeMethod;
+
+    pub fn correction(items: &[String], period: u32, until: NaiveDate) -> String {
+        let list = items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("{}. {t}", i + 1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        format!("经审查，您的申请内容不明确，请于{until}前（{period}个工作日内）补正以下内容：\n{list}\n\n答复期限自本机关收到补正后的申请之日起重新计算。无正当理由逾期不补正的，视为放弃申请，本机关不再处理该政府信息公开申请。")
+    }
+
+    pub fn extension(days: u32, reason: &str) -> String {
+        format!("因{reason}，经本机关政府信息公开工作机构负责人同意，答复期限延长{days}个工作日。")
+    }
+
+    pub fn fee(method: FeeMethod, yuan: i64, pay_by: NaiveDate) -> String {
+        format!(
+            "根据《政府信息公开信息处理费管理办法》，本次申请{}收取信息处理费{yuan}元。请于{pay_by}前（自收到本通知次日起20个工作日内）缴纳；逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请。",
+            if method == FeeMethod::Count { "按件" } else { "按量" }
+        )
+    }
+
+    /// The reply: the unit's template for the outcome when it has one, else the standard text;
+    /// the remedies always stated.
+    pub fn reply(r: &Reply, template: Option<&str>) -> String {
+        let mut body = format!(
+            "经审查，答复如下：{}。\n依据：{}。",
+            r.outcome.label(),
+            r.basis
+        );
+        if let Some(c) = &r.content {
+            body.push_str(&format!("\n{c}"));
+        }
+        if let Some(item) = r.item_id {
+            body.push_str(&format!(
+                "\n该信息已主动公开，可在本机关政府信息公开平台查阅：/items/{item}"
+            ));
+        }
+        if let Some(w) = &r.withheld {
+            body.push_str(&format!("\n不予公开的部分及理由：{w}"));
+        }
+        if let Some(t) = template {
+            body = t
+                .replace("{决定}", r.outcome.label())
+                .replace("{依据}", &r.basis)
+                .replace("{内容}", r.content.as_deref().unwrap_or(""))
+                .replace("{救济}", REMEDIES);
+        }
+        if !body.contains("行政复议") {
+            body.push_str(&format!("\n\n{REMEDIES}"));
+        }
+        body
+    }
 }
 
 /// What the applicant sees with the tracking number and access code: nothing else.

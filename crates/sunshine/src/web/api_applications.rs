@@ -262,17 +262,8 @@ pub async fn id_number(
     Ok(Json(serde_json::json!({ "id_number": n })))
 }
 
-pub const STEPS: &[&str] = &[
-    "correction-request",
-    "correction-received",
-    "consultation-start",
-    "consultation-end",
-    "extend",
-    "fee-notice",
-    "fee-paid",
-    "reply",
-    "remedies",
-];
+/// The case steps, by the name the path gives.
+pub use sunshine_core::case_step::NAMES as STEPS;
 
 pub async fn step(
     State(app): State<AppState>,
@@ -281,15 +272,13 @@ pub async fn step(
     body: axum::body::Bytes,
 ) -> Result<Json<Case>, ApiError> {
     let id = parse_id(&id)?;
-    if !STEPS.contains(&name.as_str()) {
-        return Err(Error::NotFound.into());
-    }
-    let input: StepInput = if body.iter().all(u8::is_ascii_whitespace) {
-        StepInput::default()
-    } else {
-        super::api::json_body(&body)?
-    };
-    Ok(Json(
-        svc::step(&app, &staff.actor(), id, &name, &input).await?,
-    ))
+    let fields: serde_json::Map<String, serde_json::Value> =
+        if body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::Map::new()
+        } else {
+            super::api::json_body(&body)?
+        };
+    let tagged = StepInput::tagged(&name, fields).ok_or(Error::NotFound)?;
+    let input: StepInput = super::api::json_value(tagged)?;
+    Ok(Json(svc::step(&app, &staff.actor(), id, input).await?))
 }

@@ -309,35 +309,59 @@ fn num(field: &'static str, s: &str) -> Result<Option<u32>, AppError> {
     }
 }
 
+/// The case page's form for one step, as that step's input: each step takes its own fields.
+fn step_input(name: &str, f: StepForm) -> Result<Option<StepInput>, AppError> {
+    let on = opt(&f.on);
+    Ok(Some(match name {
+        "correction-request" => StepInput::CorrectionRequest {
+            on,
+            items: opt(&f.items).map(serde_json::Value::String),
+            period_days: num("period_days", &f.period_days)?,
+        },
+        "correction-received" => StepInput::CorrectionReceived { on },
+        "consultation-start" => StepInput::ConsultationStart {
+            on,
+            party: opt(&f.party),
+        },
+        "consultation-end" => StepInput::ConsultationEnd { on },
+        "extend" => StepInput::Extend {
+            on,
+            days: num("days", &f.days)?,
+            reason: opt(&f.reason),
+        },
+        "fee-notice" => StepInput::FeeNotice {
+            on,
+            method: opt(&f.method),
+            pages: num("pages", &f.pages)?,
+        },
+        "fee-paid" => StepInput::FeePaid { on },
+        "reply" => StepInput::Reply {
+            on,
+            outcome: opt(&f.outcome),
+            basis: opt(&f.basis),
+            content: opt(&f.content),
+            withheld: opt(&f.withheld),
+            item_id: None,
+        },
+        "remedies" => StepInput::Remedies {
+            kind: opt(&f.kind),
+            filed_on: opt(&f.filed_on),
+            outcome: opt(&f.outcome),
+            body: opt(&f.body),
+            decided_on: opt(&f.decided_on),
+        },
+        _ => return Ok(None),
+    }))
+}
+
 pub async fn step(
     On { staff, id, .. }: CaseEditor,
     State(state): State<AppState>,
     Path((_, name)): Path<(String, String)>,
     CsrfForm(f): CsrfForm<StepForm>,
 ) -> Result<Response, PageError> {
-    if !crate::web::api_applications::STEPS.contains(&name.as_str()) {
-        return Err(Error::NotFound.into());
-    }
-    let input = StepInput {
-        on: opt(&f.on),
-        items: opt(&f.items).map(serde_json::Value::String),
-        period_days: num("period_days", &f.period_days)?,
-        party: opt(&f.party),
-        days: num("days", &f.days)?,
-        reason: opt(&f.reason),
-        method: opt(&f.method),
-        pages: num("pages", &f.pages)?,
-        outcome: opt(&f.outcome),
-        basis: opt(&f.basis),
-        content: opt(&f.content),
-        withheld: opt(&f.withheld),
-        item_id: None,
-        kind: opt(&f.kind),
-        filed_on: opt(&f.filed_on),
-        body: opt(&f.body),
-        decided_on: opt(&f.decided_on),
-    };
-    svc::step(&state, &staff.actor(), id, &name, &input).await?;
+    let input = step_input(&name, f)?.ok_or(Error::NotFound)?;
+    svc::step(&state, &staff.actor(), id, input).await?;
     Ok(Redirect::to(&format!("/admin/applications/{id}?done=step")).into_response())
 }
 

@@ -1,0 +1,671 @@
+//! One step of an application's case (补正、征求意见、延长、收费、答复、救济), each with exactly
+//! the fields it needs, and the rules that decide whether it may be taken: who may extend and by
+//! how much, which fee method, what a reply requires. Pure: the service supplies what it read
+//! (today, the receipt date, the actor's roles, whether a fee was noticed) as a [`Context`].
+
+use crate::application::Outcome;
+use crate::deadline::{Event, MAX_EXTENSION_DAYS};
+use crate::fees::FeeMethod;
+use crate::FieldError;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+/// The steps, by the name the API's path and the case page's forms use.
+pub const NAMES: &[&str] = &[
+    "correction-request",
+    "correction-received",
+    "consultation-start",
+    "consultation-end",
+    "extend",
+    "fee-notice",
+    "fee-paid",
+    "reply",
+    "remedies",
+];
+
+/// A step as typed into the case page or sent to the API (`POST /api/v1/applications/{id}/{step}`
+/// with the step's fields as the body): unchecked. Every date is `YYYY-MM-DD`; `on` defaults to
+/// today.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+pub enum StepInput {
+    /// 补正: everything the applicant must correct, at once, and the period to do it in.
+    CorrectionRequest {
+        #[serde(default)]
+        on: Option<String>,
+        /// A list, or one item per line.
+        #[serde(default)]
+        items: Option<serde_json::Value>,
+        #[serde(default)]
+        period_days: Option<u32>,
+    },
+    CorrectionReceived {
+        #[serde(default)]
+        on: Option<String>,
+    },
+    /// 征求第三方或其他机关意见.
+    ConsultationStart {
+        #[serde(default)]
+        on: Option<String>,
+        #[serde(default)]
+        party: Option<String>,
+    },
+    ConsultationEnd {
+        #[serde(default)]
+        on: Option<String>,
+    },
+    /// 延长答复期限 (once, with the office head's consent).
+    Extend {
+        #[serde(default)]
+        on: Option<String>,
+        #[serde(default)]
+        days: Option<u32>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// 收费通知: by count (按件) or by volume (按量, with the pages), once.
+    FeeNotice {
+        #[serde(default)]
+        on: Option<String>,
+        #[serde(default)]
+        method: Option<String>,
+        #[serde(default)]
+        pages: Option<u32>,
+    },
+    FeePaid {
+        #[serde(default)]
+        on: Option<String>,
+    },
+    /// 答复: the decision (a line of report table 3), its legal basis, and for 部分公开 what is
+    /// withheld and why.
+    Reply {
+        #[serde(default)]
+        on: Option<String>,
+        #[serde(default)]
+        outcome: Option<String>,
+        #[serde(default)]
+        basis: Option<String>,
+        #[serde(default)]
+        content: Option<String>,
+        #[serde(default)]
+        withheld: Option<String>,
+        #[serde(default)]
+        item_id: Option<i64>,
+    },
+    /// 行政复议或行政诉讼 against the reply.
+    Remedies {
+        #[serde(default)]
+        kind: Option<String>,
+        #[serde(default)]
+        filed_on: Option<String>,
+        #[serde(default)]
+        outcome: Option<String>,
+        #[serde(default)]
+        body: Option<String>,
+        #[serde(default)]
+        decided_on: Option<String>,
+    },
+}
+
+/// What the rules read besides the step itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    pub today: NaiveDate,
+    pub received_on: NaiveDate,
+    /// The actor is the office head (办公室主任 or 分管领导) of the handling unit.
+    pub office_head: bool,
+    /// A fee notice went out already.
+    pub fee_noticed: bool,
+}
+
+/// Why a step may not be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A field to correct.
+    Field(FieldError),
+    /// Extending needs the office head's consent.
+    NotOfficeHead,
+    /// One fee notice per application, by one method.
+    FeeAlreadyNoticed,
+    /// The method chosen charges nothing.
+    NoFee,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Field(_) => "invalid",
+            Refusal::NotOfficeHead => "not_office_head",
+            Refusal::FeeAlreadyNoticed => "fee_already_noticed",
+            Refusal::NoFee => "no_fee",
+        }
+    }
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Field(f) => f.message.clone(),
+            Refusal::NotOfficeHead => {
+                "延长答复期限须经政府信息公开工作机构负责人（办公室主任或分管领导）同意。".into()
+            }
+            Refusal::FeeAlreadyNoticed => {
+                "这件申请已经发过收费通知：按件和按量只能选一种，且只通知一次。".into()
+            }
+            Refusal::NoFee => "按此方式计算不需要收费，无需发出收费通知。".into(),
+        }
+    }
+}
+
+impl From<FieldError> for Refusal {
+    fn from(f: FieldError) -> Self {
+        Refusal::Field(f)
+    }
+}
+
+/// How a fee is charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeeChoice {
+    Count,
+    Pages(u32),
+}
+
+impl FeeChoice {
+    pub fn method(self) -> FeeMethod {
+        match self {
+            FeeChoice::Count => FeeMethod::Count,
+            FeeChoice::Pages(_) => FeeMethod::Pages,
+        }
+    }
+
+    /// The fee in yuan: by count from which of the applicant's applications this is in the
+    /// month (`nth`), by volume from the pages. Nothing to charge is refused.
+    pub fn yuan(self, nth: u32) -> Result<i64, Refusal> {
+        let yuan = match self {
+            FeeChoice::Count => i64::from(crate::fees::by_count(nth)),
+            FeeChoice::Pages(p) => i64::try_from(crate::fees::by_pages(p)).unwrap_or(i64::MAX),
+        };
+        if yuan == 0 {
+            Err(Refusal::NoFee)
+        } else {
+            Ok(yuan)
+        }
+    }
+}
+
+/// 救济 kinds and results, as report table 4 counts them.
+pub const REMEDY_KINDS: &[&str] = &[
+    "reconsideration",
+    "litigation_direct",
+    "litigation_after_reconsideration",
+];
+pub const REMEDY_RESULTS: &[&str] = &["upheld", "corrected", "other", "pending"];
+
+/// A reply, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub outcome: Outcome,
+    pub basis: String,
+    pub content: Option<String>,
+    pub withheld: Option<String>,
+    pub item_id: Option<i64>,
+}
+
+/// A remedy, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remedy {
+    pub kind: &'static str,
+    pub filed_on: NaiveDate,
+    pub result: &'static str,
+    pub body: String,
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// A step that may be taken, with its date (`on`; a remedy's is its filing date).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    CorrectionRequest {
+        items: Vec<String>,
+        period_days: u32,
+    },
+    CorrectionReceived,
+    ConsultationStart {
+        party: Option<String>,
+    },
+    ConsultationEnd,
+    Extend {
+        days: u32,
+        reason: String,
+    },
+    FeeNotice(FeeChoice),
+    FeePaid,
+    Reply(Reply),
+    Remedy(Remedy),
+}
+
+fn text(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn required(field: &'static str, v: Option<String>, what: &str) -> Result<String, Refusal> {
+    text(v).ok_or_else(|| FieldError::new(field, format!("请填写{what}")).into())
+}
+
+/// A `YYYY-MM-DD` date (full-width digits read as ASCII).
+pub fn date(field: &'static str, s: &str) -> Result<NaiveDate, Refusal> {
+    NaiveDate::parse_from_str(crate::text::fold_width(s).trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, format!("日期“{s}”格式不正确，应为 YYYY-MM-DD")).into())
+}
+
+/// The date a step happened: given or today; never in the future, never before the receipt.
+pub fn step_date(on: Option<&str>, cx: &Context) -> Result<NaiveDate, Refusal> {
+    let d = match on.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => date("on", s)?,
+        None => cx.today,
+    };
+    if d > cx.today {
+        return Err(FieldError::new(
+            "on",
+            format!(
+                "日期 {d} 在将来：只能登记已经发生的事（今天是 {}）",
+                cx.today
+            ),
+        )
+        .into());
+    }
+    if d < cx.received_on {
+        return Err(FieldError::new(
+            "on",
+            format!("日期 {d} 早于收到申请之日 {}", cx.received_on),
+        )
+        .into());
+    }
+    Ok(d)
+}
+
+impl StepInput {
+    /// A step's fields (a JSON object) tagged with its name (the path), ready to read as a
+    /// `StepInput`; none for a name that is not a step.
+    pub fn tagged(
+        name: &str,
+        mut fields: serde_json::Map<String, serde_json::Value>,
+    ) -> Option<serde_json::Value> {
+        if !NAMES.contains(&name) {
+            return None;
+        }
+        fields.insert("step".into(), name.into());
+        Some(serde_json::Value::Object(fields))
+    }
+
+    /// Reads a step from its name and its fields.
+    pub fn from_json(
+        name: &str,
+        fields: serde_json::Map<String, serde_json::Value>,
+    ) -> Option<Result<StepInput, serde_json::Error>> {
+        Self::tagged(name, fields).map(serde_json::from_value)
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepInput::CorrectionRequest { .. } => "correction-request",
+            StepInput::CorrectionReceived { .. } => "correction-received",
+            StepInput::ConsultationStart { .. } => "consultation-start",
+            StepInput::ConsultationEnd { .. } => "consultation-end",
+            StepInput::Extend { .. } => "extend",
+            StepInput::FeeNotice { .. } => "fee-notice",
+            StepInput::FeePaid { .. } => "fee-paid",
+            StepInput::Reply { .. } => "reply",
+            StepInput::Remedies { .. } => "remedies",
+        }
+    }
+
+    /// Applies the step's rules: the step with its date, or why it may not be taken.
+    pub fn check(self, cx: &Context) -> Result<(NaiveDate, Step), Refusal> {
+        let on = |on: &Option<String>| step_date(on.as_deref(), cx);
+        Ok(match self {
+            StepInput::CorrectionRequest {
+                on: d,
+                items,
+                period_days,
+            } => {
+                let items: Vec<String> = match items {
+                    Some(serde_json::Value::Array(v)) if !v.is_empty() => v
+                        .iter()
+                        .map(|x| {
+                            x.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| x.to_string())
+                        })
+                        .collect(),
+                    Some(serde_json::Value::String(t)) if !t.trim().is_empty() => t
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    _ => {
+                        return Err(
+                            FieldError::new("items", "请一次性列出需要补正的全部事项").into()
+                        )
+                    }
+                };
+                let period_days =
+                    period_days
+                        .filter(|p| (1..=60).contains(p))
+                        .ok_or_else(|| {
+                            FieldError::new("period_days", "请给出1至60个工作日的补正期限")
+                        })?;
+                (on(&d)?, Step::CorrectionRequest { items, period_days })
+            }
+            StepInput::CorrectionReceived { on: d } => (on(&d)?, Step::CorrectionReceived),
+            StepInput::ConsultationStart { on: d, party } => {
+                (on(&d)?, Step::ConsultationStart { party: text(party) })
+            }
+            StepInput::ConsultationEnd { on: d } => (on(&d)?, Step::ConsultationEnd),
+            StepInput::Extend {
+                on: d,
+                days,
+                reason,
+            } => {
+                if !cx.office_head {
+                    return Err(Refusal::NotOfficeHead);
+                }
+                let d = on(&d)?;
+                let days = days.ok_or_else(|| {
+                    FieldError::new(
+                        "days",
+                        format!("请填写延长的工作日数（1至{MAX_EXTENSION_DAYS}）"),
+                    )
+                })?;
+                if days == 0 || days > MAX_EXTENSION_DAYS {
+                    return Err(FieldError::new(
+                        "days",
+                        format!("延长期限最长{MAX_EXTENSION_DAYS}个工作日，现为{days}"),
+                    )
+                    .into());
+                }
+                let reason = required("reason", reason, "延长理由")?;
+                (d, Step::Extend { days, reason })
+            }
+            StepInput::FeeNotice {
+                on: d,
+                method,
+                pages,
+            } => {
+                let d = on(&d)?;
+                if cx.fee_noticed {
+                    return Err(Refusal::FeeAlreadyNoticed);
+                }
+                let choice = match method.as_deref() {
+                    Some("count") => FeeChoice::Count,
+                    Some("pages") => FeeChoice::Pages(
+                        pages.ok_or_else(|| FieldError::new("pages", "按量收费请填写页数"))?,
+                    ),
+                    _ => {
+                        return Err(FieldError::new(
+                            "method",
+                            "收费方式应为 count（按件）或 pages（按量），只能选一种",
+                        )
+                        .into())
+                    }
+                };
+                (d, Step::FeeNotice(choice))
+            }
+            StepInput::FeePaid { on: d } => (on(&d)?, Step::FeePaid),
+            StepInput::Reply {
+                on: d,
+                outcome,
+                basis,
+                content,
+                withheld,
+                item_id,
+            } => {
+                let d = on(&d)?;
+                let outcome = Outcome::parse(&required("outcome", outcome, "答复结果")?)
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "outcome",
+                            "答复结果应为年度报告表三的一项，如 granted、partial、unavailable_not_held",
+                        )
+                    })?;
+                let basis = required("basis", basis, "答复的法律依据")?;
+                let withheld = text(withheld);
+                if outcome == Outcome::Partial && withheld.is_none() {
+                    return Err(FieldError::new(
+                        "withheld",
+                        "部分公开时，请写明不予公开的部分及理由",
+                    )
+                    .into());
+                }
+                (
+                    d,
+                    Step::Reply(Reply {
+                        outcome,
+                        basis,
+                        content: text(content),
+                        withheld,
+                        item_id,
+                    }),
+                )
+            }
+            StepInput::Remedies {
+                kind,
+                filed_on,
+                outcome,
+                body,
+                decided_on,
+            } => {
+                let kind = required("kind", kind, "救济类型")?;
+                let kind = REMEDY_KINDS
+                    .iter()
+                    .copied()
+                    .find(|k| *k == kind)
+                    .ok_or_else(|| FieldError::new("kind", "救济类型应为 reconsideration（行政复议）、litigation_direct（直接起诉）或 litigation_after_reconsideration（复议后起诉）"))?;
+                let filed_on = date("filed_on", &required("filed_on", filed_on, "提起日期")?)?;
+                if filed_on > cx.today {
+                    return Err(FieldError::new("filed_on", "提起日期不能在将来").into());
+                }
+                let result = text(outcome).unwrap_or_else(|| "pending".into());
+                let result = REMEDY_RESULTS
+                    .iter()
+                    .copied()
+                    .find(|r| *r == result)
+                    .ok_or_else(|| FieldError::new("outcome", "结果应为 upheld（维持）、corrected（纠正）、other（其他）或 pending（尚未审结）"))?;
+                let decided_on = match text(decided_on) {
+                    Some(s) => Some(date("decided_on", &s)?),
+                    None => None,
+                };
+                (
+                    filed_on,
+                    Step::Remedy(Remedy {
+                        kind,
+                        filed_on,
+                        result,
+                        body: body.unwrap_or_default(),
+                        decided_on,
+                    }),
+                )
+            }
+        })
+    }
+}
+
+impl Step {
+    /// The clock event the step records on `on` (a remedy records none).
+    pub fn event(&self, on: NaiveDate) -> Option<Event> {
+        Some(match self {
+            Step::CorrectionRequest { period_days, .. } => Event::CorrectionRequested {
+                on,
+                period_days: *period_days,
+            },
+            Step::CorrectionReceived => Event::CorrectionReceived { on },
+            Step::ConsultationStart { .. } => Event::ConsultationStarted { on },
+            Step::ConsultationEnd => Event::ConsultationEnded { on },
+            Step::Extend { days, .. } => Event::Extended { on, days: *days },
+            Step::FeeNotice(_) => Event::FeeNotice { on },
+            Step::FeePaid => Event::FeePaid { on },
+            Step::Reply(_) => Event::Replied { on },
+            Step::Remedy(_) => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn cx() -> Context {
+        Context {
+            today: d("2026-03-20"),
+            received_on: d("2026-03-02"),
+            office_head: false,
+            fee_noticed: false,
+        }
+    }
+
+    fn input(name: &str, body: serde_json::Value) -> StepInput {
+        let serde_json::Value::Object(m) = body else {
+            panic!("object")
+        };
+        StepInput::from_json(name, m)
+            .expect("known step")
+            .expect("reads")
+    }
+
+    #[test]
+    fn each_step_reads_only_its_own_fields() {
+        let s = input(
+            "extend",
+            serde_json::json!({"days": 10, "reason": "需调档", "basis": "x"}),
+        );
+        assert_eq!(
+            s,
+            StepInput::Extend {
+                on: None,
+                days: Some(10),
+                reason: Some("需调档".into())
+            }
+        );
+        assert!(StepInput::from_json("explode", serde_json::Map::new()).is_none());
+        let bad = serde_json::json!({"days": "ten"});
+        let serde_json::Value::Object(m) = bad else {
+            unreachable!()
+        };
+        assert!(StepInput::from_json("extend", m).unwrap().is_err());
+    }
+
+    #[test]
+    fn only_the_office_head_extends_and_by_at_most_twenty_days() {
+        let ext = |days| StepInput::Extend {
+            on: None,
+            days: Some(days),
+            reason: Some("需调档".into()),
+        };
+        assert_eq!(ext(10).check(&cx()), Err(Refusal::NotOfficeHead));
+        let head = Context {
+            office_head: true,
+            ..cx()
+        };
+        assert_eq!(
+            ext(10).check(&head),
+            Ok((
+                d("2026-03-20"),
+                Step::Extend {
+                    days: 10,
+                    reason: "需调档".into()
+                }
+            ))
+        );
+        for bad in [0, 21] {
+            assert!(matches!(ext(bad).check(&head), Err(Refusal::Field(f)) if f.field == "days"));
+        }
+        let no_reason = StepInput::Extend {
+            on: None,
+            days: Some(5),
+            reason: Some("  ".into()),
+        };
+        assert!(matches!(no_reason.check(&head), Err(Refusal::Field(f)) if f.field == "reason"));
+    }
+
+    #[test]
+    fn one_fee_notice_by_one_method_that_charges_something() {
+        let fee = |method: &str, pages| StepInput::FeeNotice {
+            on: None,
+            method: Some(method.into()),
+            pages,
+        };
+        assert_eq!(
+            fee("count", None).check(&cx()).map(|s| s.1),
+            Ok(Step::FeeNotice(FeeChoice::Count))
+        );
+        assert!(
+            matches!(fee("pages", None).check(&cx()), Err(Refusal::Field(f)) if f.field == "pages")
+        );
+        assert!(
+            matches!(fee("both", None).check(&cx()), Err(Refusal::Field(f)) if f.field == "method")
+        );
+        let noticed = Context {
+            fee_noticed: true,
+            ..cx()
+        };
+        assert_eq!(
+            fee("count", None).check(&noticed),
+            Err(Refusal::FeeAlreadyNoticed)
+        );
+        // The first ten applications in a month are free; the eleventh costs 100 yuan.
+        assert_eq!(FeeChoice::Count.yuan(3), Err(Refusal::NoFee));
+        assert_eq!(FeeChoice::Count.yuan(11), Ok(100));
+    }
+
+    #[test]
+    fn a_reply_names_its_outcome_and_basis_and_what_is_withheld() {
+        let reply = |outcome: &str, withheld: Option<&str>| StepInput::Reply {
+            on: Some("2026-03-19".into()),
+            outcome: Some(outcome.into()),
+            basis: Some("《条例》第三十七条".into()),
+            content: None,
+            withheld: withheld.map(str::to_owned),
+            item_id: None,
+        };
+        assert!(
+            matches!(reply("partial", None).check(&cx()), Err(Refusal::Field(f)) if f.field == "withheld")
+        );
+        assert!(
+            matches!(reply("maybe", None).check(&cx()), Err(Refusal::Field(f)) if f.field == "outcome")
+        );
+        let (on, step) = reply("partial", Some("第三方个人信息"))
+            .check(&cx())
+            .unwrap();
+        assert_eq!(on, d("2026-03-19"));
+        assert_eq!(step.event(on), Some(Event::Replied { on }));
+    }
+
+    #[test]
+    fn step_dates_are_past_and_after_the_receipt() {
+        let at = |on: &str| StepInput::FeePaid {
+            on: Some(on.into()),
+        };
+        assert!(at("2026-03-21").check(&cx()).is_err());
+        assert!(at("2026-03-01").check(&cx()).is_err());
+        assert!(at("03/05/2026").check(&cx()).is_err());
+        assert_eq!(at("2026-03-05").check(&cx()).unwrap().0, d("2026-03-05"));
+        let remedy = StepInput::Remedies {
+            kind: Some("reconsideration".into()),
+            filed_on: Some("2026-03-10".into()),
+            outcome: None,
+            body: None,
+            decided_on: None,
+        };
+        let (on, step) = remedy.check(&cx()).unwrap();
+        assert_eq!(on, d("2026-03-10"));
+        assert!(matches!(
+            step,
+            Step::Remedy(Remedy {
+                result: "pending",
+                ..
+            })
+        ));
+        assert_eq!(step.event(on), None);
+    }
+}
