@@ -3,7 +3,7 @@
 
 pub mod admin;
 pub mod api;
-pub mod api_applications;
+
 pub mod apply;
 pub mod error;
 pub mod extract;

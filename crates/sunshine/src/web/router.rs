@@ -1,7 +1,8 @@
 //! The whole route table in one place.
 
 use super::admin::Right;
-use super::{admin, api, api_applications, apply, public, AppState};
+use super::api::{self, applications as api_applications};
+use super::{admin, apply, public, AppState};
 use crate::db::sessions::DbSessionStore;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -205,28 +206,52 @@ pub fn router(state: AppState) -> Router {
 
     let api_routes = Router::new()
         .route("/api/openapi.json", get(api::openapi))
-        .route("/api/v1/units", get(api::list_units))
-        .route("/api/v1/units/{code}/columns", get(api::list_columns))
-        .route("/api/v1/items", get(api::list_items).post(api::create_item))
+        .route("/api/v1/units", get(api::units::list_units))
+        .route(
+            "/api/v1/units/{code}/columns",
+            get(api::units::list_columns),
+        )
+        .route(
+            "/api/v1/items",
+            get(api::items::list_items).post(api::items::create_item),
+        )
         .route(
             "/api/v1/items/{id}",
-            get(api::get_item).put(api::update_item),
+            get(api::items::get_item).put(api::items::update_item),
         )
-        .route("/api/v1/items/{id}/submit", post(api::submit_item))
-        .route("/api/v1/items/{id}/approve", post(api::approve_item))
-        .route("/api/v1/items/{id}/reject", post(api::reject_item))
-        .route("/api/v1/items/{id}/publish", post(api::publish_item))
-        .route("/api/v1/items/{id}/withdraw", post(api::withdraw_item))
-        .route("/api/v1/items/{id}/override", post(api::override_item))
-        .route("/api/v1/items/{id}/importance", post(api::raise_importance))
+        .route("/api/v1/items/{id}/submit", post(api::review::submit_item))
+        .route(
+            "/api/v1/items/{id}/approve",
+            post(api::review::approve_item),
+        )
+        .route("/api/v1/items/{id}/reject", post(api::review::reject_item))
+        .route(
+            "/api/v1/items/{id}/publish",
+            post(api::review::publish_item),
+        )
+        .route(
+            "/api/v1/items/{id}/withdraw",
+            post(api::review::withdraw_item),
+        )
+        .route(
+            "/api/v1/items/{id}/override",
+            post(api::review::override_item),
+        )
+        .route(
+            "/api/v1/items/{id}/importance",
+            post(api::review::raise_importance),
+        )
         .route(
             "/api/v1/items/{id}/consultations",
-            post(api::add_consultation),
+            post(api::review::add_consultation),
         )
-        .route("/api/v1/items/{id}/mask", post(api::mask_finding))
-        .route("/api/v1/items/{id}/review", get(api::get_review))
-        .route("/api/v1/reports", get(api::list_reports))
-        .route("/api/v1/reports/{unit}/{year}", get(api::get_report))
+        .route("/api/v1/items/{id}/mask", post(api::review::mask_finding))
+        .route("/api/v1/items/{id}/review", get(api::review::get_review))
+        .route("/api/v1/reports", get(api::reports::list_reports))
+        .route(
+            "/api/v1/reports/{unit}/{year}",
+            get(api::reports::get_report),
+        )
         .route(
             "/api/v1/applications",
             get(api_applications::list).post(api_applications::create),

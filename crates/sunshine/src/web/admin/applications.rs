@@ -7,7 +7,7 @@ use super::{Supervisor, UnitEditor, UnitReader};
 use crate::db::units::Unit;
 use crate::service::applications::{self as svc, Case, StepInput};
 use crate::service::Error;
-use crate::web::api_applications::{queue, Line, Queue};
+use crate::web::api::applications::{queue, Line, Queue};
 use crate::web::error::{AppError, PageError};
 use crate::web::public::render;
 use crate::web::AppState;

@@ -1,12 +1,12 @@
 //! `/api/v1/applications`: public intake and tracking; staff lists, cases and steps.
 
-use super::api::{ApiJson, MaybeStaff};
-use super::error::{ApiError, AppError};
-use super::extract::{parse_id, ClientIp};
-use super::AppState;
+use super::{ApiJson, ApiStaff, MaybeStaff};
 use crate::db::applications as adb;
 use crate::service::applications::{self as svc, Case, StepInput};
 use crate::service::Error;
+use crate::web::error::{ApiError, AppError};
+use crate::web::extract::{parse_id, ClientIp};
+use crate::web::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -170,7 +170,7 @@ impl Queue {
 /// Staff: a unit's applications (all units for a supervisor without `unit`), by queue or state.
 pub async fn list(
     State(app): State<AppState>,
-    staff: super::api::ApiStaff,
+    staff: ApiStaff,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<Line>>, ApiError> {
     let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
@@ -245,7 +245,7 @@ pub async fn queue(
 
 pub async fn get(
     State(app): State<AppState>,
-    staff: super::api::ApiStaff,
+    staff: ApiStaff,
     Path(id): Path<String>,
 ) -> Result<Json<Case>, ApiError> {
     let id = parse_id(&id)?;
@@ -254,7 +254,7 @@ pub async fn get(
 
 pub async fn id_number(
     State(app): State<AppState>,
-    staff: super::api::ApiStaff,
+    staff: ApiStaff,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = parse_id(&id)?;
@@ -267,7 +267,7 @@ pub use sunshine_core::case_step::NAMES as STEPS;
 
 pub async fn step(
     State(app): State<AppState>,
-    staff: super::api::ApiStaff,
+    staff: ApiStaff,
     Path((id, name)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<Case>, ApiError> {
@@ -276,9 +276,9 @@ pub async fn step(
         if body.iter().all(u8::is_ascii_whitespace) {
             serde_json::Map::new()
         } else {
-            super::api::json_body(&body)?
+            super::json_body(&body)?
         };
     let tagged = StepInput::tagged(&name, fields).ok_or(Error::NotFound)?;
-    let input: StepInput = super::api::json_value(tagged)?;
+    let input: StepInput = super::json_value(tagged)?;
     Ok(Json(svc::step(&app, &staff.actor(), id, input).await?))
 }
