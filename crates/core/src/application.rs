@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! str_enum {
     ($name:ident { $($v:ident = $s:literal / $l:literal),* $(,)? }) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($v),* }
         impl $name {
@@ -154,6 +155,7 @@ impl Outcome {
 }
 
 /// The applicant as submitted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ApplicantInput {
@@ -167,6 +169,7 @@ pub struct ApplicantInput {
 }
 
 /// An application as submitted (public form, API, or staff registration).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ApplicationInput {

@@ -58,6 +58,7 @@ impl Default for ClockSettings {
 }
 
 /// Where the application stands on the clock.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Phase {
@@ -83,6 +84,7 @@ pub enum Phase {
 }
 
 /// The derived clock.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Clock {
     pub received_on: NaiveDate,

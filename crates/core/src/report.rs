@@ -80,6 +80,7 @@ pub fn column_label(key: &str) -> &'static str {
 /// One row of table 三: the seven columns.
 pub type Row = BTreeMap<String, i64>;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocCounts {
     pub issued: i64,
@@ -87,12 +88,14 @@ pub struct DocCounts {
     pub in_force: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnCount {
     pub column: String,
     pub count: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Proactive {
     pub rules: DocCounts,
@@ -109,6 +112,7 @@ pub struct Proactive {
     pub total: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemedyCounts {
     pub upheld: i64,
@@ -118,6 +122,7 @@ pub struct RemedyCounts {
     pub total: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remedies {
     pub reconsideration: RemedyCounts,
@@ -126,6 +131,7 @@ pub struct Remedies {
 }
 
 /// The report as exchanged and published (domain file §5).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     // Keys outside the statutory tables are optional when a report is read for checking.

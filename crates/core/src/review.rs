@@ -8,6 +8,7 @@ use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// How important an item is; decides how long its review chain is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Importance {
@@ -293,6 +294,7 @@ pub fn lower(
 }
 
 /// The pre-review form (预审): filled by the author, checked by the first reviewer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PreReview {

@@ -41,7 +41,7 @@ struct Stored {
 
 /// An application with its unit, in the core's types. (Flags answer as 0 and 1 in JSON, as they
 /// always have.)
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AppRow {
     pub id: i64,
     pub unit_id: i64,
@@ -308,7 +308,7 @@ pub async fn set_fee(conn: &mut Conn, id: i64, method: FeeMethod, yuan: i64) -> 
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct EventRow {
     pub id: i64,
     pub kind: String,
@@ -352,7 +352,7 @@ pub async fn add_event(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Letter {
     pub id: i64,
     pub application_id: i64,
@@ -388,7 +388,7 @@ pub async fn letters(conn: &mut Conn, app_id: i64) -> sqlx::Result<Vec<Letter>> 
         .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Remedy {
     pub id: i64,
     pub kind: String,

@@ -128,7 +128,7 @@ pub async fn void_approvals(conn: &mut Conn, item_id: i64) -> sqlx::Result<u64> 
     )
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct OverrideRow {
     pub id: i64,
     pub user_id: i64,
@@ -168,7 +168,7 @@ pub async fn insert_override(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Consultation {
     pub id: i64,
     pub department: String,
@@ -213,7 +213,8 @@ pub async fn insert_consultation(conn: &mut Conn, c: &NewConsultation<'_>) -> sq
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+#[schema(as = ReviewEvent)]
 pub struct Event {
     pub at: i64,
     pub actor: String,

@@ -384,7 +384,7 @@ pub async fn for_staff(app: &App, actor: &Actor<'_>, id: i64) -> Result<AppRow, 
 /// Everything the case page and the staff API show. The contract's fields (`id`,
 /// `tracking_no`, `state`, `received_on`, `due_on`, `events`) are at the top level; the whole
 /// record is also under `application`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Case {
     pub id: i64,
     pub tracking_no: String,
@@ -736,7 +736,7 @@ mod letters {
 }
 
 /// What the applicant sees with the tracking number and access code: nothing else.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Tracking {
     pub tracking_no: String,
     pub unit_name: String,
@@ -750,7 +750,7 @@ pub struct Tracking {
     pub letters: Vec<TrackLetter>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TrackLetter {
     pub id: i64,
     pub title: String,

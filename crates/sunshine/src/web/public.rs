@@ -429,6 +429,8 @@ pub async fn not_found() -> PageError {
     PageError::from(Error::NotFound)
 }
 
+/// The health check for load balancers: the database answers.
+#[utoipa::path(get, path = "/healthz", tag = "public", summary = "Health check: the database answers", responses((status = 200, description = "ok", content_type = "text/plain", body = String), (status = 503, description = "database unavailable", content_type = "text/plain", body = String)))]
 pub async fn healthz(State(app): State<AppState>) -> Response {
     if app.db.ping().await {
         (axum::http::StatusCode::OK, "ok").into_response()

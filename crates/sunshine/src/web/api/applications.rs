@@ -1,6 +1,6 @@
 //! `/api/v1/applications`: public intake and tracking; staff lists, cases and steps.
 
-use super::{ApiJson, ApiStaff, MaybeStaff};
+use super::{ApiErrorJson, ApiJson, ApiStaff, MaybeStaff};
 use crate::db::applications as adb;
 use crate::service::applications::{self as svc, Case, StepInput};
 use crate::service::Error;
@@ -17,6 +17,7 @@ use sunshine_core::application::ApplicationInput;
 use sunshine_core::application::{ApplicantKind, Outcome, PhaseKey};
 use sunshine_core::FieldError;
 
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", summary = "File an application (public, rate limited), or register one received offline (staff)", params(("Idempotency-Key" = Option<String>, Header, description = "A repeat with the same key answers the same receipt and files nothing")), request_body = ApplicationInput, responses((status = 201, body = ReceiptJson, description = "The receipt"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit"), (status = 409, body = ApiErrorJson, description = "The same key with a different request"), (status = 422, body = ApiErrorJson, description = "Fields to correct"), (status = 429, body = ApiErrorJson, description = "Too many applications from this address; try later")), security((), ("bearer" = [])))]
 /// Public: files an application (rate limited per address). With a staff token: registers one
 /// received in person, by post, fax or e-mail, with its date of receipt (`"on"`).
 pub async fn create(
@@ -53,25 +54,41 @@ pub async fn create(
         Some(s) => svc::register(&app, &s.actor(), &input, idem.as_ref()).await?,
         None => svc::submit_public(&app, &ip, &input, idem.as_ref()).await?,
     };
-    let mut body = serde_json::json!({
-        "state": receipt.state,
-        "tracking_no": receipt.tracking_no,
-        "access_code": receipt.access_code,
-        "received_on": receipt.received_on,
-        "due_on": receipt.due_on,
-    });
-    if staff.is_some() {
-        body["id"] = receipt.id.into();
-    }
+    let body = ReceiptJson {
+        id: staff.is_some().then_some(receipt.id),
+        state: receipt.state,
+        tracking_no: receipt.tracking_no,
+        access_code: receipt.access_code,
+        received_on: receipt.received_on,
+        due_on: receipt.due_on,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-#[derive(Deserialize)]
+/// What the applicant keeps: the tracking number and the access code (shown once), the
+/// deadline. The record id is given to staff only.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Receipt)]
+pub struct ReceiptJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<i64>,
+    state: PhaseKey,
+    tracking_no: String,
+    access_code: String,
+    received_on: String,
+    due_on: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrackQuery {
+    /// 查询号 (tracking number)
     no: Option<String>,
+    /// 查询码 (access code)
     code: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/applications/track", tag = "applications", summary = "Track an application with its tracking number and access code", params(TrackQuery), responses((status = 200, body = svc::Tracking, description = "Its progress and letters"), (status = 403, body = ApiErrorJson, description = "Wrong number or code"), (status = 422, body = ApiErrorJson, description = "Number or code missing")))]
 pub async fn track(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -86,13 +103,17 @@ pub async fn track(
     Ok(Json(svc::track(&app, &ip, &no, &code).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Unit code (default: every unit the token reads)
     unit: Option<String>,
+    /// A queue (open, due_soon, overdue, paused, awaiting_applicant) or a phase
     state: Option<String>,
 }
 
-#[derive(Serialize)]
+/// One case in a queue.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Line {
     pub id: i64,
     pub tracking_no: String,
@@ -167,6 +188,7 @@ impl Queue {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", summary = "Staff: a unit's applications by queue or phase, soonest deadline first", params(ListQuery), responses((status = 200, body = [Line], description = "The cases"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not your unit"), (status = 422, body = ApiErrorJson, description = "Unknown unit or state")), security(("bearer" = [])))]
 /// Staff: a unit's applications (all units for a supervisor without `unit`), by queue or state.
 pub async fn list(
     State(app): State<AppState>,
@@ -243,6 +265,7 @@ pub async fn queue(
     Ok(out)
 }
 
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", summary = "Staff: one case with its clock, events, letters and remedies", params(("id" = i64, Path, description = "Application id")), responses((status = 200, body = Case, description = "The case"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not your unit"), (status = 404, body = ApiErrorJson, description = "No such application")), security(("bearer" = [])))]
 pub async fn get(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -252,6 +275,7 @@ pub async fn get(
     Ok(Json(svc::case(&app, &staff.actor(), id).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/applications/{id}/id-number", tag = "applications", summary = "Staff of the handling unit: the applicant's full ID number (each view audited)", params(("id" = i64, Path, description = "Application id")), responses((status = 200, body = Object, description = "`{\"id_number\": …}`"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not the handling unit"), (status = 404, body = ApiErrorJson, description = "No such application")), security(("bearer" = [])))]
 pub async fn id_number(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -265,6 +289,7 @@ pub async fn id_number(
 /// The case steps, by the name the path gives.
 pub use sunshine_core::case_step::NAMES as STEPS;
 
+#[utoipa::path(post, path = "/api/v1/applications/{id}/{step}", tag = "applications", summary = "Staff: take a case step; the body is the step's own fields", description = "Steps and their fields (dates `YYYY-MM-DD`, `on` defaults to today): `correction-request` {on, items (list or lines), period_days}; `correction-received` {on}; `consultation-start` {on, party}; `consultation-end` {on}; `extend` {on, days (1-20), reason} (office head only, once); `fee-notice` {on, method: count|pages, pages}; `fee-paid` {on}; `reply` {on, outcome, basis, content, withheld (required for partial), item_id}; `remedies` {kind, filed_on, outcome, body, decided_on}.", params(("id" = i64, Path, description = "Application id"), ("step" = String, Path, description = "The step")), request_body(content = Option<Object>, description = "The step's fields; may be empty"), responses((status = 200, body = Case, description = "The case after the step"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed"), (status = 404, body = ApiErrorJson, description = "No such application or step"), (status = 409, body = ApiErrorJson, description = "The clock does not allow it now"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn step(
     State(app): State<AppState>,
     staff: ApiStaff,

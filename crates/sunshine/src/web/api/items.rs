@@ -1,5 +1,6 @@
 //! `/api/v1/items`: published items for everyone; drafts and edits for staff.
 
+use super::ApiErrorJson;
 use super::{ApiJson, ApiStaff, MaybeStaff};
 use crate::db::items::{self, Filter, Item};
 use crate::db::{attachments, columns, Scope};
@@ -19,14 +20,34 @@ use sunshine_core::item::{Disclosure, ItemState, Validity};
 use sunshine_core::page::Page;
 use sunshine_core::review::Importance;
 use sunshine_core::FieldError;
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ItemsQuery {
+    /// Unit code
     unit: Option<String>,
+    /// Column slug (requires unit)
     column: Option<String>,
+    /// Page number, from 1 (20 items a page)
     page: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A new draft: the unit it belongs to, beside the item's fields.
+#[derive(utoipa::ToSchema)]
+#[allow(
+    dead_code,
+    reason = "describes the request body, which is read field by field"
+)]
+pub struct NewItem {
+    /// Unit code
+    unit: String,
+    #[schema(inline)]
+    #[serde(flatten)]
+    fields: ItemInput,
+}
+
+/// One line of a listing.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ItemSummary)]
 pub struct ItemLine {
     id: i64,
     index_no: Option<String>,
@@ -36,7 +57,8 @@ pub struct ItemLine {
     published_on: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+/// A page of items.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemList {
     items: Vec<ItemLine>,
     total: i64,
@@ -44,6 +66,7 @@ pub struct ItemList {
     page_size: u32,
 }
 
+#[utoipa::path(get, path = "/api/v1/items", tag = "public", summary = "Published 主动公开 items, newest first, 20 per page", params(ItemsQuery), responses((status = 200, body = ItemList, description = "A page of items"), (status = 422, body = ApiErrorJson, description = "A filter to correct")))]
 pub async fn list_items(
     State(app): State<AppState>,
     Query(q): Query<ItemsQuery>,
@@ -86,7 +109,9 @@ pub async fn list_items(
     }))
 }
 
-#[derive(Serialize)]
+/// A file attached to an item.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Attachment)]
 pub struct AttachmentJson {
     id: i64,
     file_name: String,
@@ -96,7 +121,9 @@ pub struct AttachmentJson {
     url: String,
 }
 
-#[derive(Serialize)]
+/// An item (政府信息) with its catalog metadata.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Item)]
 pub struct ItemJson {
     id: i64,
     index_no: Option<String>,
@@ -162,6 +189,7 @@ async fn item_json(
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/items/{id}", tag = "public", summary = "One item: published for everyone; staff (with a token) also see their own units' drafts", params(("id" = i64, Path, description = "Item id")), responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "Bad token"), (status = 404, body = ApiErrorJson, description = "Not found"), (status = 410, body = ApiErrorJson, description = "Withdrawn")), security((), ("bearer" = [])))]
 pub async fn get_item(
     State(app): State<AppState>,
     MaybeStaff(staff): MaybeStaff,
@@ -183,6 +211,7 @@ pub async fn get_item(
     Ok(Json(item_json(&app, &mut conn, item).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/items", tag = "staff", summary = "Create a draft (staff); `unit` beside the item's fields", request_body(content = NewItem, description = "The item's fields, and `unit` (unit code)"), responses((status = 201, body = ItemJson, description = "The draft"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn create_item(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -211,6 +240,7 @@ pub async fn create_item(
         .into_response())
 }
 
+#[utoipa::path(put, path = "/api/v1/items/{id}", tag = "staff", summary = "Edit a draft or an item under review (staff); review restarts", params(("id" = i64, Path, description = "Item id")), request_body = ItemInput, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn update_item(
     State(app): State<AppState>,
     staff: ApiStaff,

@@ -21,12 +21,114 @@ pub mod reports;
 pub mod review;
 pub mod units;
 
-pub const OPENAPI: &str = include_str!("../../../openapi.json");
+/// The API's description, generated from the handlers and their types: a route is served only
+/// through [`routes`], whose `routes!` takes each handler's `#[utoipa::path]`, so a route without
+/// a description does not compile.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Sunshine 阳光政务公开平台 API",
+        version = "1.0.0",
+        description = "Public open-data API of the disclosure portal, and the staff API (bearer token from `sunshine token create`). Public reads show only published 主动公开 items. Errors are `{\"error\": {\"code\", \"message\", \"field\"?, \"fields\"?}}`. Paths and fields are a contract; changes come with a migration note."
+    ),
+    paths(crate::web::public::healthz),
+    components(schemas(ApiErrorJson)),
+    modifiers(&Bearer),
+    tags(
+        (name = "public", description = "Open data: anyone may read"),
+        (name = "staff", description = "The review workflow, with a staff token"),
+        (name = "applications", description = "依申请公开: intake, tracking, cases")
+    )
+)]
+pub struct ApiDoc;
 
+/// The staff token scheme.
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Token from `sunshine token create --login NAME`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every error answer of the API.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ApiErrorJson {
+    error: ApiErrorBody,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    /// A stable code: `not_found`, `invalid`, `unauthorized`, `not_your_unit`, `own_item`,
+    /// `wrong_state`, `withdrawn`, …
+    code: String,
+    /// What went wrong and what to do, in Chinese.
+    message: String,
+    /// The first field in error.
+    field: Option<String>,
+    /// Every field in error, with its message.
+    fields: Option<Vec<ApiFieldError>>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ApiFieldError {
+    field: String,
+    message: String,
+}
+
+/// The API's routes, each registered with its description.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa::OpenApi;
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(units::list_units))
+        .routes(routes!(units::list_columns))
+        .routes(routes!(items::list_items, items::create_item))
+        .routes(routes!(items::get_item, items::update_item))
+        .routes(routes!(review::submit_item))
+        .routes(routes!(review::approve_item))
+        .routes(routes!(review::reject_item))
+        .routes(routes!(review::publish_item))
+        .routes(routes!(review::withdraw_item))
+        .routes(routes!(review::override_item))
+        .routes(routes!(review::raise_importance))
+        .routes(routes!(review::add_consultation))
+        .routes(routes!(review::mask_finding))
+        .routes(routes!(review::get_review))
+        .routes(routes!(reports::list_reports))
+        .routes(routes!(reports::get_report))
+        .routes(routes!(applications::list, applications::create))
+        .routes(routes!(applications::track))
+        .routes(routes!(applications::get))
+        .routes(routes!(applications::id_number))
+        .routes(routes!(applications::step))
+}
+
+/// The description as JSON, made once.
+pub fn openapi_json() -> &'static str {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| {
+        let (_, api) = routes().split_for_parts();
+        api.to_pretty_json().unwrap_or_else(|_| "{}".into())
+    })
+}
+
+/// `GET /api/openapi.json`.
 pub async fn openapi() -> Response {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        OPENAPI,
+        openapi_json(),
     )
         .into_response()
 }

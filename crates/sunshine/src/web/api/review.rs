@@ -1,6 +1,7 @@
 //! `/api/v1/items/{id}/…`: the review workflow, as the back office's review panel.
 
 use super::items::{item_after, ItemJson};
+use super::ApiErrorJson;
 use super::{optional_body, parse_time, ApiJson, ApiStaff};
 use crate::service::review;
 use crate::web::error::ApiError;
@@ -10,26 +11,27 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_core::item::ItemState;
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CommentBody {
     comment: String,
     digest: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ReasonBody {
     reason: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PublishBody {
     /// RFC 3339 time, or `YYYY-MM-DDTHH:MM` in China Standard Time; absent or past: now.
     at: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/items/{id}/publish", tag = "staff", summary = "Publish an approved item now, or at a set time (定时发布)", params(("id" = i64, Path, description = "Item id")), request_body(content = Option<PublishBody>, description = "Optional"), responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn publish_item(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -50,8 +52,9 @@ pub async fn publish_item(
 /// One workflow step of the API: parse the id and the (optional) JSON body, call the review
 /// service as the token's user, answer with the item.
 macro_rules! workflow_step {
-    ($(#[$doc:meta])* $name:ident, $body:ty, |$app:ident, $actor:ident, $id:ident, $b:ident| $call:expr) => {
+    ($(#[$doc:meta])* $name:ident, $path:tt, $summary:tt, $body:ty, |$app:ident, $actor:ident, $id:ident, $b:ident| $call:expr) => {
         $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "staff", summary = $summary, params(("id" = i64, Path, description = "Item id")), request_body(content = Option<$body>, description = "Optional: an empty body is allowed"), responses((status = 200, body = ItemJson, description = "The item after the step"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
         pub async fn $name(
             State($app): State<AppState>,
             staff: ApiStaff,
@@ -69,26 +72,26 @@ macro_rules! workflow_step {
 
 workflow_step!(
     /// 送审.
-    submit_item, ReasonBody, |app, actor, id, _b| review::submit(&app, &actor, id)
+    submit_item, "/api/v1/items/{id}/submit", "送审: submit a draft for review", ReasonBody, |app, actor, id, _b| review::submit(&app, &actor, id)
 );
 workflow_step!(
     /// Approves the step now waiting, for the digest seen (when given).
-    approve_item, CommentBody, |app, actor, id, b| review::approve(&app, &actor, id, &b.comment, b.digest.as_deref())
+    approve_item, "/api/v1/items/{id}/approve", "Approve the step now waiting (for the digest seen, when given)", CommentBody, |app, actor, id, b| review::approve(&app, &actor, id, &b.comment, b.digest.as_deref())
 );
 workflow_step!(
     /// Returns the item to its author with comments.
-    reject_item, CommentBody, |app, actor, id, b| review::reject(&app, &actor, id, &b.comment)
+    reject_item, "/api/v1/items/{id}/reject", "Return the item to its author with comments", CommentBody, |app, actor, id, b| review::reject(&app, &actor, id, &b.comment)
 );
 workflow_step!(
     /// Withdraws a published item.
-    withdraw_item, ReasonBody, |app, actor, id, b| review::withdraw(&app, &actor, id, &b.reason)
+    withdraw_item, "/api/v1/items/{id}/withdraw", "Withdraw a published item, with the reason", ReasonBody, |app, actor, id, b| review::withdraw(&app, &actor, id, &b.reason)
 );
 workflow_step!(
     /// The last reviewer overrides blocking screening findings in writing.
-    override_item, ReasonBody, |app, actor, id, b| review::override_findings(&app, &actor, id, &b.reason)
+    override_item, "/api/v1/items/{id}/override", "The last reviewer overrides blocking screening findings in writing", ReasonBody, |app, actor, id, b| review::override_findings(&app, &actor, id, &b.reason)
 );
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ImportanceBody {
     importance: String,
@@ -96,6 +99,7 @@ pub struct ImportanceBody {
     reason: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/items/{id}/importance", tag = "staff", summary = "Raise the importance (the chain grows), or lower it with a reason (last reviewer only)", params(("id" = i64, Path, description = "Item id")), request_body = ImportanceBody, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn raise_importance(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -107,7 +111,7 @@ pub async fn raise_importance(
     item_after(&app, &staff, id).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ConsultationBody {
     department: String,
@@ -116,6 +120,7 @@ pub struct ConsultationBody {
     outcome: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/items/{id}/consultations", tag = "staff", summary = "Record a consultation (会商) with another department", params(("id" = i64, Path, description = "Item id")), request_body = ConsultationBody, responses((status = 200, body = ReviewJson, description = "The review state"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn add_consultation(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -133,13 +138,14 @@ pub async fn add_consultation(
     review_of(&app, &staff, id).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct MaskBody {
     index: usize,
     masked: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/items/{id}/mask", tag = "staff", summary = "Mask a screening finding in the text (review restarts)", params(("id" = i64, Path, description = "Item id")), request_body = MaskBody, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn mask_finding(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -151,7 +157,8 @@ pub async fn mask_finding(
     item_after(&app, &staff, id).await
 }
 
-#[derive(Serialize)]
+/// One step of the review chain.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StepJson {
     step: usize,
     role: &'static str,
@@ -162,7 +169,9 @@ pub struct StepJson {
     comment: Option<String>,
 }
 
-#[derive(Serialize)]
+/// The review state: the chain, who acts next, screening findings, overrides, consultations.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Review)]
 pub struct ReviewJson {
     item_id: i64,
     state: ItemState,
@@ -226,6 +235,7 @@ pub fn review_json(item_id: i64, st: review::ReviewState) -> ReviewJson {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/items/{id}/review", tag = "staff", summary = "The review state of an item", params(("id" = i64, Path, description = "Item id")), responses((status = 200, body = ReviewJson, description = "The review state"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 404, body = ApiErrorJson, description = "No such item")), security(("bearer" = [])))]
 pub async fn get_review(
     State(app): State<AppState>,
     staff: ApiStaff,

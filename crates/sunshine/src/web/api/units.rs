@@ -1,5 +1,6 @@
 //! `/api/v1/units`: the units and their columns.
 
+use super::ApiErrorJson;
 use crate::db::{columns, units};
 use crate::service::Error;
 use crate::web::error::{ApiError, AppError};
@@ -9,7 +10,9 @@ use axum::Json;
 use serde::Serialize;
 use sunshine_core::unit::UnitCode;
 use sunshine_core::FieldError;
-#[derive(Serialize)]
+/// A unit (单位): the city government, a township, a department.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Unit)]
 pub struct UnitJson {
     code: String,
     name: String,
@@ -18,6 +21,7 @@ pub struct UnitJson {
     org_code: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/units", tag = "public", summary = "Every unit, with its parent", responses((status = 200, body = [UnitJson], description = "The units")))]
 pub async fn list_units(State(app): State<AppState>) -> Result<Json<Vec<UnitJson>>, ApiError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
@@ -50,13 +54,16 @@ pub(super) async fn unit_by_code(
         .ok_or_else(not_found)
 }
 
-#[derive(Serialize)]
+/// A column (栏目) of a unit's catalog.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Column)]
 pub struct ColumnJson {
     slug: String,
     name: String,
     parent: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/units/{code}/columns", tag = "public", summary = "A unit's visible columns", params(("code" = String, Path, description = "Unit code")), responses((status = 200, body = [ColumnJson], description = "The columns"), (status = 404, body = ApiErrorJson, description = "No such unit")))]
 pub async fn list_columns(
     State(app): State<AppState>,
     Path(code): Path<String>,
