@@ -122,22 +122,7 @@ async fn every_staff_route_holds_to_its_right() {
              'rights-test', 0) RETURNING id"
         ))
         .await;
-    let intake = serde_json::json!({
-        "unit": "tuoan",
-        "applicant": {"kind": "natural_person", "name": "李四", "id_type": "passport",
-                      "id_number": "E12345678", "phone": "13812345678", "address": "妥安乡某村"},
-        "description": "2025年妥安乡农村危房改造补助名单",
-        "purpose": "核实本户补助",
-        "delivery": "paper",
-        "channel": "online"
-    });
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/applications"))
-        .json(&intake)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    file_online(&app).await;
     let case = app
         .count(&format!(
             "SELECT MIN(id) FROM applications WHERE unit_id = {unit}"

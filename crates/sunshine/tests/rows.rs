@@ -58,22 +58,7 @@ async fn an_unknown_stored_value_is_refused_by_name() {
 #[tokio::test]
 async fn an_unknown_application_phase_stops_the_queue_in_words_not_a_guess() {
     let app = spawn_demo().await;
-    let intake = serde_json::json!({
-        "unit": "tuoan",
-        "applicant": {"kind": "natural_person", "name": "李四", "id_type": "passport",
-                      "id_number": "E12345678", "phone": "13812345678", "address": "妥安乡某村"},
-        "description": "2025年妥安乡农村危房改造补助名单",
-        "purpose": "核实本户补助",
-        "delivery": "paper",
-        "channel": "online"
-    });
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/applications"))
-        .json(&intake)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    file_online(&app).await;
     let id = app.count("SELECT MIN(id) FROM applications").await;
     let mut conn = app.state.db.pool.acquire().await.unwrap();
     let a = sunshine::db::applications::get(&mut conn, &Scope::Everything, id)

@@ -167,22 +167,7 @@ async fn json_answers() {
         insta::assert_snapshot!(name, json(&app, c.get(app.url(&path)), &path).await);
     }
     // An application filed online, tracked, and read by the handling staff.
-    let intake = serde_json::json!({
-        "unit": "tuoan",
-        "applicant": {"kind": "natural_person", "name": "李四", "id_type": "passport",
-                      "id_number": "E12345678", "phone": "13812345678", "address": "妥安乡某村"},
-        "description": "2025年妥安乡农村危房改造补助名单",
-        "purpose": "核实本户补助",
-        "delivery": "paper",
-        "channel": "online"
-    });
-    let r = c
-        .post(app.url("/api/v1/applications"))
-        .json(&intake)
-        .send()
-        .await
-        .unwrap();
-    let receipt: serde_json::Value = r.json().await.unwrap();
+    let receipt = file_online(&app).await;
     insta::assert_snapshot!(
         "api_application_receipt",
         mask(&serde_json::to_string_pretty(&receipt).unwrap())

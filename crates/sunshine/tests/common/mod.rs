@@ -316,3 +316,28 @@ pub async fn item_id(app: &TestApp, title: &str) -> i64 {
         .await
         .expect("item by title")
 }
+
+/// An application to 妥安乡 as the public files it online (passport, paper delivery).
+pub fn online_application() -> serde_json::Value {
+    serde_json::json!({
+        "unit": "tuoan",
+        "applicant": {"kind": "natural_person", "name": "李四", "id_type": "passport",
+                      "id_number": "E12345678", "phone": "13812345678", "address": "妥安乡某村"},
+        "description": "2025年妥安乡农村危房改造补助名单",
+        "purpose": "核实本户补助",
+        "delivery": "paper",
+        "channel": "online"
+    })
+}
+
+/// Files [`online_application`]; returns the receipt.
+pub async fn file_online(app: &TestApp) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/applications"))
+        .json(&online_application())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201, "online intake");
+    r.json().await.expect("receipt")
+}

@@ -16,15 +16,7 @@ pub async fn consult(
     id: i64,
     c: &ConsultationInput<'_>,
 ) -> Result<(), Error> {
-    let item = item_for_action(app, actor, id).await?;
-    check(
-        app,
-        actor,
-        item.unit_id,
-        &format!("item:{id}"),
-        actor.grants.can_edit_items(item.unit_id),
-    )
-    .await?;
+    let item = item_to_edit(app, actor, id).await?;
     if item.state != ItemState::Draft && item.state != ItemState::InReview {
         return Err(wrong_state(&item, "会商情况应在审核完成前记录。"));
     }

@@ -144,6 +144,21 @@ async fn item_for_action(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, 
         .ok_or(Error::NotFound)
 }
 
+/// For workflow actions that change the item: as [`item_for_action`], and the actor may edit
+/// the unit's items (refusal audited).
+async fn item_to_edit(app: &App, actor: &Actor<'_>, id: i64) -> Result<Item, Error> {
+    let item = item_for_action(app, actor, id).await?;
+    crate::service::check(
+        app,
+        actor,
+        item.unit_id,
+        &format!("item:{id}"),
+        actor.grants.can_edit_items(item.unit_id),
+    )
+    .await?;
+    Ok(item)
+}
+
 /// The item changed (its state or content) while the action was being prepared.
 fn changed_meanwhile() -> Error {
     Error::Conflict(

@@ -5,15 +5,7 @@ use super::*;
 /// 送审: the author (or any editor of the unit) sends a draft into review. The pre-review form
 /// must be complete; screening runs and its findings travel with the item.
 pub async fn submit(app: &App, actor: &Actor<'_>, id: i64) -> Result<(), Error> {
-    let item = item_for_action(app, actor, id).await?;
-    check(
-        app,
-        actor,
-        item.unit_id,
-        &format!("item:{id}"),
-        actor.grants.can_edit_items(item.unit_id),
-    )
-    .await?;
+    let item = item_to_edit(app, actor, id).await?;
     if item.state != ItemState::Draft {
         return Err(wrong_state(&item, "只有草稿可以送审。"));
     }
