@@ -24,87 +24,95 @@ pub const NAMES: &[&str] = &[
 ];
 
 /// A step as typed into the case page or sent to the API (`POST /api/v1/applications/{id}/{step}`
-/// with the step's fields as the body): unchecked. Every date is `YYYY-MM-DD`; `on` defaults to
-/// today.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "step", rename_all = "kebab-case")]
+/// with the step's fields as the body): unchecked, each step with exactly its own fields. Every
+/// date is `YYYY-MM-DD`; `on` (when the step happened) defaults to today.
+#[derive(Debug, Clone, PartialEq)]
 pub enum StepInput {
-    /// 补正: everything the applicant must correct, at once, and the period to do it in.
-    CorrectionRequest {
-        #[serde(default)]
-        on: Option<String>,
-        /// A list, or one item per line.
-        #[serde(default)]
-        items: Option<serde_json::Value>,
-        #[serde(default)]
-        period_days: Option<u32>,
-    },
-    CorrectionReceived {
-        #[serde(default)]
-        on: Option<String>,
-    },
-    /// 征求第三方或其他机关意见.
-    ConsultationStart {
-        #[serde(default)]
-        on: Option<String>,
-        #[serde(default)]
-        party: Option<String>,
-    },
-    ConsultationEnd {
-        #[serde(default)]
-        on: Option<String>,
-    },
-    /// 延长答复期限 (once, with the office head's consent).
-    Extend {
-        #[serde(default)]
-        on: Option<String>,
-        #[serde(default)]
-        days: Option<u32>,
-        #[serde(default)]
-        reason: Option<String>,
-    },
-    /// 收费通知: by count (按件) or by volume (按量, with the pages), once.
-    FeeNotice {
-        #[serde(default)]
-        on: Option<String>,
-        #[serde(default)]
-        method: Option<String>,
-        #[serde(default)]
-        pages: Option<u32>,
-    },
-    FeePaid {
-        #[serde(default)]
-        on: Option<String>,
-    },
-    /// 答复: the decision (a line of report table 3), its legal basis, and for 部分公开 what is
-    /// withheld and why.
-    Reply {
-        #[serde(default)]
-        on: Option<String>,
-        #[serde(default)]
-        outcome: Option<String>,
-        #[serde(default)]
-        basis: Option<String>,
-        #[serde(default)]
-        content: Option<String>,
-        #[serde(default)]
-        withheld: Option<String>,
-        #[serde(default)]
-        item_id: Option<i64>,
-    },
-    /// 行政复议或行政诉讼 against the reply.
-    Remedies {
-        #[serde(default)]
-        kind: Option<String>,
-        #[serde(default)]
-        filed_on: Option<String>,
-        #[serde(default)]
-        outcome: Option<String>,
-        #[serde(default)]
-        body: Option<String>,
-        #[serde(default)]
-        decided_on: Option<String>,
-    },
+    CorrectionRequest(CorrectionRequest),
+    CorrectionReceived(OnDay),
+    ConsultationStart(ConsultationStart),
+    ConsultationEnd(OnDay),
+    Extend(Extend),
+    FeeNotice(FeeNotice),
+    FeePaid(OnDay),
+    Reply(ReplyInput),
+    Remedies(RemedyInput),
+}
+
+/// A step that records only when it happened.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct OnDay {
+    pub on: Option<String>,
+}
+
+/// 补正: everything the applicant must correct, at once, and the period to do it in.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct CorrectionRequest {
+    pub on: Option<String>,
+    /// A list, or one item per line.
+    pub items: Option<serde_json::Value>,
+    pub period_days: Option<u32>,
+}
+
+/// 征求第三方或其他机关意见.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ConsultationStart {
+    pub on: Option<String>,
+    pub party: Option<String>,
+}
+
+/// 延长答复期限 (once, with the office head's consent).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Extend {
+    pub on: Option<String>,
+    pub days: Option<u32>,
+    pub reason: Option<String>,
+}
+
+/// 收费通知: by count (按件) or by volume (按量, with the pages), once.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct FeeNotice {
+    pub on: Option<String>,
+    pub method: Option<String>,
+    pub pages: Option<u32>,
+}
+
+/// 答复: the decision (a line of report table 3), its legal basis, and for 部分公开 what is
+/// withheld and why.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ReplyInput {
+    pub on: Option<String>,
+    pub outcome: Option<String>,
+    pub basis: Option<String>,
+    pub content: Option<String>,
+    pub withheld: Option<String>,
+    pub item_id: Option<i64>,
+}
+
+/// 行政复议或行政诉讼 against the reply (`on`, when it was recorded, is checked like every
+/// step's date).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct RemedyInput {
+    pub on: Option<String>,
+    pub kind: Option<String>,
+    pub filed_on: Option<String>,
+    pub outcome: Option<String>,
+    pub body: Option<String>,
+    pub decided_on: Option<String>,
+}
+
+/// Reads one step's fields, whichever step it is (the API reads them from its JSON body, naming
+/// a misshapen field and where it is).
+pub trait ReadFields {
+    type Error;
+    fn read<T: serde::de::DeserializeOwned + Default>(&self) -> Result<T, Self::Error>;
 }
 
 /// What the rules read besides the step itself.
@@ -203,6 +211,7 @@ pub const REMEDY_RESULTS: &[&str] = &["upheld", "corrected", "other", "pending"]
 pub struct Reply {
     pub outcome: Outcome,
     pub basis: String,
+    /// As given (the letter's text trims it; a unit's template takes it as it is).
     pub content: Option<String>,
     pub withheld: Option<String>,
     pub item_id: Option<i64>,
@@ -281,50 +290,61 @@ pub fn step_date(on: Option<&str>, cx: &Context) -> Result<NaiveDate, Refusal> {
 }
 
 impl StepInput {
-    /// A step's fields (a JSON object) tagged with its name (the path), ready to read as a
-    /// `StepInput`; none for a name that is not a step.
-    pub fn tagged(
-        name: &str,
-        mut fields: serde_json::Map<String, serde_json::Value>,
-    ) -> Option<serde_json::Value> {
-        if !NAMES.contains(&name) {
-            return None;
-        }
-        fields.insert("step".into(), name.into());
-        Some(serde_json::Value::Object(fields))
-    }
-
-    /// Reads a step from its name and its fields.
-    pub fn from_json(
-        name: &str,
-        fields: serde_json::Map<String, serde_json::Value>,
-    ) -> Option<Result<StepInput, serde_json::Error>> {
-        Self::tagged(name, fields).map(serde_json::from_value)
+    /// The step `name` (the path) with its fields read by `fields`; none for a name that is not
+    /// a step.
+    pub fn read<R: ReadFields>(name: &str, fields: &R) -> Option<Result<StepInput, R::Error>> {
+        let step = match name {
+            "correction-request" => fields.read().map(StepInput::CorrectionRequest),
+            "correction-received" => fields.read().map(StepInput::CorrectionReceived),
+            "consultation-start" => fields.read().map(StepInput::ConsultationStart),
+            "consultation-end" => fields.read().map(StepInput::ConsultationEnd),
+            "extend" => fields.read().map(StepInput::Extend),
+            "fee-notice" => fields.read().map(StepInput::FeeNotice),
+            "fee-paid" => fields.read().map(StepInput::FeePaid),
+            "reply" => fields.read().map(StepInput::Reply),
+            "remedies" => fields.read().map(StepInput::Remedies),
+            _ => return None,
+        };
+        Some(step)
     }
 
     pub fn name(&self) -> &'static str {
         match self {
-            StepInput::CorrectionRequest { .. } => "correction-request",
-            StepInput::CorrectionReceived { .. } => "correction-received",
-            StepInput::ConsultationStart { .. } => "consultation-start",
-            StepInput::ConsultationEnd { .. } => "consultation-end",
-            StepInput::Extend { .. } => "extend",
-            StepInput::FeeNotice { .. } => "fee-notice",
-            StepInput::FeePaid { .. } => "fee-paid",
-            StepInput::Reply { .. } => "reply",
-            StepInput::Remedies { .. } => "remedies",
+            StepInput::CorrectionRequest(_) => "correction-request",
+            StepInput::CorrectionReceived(_) => "correction-received",
+            StepInput::ConsultationStart(_) => "consultation-start",
+            StepInput::ConsultationEnd(_) => "consultation-end",
+            StepInput::Extend(_) => "extend",
+            StepInput::FeeNotice(_) => "fee-notice",
+            StepInput::FeePaid(_) => "fee-paid",
+            StepInput::Reply(_) => "reply",
+            StepInput::Remedies(_) => "remedies",
         }
     }
 
-    /// Applies the step's rules: the step with its date, or why it may not be taken.
+    /// When the step happened, as given (today when absent).
+    fn on(&self) -> Option<&str> {
+        match self {
+            StepInput::CorrectionRequest(s) => s.on.as_deref(),
+            StepInput::CorrectionReceived(s)
+            | StepInput::ConsultationEnd(s)
+            | StepInput::FeePaid(s) => s.on.as_deref(),
+            StepInput::ConsultationStart(s) => s.on.as_deref(),
+            StepInput::Extend(s) => s.on.as_deref(),
+            StepInput::FeeNotice(s) => s.on.as_deref(),
+            StepInput::Reply(s) => s.on.as_deref(),
+            StepInput::Remedies(s) => s.on.as_deref(),
+        }
+    }
+
+    /// Applies the step's rules: the step with its date, or why it may not be taken. The date
+    /// is checked first, for every step; then the step's own fields, in the order of its form.
     pub fn check(self, cx: &Context) -> Result<(NaiveDate, Step), Refusal> {
-        let on = |on: &Option<String>| step_date(on.as_deref(), cx);
-        Ok(match self {
-            StepInput::CorrectionRequest {
-                on: d,
-                items,
-                period_days,
-            } => {
+        let on = step_date(self.on(), cx)?;
+        let step = match self {
+            StepInput::CorrectionRequest(CorrectionRequest {
+                items, period_days, ..
+            }) => {
                 let items: Vec<String> = match items {
                     Some(serde_json::Value::Array(v)) if !v.is_empty() => v
                         .iter()
@@ -352,22 +372,17 @@ impl StepInput {
                         .ok_or_else(|| {
                             FieldError::new("period_days", "请给出1至60个工作日的补正期限")
                         })?;
-                (on(&d)?, Step::CorrectionRequest { items, period_days })
+                Step::CorrectionRequest { items, period_days }
             }
-            StepInput::CorrectionReceived { on: d } => (on(&d)?, Step::CorrectionReceived),
-            StepInput::ConsultationStart { on: d, party } => {
-                (on(&d)?, Step::ConsultationStart { party: text(party) })
+            StepInput::CorrectionReceived(_) => Step::CorrectionReceived,
+            StepInput::ConsultationStart(ConsultationStart { party, .. }) => {
+                Step::ConsultationStart { party: text(party) }
             }
-            StepInput::ConsultationEnd { on: d } => (on(&d)?, Step::ConsultationEnd),
-            StepInput::Extend {
-                on: d,
-                days,
-                reason,
-            } => {
+            StepInput::ConsultationEnd(_) => Step::ConsultationEnd,
+            StepInput::Extend(Extend { days, reason, .. }) => {
                 if !cx.office_head {
                     return Err(Refusal::NotOfficeHead);
                 }
-                let d = on(&d)?;
                 let days = days.ok_or_else(|| {
                     FieldError::new(
                         "days",
@@ -382,14 +397,9 @@ impl StepInput {
                     .into());
                 }
                 let reason = required("reason", reason, "延长理由")?;
-                (d, Step::Extend { days, reason })
+                Step::Extend { days, reason }
             }
-            StepInput::FeeNotice {
-                on: d,
-                method,
-                pages,
-            } => {
-                let d = on(&d)?;
+            StepInput::FeeNotice(FeeNotice { method, pages, .. }) => {
                 if cx.fee_noticed {
                     return Err(Refusal::FeeAlreadyNoticed);
                 }
@@ -406,18 +416,17 @@ impl StepInput {
                         .into())
                     }
                 };
-                (d, Step::FeeNotice(choice))
+                Step::FeeNotice(choice)
             }
-            StepInput::FeePaid { on: d } => (on(&d)?, Step::FeePaid),
-            StepInput::Reply {
-                on: d,
+            StepInput::FeePaid(_) => Step::FeePaid,
+            StepInput::Reply(ReplyInput {
                 outcome,
                 basis,
                 content,
                 withheld,
                 item_id,
-            } => {
-                let d = on(&d)?;
+                ..
+            }) => {
                 let outcome = Outcome::parse(&required("outcome", outcome, "答复结果")?)
                     .ok_or_else(|| {
                         FieldError::new(
@@ -434,24 +443,22 @@ impl StepInput {
                     )
                     .into());
                 }
-                (
-                    d,
-                    Step::Reply(Reply {
-                        outcome,
-                        basis,
-                        content: text(content),
-                        withheld,
-                        item_id,
-                    }),
-                )
+                Step::Reply(Reply {
+                    outcome,
+                    basis,
+                    content,
+                    withheld,
+                    item_id,
+                })
             }
-            StepInput::Remedies {
+            StepInput::Remedies(RemedyInput {
                 kind,
                 filed_on,
                 outcome,
                 body,
                 decided_on,
-            } => {
+                ..
+            }) => {
                 let kind = required("kind", kind, "救济类型")?;
                 let kind = REMEDY_KINDS
                     .iter()
@@ -462,7 +469,8 @@ impl StepInput {
                 if filed_on > cx.today {
                     return Err(FieldError::new("filed_on", "提起日期不能在将来").into());
                 }
-                let result = text(outcome).unwrap_or_else(|| "pending".into());
+                // As given: an empty or padded result is not one of the four.
+                let result = outcome.as_deref().unwrap_or("pending");
                 let result = REMEDY_RESULTS
                     .iter()
                     .copied()
@@ -472,18 +480,17 @@ impl StepInput {
                     Some(s) => Some(date("decided_on", &s)?),
                     None => None,
                 };
-                (
+                let r = Remedy {
+                    kind,
                     filed_on,
-                    Step::Remedy(Remedy {
-                        kind,
-                        filed_on,
-                        result,
-                        body: body.unwrap_or_default(),
-                        decided_on,
-                    }),
-                )
+                    result,
+                    body: body.unwrap_or_default(),
+                    decided_on,
+                };
+                return Ok((filed_on, Step::Remedy(r)));
             }
-        })
+        };
+        Ok((on, step))
     }
 }
 
@@ -524,51 +531,51 @@ mod tests {
         }
     }
 
-    fn input(name: &str, body: serde_json::Value) -> StepInput {
-        let serde_json::Value::Object(m) = body else {
-            panic!("object")
-        };
-        StepInput::from_json(name, m)
-            .expect("known step")
-            .expect("reads")
+    /// Fields read from a JSON value, as the API reads its body.
+    struct Json(serde_json::Value);
+
+    impl ReadFields for Json {
+        type Error = serde_json::Error;
+        fn read<T: serde::de::DeserializeOwned + Default>(&self) -> Result<T, Self::Error> {
+            serde_json::from_value(self.0.clone())
+        }
+    }
+
+    fn ext(days: u32, reason: &str) -> StepInput {
+        StepInput::Extend(Extend {
+            on: None,
+            days: Some(days),
+            reason: Some(reason.into()),
+        })
     }
 
     #[test]
     fn each_step_reads_only_its_own_fields() {
-        let s = input(
-            "extend",
-            serde_json::json!({"days": 10, "reason": "需调档", "basis": "x"}),
-        );
+        let body = Json(serde_json::json!({"days": 10, "reason": "需调档", "basis": "x"}));
         assert_eq!(
-            s,
-            StepInput::Extend {
-                on: None,
-                days: Some(10),
-                reason: Some("需调档".into())
-            }
+            StepInput::read("extend", &body).unwrap().unwrap(),
+            ext(10, "需调档")
         );
-        assert!(StepInput::from_json("explode", serde_json::Map::new()).is_none());
-        let bad = serde_json::json!({"days": "ten"});
-        let serde_json::Value::Object(m) = bad else {
-            unreachable!()
-        };
-        assert!(StepInput::from_json("extend", m).unwrap().is_err());
+        assert!(StepInput::read("explode", &body).is_none());
+        let bad = Json(serde_json::json!({"days": "ten"}));
+        assert!(StepInput::read("extend", &bad).unwrap().is_err());
+        for name in NAMES {
+            let s = StepInput::read(name, &Json(serde_json::json!({})))
+                .unwrap()
+                .unwrap();
+            assert_eq!(s.name(), *name);
+        }
     }
 
     #[test]
     fn only_the_office_head_extends_and_by_at_most_twenty_days() {
-        let ext = |days| StepInput::Extend {
-            on: None,
-            days: Some(days),
-            reason: Some("需调档".into()),
-        };
-        assert_eq!(ext(10).check(&cx()), Err(Refusal::NotOfficeHead));
+        assert_eq!(ext(10, "需调档").check(&cx()), Err(Refusal::NotOfficeHead));
         let head = Context {
             office_head: true,
             ..cx()
         };
         assert_eq!(
-            ext(10).check(&head),
+            ext(10, "需调档").check(&head),
             Ok((
                 d("2026-03-20"),
                 Step::Extend {
@@ -578,22 +585,28 @@ mod tests {
             ))
         );
         for bad in [0, 21] {
-            assert!(matches!(ext(bad).check(&head), Err(Refusal::Field(f)) if f.field == "days"));
+            assert!(
+                matches!(ext(bad, "需调档").check(&head), Err(Refusal::Field(f)) if f.field == "days")
+            );
         }
-        let no_reason = StepInput::Extend {
-            on: None,
+        assert!(matches!(ext(5, "  ").check(&head), Err(Refusal::Field(f)) if f.field == "reason"));
+        // The date is checked first, for every step: a future date is refused before the rules.
+        let future = StepInput::Extend(Extend {
+            on: Some("2026-04-01".into()),
             days: Some(5),
-            reason: Some("  ".into()),
-        };
-        assert!(matches!(no_reason.check(&head), Err(Refusal::Field(f)) if f.field == "reason"));
+            reason: None,
+        });
+        assert!(matches!(future.check(&cx()), Err(Refusal::Field(f)) if f.field == "on"));
     }
 
     #[test]
     fn one_fee_notice_by_one_method_that_charges_something() {
-        let fee = |method: &str, pages| StepInput::FeeNotice {
-            on: None,
-            method: Some(method.into()),
-            pages,
+        let fee = |method: &str, pages| {
+            StepInput::FeeNotice(FeeNotice {
+                on: None,
+                method: Some(method.into()),
+                pages,
+            })
         };
         assert_eq!(
             fee("count", None).check(&cx()).map(|s| s.1),
@@ -620,13 +633,15 @@ mod tests {
 
     #[test]
     fn a_reply_names_its_outcome_and_basis_and_what_is_withheld() {
-        let reply = |outcome: &str, withheld: Option<&str>| StepInput::Reply {
-            on: Some("2026-03-19".into()),
-            outcome: Some(outcome.into()),
-            basis: Some("《条例》第三十七条".into()),
-            content: None,
-            withheld: withheld.map(str::to_owned),
-            item_id: None,
+        let reply = |outcome: &str, withheld: Option<&str>| {
+            StepInput::Reply(ReplyInput {
+                on: Some("2026-03-19".into()),
+                outcome: Some(outcome.into()),
+                basis: Some("《条例》第三十七条".into()),
+                content: None,
+                withheld: withheld.map(str::to_owned),
+                item_id: None,
+            })
         };
         assert!(
             matches!(reply("partial", None).check(&cx()), Err(Refusal::Field(f)) if f.field == "withheld")
@@ -643,21 +658,26 @@ mod tests {
 
     #[test]
     fn step_dates_are_past_and_after_the_receipt() {
-        let at = |on: &str| StepInput::FeePaid {
-            on: Some(on.into()),
+        let at = |on: &str| {
+            StepInput::FeePaid(OnDay {
+                on: Some(on.into()),
+            })
         };
         assert!(at("2026-03-21").check(&cx()).is_err());
         assert!(at("2026-03-01").check(&cx()).is_err());
         assert!(at("03/05/2026").check(&cx()).is_err());
         assert_eq!(at("2026-03-05").check(&cx()).unwrap().0, d("2026-03-05"));
-        let remedy = StepInput::Remedies {
-            kind: Some("reconsideration".into()),
-            filed_on: Some("2026-03-10".into()),
-            outcome: None,
-            body: None,
-            decided_on: None,
+        let remedy = |on: Option<&str>, outcome: Option<&str>| {
+            StepInput::Remedies(RemedyInput {
+                on: on.map(str::to_owned),
+                kind: Some("reconsideration".into()),
+                filed_on: Some("2026-03-10".into()),
+                outcome: outcome.map(str::to_owned),
+                body: None,
+                decided_on: None,
+            })
         };
-        let (on, step) = remedy.check(&cx()).unwrap();
+        let (on, step) = remedy(None, None).check(&cx()).unwrap();
         assert_eq!(on, d("2026-03-10"));
         assert!(matches!(
             step,
@@ -667,5 +687,9 @@ mod tests {
             })
         ));
         assert_eq!(step.event(on), None);
+        // A remedy's record date is checked like any step's; its result is taken as given.
+        assert!(remedy(Some("2027-01-01"), None).check(&cx()).is_err());
+        assert!(remedy(None, Some("")).check(&cx()).is_err());
+        assert!(remedy(None, Some(" upheld ")).check(&cx()).is_err());
     }
 }

@@ -725,6 +725,49 @@ mod tests {
                 }
             }
 
+            /// A case that takes its steps in order (a correction, a consultation, one
+            /// extension, a fee, each a few days after the last) is accepted, and its deadline
+            /// falls on a working day after the receipt.
+            #[test]
+            fn every_orderly_case_has_a_due_date_on_a_working_day(
+                from in received(),
+                gaps in proptest::collection::vec(0i64..4, 8),
+                steps in proptest::collection::vec(any::<bool>(), 4),
+                period in 1u32..15,
+                days in 1u32..=MAX_EXTENSION_DAYS,
+                s in settings(),
+            ) {
+                let cal = Calendar::shipped();
+                let mut on = from;
+                let mut gap = gaps.iter();
+                let mut next = || {
+                    on += chrono::Duration::days(*gap.next().unwrap_or(&1));
+                    on
+                };
+                let mut ev = vec![Event::Received { on: from }];
+                if steps[0] {
+                    ev.push(Event::CorrectionRequested { on: next(), period_days: period });
+                    ev.push(Event::CorrectionReceived { on: next() });
+                }
+                if steps[1] {
+                    ev.push(Event::ConsultationStarted { on: next() });
+                    ev.push(Event::ConsultationEnded { on: next() });
+                }
+                if steps[2] {
+                    ev.push(Event::Extended { on: next(), days });
+                }
+                if steps[3] {
+                    ev.push(Event::FeeNotice { on: next() });
+                    ev.push(Event::FeePaid { on: next() });
+                }
+                let c = compute(&cal, &ev, s);
+                prop_assert!(c.is_ok(), "{ev:?}: {c:?}");
+                let due = c.unwrap().due_on;
+                prop_assert!(due.is_some(), "{ev:?}");
+                let due = due.unwrap();
+                prop_assert!(cal.is_workday(due).unwrap() && due > from, "{due} for {ev:?}");
+            }
+
             /// A pause (consulting a third party) never brings the deadline forward.
             #[test]
             fn pauses_never_shorten_the_clock(
@@ -746,7 +789,12 @@ mod tests {
                     s,
                 );
                 if let Ok(paused) = paused {
-                    prop_assert!(paused.due_on.unwrap() >= plain.due_on.unwrap());
+                    let (with, without) = (paused.due_on.unwrap(), plain.due_on.unwrap());
+                    prop_assert!(with >= without);
+                    // A pause over working days moves the deadline on.
+                    if paused.paused_days > 0 {
+                        prop_assert!(with > without, "{} paused days", paused.paused_days);
+                    }
                 }
             }
 

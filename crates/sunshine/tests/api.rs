@@ -492,6 +492,27 @@ async fn openapi_is_generated_and_describes_every_route_parameter_and_schema() {
     ] {
         assert!(props("Receipt").contains(&f.to_owned()), "Receipt.{f}");
     }
+    // Field types as the answers carry them (flags answer 0 and 1).
+    let kind = |schema: &str, field: &str| schemas[schema]["properties"][field]["type"].clone();
+    assert_eq!(kind("AppRow", "overdue"), "integer");
+    assert_eq!(kind("AppRow", "due_provisional"), "integer");
+    assert_eq!(kind("Item", "hits"), "integer");
+    assert_eq!(kind("ItemList", "total"), "integer");
+    assert_eq!(kind("CaseLine", "overdue"), "boolean");
+    // Parameters the server requires are required in the description.
+    let required = |path: &str, name: &str| {
+        spec["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["required"] == true)
+            .unwrap_or(false)
+    };
+    assert!(required("/api/v1/reports", "year"));
+    assert!(required("/api/v1/applications/track", "no"));
+    assert!(required("/api/v1/applications/track", "code"));
+    assert!(!required("/api/v1/items", "unit"));
     // A new draft names its unit beside the item's fields.
     let new_item = schemas["NewItem"].to_string();
     assert!(

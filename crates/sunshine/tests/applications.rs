@@ -371,6 +371,21 @@ async fn extension_once_by_the_office_head_up_to_twenty_days() {
         )
         .await;
     assert_eq!((s, v["error"]["field"].as_str()), (422, Some("days")));
+    // A field of the wrong type is named, with where it is in the body.
+    let (s, v) = st
+        .step(&st.director, id, "extend", json!({"days": "ten"}))
+        .await;
+    let message = v["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        message.contains("字段“days”") && message.contains("列"),
+        "{message}"
+    );
+    // An unknown step is not found, whatever its body.
+    let (s, _) = st
+        .step(&st.director, id, "explode", json!({"days": "ten"}))
+        .await;
+    assert_eq!(s, 404);
     let (s, v) = st
         .step(
             &st.director,
@@ -516,6 +531,36 @@ async fn every_outcome_gets_its_letter_and_late_replies_are_overdue() {
         )
         .await;
     assert_eq!((s, v["error"]["field"].as_str()), (422, Some("withheld")));
+    // A reply that points to published information points to this unit's, published.
+    let other = item_id(&st.app, "禄丰市开展优化营商环境专题调研").await;
+    let own = st
+        .app
+        .count("SELECT MIN(i.id) FROM items i JOIN units u ON u.id = i.unit_id WHERE u.code = 'tuoan' AND i.state = 'published'")
+        .await;
+    for bad in [other, 999_999] {
+        let (s, v) = st
+            .step(
+                &st.director,
+                id,
+                "reply",
+                json!({"outcome": "granted", "basis": "第三十六条", "item_id": bad, "on": "2026-03-10"}),
+            )
+            .await;
+        assert_eq!(
+            (s, v["error"]["field"].as_str()),
+            (422, Some("item_id")),
+            "{v}"
+        );
+    }
+    let case = st
+        .ok(
+            id,
+            "reply",
+            json!({"outcome": "granted", "basis": "第三十六条", "item_id": own, "on": "2026-03-10"}),
+        )
+        .await;
+    let letter = case["letters"][0]["body"].as_str().unwrap_or_default();
+    assert!(letter.contains(&format!("/items/{own}")), "{letter}");
     for o in sunshine_core::application::Outcome::ALL {
         let id = st
             .register("2026-03-02", &valid_id("53010219900101123"))

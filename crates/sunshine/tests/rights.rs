@@ -281,3 +281,77 @@ async fn staff_queries_start_from_the_unit_scope() {
         .unwrap()
         .is_none());
 }
+
+/// Within the unit, each right is the one declared: an information officer (信息员) cannot do
+/// what needs the unit's administrator, and a supervisor reads but never writes.
+#[tokio::test]
+async fn each_right_holds_against_lesser_roles_of_the_unit() {
+    use sunshine_core::role::Role;
+    let app = spawn_demo().await;
+    let unit = "(SELECT id FROM units WHERE code = 'tuoan')";
+    let item = app
+        .count(&format!("SELECT MIN(id) FROM items WHERE unit_id = {unit}"))
+        .await;
+    let column = app
+        .count(&format!(
+            "SELECT MIN(id) FROM columns WHERE unit_id = {unit}"
+        ))
+        .await;
+    let attachment = app
+        .count(&format!(
+            "INSERT INTO attachments (item_id, unit_id, file_name, mime, size_bytes, sha256, \
+             storage_key, created_at) VALUES ({item}, {unit}, 'a.pdf', 'application/pdf', 1, 'x', \
+             'rights-lesser', 0) RETURNING id"
+        ))
+        .await;
+    file_online(&app).await;
+    let case = app
+        .count(&format!(
+            "SELECT MIN(id) FROM applications WHERE unit_id = {unit}"
+        ))
+        .await;
+    app.user("city-watch", "lufeng", &[Role::Supervisor]).await;
+    let officer = app.login("tuoan-editor", DEMO_PASSWORD).await;
+    let supervisor = app.login("city-watch", PASSWORD).await;
+    let (mut managed, mut written) = (0, 0);
+    for d in sunshine::web::staff_rights() {
+        let path = fill(d.path, item, case, column, attachment);
+        let who = if d.right.starts_with("manage") {
+            managed += 1;
+            &officer
+        } else if d.right.starts_with("edit") || d.right.starts_with("review") {
+            written += 1;
+            &supervisor
+        } else {
+            continue;
+        };
+        let csrf = csrf_of(&app.page_as(who, "/admin").await);
+        let req = if d.method == "GET" {
+            who.get(app.url(&path))
+        } else {
+            who.post(app.url(&path)).form(&[("csrf", csrf.as_str())])
+        };
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap_or_default();
+        assert_eq!(status, 403, "{} {path} ({}): {body}", d.method, d.right);
+        assert!(
+            body.contains("只有") || body.contains("您"),
+            "{} {path}: {body}",
+            d.method
+        );
+    }
+    assert!(
+        managed >= 10 && written >= 14,
+        "{managed} managed, {written} written"
+    );
+    // What a supervisor may do, they can: read the unit's items, cases and reports.
+    for path in [
+        "/admin/units/tuoan/items".to_owned(),
+        format!("/admin/items/{item}"),
+        format!("/admin/applications/{case}"),
+    ] {
+        let r = supervisor.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+}

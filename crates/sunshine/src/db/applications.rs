@@ -66,11 +66,13 @@ pub struct AppRow {
     pub received_on: NaiveDate,
     pub due_on: Option<NaiveDate>,
     #[serde(serialize_with = "as_int")]
+    #[schema(value_type = i64)]
     pub due_provisional: bool,
     pub phase: PhaseKey,
     pub outcome: Option<Outcome>,
     pub replied_on: Option<NaiveDate>,
     #[serde(serialize_with = "as_int")]
+    #[schema(value_type = i64)]
     pub overdue: bool,
     pub fee_method: Option<FeeMethod>,
     pub fee_yuan: i64,

@@ -252,8 +252,8 @@ impl Flag {
 pub enum Scope {
     /// The units a grant covers (staff units and supervised ones).
     Units(Vec<i64>),
-    /// Every unit: a city-wide supervisor's grant, or work done for the system itself (the
-    /// scheduler, the CLI, the demo loader), which acts for no unit in particular.
+    /// Every unit: work done for the system itself (the scheduler, the CLI, the demo loader),
+    /// which acts for no unit in particular. Never a person's scope.
     Everything,
 }
 
@@ -264,13 +264,10 @@ impl Scope {
         Scope::Units(vec![id])
     }
 
-    /// The units a user's grants let them read.
+    /// The units a user's grants let them read (a supervisor's: every unit below their grant,
+    /// listed, whatever the tree's roots).
     pub fn of(grants: &sunshine_core::policy::Grants) -> Scope {
-        if grants.city_wide {
-            Scope::Everything
-        } else {
-            Scope::Units(grants.readable_units())
-        }
+        Scope::Units(grants.readable_units())
     }
 
     /// The condition on `column`, with the unit ids bound from parameter `$first` on by
@@ -373,8 +370,8 @@ mod tests {
             of(&[(3, Role::Editor), (2, Role::Supervisor)]),
             Scope::Units(vec![2, 3, 4])
         );
-        // A city-wide supervisor reads every unit: no list of every id.
-        assert_eq!(of(&[(1, Role::Supervisor)]), Scope::Everything);
+        // A city-wide supervisor reads every unit below the grant, and no other root's.
+        assert_eq!(of(&[(1, Role::Supervisor)]), Scope::Units(vec![1, 2, 3, 4]));
         assert_eq!(of(&[]), Scope::Units(vec![]));
         assert_eq!(
             Scope::Units(vec![2, 3]).condition("i.unit_id", 2),

@@ -156,13 +156,13 @@ pub(crate) async fn check_edit(app: &App, actor: &Actor<'_>, item: &Item) -> Res
         actor.grants.can_edit_items(item.unit_id),
     )
     .await?;
-    match item.state.as_str() {
-        "draft" | "in_review" | "approved" => Ok(()),
-        "published" => Err(Error::Conflict(
+    match item.state {
+        ItemState::Draft | ItemState::InReview | ItemState::Approved => Ok(()),
+        ItemState::Published => Err(Error::Conflict(
             "wrong_state",
             "已发布的信息不能直接修改：公众看到的内容必须是审核通过的原样。如需更正，请撤回后新建信息重新送审。".into(),
         )),
-        _ => Err(Error::Conflict("wrong_state", "已撤回的信息不能再修改。".into())),
+        ItemState::Withdrawn => Err(Error::Conflict("wrong_state", "已撤回的信息不能再修改。".into())),
     }
 }
 

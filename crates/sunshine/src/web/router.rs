@@ -1,4 +1,5 @@
-//! The whole route table in one place.
+//! The route table: the public pages, the back office (each route with the right its handler
+//! declares) and the API (its routes and their description come from `web::api::routes`).
 
 use super::admin::Right;
 use super::api;

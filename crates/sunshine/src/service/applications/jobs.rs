@@ -16,8 +16,14 @@ pub async fn load_calendar_year(
     let cal = caldb::effective(&mut tx).await?;
     let mut changed = 0;
     for id in adb::open_ids(&mut tx).await? {
-        let Some(a) = adb::get(&mut tx, &Scope::Everything, id).await? else {
-            continue;
+        let a = match adb::get(&mut tx, &Scope::Everything, id).await {
+            Ok(Some(a)) => a,
+            Ok(None) => continue,
+            Err(e) if !super::is_connection(&e) => {
+                tracing::error!(application = id, error = %e, "application unreadable; deadline not recomputed");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
         };
         let before = a.due_on;
         let events = clock_events(&adb::events(&mut tx, id).await?)?;
@@ -80,8 +86,13 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
     let mut done = 0;
     for id in candidates {
         let mut tx = app.db.begin().await?;
-        let Some(a) = adb::get(&mut tx, &Scope::Everything, id).await? else {
-            continue;
+        let a = match adb::get(&mut tx, &Scope::Everything, id).await {
+            Ok(Some(a)) => a,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(application = id, error = %e, "application unreadable; not concluded");
+                continue;
+            }
         };
         let events = clock_events(&adb::events(&mut tx, id).await?)?;
         let s = settings(&mut tx, a.unit_id).await?;

@@ -186,3 +186,8 @@ pub(crate) fn letter(
         on.format("%Y年%m月%d日")
     )
 }
+
+/// A failure of the database itself, as opposed to one row it could not read as its type.
+pub(crate) fn is_connection(e: &sqlx::Error) -> bool {
+    !matches!(e, sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. })
+}

@@ -21,7 +21,18 @@ pub async fn step(app: &App, actor: &Actor<'_>, id: i64, input: StepInput) -> Re
             || actor.grants.has(a.unit_id, Role::Leader),
         fee_noticed: a.fee_method.is_some(),
     };
-    let (on, step) = input.check(&cx).map_err(refusal)?;
+    let (on, step) = match input.check(&cx) {
+        Ok(checked) => checked,
+        Err(r) => {
+            // A refusal by role is audited like every other; a field to correct is not.
+            if r == case_step::Refusal::NotOfficeHead {
+                let target = format!("application:{id}");
+                crate::service::audit_denial_code(app, actor, Some(a.unit_id), target, r.code())
+                    .await;
+            }
+            return Err(refusal(r));
+        }
+    };
     if let Step::Remedy(r) = &step {
         return remedy(app, actor, &a, r).await;
     }
@@ -80,6 +91,15 @@ pub async fn step(app: &App, actor: &Actor<'_>, id: i64, input: StepInput) -> Re
             data.insert("outcome".into(), r.outcome.as_str().into());
             data.insert("basis".into(), r.basis.as_str().into());
             if let Some(item) = r.item_id {
+                // The letter says the information is published by this authority: it must be.
+                let public = crate::db::items::get_public(&mut conn, item).await?;
+                if public.is_none_or(|i| i.unit_id != a.unit_id) {
+                    return Err(FieldError::new(
+                        "item_id",
+                        format!("编号为 {item} 的信息不是本机关已主动公开的信息：答复中只能指向本机关已发布的信息"),
+                    )
+                    .into());
+                }
                 data.insert("item_id".into(), item.into());
             }
             if let Some(w) = &r.withheld {
@@ -239,7 +259,12 @@ mod letters {
             r.outcome.label(),
             r.basis
         );
-        if let Some(c) = &r.content {
+        if let Some(c) = r
+            .content
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             body.push_str(&format!("\n{c}"));
         }
         if let Some(item) = r.item_id {

@@ -199,8 +199,14 @@ pub async fn publish_due(app: &App) -> Result<usize, Error> {
     let due = items::due(&mut conn, crate::db::now()).await?;
     let mut done = 0;
     for id in due {
-        let Some(item) = items::get(&mut conn, &Scope::Everything, id).await? else {
-            continue;
+        // One item the job cannot read is left for the operator, not a stop for every other.
+        let item = match items::get(&mut conn, &Scope::Everything, id).await {
+            Ok(Some(item)) => item,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(item = id, error = %e, "scheduled item unreadable; not published");
+                continue;
+            }
         };
         match publish_now(app, None, &item).await {
             Ok(()) => done += 1,

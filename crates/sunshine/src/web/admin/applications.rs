@@ -266,7 +266,7 @@ pub async fn show(
 
 /// Shows the full ID number once, on this page; the view is audited.
 pub async fn reveal(
-    On { staff, id, .. }: CaseReader,
+    On { staff, id, .. }: CaseEditor,
     State(state): State<AppState>,
     CsrfForm(_): CsrfForm<super::auth::TokenOnly>,
 ) -> Result<Response, PageError> {
@@ -311,45 +311,49 @@ fn num(field: &'static str, s: &str) -> Result<Option<u32>, AppError> {
 
 /// The case page's form for one step, as that step's input: each step takes its own fields.
 fn step_input(name: &str, f: StepForm) -> Result<Option<StepInput>, AppError> {
+    use sunshine_core::case_step::{
+        ConsultationStart, CorrectionRequest, Extend, FeeNotice, OnDay, RemedyInput, ReplyInput,
+    };
     let on = opt(&f.on);
     Ok(Some(match name {
-        "correction-request" => StepInput::CorrectionRequest {
+        "correction-request" => StepInput::CorrectionRequest(CorrectionRequest {
             on,
             items: opt(&f.items).map(serde_json::Value::String),
             period_days: num("period_days", &f.period_days)?,
-        },
-        "correction-received" => StepInput::CorrectionReceived { on },
-        "consultation-start" => StepInput::ConsultationStart {
+        }),
+        "correction-received" => StepInput::CorrectionReceived(OnDay { on }),
+        "consultation-start" => StepInput::ConsultationStart(ConsultationStart {
             on,
             party: opt(&f.party),
-        },
-        "consultation-end" => StepInput::ConsultationEnd { on },
-        "extend" => StepInput::Extend {
+        }),
+        "consultation-end" => StepInput::ConsultationEnd(OnDay { on }),
+        "extend" => StepInput::Extend(Extend {
             on,
             days: num("days", &f.days)?,
             reason: opt(&f.reason),
-        },
-        "fee-notice" => StepInput::FeeNotice {
+        }),
+        "fee-notice" => StepInput::FeeNotice(FeeNotice {
             on,
             method: opt(&f.method),
             pages: num("pages", &f.pages)?,
-        },
-        "fee-paid" => StepInput::FeePaid { on },
-        "reply" => StepInput::Reply {
+        }),
+        "fee-paid" => StepInput::FeePaid(OnDay { on }),
+        "reply" => StepInput::Reply(ReplyInput {
             on,
             outcome: opt(&f.outcome),
             basis: opt(&f.basis),
             content: opt(&f.content),
             withheld: opt(&f.withheld),
             item_id: None,
-        },
-        "remedies" => StepInput::Remedies {
+        }),
+        "remedies" => StepInput::Remedies(RemedyInput {
+            on,
             kind: opt(&f.kind),
             filed_on: opt(&f.filed_on),
             outcome: opt(&f.outcome),
             body: opt(&f.body),
             decided_on: opt(&f.decided_on),
-        },
+        }),
         _ => return Ok(None),
     }))
 }

@@ -317,7 +317,11 @@ pub async fn draft(
     };
     let actor = staff.actor();
     let existing = match yr.item_id {
-        Some(id) => crate::service::item_for(&state, &actor, id).await.ok(),
+        Some(id) => match crate::service::item_for(&state, &actor, id).await {
+            Ok(item) => Some(item),
+            Err(Error::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
         None => None,
     };
     let item_id = match existing {

@@ -83,8 +83,10 @@ pub struct ReceiptJson {
 #[into_params(parameter_in = Query)]
 pub struct TrackQuery {
     /// 查询号 (tracking number)
+    #[param(required = true)]
     no: Option<String>,
     /// 查询码 (access code)
+    #[param(required = true)]
     code: Option<String>,
 }
 
@@ -114,6 +116,7 @@ pub struct ListQuery {
 
 /// One case in a queue.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CaseLine)]
 pub struct Line {
     pub id: i64,
     pub tracking_no: String,
@@ -265,7 +268,7 @@ pub async fn queue(
     Ok(out)
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", summary = "Staff: one case with its clock, events, letters and remedies", params(("id" = i64, Path, description = "Application id")), responses((status = 200, body = Case, description = "The case"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not your unit"), (status = 404, body = ApiErrorJson, description = "No such application")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", summary = "Staff: one case with its clock, events, letters and remedies", params(("id" = i64, Path, minimum = 1, description = "Application id")), responses((status = 200, body = Case, description = "The case"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not your unit"), (status = 404, body = ApiErrorJson, description = "No such application")), security(("bearer" = [])))]
 pub async fn get(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -275,7 +278,7 @@ pub async fn get(
     Ok(Json(svc::case(&app, &staff.actor(), id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{id}/id-number", tag = "applications", summary = "Staff of the handling unit: the applicant's full ID number (each view audited)", params(("id" = i64, Path, description = "Application id")), responses((status = 200, body = Object, description = "`{\"id_number\": …}`"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not the handling unit"), (status = 404, body = ApiErrorJson, description = "No such application")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/applications/{id}/id-number", tag = "applications", summary = "Staff of the handling unit: the applicant's full ID number (each view audited)", params(("id" = i64, Path, minimum = 1, description = "Application id")), responses((status = 200, body = Object, description = "`{\"id_number\": …}`"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not the handling unit"), (status = 404, body = ApiErrorJson, description = "No such application")), security(("bearer" = [])))]
 pub async fn id_number(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -286,10 +289,25 @@ pub async fn id_number(
     Ok(Json(serde_json::json!({ "id_number": n })))
 }
 
+/// A step's JSON body, read into that step's fields: a misshapen field is named with where it
+/// is; an empty body is a step with no fields given.
+struct Body<'a>(&'a [u8]);
+
+impl sunshine_core::case_step::ReadFields for Body<'_> {
+    type Error = FieldError;
+    fn read<T: serde::de::DeserializeOwned + Default>(&self) -> Result<T, FieldError> {
+        if self.0.iter().all(u8::is_ascii_whitespace) {
+            Ok(T::default())
+        } else {
+            super::json_body(self.0)
+        }
+    }
+}
+
 /// The case steps, by the name the path gives.
 pub use sunshine_core::case_step::NAMES as STEPS;
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/{step}", tag = "applications", summary = "Staff: take a case step; the body is the step's own fields", description = "Steps and their fields (dates `YYYY-MM-DD`, `on` defaults to today): `correction-request` {on, items (list or lines), period_days}; `correction-received` {on}; `consultation-start` {on, party}; `consultation-end` {on}; `extend` {on, days (1-20), reason} (office head only, once); `fee-notice` {on, method: count|pages, pages}; `fee-paid` {on}; `reply` {on, outcome, basis, content, withheld (required for partial), item_id}; `remedies` {kind, filed_on, outcome, body, decided_on}.", params(("id" = i64, Path, description = "Application id"), ("step" = String, Path, description = "The step")), request_body(content = Option<Object>, description = "The step's fields; may be empty"), responses((status = 200, body = Case, description = "The case after the step"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed"), (status = 404, body = ApiErrorJson, description = "No such application or step"), (status = 409, body = ApiErrorJson, description = "The clock does not allow it now"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/applications/{id}/{step}", tag = "applications", summary = "Staff: take a case step; the body is the step's own fields", description = "Steps and their fields (dates `YYYY-MM-DD`, `on` defaults to today): `correction-request` {on, items (list or lines), period_days}; `correction-received` {on}; `consultation-start` {on, party}; `consultation-end` {on}; `extend` {on, days (1-20), reason} (office head only, once); `fee-notice` {on, method: count|pages, pages}; `fee-paid` {on}; `reply` {on, outcome, basis, content, withheld (required for partial), item_id}; `remedies` {kind, filed_on, outcome, body, decided_on}.", params(("id" = i64, Path, minimum = 1, description = "Application id"), ("step" = String, Path, description = "The step: correction-request, correction-received, consultation-start, consultation-end, extend, fee-notice, fee-paid, reply or remedies")), request_body(content = Option<Object>, description = "The step's fields; may be empty"), responses((status = 200, body = Case, description = "The case after the step"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed"), (status = 404, body = ApiErrorJson, description = "No such application or step"), (status = 409, body = ApiErrorJson, description = "The clock does not allow it now"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn step(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -297,13 +315,6 @@ pub async fn step(
     body: axum::body::Bytes,
 ) -> Result<Json<Case>, ApiError> {
     let id = parse_id(&id)?;
-    let fields: serde_json::Map<String, serde_json::Value> =
-        if body.iter().all(u8::is_ascii_whitespace) {
-            serde_json::Map::new()
-        } else {
-            super::json_body(&body)?
-        };
-    let tagged = StepInput::tagged(&name, fields).ok_or(Error::NotFound)?;
-    let input: StepInput = super::json_value(tagged)?;
+    let input = StepInput::read(&name, &Body(&body)).ok_or(Error::NotFound)??;
     Ok(Json(svc::step(&app, &staff.actor(), id, input).await?))
 }

@@ -189,7 +189,7 @@ async fn item_json(
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/items/{id}", tag = "public", summary = "One item: published for everyone; staff (with a token) also see their own units' drafts", params(("id" = i64, Path, description = "Item id")), responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "Bad token"), (status = 404, body = ApiErrorJson, description = "Not found"), (status = 410, body = ApiErrorJson, description = "Withdrawn")), security((), ("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/items/{id}", tag = "public", summary = "One item: published for everyone; staff (with a token) also see their own units' drafts", params(("id" = i64, Path, minimum = 1, description = "Item id")), responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "Bad token"), (status = 404, body = ApiErrorJson, description = "Not found"), (status = 410, body = ApiErrorJson, description = "Withdrawn")), security((), ("bearer" = [])))]
 pub async fn get_item(
     State(app): State<AppState>,
     MaybeStaff(staff): MaybeStaff,
@@ -240,7 +240,7 @@ pub async fn create_item(
         .into_response())
 }
 
-#[utoipa::path(put, path = "/api/v1/items/{id}", tag = "staff", summary = "Edit a draft or an item under review (staff); review restarts", params(("id" = i64, Path, description = "Item id")), request_body = ItemInput, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/items/{id}", tag = "staff", summary = "Edit a draft or an item under review (staff); review restarts", params(("id" = i64, Path, minimum = 1, description = "Item id")), request_body = ItemInput, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn update_item(
     State(app): State<AppState>,
     staff: ApiStaff,

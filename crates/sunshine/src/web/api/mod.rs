@@ -241,15 +241,6 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     }
 }
 
-/// A JSON value already read into its type; a problem named by its field, in Chinese.
-pub fn json_value<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
-        let path = e.path().to_string();
-        let problem = sunshine_core::text::json_problem_zh(&e.into_inner().to_string());
-        FieldError::new("body", format!("字段“{path}”：{problem}"))
-    })
-}
-
 /// A JSON body into its type; a problem named by its field and position, in Chinese.
 pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);

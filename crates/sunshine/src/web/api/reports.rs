@@ -33,6 +33,7 @@ pub async fn get_report(
 #[into_params(parameter_in = Query)]
 pub struct ReportsQuery {
     /// The year reported on, e.g. 2025
+    #[param(required = true, value_type = i32)]
     year: Option<String>,
 }
 

@@ -31,7 +31,7 @@ pub struct PublishBody {
     at: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/items/{id}/publish", tag = "staff", summary = "Publish an approved item now, or at a set time (定时发布)", params(("id" = i64, Path, description = "Item id")), request_body(content = Option<PublishBody>, description = "Optional"), responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/items/{id}/publish", tag = "staff", summary = "Publish an approved item now, or at a set time (定时发布)", params(("id" = i64, Path, minimum = 1, description = "Item id")), request_body(content = Option<PublishBody>, description = "Optional"), responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn publish_item(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -54,7 +54,7 @@ pub async fn publish_item(
 macro_rules! workflow_step {
     ($(#[$doc:meta])* $name:ident, $path:tt, $summary:tt, $body:ty, |$app:ident, $actor:ident, $id:ident, $b:ident| $call:expr) => {
         $(#[$doc])*
-        #[utoipa::path(post, path = $path, tag = "staff", summary = $summary, params(("id" = i64, Path, description = "Item id")), request_body(content = Option<$body>, description = "Optional: an empty body is allowed"), responses((status = 200, body = ItemJson, description = "The item after the step"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
+        #[utoipa::path(post, path = $path, tag = "staff", summary = $summary, params(("id" = i64, Path, minimum = 1, description = "Item id")), request_body(content = Option<$body>, description = "Optional: an empty body is allowed"), responses((status = 200, body = ItemJson, description = "The item after the step"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
         pub async fn $name(
             State($app): State<AppState>,
             staff: ApiStaff,
@@ -99,7 +99,7 @@ pub struct ImportanceBody {
     reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/items/{id}/importance", tag = "staff", summary = "Raise the importance (the chain grows), or lower it with a reason (last reviewer only)", params(("id" = i64, Path, description = "Item id")), request_body = ImportanceBody, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/items/{id}/importance", tag = "staff", summary = "Raise the importance (the chain grows), or lower it with a reason (last reviewer only)", params(("id" = i64, Path, minimum = 1, description = "Item id")), request_body = ImportanceBody, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn raise_importance(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -120,7 +120,7 @@ pub struct ConsultationBody {
     outcome: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/items/{id}/consultations", tag = "staff", summary = "Record a consultation (会商) with another department", params(("id" = i64, Path, description = "Item id")), request_body = ConsultationBody, responses((status = 200, body = ReviewJson, description = "The review state"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/items/{id}/consultations", tag = "staff", summary = "Record a consultation (会商) with another department", params(("id" = i64, Path, minimum = 1, description = "Item id")), request_body = ConsultationBody, responses((status = 200, body = ReviewJson, description = "The review state"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn add_consultation(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -145,7 +145,7 @@ pub struct MaskBody {
     masked: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/items/{id}/mask", tag = "staff", summary = "Mask a screening finding in the text (review restarts)", params(("id" = i64, Path, description = "Item id")), request_body = MaskBody, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/items/{id}/mask", tag = "staff", summary = "Mask a screening finding in the text (review restarts)", params(("id" = i64, Path, minimum = 1, description = "Item id")), request_body = MaskBody, responses((status = 200, body = ItemJson, description = "The item"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
 pub async fn mask_finding(
     State(app): State<AppState>,
     staff: ApiStaff,
@@ -235,7 +235,7 @@ pub fn review_json(item_id: i64, st: review::ReviewState) -> ReviewJson {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/items/{id}/review", tag = "staff", summary = "The review state of an item", params(("id" = i64, Path, description = "Item id")), responses((status = 200, body = ReviewJson, description = "The review state"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 404, body = ApiErrorJson, description = "No such item")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/items/{id}/review", tag = "staff", summary = "The review state of an item", params(("id" = i64, Path, minimum = 1, description = "Item id")), responses((status = 200, body = ReviewJson, description = "The review state"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 404, body = ApiErrorJson, description = "No such item")), security(("bearer" = [])))]
 pub async fn get_review(
     State(app): State<AppState>,
     staff: ApiStaff,
