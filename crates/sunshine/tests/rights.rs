@@ -103,31 +103,45 @@ fn fill(path: &str, item: i64, app: i64, column: i64, attachment: i64) -> String
         .replace("{name}", "extend")
 }
 
-#[tokio::test]
-async fn every_staff_route_holds_to_its_right() {
-    let app = spawn_demo().await;
+/// One record of each kind of 妥安乡's, for paths that name a record.
+struct Records {
+    item: i64,
+    column: i64,
+    attachment: i64,
+    case: i64,
+}
+
+async fn tuoan_records(app: &TestApp) -> Records {
     let unit = "(SELECT id FROM units WHERE code = 'tuoan')";
-    let item = app
-        .count(&format!("SELECT MIN(id) FROM items WHERE unit_id = {unit}"))
-        .await;
-    let column = app
-        .count(&format!(
-            "SELECT MIN(id) FROM columns WHERE unit_id = {unit}"
-        ))
-        .await;
+    let first = |table: &str| format!("SELECT MIN(id) FROM {table} WHERE unit_id = {unit}");
+    let item = app.count(&first("items")).await;
+    let column = app.count(&first("columns")).await;
     let attachment = app
         .count(&format!(
             "INSERT INTO attachments (item_id, unit_id, file_name, mime, size_bytes, sha256, \
              storage_key, created_at) VALUES ({item}, {unit}, 'a.pdf', 'application/pdf', 1, 'x', \
-             'rights-test', 0) RETURNING id"
+             'rights-{item}', 0) RETURNING id"
         ))
         .await;
-    file_online(&app).await;
-    let case = app
-        .count(&format!(
-            "SELECT MIN(id) FROM applications WHERE unit_id = {unit}"
-        ))
-        .await;
+    file_online(app).await;
+    let case = app.count(&first("applications")).await;
+    Records {
+        item,
+        column,
+        attachment,
+        case,
+    }
+}
+
+#[tokio::test]
+async fn every_staff_route_holds_to_its_right() {
+    let app = spawn_demo().await;
+    let Records {
+        item,
+        column,
+        attachment,
+        case,
+    } = tuoan_records(&app).await;
 
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -288,28 +302,12 @@ async fn staff_queries_start_from_the_unit_scope() {
 async fn each_right_holds_against_lesser_roles_of_the_unit() {
     use sunshine_core::role::Role;
     let app = spawn_demo().await;
-    let unit = "(SELECT id FROM units WHERE code = 'tuoan')";
-    let item = app
-        .count(&format!("SELECT MIN(id) FROM items WHERE unit_id = {unit}"))
-        .await;
-    let column = app
-        .count(&format!(
-            "SELECT MIN(id) FROM columns WHERE unit_id = {unit}"
-        ))
-        .await;
-    let attachment = app
-        .count(&format!(
-            "INSERT INTO attachments (item_id, unit_id, file_name, mime, size_bytes, sha256, \
-             storage_key, created_at) VALUES ({item}, {unit}, 'a.pdf', 'application/pdf', 1, 'x', \
-             'rights-lesser', 0) RETURNING id"
-        ))
-        .await;
-    file_online(&app).await;
-    let case = app
-        .count(&format!(
-            "SELECT MIN(id) FROM applications WHERE unit_id = {unit}"
-        ))
-        .await;
+    let Records {
+        item,
+        column,
+        attachment,
+        case,
+    } = tuoan_records(&app).await;
     app.user("city-watch", "lufeng", &[Role::Supervisor]).await;
     let officer = app.login("tuoan-editor", DEMO_PASSWORD).await;
     let supervisor = app.login("city-watch", PASSWORD).await;
