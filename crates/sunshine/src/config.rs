@@ -43,6 +43,9 @@ pub struct Config {
     pub data_key: Option<String>,
     /// Public applications accepted per address per hour.
     pub intake_per_hour: i64,
+    /// The portal's public address (`https://gk.example.gov.cn`), for the links that leave the
+    /// site: the sitemap, robots.txt. Empty: `http://` and the bind address.
+    pub public_url: String,
     /// How often scheduled publications and lapsed applications are processed.
     pub scheduler_seconds: u64,
 }
@@ -64,6 +67,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     log_format: Option<String>,
     intake_per_hour: Option<i64>,
+    public_url: Option<String>,
     scheduler_seconds: Option<i64>,
     session_max_hours: Option<i64>,
     token_days: Option<i64>,
@@ -103,6 +107,7 @@ impl Config {
             log_json: false,
             data_key: None,
             intake_per_hour: 5,
+            public_url: String::new(),
             scheduler_seconds: 30,
         }
     }
@@ -204,6 +209,9 @@ impl Config {
         if let Some(k) = env("SUNSHINE_DATA_KEY") {
             crate::crypto::DataKey::from_hex(&k)?;
             c.data_key = Some(k);
+        }
+        if let Some(u) = env("SUNSHINE_PUBLIC_URL").or(file.public_url) {
+            c.public_url = public_url(&u)?;
         }
         if let Some(n) = num("SUNSHINE_INTAKE_PER_HOUR", file.intake_per_hour)? {
             if !(1..=10_000).contains(&n) {
@@ -322,6 +330,39 @@ pub fn sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}", data_dir.join("sunshine.db").display())
 }
 
+/// A public address: `http` or `https`, a host, no path, query or fragment; kept without a
+/// trailing slash.
+fn public_url(raw: &str) -> anyhow::Result<String> {
+    let u = raw.trim();
+    let bad = || {
+        anyhow::anyhow!(
+            "public_url“{u}”无效：应为网站的公网地址，如 https://gk.example.gov.cn（只含协议和域名，可带端口）"
+        )
+    };
+    let parsed = url::Url::parse(u).map_err(|_| bad())?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none()
+        || parsed.path() != "/"
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || !parsed.username().is_empty()
+    {
+        return Err(bad());
+    }
+    Ok(u.trim_end_matches('/').to_owned())
+}
+
+impl Config {
+    /// Where the portal is reached from outside, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            self.public_url.clone()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +408,30 @@ mod tests {
     }
 
     #[test]
+    fn the_public_address_is_kept_without_its_slash() {
+        assert_eq!(
+            public_url(" https://gk.example.gov.cn/ ").unwrap(),
+            "https://gk.example.gov.cn"
+        );
+        assert_eq!(
+            public_url("http://10.0.0.5:8080").unwrap(),
+            "http://10.0.0.5:8080"
+        );
+        for bad in [
+            "",
+            "https://",
+            "https://gk.example.gov.cn/?a=1",
+            "https://u:p@gk.example.gov.cn",
+        ] {
+            assert!(public_url(bad).is_err(), "{bad}");
+        }
+        let mut c = Config::defaults(std::path::Path::new("/tmp/x"));
+        assert_eq!(c.base_url(), format!("http://{}", c.bind));
+        c.public_url = "https://gk.example.gov.cn".into();
+        assert_eq!(c.base_url(), "https://gk.example.gov.cn");
+    }
+
+    #[test]
     fn bad_values_are_named() {
         for (var, val, hint) in [
             ("SUNSHINE_BIND", "localhost", "监听地址"),
@@ -380,6 +445,17 @@ mod tests {
             ("SUNSHINE_COOKIE_SECURE", "maybe", "SUNSHINE_COOKIE_SECURE"),
             ("SUNSHINE_LOG_FORMAT", "xml", "log_format"),
             ("SUNSHINE_SCHEDULER_SECONDS", "0", "scheduler_seconds"),
+            ("SUNSHINE_PUBLIC_URL", "gk.example.gov.cn", "public_url"),
+            (
+                "SUNSHINE_PUBLIC_URL",
+                "https://gk.example.gov.cn/portal",
+                "public_url",
+            ),
+            (
+                "SUNSHINE_PUBLIC_URL",
+                "ftp://gk.example.gov.cn",
+                "public_url",
+            ),
             ("SUNSHINE_TRUSTED_PROXIES", "10.0.0.0/33", "trusted_proxies"),
             (
                 "SUNSHINE_BODY_TIMEOUT_SECONDS",

@@ -130,3 +130,13 @@ pub async fn move_by(conn: &mut Conn, col: &Column, up: bool) -> sqlx::Result<()
     }
     Ok(())
 }
+
+/// Every visible column of every unit, as `(unit code, column slug)`, in one query.
+pub async fn all_visible(conn: &mut Conn) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT u.code, c.slug FROM columns c JOIN units u ON u.id = c.unit_id \
+         WHERE c.hidden = 0 ORDER BY u.sort_order, u.id, c.sort_order, c.id",
+    )
+    .fetch_all(conn)
+    .await
+}

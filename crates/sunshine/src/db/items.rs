@@ -781,3 +781,27 @@ pub async fn under_review(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Ite
     .fetch_all(conn)
     .await?)
 }
+
+/// The highest id of any item (0 when there are none): how many sitemap pages of ids there are.
+pub async fn max_id(conn: &mut Conn) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM items")
+        .fetch_one(conn)
+        .await
+}
+
+/// Public items with ids in `(after, upto]`, by id, with their publication date: one bounded
+/// range of the primary key per sitemap page.
+pub async fn public_in_range(
+    conn: &mut Conn,
+    after: i64,
+    upto: i64,
+) -> sqlx::Result<Vec<(i64, Option<String>)>> {
+    sqlx::query_as(&format!(
+        "SELECT i.id, i.published_on FROM items i JOIN columns c ON c.id = i.column_id \
+         WHERE i.id > $1 AND i.id <= $2 AND {PUBLIC} ORDER BY i.id"
+    ))
+    .bind(after)
+    .bind(upto)
+    .fetch_all(conn)
+    .await
+}

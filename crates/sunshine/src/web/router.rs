@@ -3,7 +3,7 @@
 
 use super::admin::Right;
 use super::api;
-use super::{admin, apply, public, AppState};
+use super::{admin, apply, public, site, AppState};
 use crate::db::sessions::DbSessionStore;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -222,6 +222,12 @@ pub fn router(state: AppState) -> Router {
         .route("/attachments/{id}", get(public::attachment))
         .route("/static/site.css", get(public::stylesheet))
         .route("/static/site.js", get(public::script))
+        .route("/static/favicon.svg", get(site::icon))
+        .route("/favicon.ico", get(site::favicon))
+        .route("/robots.txt", get(site::robots))
+        .route("/sitemap.xml", get(site::index))
+        .route("/sitemap-units.xml", get(site::units_page))
+        .route("/sitemap-items-{file}", get(site::items_page))
         .route("/healthz", get(public::healthz))
         .route("/apply", get(apply::form).post(apply::submit))
         .route("/apply/receipt", get(apply::receipt))

@@ -1,0 +1,123 @@
+//! What crawlers and browsers ask of the site: robots.txt, the sitemap and the icon.
+
+mod common;
+use common::*;
+
+async fn text(app: &TestApp, path: &str) -> (u16, String, String) {
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let kind = r
+        .headers()
+        .get("content-type")
+        .or_else(|| r.headers().get("location"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, kind, r.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn robots_and_the_sitemap_list_the_public_pages_at_the_public_address() {
+    let app = spawn_demo_with(|c| c.public_url = "https://gk.example.gov.cn".into()).await;
+    let base = "https://gk.example.gov.cn";
+    let (s, kind, robots) = text(&app, "/robots.txt").await;
+    assert_eq!(s, 200);
+    assert!(kind.starts_with("text/plain"), "{kind}");
+    assert!(robots.contains("Disallow: /admin"), "{robots}");
+    assert!(
+        robots.contains(&format!("Sitemap: {base}/sitemap.xml")),
+        "{robots}"
+    );
+
+    let (s, kind, index) = text(&app, "/sitemap.xml").await;
+    assert_eq!(s, 200);
+    assert!(kind.starts_with("application/xml"), "{kind}");
+    assert!(index.contains("<sitemapindex"), "{index}");
+    assert!(
+        index.contains(&format!("<loc>{base}/sitemap-units.xml</loc>")),
+        "{index}"
+    );
+    assert!(
+        index.contains(&format!("<loc>{base}/sitemap-items-1.xml</loc>")),
+        "{index}"
+    );
+    assert!(
+        !index.contains("sitemap-items-2.xml"),
+        "one page of ids is enough for the demo"
+    );
+
+    // Units and their visible columns; a hidden column is left out.
+    app.count(
+        "UPDATE columns SET hidden = 1 WHERE slug = 'other' AND unit_id = \
+         (SELECT id FROM units WHERE code = 'tuoan') RETURNING id",
+    )
+    .await;
+    let (s, _, units) = text(&app, "/sitemap-units.xml").await;
+    assert_eq!(s, 200);
+    for path in [
+        "/",
+        "/sections/townships",
+        "/units/tuoan",
+        "/units/tuoan/guide",
+    ] {
+        assert!(
+            units.contains(&format!("<loc>{base}{path}</loc>")),
+            "{path}: {units}"
+        );
+    }
+    assert!(units.contains(&format!("<loc>{base}/units/tuoan/columns/notices</loc>")));
+    assert!(!units.contains(&format!("<loc>{base}/units/tuoan/columns/other</loc>")));
+
+    // Published items with the day they were published; never a draft or a withdrawn one.
+    let seed = item_id(&app, "妥安乡2017年政府信息公开工作年度报告").await;
+    let withdrawn = app
+        .count("UPDATE items SET state = 'withdrawn' WHERE id = (SELECT MIN(id) FROM items WHERE state = 'published') RETURNING id")
+        .await;
+    let draft = app
+        .count("UPDATE items SET state = 'draft' WHERE id = (SELECT MIN(id) FROM items WHERE state = 'published') RETURNING id")
+        .await;
+    let (s, _, page) = text(&app, "/sitemap-items-1.xml").await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains(&format!("<loc>{base}/items/{seed}</loc><lastmod>2018-")),
+        "{page}"
+    );
+    for hidden in [withdrawn, draft] {
+        assert!(
+            !page.contains(&format!("/items/{hidden}<")),
+            "{hidden} listed"
+        );
+    }
+    for bad in [
+        "/sitemap-items-2.xml",
+        "/sitemap-items-0.xml",
+        "/sitemap-items-x.xml",
+        "/sitemap-items-1",
+    ] {
+        assert_eq!(text(&app, bad).await.0, 404, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_icon_is_served_and_linked_from_every_page() {
+    let app = spawn_demo().await;
+    let (s, location, _) = text(&app, "/favicon.ico").await;
+    assert_eq!((s, location.as_str()), (308, "/static/favicon.svg"));
+    let (s, kind, svg) = text(&app, "/static/favicon.svg").await;
+    assert_eq!((s, kind.as_str()), (200, "image/svg+xml"));
+    assert!(svg.starts_with("<svg") && svg.contains("<title>"), "{svg}");
+    for path in ["/", "/units/tuoan", "/admin/login", "/no/such/page"] {
+        let (_, _, html) = text(&app, path).await;
+        assert!(
+            html.contains("rel=\"icon\" href=\"/static/favicon.svg\""),
+            "{path}"
+        );
+    }
+}
