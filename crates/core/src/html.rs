@@ -96,6 +96,30 @@ const BLOCK_TAGS: &[&str] = &[
     "address",
 ];
 
+/// A short summary of an HTML body for a page's description or a catalog's 内容概述: the
+/// reader's text up to the end of its first sentence (。！？ or a line's end), at most `max`
+/// characters (cut at a character, never inside one, with … when cut).
+pub fn summary(html: &str, max: usize) -> String {
+    let text = reader_text(html).text;
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut out = String::new();
+    for (n, ch) in first.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            return out;
+        }
+        out.push(ch);
+        if matches!(ch, '。' | '！' | '？') {
+            break;
+        }
+    }
+    out
+}
+
 /// The text a reader reads in an HTML body, mapped back to the HTML: inline formatting (`<span>`,
 /// `<strong>`, `<a>` …) joins text as the page shows it joined, block boundaries (paragraphs,
 /// cells, line breaks) separate it with a line break, entities are decoded, and the content of
@@ -368,5 +392,22 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn a_summary_is_the_first_sentence_cut_at_a_character() {
+        assert_eq!(
+            summary("<p>各村委会：</p><p>为做好工作。现通知如下</p>", 40),
+            "各村委会："
+        );
+        assert_eq!(
+            summary(
+                "<p>  </p><p>为做好<strong>冬春</strong>安全生产。其余</p>",
+                40
+            ),
+            "为做好冬春安全生产。"
+        );
+        assert_eq!(summary("<p>一二三四五六</p>", 4), "一二三四…");
+        assert_eq!(summary("", 10), "");
     }
 }

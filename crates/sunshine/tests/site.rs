@@ -121,3 +121,41 @@ async fn the_icon_is_served_and_linked_from_every_page() {
         );
     }
 }
+
+/// An item page says what it is in its head: its canonical address at the public address, a
+/// description (its first sentence, as text), and the national meta tags of government sites.
+#[tokio::test]
+async fn an_item_page_describes_itself_for_search_engines_and_aggregators() {
+    let app = spawn_demo_with(|c| c.public_url = "https://gk.example.gov.cn".into()).await;
+    let seed = item_id(&app, "妥安乡2017年政府信息公开工作年度报告").await;
+    let (s, _, html) = text(&app, &format!("/items/{seed}")).await;
+    assert_eq!(s, 200);
+    let head = &html[..html.find("</head>").expect("head")];
+    for tag in [
+        format!("<link rel=\"canonical\" href=\"https://gk.example.gov.cn/items/{seed}\">"),
+        "<meta name=\"SiteDomain\" content=\"gk.example.gov.cn\">".to_owned(),
+        "<meta name=\"SiteName\" content=\"禄丰市人民政府\">".to_owned(),
+        "<meta name=\"ArticleTitle\" content=\"妥安乡2017年政府信息公开工作年度报告\">".to_owned(),
+        "<meta name=\"ColumnName\" content=\"政府信息公开年报\">".to_owned(),
+        "<meta name=\"PubDate\" content=\"2018-".to_owned(),
+    ] {
+        assert!(head.contains(&tag), "{tag} missing in {head}");
+    }
+    let description = head
+        .split("<meta name=\"description\" content=\"")
+        .nth(1)
+        .and_then(|d| d.split('"').next())
+        .expect("description");
+    assert!(
+        description.starts_with("为全面有效的实施") && description.chars().count() <= 121,
+        "{description}"
+    );
+    assert!(!description.contains('<'), "{description}");
+    // The back office's preview of a draft is not for indexing and claims no public address.
+    let b = app.login("tuoan-director", DEMO_PASSWORD).await;
+    let preview = app
+        .page_as(&b, &format!("/admin/items/{seed}/preview"))
+        .await;
+    assert!(preview.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert!(!preview.contains("rel=\"canonical\""));
+}

@@ -281,15 +281,48 @@ pub struct ItemPage {
     pub prev: Option<Summary>,
     pub next: Option<Summary>,
     pub preview: bool,
+    pub meta: ArticleMeta,
+}
+
+/// What an item page says of itself in its head: its address, a description, and the meta tags
+/// of the national standard for government sites (网站名称、域名、栏目、标题、发布时间、来源).
+pub struct ArticleMeta {
+    pub canonical: String,
+    pub description: String,
+    pub domain: String,
+    pub pub_date: String,
+    pub source: String,
+}
+
+impl ArticleMeta {
+    pub fn of(base: &str, item: &Item) -> ArticleMeta {
+        let domain = url::Url::parse(base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        ArticleMeta {
+            canonical: format!("{base}/items/{}", item.id),
+            description: sunshine_core::html::summary(&item.body_html, 120),
+            domain,
+            pub_date: item.published(),
+            source: if item.source.trim().is_empty() {
+                item.publisher.clone()
+            } else {
+                item.source.clone()
+            },
+        }
+    }
 }
 
 /// Builds the item page (shared with the back office's preview).
 pub async fn item_page(
     conn: &mut Conn,
+    base: &str,
     item: Item,
     hits: i64,
     preview: bool,
 ) -> Result<ItemPage, AppError> {
+    let meta = ArticleMeta::of(base, &item);
     let atts = attachments::of_item(conn, item.id).await?;
     let (prev, next) = if preview {
         (None, None)
@@ -322,6 +355,7 @@ pub async fn item_page(
         prev,
         next,
         preview,
+        meta,
         item,
     })
 }
@@ -343,7 +377,8 @@ pub async fn item(
         app.clicks.hit(item.id)
     };
     let hits = item.hits + pending;
-    render(&item_page(&mut conn, item, hits, false).await?)
+    let base = app.config.base_url();
+    render(&item_page(&mut conn, &base, item, hits, false).await?)
 }
 
 /// Why an item is not shown: withdrawn items answer 410 with a notice, anything else 404.
