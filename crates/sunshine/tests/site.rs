@@ -159,3 +159,43 @@ async fn an_item_page_describes_itself_for_search_engines_and_aggregators() {
     assert!(preview.contains("<meta name=\"robots\" content=\"noindex\">"));
     assert!(!preview.contains("rel=\"canonical\""));
 }
+
+/// The footer's 开放数据 is a page people can read: what is offered, the formats, examples at
+/// the portal's own address, and the machine-readable description for programs.
+#[tokio::test]
+async fn the_open_data_page_explains_the_api_with_examples() {
+    let app = spawn_demo_with(|c| c.public_url = "https://gk.example.gov.cn".into()).await;
+    let (_, _, home) = text(&app, "/").await;
+    assert!(
+        home.contains("<a href=\"/open-data\">开放数据</a>"),
+        "footer link"
+    );
+    assert!(
+        !home.contains("href=\"/api/openapi.json\""),
+        "no raw JSON link for people"
+    );
+    let (s, kind, page) = text(&app, "/open-data").await;
+    assert_eq!(s, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    let visible = text_of(&page);
+    for want in [
+        "开放数据",
+        "/api/v1/items",
+        "/api/v1/reports",
+        "curl 'https://gk.example.gov.cn/api/v1/items?unit=",
+        "接口说明（OpenAPI 3.1）",
+        "JSON",
+    ] {
+        assert!(visible.contains(want), "{want} missing");
+    }
+    assert!(page.contains("href=\"/api/openapi.json\""));
+    // Each example answers.
+    let example = visible
+        .split("curl 'https://gk.example.gov.cn")
+        .nth(2)
+        .and_then(|s| s.split('\'').next())
+        .expect("the item example");
+    assert_eq!(app.get(example).await.status(), 200, "{example}");
+    let (_, _, units) = text(&app, "/sitemap-units.xml").await;
+    assert!(units.contains("<loc>https://gk.example.gov.cn/open-data</loc>"));
+}

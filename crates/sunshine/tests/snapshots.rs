@@ -61,6 +61,8 @@ fn mask(text: &str) -> String {
     };
     out = moving(r"\b(\d{4})-\d{2}-\d{2}\b", "[date]", &out);
     out = moving(r"(\d{4})年\d{1,2}月\d{1,2}日", "[日期]", &out);
+    // The year before this one, in examples and links.
+    out = moving(r"year=(\d{4})\b", "year=[year]", &out);
     // 索引号 of the demo's items number them within their year of publication.
     out = moving(r"/(\d{4})-\d{5}\b", "/[year]-[n]", &out);
     out
@@ -101,6 +103,7 @@ async fn public_pages() {
         ("public_item", format!("/items/{seed}")),
         ("public_apply", "/apply".to_owned()),
         ("public_track", "/track".to_owned()),
+        ("public_open_data", "/open-data".to_owned()),
         ("public_not_found", "/units/nowhere".to_owned()),
     ] {
         insta::assert_snapshot!(name, page(&app, &c, &path).await);

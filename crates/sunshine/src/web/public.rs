@@ -93,6 +93,41 @@ pub async fn home(State(app): State<AppState>) -> Result<Response, PageError> {
 }
 
 #[derive(Template)]
+#[template(path = "open_data.html")]
+struct OpenDataPage {
+    site: String,
+    crumbs: Vec<Crumb>,
+    base: String,
+    example_unit: String,
+    example_unit_name: String,
+    example_item: i64,
+    last_year: i32,
+}
+
+/// `GET /open-data` (开放数据): what the portal offers as data, in which formats, and how to
+/// read it, with examples at the portal's own address (the OpenAPI document is for programs).
+pub async fn open_data(State(app): State<AppState>) -> Result<Response, PageError> {
+    let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let all = units::all(&mut conn).await?;
+    let (latest, _) =
+        items::list_public(&mut conn, Filter::default(), Page { number: 1, size: 1 }).await?;
+    let example = latest.first();
+    let unit = example
+        .map(|s| (s.unit_code.clone(), s.unit_name.clone()))
+        .or_else(|| all.first().map(|u| (u.code.clone(), u.name.clone())))
+        .unwrap_or_default();
+    render(&OpenDataPage {
+        site: site_name(&all),
+        crumbs: vec![crumb("/", "首页"), crumb("/open-data", "开放数据")],
+        base: app.config.base_url(),
+        example_unit: unit.0,
+        example_unit_name: unit.1,
+        example_item: example.map(|s| s.id).unwrap_or(1),
+        last_year: chrono::Datelike::year(&app.today()) - 1,
+    })
+}
+
+#[derive(Template)]
 #[template(path = "section.html")]
 struct SectionPage {
     site: String,

@@ -225,6 +225,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/favicon.svg", get(site::icon))
         .route("/favicon.ico", get(site::favicon))
         .route("/robots.txt", get(site::robots))
+        .route("/open-data", get(public::open_data))
         .route("/sitemap.xml", get(site::index))
         .route("/sitemap-units.xml", get(site::units_page))
         .route("/sitemap-items-{file}", get(site::items_page))

@@ -118,6 +118,7 @@ pub async fn units_page(State(app): State<AppState>) -> Result<Response, PageErr
         );
     }
     url(&mut out, &format!("{base}/apply"), None);
+    url(&mut out, &format!("{base}/open-data"), None);
     Ok(urlset(out))
 }
 
