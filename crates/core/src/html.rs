@@ -97,18 +97,30 @@ const BLOCK_TAGS: &[&str] = &[
 ];
 
 /// A short summary of an HTML body for a page's description or a catalog's 内容概述: the
-/// reader's text up to the end of its first sentence (。！？ or a line's end), at most `max`
-/// characters (cut at a character, never inside one, with … when cut).
+/// reader's text from its first line that says something (not an addressee line such as
+/// "各村委会：", not a table's one-word heading), up to the end of its first sentence (。！？ or
+/// the line's end), at most `max` characters (cut at a character, with … when cut).
 pub fn summary(html: &str, max: usize) -> String {
     let text = reader_text(html).text;
-    let first = text
+    let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let says = |l: &&&str| {
+        let n = l.chars().count();
+        let addressee = (l.ends_with('：') || l.ends_with(':')) && n < 30;
+        !addressee && n >= 4
+    };
+    let first = lines
+        .iter()
+        .find(says)
+        .or(lines.first())
+        .copied()
         .unwrap_or("");
     let mut out = String::new();
     for (n, ch) in first.chars().enumerate() {
-        if n == max {
+        if n + 1 == max && first.chars().count() > max {
             out.push('…');
             return out;
         }
@@ -398,7 +410,21 @@ mod tests {
     fn a_summary_is_the_first_sentence_cut_at_a_character() {
         assert_eq!(
             summary("<p>各村委会：</p><p>为做好工作。现通知如下</p>", 40),
-            "各村委会："
+            "为做好工作。"
+        );
+        assert_eq!(
+            summary(
+                "<table><tr><td>序号</td><td>村名</td></tr></table><p>补助名单如下表。</p>",
+                40
+            ),
+            "补助名单如下表。"
+        );
+        assert_eq!(summary("<p>各村委会：</p>", 40), "各村委会：");
+        // A long opening paragraph that ends with a colon is the text itself.
+        let opening = "乡党委、政府高度重视政府信息公开工作，根据县级要求，我乡认真进行了自查，现将自查情况报告如下:";
+        assert_eq!(
+            summary(&format!("<p>{opening}</p><p>一、基本情况</p>"), 80),
+            opening
         );
         assert_eq!(
             summary(
@@ -407,7 +433,8 @@ mod tests {
             ),
             "为做好冬春安全生产。"
         );
-        assert_eq!(summary("<p>一二三四五六</p>", 4), "一二三四…");
+        assert_eq!(summary("<p>一二三四五六</p>", 4), "一二三…");
+        assert_eq!(summary("<p>一二三四</p>", 4), "一二三四");
         assert_eq!(summary("", 10), "");
     }
 }

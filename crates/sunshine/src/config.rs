@@ -346,10 +346,12 @@ fn public_url(raw: &str) -> anyhow::Result<String> {
         || parsed.query().is_some()
         || parsed.fragment().is_some()
         || !parsed.username().is_empty()
+        || parsed.password().is_some()
     {
         return Err(bad());
     }
-    Ok(u.trim_end_matches('/').to_owned())
+    // The parsed form: what the parser understood, not the text as typed.
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
 impl Config {
@@ -417,11 +419,20 @@ mod tests {
             public_url("http://10.0.0.5:8080").unwrap(),
             "http://10.0.0.5:8080"
         );
+        assert_eq!(
+            public_url("https:gk.example.gov.cn").unwrap(),
+            "https://gk.example.gov.cn"
+        );
+        assert_eq!(
+            public_url("https://GK.example.gov.cn:443/.").unwrap(),
+            "https://gk.example.gov.cn"
+        );
         for bad in [
             "",
             "https://",
             "https://gk.example.gov.cn/?a=1",
             "https://u:p@gk.example.gov.cn",
+            "https://:secret@gk.example.gov.cn",
         ] {
             assert!(public_url(bad).is_err(), "{bad}");
         }

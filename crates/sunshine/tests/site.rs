@@ -95,11 +95,34 @@ async fn robots_and_the_sitemap_list_the_public_pages_at_the_public_address() {
             "{hidden} listed"
         );
     }
+    // 依申请公开 items and those in a hidden column are not listed either.
+    let on_request = app
+        .count(
+            "UPDATE items SET disclosure = 'on_request' WHERE id = (SELECT MIN(id) FROM items \
+             WHERE state = 'published' AND disclosure = 'active') RETURNING id",
+        )
+        .await;
+    let in_hidden = app
+        .count(
+            "SELECT COALESCE(MIN(i.id), 0) FROM items i JOIN columns c ON c.id = i.column_id \
+             WHERE c.hidden = 1 AND i.state = 'published'",
+        )
+        .await;
+    assert!(in_hidden > 0, "the hidden column holds a published item");
+    let (_, _, page) = text(&app, "/sitemap-items-1.xml").await;
+    for hidden in [on_request, in_hidden] {
+        assert!(
+            !page.contains(&format!("/items/{hidden}<")),
+            "{hidden} listed"
+        );
+    }
     for bad in [
         "/sitemap-items-2.xml",
         "/sitemap-items-0.xml",
         "/sitemap-items-x.xml",
         "/sitemap-items-1",
+        "/sitemap-items-01.xml",
+        "/sitemap-items-+1.xml",
     ] {
         assert_eq!(text(&app, bad).await.0, 404, "{bad}");
     }
@@ -150,8 +173,7 @@ async fn an_item_page_describes_itself_for_search_engines_and_aggregators() {
         description.starts_with("为全面有效的实施") && description.chars().count() <= 121,
         "{description}"
     );
-    assert!(!description.contains('<'), "{description}");
-    // The back office's preview of a draft is not for indexing and claims no public address.
+    // The back office's preview is not for indexing and claims no public address.
     let b = app.login("tuoan-director", DEMO_PASSWORD).await;
     let preview = app
         .page_as(&b, &format!("/admin/items/{seed}/preview"))
@@ -190,12 +212,26 @@ async fn the_open_data_page_explains_the_api_with_examples() {
     }
     assert!(page.contains("href=\"/api/openapi.json\""));
     // Each example answers.
-    let example = visible
+    let examples: Vec<&str> = visible
         .split("curl 'https://gk.example.gov.cn")
-        .nth(2)
-        .and_then(|s| s.split('\'').next())
-        .expect("the item example");
-    assert_eq!(app.get(example).await.status(), 200, "{example}");
+        .skip(1)
+        .filter_map(|s| s.split('\'').next())
+        .collect();
+    assert_eq!(examples.len(), 3, "{examples:?}");
+    for example in examples {
+        assert_eq!(app.get(example).await.status(), 200, "{example}");
+    }
     let (_, _, units) = text(&app, "/sitemap-units.xml").await;
     assert!(units.contains("<loc>https://gk.example.gov.cn/open-data</loc>"));
+}
+
+/// Without a public address set, a page claims no canonical address and no domain: the bind
+/// address is no address for the public.
+#[tokio::test]
+async fn without_a_public_address_no_canonical_is_claimed() {
+    let app = spawn_demo().await;
+    let seed = item_id(&app, "妥安乡2017年政府信息公开工作年度报告").await;
+    let (_, _, html) = text(&app, &format!("/items/{seed}")).await;
+    assert!(!html.contains("rel=\"canonical\"") && !html.contains("SiteDomain"));
+    assert!(html.contains("<meta name=\"ArticleTitle\""));
 }

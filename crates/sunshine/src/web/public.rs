@@ -100,7 +100,7 @@ struct OpenDataPage {
     base: String,
     example_unit: String,
     example_unit_name: String,
-    example_item: i64,
+    example_item: Option<i64>,
     last_year: i32,
 }
 
@@ -122,7 +122,7 @@ pub async fn open_data(State(app): State<AppState>) -> Result<Response, PageErro
         base: app.config.base_url(),
         example_unit: unit.0,
         example_unit_name: unit.1,
-        example_item: example.map(|s| s.id).unwrap_or(1),
+        example_item: example.map(|s| s.id),
         last_year: chrono::Datelike::year(&app.today()) - 1,
     })
 }
@@ -330,13 +330,19 @@ pub struct ArticleMeta {
 }
 
 impl ArticleMeta {
-    pub fn of(base: &str, item: &Item) -> ArticleMeta {
-        let domain = url::Url::parse(base)
+    /// `public_url`: the portal's public address; without one, no canonical address or domain
+    /// is claimed (the bind address is no address for the public).
+    pub fn of(public_url: &str, item: &Item) -> ArticleMeta {
+        let domain = url::Url::parse(public_url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
         ArticleMeta {
-            canonical: format!("{base}/items/{}", item.id),
+            canonical: if public_url.is_empty() {
+                String::new()
+            } else {
+                format!("{public_url}/items/{}", item.id)
+            },
             description: sunshine_core::html::summary(&item.body_html, 120),
             domain,
             pub_date: item.published(),
@@ -352,12 +358,12 @@ impl ArticleMeta {
 /// Builds the item page (shared with the back office's preview).
 pub async fn item_page(
     conn: &mut Conn,
-    base: &str,
+    public_url: &str,
     item: Item,
     hits: i64,
     preview: bool,
 ) -> Result<ItemPage, AppError> {
-    let meta = ArticleMeta::of(base, &item);
+    let meta = ArticleMeta::of(public_url, &item);
     let atts = attachments::of_item(conn, item.id).await?;
     let (prev, next) = if preview {
         (None, None)
@@ -412,8 +418,8 @@ pub async fn item(
         app.clicks.hit(item.id)
     };
     let hits = item.hits + pending;
-    let base = app.config.base_url();
-    render(&item_page(&mut conn, &base, item, hits, false).await?)
+    let public = app.config.public_url.clone();
+    render(&item_page(&mut conn, &public, item, hits, false).await?)
 }
 
 /// Why an item is not shown: withdrawn items answer 410 with a notice, anything else 404.

@@ -14,9 +14,6 @@ use std::fmt::Write;
 /// Items per sitemap page, by id range (the protocol allows 50,000 addresses a file).
 pub const ITEMS_PER_PAGE: i64 = 10_000;
 
-/// The sections of the portal, as the home page lists them.
-const SECTIONS: &[&str] = &["city", "townships", "departments"];
-
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -101,7 +98,11 @@ pub async fn units_page(State(app): State<AppState>) -> Result<Response, PageErr
     let cols = columns::all_visible(&mut conn).await?;
     let mut out = String::new();
     url(&mut out, &format!("{base}/"), None);
-    for s in SECTIONS {
+    // The sections the home page shows: those with units.
+    let mut sections: Vec<&str> = all.iter().map(|u| u.kind().section().slug()).collect();
+    sections.sort_unstable();
+    sections.dedup();
+    for s in sections {
         url(&mut out, &format!("{base}/sections/{s}"), None);
     }
     for u in &all {
@@ -130,6 +131,7 @@ pub async fn items_page(
 ) -> Result<Response, PageError> {
     let n: i64 = file
         .strip_suffix(".xml")
+        .filter(|n| !n.starts_with(['0', '+']) && n.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|n| n.parse().ok())
         .filter(|n| *n >= 1)
         .ok_or(Error::NotFound)?;

@@ -351,8 +351,8 @@ pub async fn preview(
     let item = service::item_for(&state, &staff.actor(), id).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let hits = item.hits;
-    let base = state.config.base_url();
-    let mut resp = render(&item_page(&mut conn, &base, item, hits, true).await?)?;
+    let public = state.config.public_url.clone();
+    let mut resp = render(&item_page(&mut conn, &public, item, hits, true).await?)?;
     resp.headers_mut().insert(
         "x-robots-tag",
         axum::http::HeaderValue::from_static("noindex"),
