@@ -258,33 +258,33 @@ fn required(field: &'static str, v: Option<String>, what: &str) -> Result<String
 }
 
 /// A `YYYY-MM-DD` date (full-width digits read as ASCII).
-pub fn date(field: &'static str, s: &str) -> Result<NaiveDate, Refusal> {
+pub fn date(field: &'static str, s: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(crate::text::fold_width(s).trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, format!("日期“{s}”格式不正确，应为 YYYY-MM-DD")).into())
+        .map_err(|_| FieldError::new(field, format!("日期“{s}”格式不正确，应为 YYYY-MM-DD")))
 }
 
-/// The date a step happened: given or today; never in the future, never before the receipt.
-pub fn step_date(on: Option<&str>, cx: &Context) -> Result<NaiveDate, Refusal> {
+/// The date something in a case happened: given (`YYYY-MM-DD`) or today; never in the future,
+/// never before `not_before` (the receipt, once there is one).
+pub fn step_date(
+    on: Option<&str>,
+    today: NaiveDate,
+    not_before: Option<NaiveDate>,
+) -> Result<NaiveDate, FieldError> {
     let d = match on.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => date("on", s)?,
-        None => cx.today,
+        None => today,
     };
-    if d > cx.today {
+    if d > today {
         return Err(FieldError::new(
             "on",
-            format!(
-                "日期 {d} 在将来：只能登记已经发生的事（今天是 {}）",
-                cx.today
-            ),
-        )
-        .into());
+            format!("日期 {d} 在将来：只能登记已经发生的事（今天是 {today}）"),
+        ));
     }
-    if d < cx.received_on {
+    if let Some(nb) = not_before.filter(|nb| d < *nb) {
         return Err(FieldError::new(
             "on",
-            format!("日期 {d} 早于收到申请之日 {}", cx.received_on),
-        )
-        .into());
+            format!("日期 {d} 早于收到申请之日 {nb}"),
+        ));
     }
     Ok(d)
 }
@@ -340,7 +340,7 @@ impl StepInput {
     /// Applies the step's rules: the step with its date, or why it may not be taken. The date
     /// is checked first, for every step; then the step's own fields, in the order of its form.
     pub fn check(self, cx: &Context) -> Result<(NaiveDate, Step), Refusal> {
-        let on = step_date(self.on(), cx)?;
+        let on = step_date(self.on(), cx.today, Some(cx.received_on))?;
         let step = match self {
             StepInput::CorrectionRequest(CorrectionRequest {
                 items, period_days, ..
@@ -667,6 +667,18 @@ mod tests {
         assert!(at("2026-03-01").check(&cx()).is_err());
         assert!(at("03/05/2026").check(&cx()).is_err());
         assert_eq!(at("2026-03-05").check(&cx()).unwrap().0, d("2026-03-05"));
+        // One rule for every date of a case, registration's included (no receipt yet there).
+        assert_eq!(
+            step_date(Some("２０２６-03-05"), d("2026-03-20"), None),
+            Ok(d("2026-03-05"))
+        );
+        let bad = step_date(Some("2026/03/05"), d("2026-03-20"), None).unwrap_err();
+        assert!(
+            bad.field == "on" && bad.message.contains("格式不正确"),
+            "{}",
+            bad.message
+        );
+        assert!(step_date(None, d("2026-03-20"), Some(d("2026-03-21"))).is_err());
         let remedy = |on: Option<&str>, outcome: Option<&str>| {
             StepInput::Remedies(RemedyInput {
                 on: on.map(str::to_owned),

@@ -182,14 +182,19 @@ pub enum Owned {
     Attachment,
 }
 
-/// The unit a record belongs to, read without loading the record: the rights on a path are
-/// checked against it before any of the record is read.
-pub async fn owner_of(conn: &mut Conn, what: Owned, id: i64) -> sqlx::Result<Option<i64>> {
-    let sql = match what {
-        Owned::Item => "SELECT unit_id FROM items WHERE id = $1",
-        Owned::Application => "SELECT unit_id FROM applications WHERE id = $1",
-        Owned::Column => "SELECT unit_id FROM columns WHERE id = $1",
-        Owned::Attachment => "SELECT unit_id FROM attachments WHERE id = $1",
+/// The unit a record belongs to, read in one query without loading the record: the rights on
+/// a path are checked against it before any of the record is read.
+pub async fn owner_of(conn: &mut Conn, what: Owned, id: i64) -> sqlx::Result<Option<Unit>> {
+    let table = match what {
+        Owned::Item => "items",
+        Owned::Application => "applications",
+        Owned::Column => "columns",
+        Owned::Attachment => "attachments",
     };
-    sqlx::query_scalar(sql).bind(id).fetch_optional(conn).await
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM units WHERE id = (SELECT unit_id FROM {table} WHERE id = $1)"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }

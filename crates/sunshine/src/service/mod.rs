@@ -117,7 +117,8 @@ pub(crate) async fn owner_checked(
     let mut conn = app.db.pool.acquire().await?;
     let unit_id = units::owner_of(&mut conn, what, id)
         .await?
-        .ok_or(Error::NotFound)?;
+        .ok_or(Error::NotFound)?
+        .id;
     drop(conn);
     let target = match what {
         units::Owned::Item => format!("item:{id}"),

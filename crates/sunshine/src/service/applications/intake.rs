@@ -129,7 +129,7 @@ async fn create(
             return Err(d.into());
         }
     }
-    let received = step_date(app, input.on.as_deref(), None)?;
+    let received = case_step::step_date(input.on.as_deref(), app.today(), None)?;
     let cal = calendar(app).await?;
     // The date of receipt must lie in a year the calendar knows; a deadline running into a year
     // not yet loaded is provisional, recomputed when that year is loaded.

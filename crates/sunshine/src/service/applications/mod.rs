@@ -72,35 +72,6 @@ fn random_code(len: usize) -> String {
         .collect()
 }
 
-fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, Error> {
-    NaiveDate::parse_from_str(sunshine_core::text::fold_width(s).trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, format!("日期“{s}”格式不正确，应为 YYYY-MM-DD")).into())
-}
-
-/// A step's date: today when absent; never in the future; never before receipt.
-fn step_date(
-    app: &App,
-    on: Option<&str>,
-    not_before: Option<NaiveDate>,
-) -> Result<NaiveDate, Error> {
-    let today = app.today();
-    let d = match on.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => parse_date("on", s)?,
-        None => today,
-    };
-    if d > today {
-        return Err(FieldError::new(
-            "on",
-            format!("日期 {d} 在将来：只能登记已经发生的事（今天是 {today}）"),
-        )
-        .into());
-    }
-    if let Some(nb) = not_before.filter(|nb| d < *nb) {
-        return Err(FieldError::new("on", format!("日期 {d} 早于收到申请之日 {nb}")).into());
-    }
-    Ok(d)
-}
-
 async fn calendar(app: &App) -> Result<Calendar, Error> {
     let mut conn = app.db.pool.acquire().await?;
     Ok(caldb::effective(&mut conn).await?)

@@ -253,9 +253,10 @@ impl<K: Kind, R: Rule> FromRequestParts<AppState> for On<K, R> {
         }
         .await
         .map_err(|e| page(e.into()))?;
-        let Some(unit_id) = owner else {
+        let Some(unit) = owner else {
             return Err(page(Error::NotFound));
         };
+        let unit_id = unit.id;
         let target = format!("{}:{id}", K::NAME);
         if K::HIDDEN && R::HIDES {
             let seen = staff.grants.can_read_unit(unit_id);
@@ -270,13 +271,6 @@ impl<K: Kind, R: Rule> FromRequestParts<AppState> for On<K, R> {
         refuse(state, &staff, Some(unit_id), target, verdict)
             .await
             .map_err(page)?;
-        let unit = async {
-            let mut conn = state.db.pool.acquire().await?;
-            units::by_id(&mut conn, unit_id).await
-        }
-        .await
-        .map_err(|e| page(e.into()))?
-        .ok_or_else(|| page(Error::NotFound))?;
         Ok(On {
             staff,
             id,
