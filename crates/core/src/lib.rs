@@ -20,6 +20,7 @@ pub mod report_text;
 pub mod review;
 pub mod role;
 pub mod screening;
+pub mod search;
 pub mod text;
 pub mod unit;
 pub mod upload;

@@ -16,6 +16,8 @@ pub struct App {
     pub data_key: crate::crypto::DataKey,
     /// CPU-heavy work runs here, off the async workers.
     pub cpu: crate::cpu::CpuPool,
+    /// This node's search index (opened and followed by `server::run`).
+    pub search: Arc<crate::search::Search>,
 }
 
 pub type AppState = Arc<App>;
@@ -38,11 +40,12 @@ impl App {
         }
         Ok(Arc::new(App {
             db,
-            config,
             blobs,
             clicks: Clicks::default(),
             data_key,
             cpu: crate::cpu::CpuPool::for_machine(),
+            search: Arc::new(crate::search::Search::new(&config.data_dir)),
+            config,
         }))
     }
 

@@ -250,6 +250,21 @@ fn text_operations(c: &[u8]) -> (Vec<u8>, usize) {
     (out, kept)
 }
 
+/// The text of a file for the search index: what could be read, joined; `None` when nothing.
+pub fn searchable_text(mime: &str, bytes: &[u8]) -> Option<String> {
+    let pieces = match extract(mime, bytes) {
+        Extracted::Text(p) | Extracted::Partial(p, _) => p,
+        Extracted::Unreadable(_) => return None,
+    };
+    let text: String = pieces
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
 pub fn extract(mime: &str, bytes: &[u8]) -> Extracted {
     match mime {
         "application/pdf" => pdf(bytes),

@@ -337,6 +337,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/api/v1/units"),
     ("GET", "/api/v1/units/{code}/columns"),
+    ("GET", "/api/v1/search"),
     ("GET", "/api/v1/items"),
     ("POST", "/api/v1/items"),
     ("GET", "/api/v1/items/{id}"),

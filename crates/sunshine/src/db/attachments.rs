@@ -27,12 +27,14 @@ pub struct NewAttachment<'a> {
     pub sha256: &'a str,
     pub storage_key: &'a str,
     pub created_by: i64,
+    /// The file's text, for search; `None` when it cannot be read.
+    pub text: Option<&'a str>,
 }
 
 pub async fn insert(conn: &mut Conn, a: &NewAttachment<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO attachments (item_id, unit_id, file_name, mime, size_bytes, sha256, storage_key, created_by, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+        "INSERT INTO attachments (item_id, unit_id, file_name, mime, size_bytes, sha256, storage_key, created_by, created_at, text) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
     )
     .bind(a.item_id)
     .bind(a.unit_id)
@@ -43,6 +45,7 @@ pub async fn insert(conn: &mut Conn, a: &NewAttachment<'_>) -> sqlx::Result<i64>
     .bind(a.storage_key)
     .bind(a.created_by)
     .bind(super::now())
+    .bind(a.text)
     .fetch_one(conn)
     .await
 }

@@ -367,6 +367,21 @@ pub async fn list_public(
     Ok((summaries(rows)?, total))
 }
 
+/// The public items among `ids`, in the order of `ids` (a search's results, read in one query;
+/// an item withdrawn since it was indexed is left out).
+pub async fn public_by_ids(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<Summary>> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "{SUMMARY} WHERE {PUBLIC} AND i.id IN ({})",
+        super::placeholders(1, ids.len())
+    ))
+    .bind_ids(ids)
+    .fetch_all(conn)
+    .await?;
+    let mut found = summaries(rows)?;
+    found.sort_by_key(|s| ids.iter().position(|id| *id == s.id));
+    Ok(found)
+}
+
 /// The latest `per_column` public items of every column of a unit, in one query.
 pub async fn latest_by_column(
     conn: &mut Conn,

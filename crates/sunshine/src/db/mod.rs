@@ -13,6 +13,7 @@ pub mod columns;
 pub mod items;
 pub mod report;
 pub mod review;
+pub mod search;
 pub mod sessions;
 pub mod supervision;
 pub mod throttle;

@@ -328,14 +328,16 @@ pub async fn add_attachment(
 ) -> Result<i64, Error> {
     let item = item_for(app, actor, item_id).await?;
     check_edit(app, actor, &item).await?;
-    // Sniffing the content and its digest are CPU work: on the CPU pool.
+    // Sniffing the content, its digest and its text (for search) are CPU work: on the CPU pool.
     let (limit, data) = (app.config.max_upload_bytes, bytes.clone());
-    let (kind, sha) = app
+    let (kind, sha, text) = app
         .cpu
         .run(move || {
             let kind = upload::sniff(&data, limit)?;
             use sha2::Digest;
-            Ok::<_, UploadError>((kind, hex::encode(sha2::Sha256::digest(&data))))
+            let sha = hex::encode(sha2::Sha256::digest(&data));
+            let text = crate::extract::searchable_text(kind.mime, &data);
+            Ok::<_, UploadError>((kind, sha, text))
         })
         .await?
         .map_err(|e| match e {
@@ -370,6 +372,7 @@ pub async fn add_attachment(
                 sha256: &sha,
                 storage_key: &key,
                 created_by: actor.user_id,
+                text: text.as_deref(),
             },
         )
         .await?;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod public;
 mod router;
+pub mod search;
 pub mod site;
 pub mod views;
 

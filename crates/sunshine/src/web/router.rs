@@ -3,7 +3,7 @@
 
 use super::admin::Right;
 use super::api;
-use super::{admin, apply, public, site, AppState};
+use super::{admin, apply, public, search, site, AppState};
 use crate::db::sessions::DbSessionStore;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -226,6 +226,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(site::favicon))
         .route("/robots.txt", get(site::robots))
         .route("/open-data", get(public::open_data))
+        .route("/search", get(search::page))
         .route("/sitemap.xml", get(site::index))
         .route("/sitemap-units.xml", get(site::units_page))
         .route("/sitemap-items-{file}", get(site::items_page))

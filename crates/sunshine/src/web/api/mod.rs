@@ -19,6 +19,7 @@ pub mod applications;
 pub mod items;
 pub mod reports;
 pub mod review;
+pub mod search;
 pub mod units;
 
 /// The API's description, generated from the handlers and their types: a route is served only
@@ -93,6 +94,7 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(units::list_units))
+        .routes(routes!(search::search))
         .routes(routes!(units::list_columns))
         .routes(routes!(items::list_items, items::create_item))
         .routes(routes!(items::get_item, items::update_item))

@@ -1,0 +1,247 @@
+//! Search: the index follows the database; what a citizen types never fails.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::time::Duration;
+
+async fn search(app: &TestApp, q: &str) -> (u16, Value) {
+    let r = app
+        .browser()
+        .get(app.url("/api/v1/search"))
+        .query(&[("q", q)])
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn titles(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i["title"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits (up to five seconds) until a search's titles satisfy `ok`: the index follows the
+/// change log a moment after each write.
+async fn until(app: &TestApp, q: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let mut last = Vec::new();
+    for _ in 0..50 {
+        let (s, v) = search(app, q).await;
+        if s == 200 {
+            last = titles(&v);
+            if ok(&last) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
+}
+
+const SEED: &str = "妥安乡2017年政府信息公开工作年度报告";
+
+#[tokio::test]
+async fn the_seed_is_found_by_its_words_and_leaves_when_withdrawn() {
+    let app = spawn_demo().await;
+    for q in [
+        "保密审查",
+        "涉密信息不上网",
+        "信息公开",
+        "\"保密审查\"",
+        "zfxxgk",
+        "2017 妥安",
+    ] {
+        let found = until(&app, q, |t| t.iter().any(|t| t == SEED)).await;
+        assert!(found.iter().any(|t| t == SEED), "{q}: {found:?}");
+    }
+    // Segmentation: a word found inside a longer one; the title ranks first.
+    let (_, v) = search(&app, "信息公开").await;
+    assert_eq!(
+        v["items"][0]["title"]
+            .as_str()
+            .map(|t| t.contains("信息公开")),
+        Some(true)
+    );
+    let snippet = v["items"][0]["snippet"].as_str().unwrap_or("");
+    assert!(snippet.contains("信息公开"), "{snippet}");
+    assert!(v["facets"]["units"]
+        .as_array()
+        .is_some_and(|u| !u.is_empty()));
+    // Excluded words and filters.
+    let (_, v) = search(&app, "保密审查 -妥安").await;
+    assert!(!titles(&v).iter().any(|t| t == SEED));
+
+    let id = item_id(&app, SEED).await;
+    let token = app.token("tuoan-director").await;
+    let r = app
+        .browser()
+        .post(app.url(&format!("/api/v1/items/{id}/withdraw")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "测试撤回"}))
+        .send()
+        .await
+        .expect("withdraw");
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let after = until(&app, "保密审查", |t| !t.iter().any(|t| t == SEED)).await;
+    assert!(
+        !after.iter().any(|t| t == SEED),
+        "withdrawn but still found: {after:?}"
+    );
+}
+
+#[tokio::test]
+async fn drafts_and_requests_only_items_are_never_found() {
+    let app = spawn_demo().await;
+    let token = app.token("tuoan-editor").await;
+    for (title, disclosure) in [
+        ("草稿独有词甲乙丙", "active"),
+        ("依申请公开独有词丁戊", "on_request"),
+    ] {
+        let r = app
+            .browser()
+            .post(app.url("/api/v1/items"))
+            .bearer_auth(&token)
+            .json(
+                &serde_json::json!({"unit": "tuoan", "column": "notices", "title": title,
+                "body_html": "<p>正文</p>", "disclosure": disclosure}),
+            )
+            .send()
+            .await
+            .expect("create");
+        assert!(
+            r.status().is_success(),
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for q in ["甲乙丙", "丁戊"] {
+        let (s, v) = search(&app, q).await;
+        assert_eq!((s, v["total"].as_u64()), (200, Some(0)), "{q}");
+    }
+}
+
+#[tokio::test]
+async fn nothing_typed_makes_search_fail() {
+    let app = spawn_demo().await;
+    until(&app, "保密审查", |t| !t.is_empty()).await;
+    let long = "公开".repeat(150);
+    let cases = [
+        "",
+        "   ",
+        "\t\u{3000}",
+        "\"",
+        ":",
+        "(",
+        "*",
+        "-",
+        "OR",
+        "a:b(c*",
+        "\u{1}\u{7f}年报",
+        "PDF文件 report 公开",
+        long.as_str(),
+        "\"未闭合的引号",
+        "-",
+        "--",
+        "((()))",
+    ];
+    for q in cases {
+        let (s, _) = app.get_text(&format!("/search?q={}", urlencode(q))).await;
+        assert_eq!(s, 200, "page for {q:?}");
+        let (s, v) = search(&app, q).await;
+        assert!(s == 200 || s == 422, "api for {q:?}: {s} {v}");
+    }
+    // Too long: the page says the query was cut.
+    let (_, html) = app
+        .get_text(&format!("/search?q={}", urlencode(&long)))
+        .await;
+    assert!(html.contains("搜索词太长"));
+    // Unknown filters: a clear message on the page, 422 naming the field on the API.
+    for (param, value) in [
+        ("unit", "nosuch"),
+        ("year", "二〇一七"),
+        ("validity", "x"),
+        ("sort", "x"),
+        ("page", "0"),
+        ("page", "999999"),
+    ] {
+        let (s, html) = app
+            .get_text(&format!(
+                "/search?q=%E5%85%AC%E5%BC%80&{param}={}",
+                urlencode(value)
+            ))
+            .await;
+        assert_eq!(s, 200, "{param}={value}");
+        assert!(
+            html.contains("class=\"notice\""),
+            "{param}={value}: no message"
+        );
+        let r = app
+            .browser()
+            .get(app.url("/api/v1/search"))
+            .query(&[("q", "公开"), (param, value)])
+            .send()
+            .await
+            .expect("api");
+        assert_eq!(r.status().as_u16(), 422, "{param}={value}");
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(v["error"]["field"].as_str(), Some(param), "{v}");
+    }
+    // A page beyond the last says so, with a way back.
+    let (s, html) = app
+        .get_text("/search?q=%E4%BF%9D%E5%AF%86%E5%AE%A1%E6%9F%A5&page=40")
+        .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("超出了结果范围"), "{}", text_of(&html));
+    // No results: suggestions.
+    let (_, html) = app
+        .get_text("/search?q=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E8%AF%8D%E6%B1%87&unit=tuoan")
+        .await;
+    assert!(
+        html.contains("没有找到") && html.contains("在全部单位中查找"),
+        "{}",
+        text_of(&html)
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn a_second_node_on_the_same_database_finds_what_the_first_published() {
+    if backend() != "postgres" {
+        return; // two nodes share a database only on PostgreSQL
+    }
+    let a = spawn_demo().await;
+    let db_url = a.state.config.database_url.clone();
+    let b = spawn_with(|c| c.database_url = db_url).await;
+    let found = until(&b, "保密审查", |t| t.iter().any(|t| t == SEED)).await;
+    assert!(found.iter().any(|t| t == SEED), "{found:?}");
+    // Published through A after B started: B follows the log.
+    let id = item_id(&a, SEED).await;
+    let token = a.token("tuoan-director").await;
+    let r = a
+        .browser()
+        .post(a.url(&format!("/api/v1/items/{id}/withdraw")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "测试撤回"}))
+        .send()
+        .await
+        .expect("withdraw");
+    assert_eq!(r.status().as_u16(), 200);
+    let after = until(&b, "保密审查", |t| !t.iter().any(|t| t == SEED)).await;
+    assert!(!after.iter().any(|t| t == SEED), "{after:?}");
+}
