@@ -844,3 +844,34 @@ async fn an_old_chain_is_upgraded_only_by_the_operator_and_never_laundered() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("链头记录"), "{}", stderr(&o));
 }
+
+#[tokio::test]
+async fn reindex_builds_a_new_index_that_the_running_portal_switches_to() {
+    let app = spawn_demo().await;
+    let url = app.state.config.database_url.clone();
+    let dir = app.dir.path().to_string_lossy().to_string();
+    let current =
+        || std::fs::read_to_string(app.dir.path().join("search/CURRENT")).unwrap_or_default();
+    let before = current();
+    assert!(!before.is_empty(), "the portal built an index at start");
+    let o = sunshine(&url, &["--data-dir", &dir, "reindex"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("搜索索引已重建"), "{}", stdout(&o));
+    let after = current();
+    assert_ne!(before, after, "a new generation is named current");
+    // The running portal swaps to it and drops the old one; searches keep answering.
+    let old = app.dir.path().join("search").join(before.trim());
+    let started = Instant::now();
+    while old.exists() && started.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!old.exists(), "the old index is removed after the swap");
+    let (s, body) = app
+        .get_text("/api/v1/search?q=%E4%BF%9D%E5%AF%86%E5%AE%A1%E6%9F%A5")
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        body.contains("妥安乡2017年政府信息公开工作年度报告"),
+        "{body}"
+    );
+}

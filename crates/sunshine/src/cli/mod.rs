@@ -42,6 +42,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Apply pending database migrations
     Migrate,
+    /// Rebuild the search index from the database (the portal keeps serving; running nodes switch to the new index)
+    Reindex,
     /// Load the demo dataset (禄丰市 and its townships) into the database
     Demo,
     /// Manage units (机构)
@@ -148,6 +150,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::connect(&config.database_url).await?;
             db.migrate().await?;
             println!("数据库已是最新结构（migrations applied）");
+            Ok(())
+        }
+        Command::Reindex => {
+            let db = Db::open(&config).await?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "重建搜索索引 {bar:40} {pos}/{len} 条 {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let generation =
+                crate::search::Search::reindex(&db, &config.data_dir, |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await?;
+            bar.finish();
+            println!("搜索索引已重建（{generation}）；运行中的节点将在片刻内切换到新索引。");
             Ok(())
         }
         Command::Demo => {

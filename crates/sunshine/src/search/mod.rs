@@ -423,6 +423,17 @@ async fn apply(db: &Db, live: &Arc<Live>, items: &[i64]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Commits a writer's documents with the change-log position they bring the index to.
+fn commit_at(writer: &mut IndexWriter, floor: i64) -> anyhow::Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&serde_json::to_string(&Payload {
+        schema: SCHEMA_VERSION,
+        floor,
+    })?);
+    prepared.commit()?;
+    Ok(())
+}
+
 /// Commits what is applied, recording the floor, and lets searches see it.
 async fn commit(live: &Arc<Live>, floor: i64) -> anyhow::Result<()> {
     let live = live.clone();
@@ -431,12 +442,7 @@ async fn commit(live: &Arc<Live>, floor: i64) -> anyhow::Result<()> {
         let Some(writer) = guard.as_mut() else {
             return Ok(());
         };
-        let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(&serde_json::to_string(&Payload {
-            schema: SCHEMA_VERSION,
-            floor,
-        })?);
-        prepared.commit()?;
+        commit_at(writer, floor)?;
         drop(guard);
         live.reader.reload()?;
         Ok(())
@@ -511,12 +517,7 @@ async fn build(
     let mut writer =
         Arc::try_unwrap(writer).map_err(|_| anyhow::anyhow!("index writer still shared"))?;
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut prepared = writer.prepare_commit()?;
-        prepared.set_payload(&serde_json::to_string(&Payload {
-            schema: SCHEMA_VERSION,
-            floor,
-        })?);
-        prepared.commit()?;
+        commit_at(&mut writer, floor)?;
         writer.wait_merging_threads()?;
         drop(index);
         Ok(())
