@@ -101,36 +101,103 @@ async fn the_seed_is_found_by_its_words_and_leaves_when_withdrawn() {
     );
 }
 
+/// An item of 妥安乡's 通知公告 through the demo's editor and director: created, then taken
+/// through the first `steps` of submit, approve, publish. Its id.
+async fn item(app: &TestApp, title: &str, disclosure: &str, steps_taken: usize) -> i64 {
+    let (editor, director) = (
+        app.token("tuoan-editor").await,
+        app.token("tuoan-director").await,
+    );
+    let call = |token: &str, path: String, body: Value| {
+        let req = app
+            .browser()
+            .post(app.url(&path))
+            .bearer_auth(token)
+            .json(&body);
+        async move {
+            let r = req.send().await.expect("request");
+            let status = r.status().as_u16();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            assert!((200..300).contains(&status), "{path}: {status} {v}");
+            v
+        }
+    };
+    let v = call(
+        &editor,
+        "/api/v1/items".into(),
+        serde_json::json!({
+        "unit": "tuoan", "column": "notices", "title": title, "body_html": "<p>正文</p>",
+        "importance": "general", "disclosure": disclosure,
+        "prereview": {"mode": "政府网站", "scope": "社会公众", "time_limit": "长期公开"}}),
+    )
+    .await;
+    let id = v["id"].as_i64().expect("id");
+    let steps = [
+        (&editor, "submit"),
+        (&director, "approve"),
+        (&director, "publish"),
+    ];
+    for (token, step) in steps.into_iter().take(steps_taken) {
+        let path = format!("/api/v1/items/{id}/{step}");
+        call(token, path, serde_json::json!({})).await;
+    }
+    id
+}
+
 #[tokio::test]
 async fn drafts_and_requests_only_items_are_never_found() {
     let app = spawn_demo().await;
-    let token = app.token("tuoan-editor").await;
-    for (title, disclosure) in [
-        ("草稿独有词甲乙丙", "active"),
-        ("依申请公开独有词丁戊", "on_request"),
-    ] {
-        let r = app
-            .browser()
-            .post(app.url("/api/v1/items"))
-            .bearer_auth(&token)
-            .json(
-                &serde_json::json!({"unit": "tuoan", "column": "notices", "title": title,
-                "body_html": "<p>正文</p>", "disclosure": disclosure}),
-            )
-            .send()
-            .await
-            .expect("create");
-        assert!(
-            r.status().is_success(),
-            "{}",
-            r.text().await.unwrap_or_default()
-        );
-    }
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    item(&app, "草稿独有词甲乙丙", "active", 0).await;
+    // A 依申请公开 item is approved but can never be published (it stays in the register).
+    let on_request = item(&app, "依申请公开独有词丁戊", "on_request", 2).await;
+    let r = app
+        .browser()
+        .post(app.url(&format!("/api/v1/items/{on_request}/publish")))
+        .bearer_auth(app.token("tuoan-director").await)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(r.status().as_u16(), 409);
+    // Published after both: once it is found, the index has followed past them.
+    item(&app, "对照独有词己庚", "active", 3).await;
+    let found = until(&app, "己庚", |t| !t.is_empty()).await;
+    assert_eq!(found, ["对照独有词己庚"]);
     for q in ["甲乙丙", "丁戊"] {
         let (s, v) = search(&app, q).await;
-        assert_eq!((s, v["total"].as_u64()), (200, Some(0)), "{q}");
+        assert_eq!((s, v["total"].as_u64()), (200, Some(0)), "{q}: {v}");
     }
+}
+
+#[tokio::test]
+async fn hiding_a_column_takes_its_items_out_of_search_and_showing_brings_them_back() {
+    let app = spawn_demo().await;
+    until(&app, "保密审查", |t| t.iter().any(|t| t == SEED)).await;
+    let db = app.state.db.clone();
+    let set_hidden = |hidden: bool| {
+        let db = db.clone();
+        async move {
+            let mut tx = db.begin().await.expect("tx");
+            let unit = sunshine::db::units::by_code(&mut tx, "tuoan")
+                .await
+                .expect("q")
+                .expect("unit");
+            let col = sunshine::db::columns::by_slug(&mut tx, unit.id, "annual-report")
+                .await
+                .expect("q")
+                .expect("column");
+            sunshine::db::columns::rename(&mut tx, col.id, &col.name, hidden)
+                .await
+                .expect("rename");
+            tx.commit().await.expect("commit");
+        }
+    };
+    set_hidden(true).await;
+    let hidden = until(&app, "保密审查", |t| !t.iter().any(|t| t == SEED)).await;
+    assert!(!hidden.iter().any(|t| t == SEED), "{hidden:?}");
+    set_hidden(false).await;
+    let shown = until(&app, "保密审查", |t| t.iter().any(|t| t == SEED)).await;
+    assert!(shown.iter().any(|t| t == SEED), "{shown:?}");
 }
 
 #[tokio::test]
@@ -199,6 +266,17 @@ async fn nothing_typed_makes_search_fail() {
         let v: Value = r.json().await.unwrap_or(Value::Null);
         assert_eq!(v["error"]["field"].as_str(), Some(param), "{v}");
     }
+    // Each page problem says what is wrong with it.
+    let (_, html) = app
+        .get_text("/search?q=%E5%85%AC%E5%BC%80&page=999999")
+        .await;
+    assert!(html.contains("最多翻到第"), "{}", text_of(&html));
+    let (_, html) = app.get_text("/search?q=%E5%85%AC%E5%BC%80&page=-3").await;
+    assert!(
+        html.contains("页码应为不小于 1 的整数"),
+        "{}",
+        text_of(&html)
+    );
     // A page beyond the last says so, with a way back.
     let (s, html) = app
         .get_text("/search?q=%E4%BF%9D%E5%AF%86%E5%AE%A1%E6%9F%A5&page=40")

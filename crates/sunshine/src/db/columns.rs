@@ -86,29 +86,29 @@ pub async fn by_id_in_unit(conn: &mut Conn, unit_id: i64, id: i64) -> sqlx::Resu
 /// Renames a column and shows or hides it. Hiding or showing changes what the public sees of
 /// every published item in it: each gets a change-log entry, in the same transaction.
 pub async fn rename(conn: &mut Conn, id: i64, name: &str, hidden: bool) -> sqlx::Result<()> {
-    let changed =
-        sqlx::query("UPDATE columns SET name = $1, hidden = $2 WHERE id = $3 AND hidden <> $2")
-            .bind(name)
-            .bind(i64::from(hidden))
-            .bind(id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-    if changed > 0 {
+    sqlx::query("UPDATE columns SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    // Whether visibility changed is decided by the update itself, not by an earlier read: two
+    // toggles at once still leave the log saying so whenever the column really changed.
+    let toggled = sqlx::query("UPDATE columns SET hidden = $1 WHERE id = $2 AND hidden <> $1")
+        .bind(i64::from(hidden))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if toggled > 0 {
         sqlx::query(
             "INSERT INTO change_log (item_id, unit_id, op, at) SELECT id, unit_id, 'column', $2 \
              FROM items WHERE column_id = $1 AND state = 'published'",
         )
         .bind(id)
         .bind(super::now())
-        .execute(&mut *conn)
-        .await?;
-    }
-    sqlx::query("UPDATE columns SET name = $1 WHERE id = $2")
-        .bind(name)
-        .bind(id)
         .execute(conn)
         .await?;
+    }
     Ok(())
 }
 

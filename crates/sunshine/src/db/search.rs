@@ -112,9 +112,11 @@ pub async fn public_count(conn: &mut Conn) -> sqlx::Result<i64> {
     .await
 }
 
-/// The last entry of the change log (0 when empty): a full build starts following from here.
-pub async fn log_end(conn: &mut Conn) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM change_log")
+/// The last entry of the change log written before `at` (0 when none): a full build starts
+/// following from here.
+pub async fn log_end_before(conn: &mut Conn, at: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM change_log WHERE at < $1")
+        .bind(at)
         .fetch_one(conn)
         .await
 }
@@ -126,4 +128,15 @@ pub async fn log_after(conn: &mut Conn, after: i64, limit: i64) -> sqlx::Result<
         .bind(limit)
         .fetch_all(conn)
         .await
+}
+
+/// The entries among `ids` that exist now (a gap the follower looks for again).
+pub async fn log_among(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as(&format!(
+        "SELECT id, item_id FROM change_log WHERE id IN ({}) ORDER BY id",
+        placeholders(1, ids.len())
+    ))
+    .bind_ids(ids)
+    .fetch_all(conn)
+    .await
 }

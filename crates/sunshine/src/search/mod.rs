@@ -41,8 +41,6 @@ pub enum SearchError {
     /// No index yet: it is being built (items done, items in all).
     #[error("the search index is being built")]
     Building(u64, u64),
-    #[error("search index: {0}")]
-    Index(#[from] tantivy::TantivyError),
     #[error("search: {0}")]
     Other(#[from] anyhow::Error),
 }
@@ -57,7 +55,6 @@ struct Payload {
 /// One generation of the index, open.
 struct Live {
     generation: String,
-    index: Index,
     reader: IndexReader,
     fields: Fields,
     /// `None` when another process holds the generation's writer lock: searched, not followed.
@@ -65,13 +62,75 @@ struct Live {
 }
 
 /// What the follower knows of the log beyond the floor.
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct Follow {
     floor: i64,
     /// Entries above the floor already applied.
     seen: BTreeSet<i64>,
     /// Entries above the floor not seen yet, with when they were first missed.
     gaps: BTreeMap<i64, Instant>,
+}
+
+/// The most gaps looked for again at each poll.
+const GAPS_LOOKED_FOR: usize = 500;
+
+impl Follow {
+    fn at(floor: i64) -> Follow {
+        Follow {
+            floor,
+            ..Follow::default()
+        }
+    }
+
+    /// Where to read new entries from: past everything seen.
+    fn read_after(&self) -> i64 {
+        self.seen.iter().next_back().copied().unwrap_or(self.floor)
+    }
+
+    /// The gaps to look for again (oldest first).
+    fn missing(&self) -> Vec<i64> {
+        self.gaps.keys().copied().take(GAPS_LOOKED_FOR).collect()
+    }
+
+    /// Takes in entries just applied; entries below the highest seen that have not appeared
+    /// are gaps (a transaction not committed yet, or rolled back), waited for `patience`; the
+    /// floor moves up over everything applied and every gap given up on. Whether it moved.
+    fn absorb(&mut self, applied: &[i64], now: Instant, patience: Duration) -> bool {
+        self.seen
+            .extend(applied.iter().filter(|id| **id > self.floor));
+        for id in applied {
+            self.gaps.remove(id);
+        }
+        if let Some(&top) = self.seen.iter().next_back() {
+            let from = self
+                .gaps
+                .keys()
+                .next_back()
+                .map_or(self.floor, |g| (*g).max(self.floor));
+            for id in from + 1..top {
+                if !self.seen.contains(&id) {
+                    self.gaps.entry(id).or_insert(now);
+                }
+            }
+        }
+        let before = self.floor;
+        loop {
+            let next = self.floor + 1;
+            if self.seen.remove(&next) {
+                self.floor = next;
+            } else if self
+                .gaps
+                .get(&next)
+                .is_some_and(|t| now.duration_since(*t) >= patience)
+            {
+                self.gaps.remove(&next);
+                self.floor = next;
+            } else {
+                break;
+            }
+        }
+        self.floor != before
+    }
 }
 
 pub struct Search {
@@ -129,7 +188,6 @@ fn open_generation(root: &Path, generation: &str) -> Result<(Live, i64), String>
     Ok((
         Live {
             generation: generation.to_string(),
-            index,
             reader,
             fields,
             writer: Mutex::new(writer),
@@ -164,10 +222,7 @@ impl Search {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .replace(Arc::new(live));
-        *follow = Follow {
-            floor,
-            ..Follow::default()
-        };
+        *follow = Follow::at(floor);
         if let Some(old) = old {
             // The old generation's files go once nobody searches it.
             let dir = self.root.join(&old.generation);
@@ -194,11 +249,11 @@ impl Search {
         self.broken
             .store(false, std::sync::atomic::Ordering::Relaxed);
         if count < BUILD_BEFORE_SERVING {
-            self.rebuild_and_install(db, |_, _| {}).await?;
+            self.rebuild_and_install(db).await?;
         } else {
             let (me, db) = (self.clone(), db.clone());
             tokio::spawn(async move {
-                if let Err(e) = me.rebuild_and_install(&db, |_, _| {}).await {
+                if let Err(e) = me.rebuild_and_install(&db).await {
                     tracing::error!(error = %e, "search index build failed");
                 }
             });
@@ -257,14 +312,9 @@ impl Search {
         }
     }
 
-    async fn rebuild_and_install(
-        &self,
-        db: &Db,
-        progress: impl Fn(u64, u64) + Send + Sync,
-    ) -> anyhow::Result<()> {
+    async fn rebuild_and_install(&self, db: &Db) -> anyhow::Result<()> {
         let generation = build(db, &self.root, |done, total| {
             *lock(&self.progress) = Some((done, total));
-            progress(done, total);
         })
         .await;
         *lock(&self.progress) = None;
@@ -283,7 +333,7 @@ impl Search {
         };
         let answer = tokio::task::spawn_blocking(move || {
             let searcher = live.reader.searcher();
-            query::run_request(&live.index, &searcher, &live.fields, &request)
+            query::run_request(&searcher, &live.fields, &request)
         })
         .await
         .map_err(|e| SearchError::Other(e.into()))?;
@@ -296,11 +346,6 @@ impl Search {
         })
     }
 
-    /// The change-log position applied so far.
-    pub async fn applied(&self) -> i64 {
-        self.follow.lock().await.floor
-    }
-
     /// Follows the change log until the task is dropped.
     pub async fn follow_forever(self: Arc<Self>, db: Db) {
         loop {
@@ -309,7 +354,7 @@ impl Search {
                 .broken
                 .swap(false, std::sync::atomic::Ordering::Relaxed)
             {
-                if let Err(e) = self.rebuild_and_install(&db, |_, _| {}).await {
+                if let Err(e) = self.rebuild_and_install(&db).await {
                     tracing::error!(error = %e, "search index rebuild failed; will retry");
                     tokio::time::sleep(Duration::from_secs(10)).await;
                     self.broken
@@ -328,58 +373,34 @@ impl Search {
 
     /// Applies what the change log holds beyond what is applied; how many entries it applied.
     pub async fn catch_up(&self, db: &Db) -> anyhow::Result<usize> {
+        // The generation is read under the follower's lock, which a swap also takes: entries
+        // are never marked applied in one generation's bookkeeping while written to another.
+        let mut follow = self.follow.lock().await;
         let Some(live) = self.live() else {
             return Ok(0);
         };
-        let mut follow = self.follow.lock().await;
         let entries = {
             let mut conn = db.pool.acquire().await?;
-            db::search::log_after(&mut conn, follow.floor, LOG_BATCH).await?
+            let mut entries =
+                db::search::log_after(&mut conn, follow.read_after(), LOG_BATCH).await?;
+            let missing = follow.missing();
+            if !missing.is_empty() {
+                entries.extend(db::search::log_among(&mut conn, &missing).await?);
+            }
+            entries
         };
-        let fresh: Vec<(i64, i64)> = entries
-            .iter()
-            .copied()
-            .filter(|(id, _)| !follow.seen.contains(id))
-            .collect();
-        if !fresh.is_empty() {
-            let mut items: Vec<i64> = fresh.iter().map(|(_, item)| *item).collect();
+        if !entries.is_empty() {
+            let mut items: Vec<i64> = entries.iter().map(|(_, item)| *item).collect();
             items.sort_unstable();
             items.dedup();
             apply(db, &live, &items).await?;
-            follow.seen.extend(fresh.iter().map(|(id, _)| *id));
         }
-        // Entries below the highest seen that have not appeared are gaps: a transaction that
-        // has not committed yet, or one that rolled back.
-        let now = Instant::now();
-        if let Some(&top) = follow.seen.iter().next_back() {
-            for id in follow.floor + 1..top {
-                if !follow.seen.contains(&id) {
-                    follow.gaps.entry(id).or_insert(now);
-                }
-            }
-        }
-        let before = follow.floor;
-        loop {
-            let next = follow.floor + 1;
-            if follow.seen.remove(&next) {
-                follow.floor = next;
-            } else if follow
-                .gaps
-                .get(&next)
-                .is_some_and(|t| now.duration_since(*t) > GAP_PATIENCE)
-            {
-                follow.gaps.remove(&next);
-                follow.floor = next;
-            } else {
-                break;
-            }
-        }
-        let floor = follow.floor;
-        follow.gaps.retain(|id, _| *id > floor);
-        if !fresh.is_empty() || follow.floor != before {
+        let ids: Vec<i64> = entries.iter().map(|(id, _)| *id).collect();
+        let moved = follow.absorb(&ids, Instant::now(), GAP_PATIENCE);
+        if !entries.is_empty() || moved {
             commit(&live, follow.floor).await?;
         }
-        Ok(fresh.len())
+        Ok(entries.len())
     }
 
     /// A full rebuild for `sunshine reindex`: builds a new generation beside the one in use and
@@ -467,9 +488,12 @@ async fn build(
 ) -> anyhow::Result<String> {
     let (floor, total, ancestors) = {
         let mut conn = db.pool.acquire().await?;
-        // The log's end is read first: whatever changes while the build reads is applied again
-        // by the follower afterwards.
-        let floor = db::search::log_end(&mut conn).await?;
+        // Where following starts is read first, and held back by the time a transaction may
+        // take to commit: every entry after it is applied again once the build is in use, so a
+        // change that committed while the build read (or had its id but not yet its commit
+        // when the build began) is not lost.
+        let patience = i64::try_from(GAP_PATIENCE.as_secs()).unwrap_or(30);
+        let floor = db::search::log_end_before(&mut conn, db::now() - patience).await?;
         let total = db::search::public_count(&mut conn).await?;
         (floor, total, ancestors(&mut conn).await?)
     };
@@ -512,7 +536,8 @@ async fn build(
             Ok(())
         })
         .await??;
-        progress(done.min(total.max(done)), total.max(done));
+        // Items published during the build count too.
+        progress(done, total.max(done));
     }
     let mut writer =
         Arc::try_unwrap(writer).map_err(|_| anyhow::anyhow!("index writer still shared"))?;
@@ -525,4 +550,32 @@ async fn build(
     .await??;
     write_current(root, &generation)?;
     Ok(generation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_floor_waits_for_late_entries_and_gives_up_on_rolled_back_ones() {
+        let t0 = Instant::now();
+        let patience = Duration::from_secs(30);
+        let mut f = Follow::at(10);
+        // 12 and 14 commit before 11 and 13: both are gaps.
+        assert!(!f.absorb(&[12, 14], t0, patience));
+        assert_eq!(
+            (f.floor, f.read_after(), f.missing()),
+            (10, 14, vec![11, 13])
+        );
+        // 11 commits late: the floor passes it and the applied 12, and stops at the gap 13.
+        assert!(f.absorb(&[11], t0 + Duration::from_secs(1), patience));
+        assert_eq!((f.floor, f.missing()), (12, vec![13]));
+        // Nothing new for a while; 13 never commits (rolled back): given up after the wait.
+        assert!(!f.absorb(&[], t0 + Duration::from_secs(29), patience));
+        assert!(f.absorb(&[], t0 + Duration::from_secs(30), patience));
+        assert_eq!((f.floor, f.missing(), f.seen.len()), (14, vec![], 0));
+        // An entry applied twice (re-read after a restart) changes nothing.
+        assert!(!f.absorb(&[14], t0 + Duration::from_secs(31), patience));
+        assert_eq!(f.floor, 14);
+    }
 }

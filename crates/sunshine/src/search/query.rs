@@ -1,6 +1,6 @@
 //! A search request turned into a tantivy query, run, and its answer read back.
 
-use super::schema::{self, Fields, JIEBA};
+use super::schema::{self, Fields};
 use sunshine_core::item::Validity;
 use sunshine_core::search::{snippet, Parsed, Snippet, Word};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -8,7 +8,7 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Index, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 /// The deepest a result list may be paged (tantivy ranks `offset + limit` documents).
 pub const MAX_OFFSET: usize = 5_000;
@@ -84,10 +84,7 @@ fn boost(q: Box<dyn Query>, by: f32) -> Box<dyn Query> {
 /// What makes a document match a word: its characters in a row in some field (or, for Latin
 /// letters, the pinyin initials of the title). `None` for a word without tokens.
 fn matches(f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
-    let grams: Vec<String> = schema::grams(&w.text, false)
-        .into_iter()
-        .map(|t| t.text)
-        .collect();
+    let grams = schema::gram_texts(&w.text);
     if grams.is_empty() {
         return None;
     }
@@ -110,10 +107,10 @@ fn matches(f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
 
 /// A word: it must match; its jieba words, where they are whole words of the text, add to the
 /// score.
-fn word(index: &Index, f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
+fn word(f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
     let must = matches(f, w)?;
     let mut clauses = vec![(Occur::Must, must)];
-    let words = schema::words(index, JIEBA, &w.text);
+    let words = schema::jieba_words(&w.text);
     for (field, by) in [(f.title_j, 2.0), (f.body_j, 1.0)] {
         let terms: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
@@ -142,12 +139,12 @@ fn u64_term(field: Field, v: u64) -> Box<dyn Query> {
 }
 
 /// The whole query. `None` when a filter can match nothing (a 发文字号 without a character).
-pub fn build(index: &Index, f: &Fields, r: &Request) -> Option<Box<dyn Query>> {
+pub fn build(f: &Fields, r: &Request) -> Option<Box<dyn Query>> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for group in &r.parsed.all {
         let alternatives: Vec<(Occur, Box<dyn Query>)> = group
             .iter()
-            .filter_map(|w| word(index, f, w))
+            .filter_map(|w| word(f, w))
             .map(|q| (Occur::Should, q))
             .collect();
         if !alternatives.is_empty() {
@@ -181,10 +178,7 @@ pub fn build(index: &Index, f: &Fields, r: &Request) -> Option<Box<dyn Query>> {
         ))));
     }
     if let Some(no) = &r.doc_no {
-        let grams: Vec<String> = schema::grams(no, false)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
+        let grams = schema::gram_texts(no);
         if grams.is_empty() {
             return None;
         }
@@ -209,13 +203,8 @@ fn facet_counts(fruit: &tantivy::collector::FacetCounts, root: &str) -> Vec<(Str
 }
 
 /// Runs a request. CPU work: call it off the async workers.
-pub fn run_request(
-    index: &Index,
-    searcher: &Searcher,
-    f: &Fields,
-    r: &Request,
-) -> tantivy::Result<Answer> {
-    let Some(query) = build(index, f, r) else {
+pub fn run_request(searcher: &Searcher, f: &Fields, r: &Request) -> tantivy::Result<Answer> {
+    let Some(query) = build(f, r) else {
         return Ok(Answer::default());
     };
     let offset = r.offset.min(MAX_OFFSET);

@@ -192,17 +192,9 @@ pub fn grams(text: &str, initials: bool) -> Vec<Token> {
     out
 }
 
-/// The texts of a token stream, for building queries the way the index was built.
-pub fn words(index: &Index, tokenizer: &str, text: &str) -> Vec<String> {
-    let Some(mut analyzer) = index.tokenizers().get(tokenizer) else {
-        return Vec::new();
-    };
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
+/// The texts of a text's character tokens, as a query looks for them.
+pub fn gram_texts(text: &str) -> Vec<String> {
+    grams(text, false).into_iter().map(|t| t.text).collect()
 }
 
 /// A text's words as jieba cuts them (search mode: long words and the words inside them).

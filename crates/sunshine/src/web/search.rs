@@ -19,8 +19,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use std::collections::HashMap;
 use sunshine_core::item::Validity;
-use sunshine_core::search::{parse, Snippet, MAX_QUERY_CHARS};
-use sunshine_core::unit::UnitCode;
+use sunshine_core::page::Page;
+use sunshine_core::search::{parse, Snippet, MAX_QUERY_CHARS, MAX_WORDS};
 use sunshine_core::FieldError;
 
 /// Results on a page of the portal's search.
@@ -58,7 +58,6 @@ pub struct Resolved {
     pub unit: Option<Unit>,
     pub column: Option<Column>,
     pub page: usize,
-    pub size: usize,
     /// (parameter, value) kept, in a fixed order, for building links.
     pub kept: Vec<(&'static str, String)>,
     pub problems: Vec<FieldError>,
@@ -68,8 +67,14 @@ fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Reads the parameters. Unknown values become problems, never errors.
-pub async fn resolve(conn: &mut Conn, p: &SearchParams, size: usize) -> Result<Resolved, AppError> {
+/// Reads the parameters against the portal's units. Unknown values become problems, never
+/// errors.
+pub async fn resolve(
+    conn: &mut Conn,
+    all: &[Unit],
+    p: &SearchParams,
+    size: usize,
+) -> Result<Resolved, AppError> {
     let mut problems = Vec::new();
     let mut kept: Vec<(&'static str, String)> = Vec::new();
     let raw_q = p.q.as_deref().unwrap_or("");
@@ -77,7 +82,7 @@ pub async fn resolve(conn: &mut Conn, p: &SearchParams, size: usize) -> Result<R
     if parsed.truncated {
         problems.push(FieldError::new(
             "q",
-            format!("搜索词太长，只按前 {MAX_QUERY_CHARS} 个字和前 12 个词查找"),
+            format!("搜索词太长，只按前 {MAX_QUERY_CHARS} 个字和前 {MAX_WORDS} 个词查找"),
         ));
     }
     let q: String = raw_q
@@ -96,10 +101,7 @@ pub async fn resolve(conn: &mut Conn, p: &SearchParams, size: usize) -> Result<R
     };
     let mut unit = None;
     if let Some(code) = given(&p.unit) {
-        let found = match UnitCode::parse(code) {
-            Ok(c) => units::by_code(conn, c.as_str()).await?,
-            Err(_) => None,
-        };
+        let found = all.iter().find(|u| u.code == code).cloned();
         match found {
             Some(u) => {
                 request.unit = Some(u.id);
@@ -177,51 +179,45 @@ pub async fn resolve(conn: &mut Conn, p: &SearchParams, size: usize) -> Result<R
         request.doc_no = Some(no.clone());
         kept.push(("doc_no", no));
     }
+    let default_order = request.parsed.is_empty();
     request.newest = match given(&p.sort) {
-        None => request.parsed.is_empty(),
-        Some("newest") => true,
-        Some("relevance") => false,
+        None => default_order,
+        Some(chosen @ ("newest" | "relevance")) => {
+            kept.push(("sort", chosen.to_string()));
+            chosen == "newest"
+        }
         Some(_) => {
             problems.push(FieldError::new(
                 "sort",
-                "排序应为 relevance（相关度）或 newest（最新），已按相关度排序",
+                "排序应为 relevance（相关度）或 newest（最新），已按默认顺序排序",
             ));
-            request.parsed.is_empty()
+            default_order
         }
     };
-    if given(&p.sort).is_some() && !problems.iter().any(|f| f.field == "sort") {
-        kept.push((
-            "sort",
-            if request.newest {
-                "newest"
-            } else {
-                "relevance"
-            }
-            .into(),
-        ));
-    }
-    let page = match given(&p.page) {
-        None => 1,
-        Some(s) => match s.parse::<usize>().ok().filter(|n| *n >= 1) {
-            Some(n) if (n - 1) * size <= MAX_OFFSET => n,
-            Some(_) => {
-                problems.push(FieldError::new(
-                    "page",
-                    format!(
-                        "最多翻到第 {} 页，请加上条件缩小范围",
-                        MAX_OFFSET / size + 1
-                    ),
-                ));
-                1
-            }
-            None => {
-                problems.push(FieldError::new(
-                    "page",
-                    "页码应为不小于 1 的整数，已显示第 1 页",
-                ));
-                1
-            }
-        },
+    let raw_page = p.page.as_deref().map(str::trim);
+    let page = match Page::parse(raw_page, size as u32) {
+        Some(page) if page.offset() as usize <= MAX_OFFSET => page.number as usize,
+        // A whole number, only too far: say how far one may go.
+        too_far
+            if too_far.is_some()
+                || raw_page.is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n > 0)) =>
+        {
+            problems.push(FieldError::new(
+                "page",
+                format!(
+                    "最多翻到第 {} 页，请加上条件缩小范围",
+                    MAX_OFFSET / size + 1
+                ),
+            ));
+            1
+        }
+        _ => {
+            problems.push(FieldError::new(
+                "page",
+                "页码应为不小于 1 的整数，已显示第 1 页",
+            ));
+            1
+        }
     };
     request.offset = (page - 1) * size;
     Ok(Resolved {
@@ -230,7 +226,6 @@ pub async fn resolve(conn: &mut Conn, p: &SearchParams, size: usize) -> Result<R
         unit,
         column,
         page,
-        size,
         kept,
         problems,
     })
@@ -258,13 +253,8 @@ impl Resolved {
 
     /// The current search at another page.
     pub fn page_href(&self, page: usize) -> String {
-        let page = page.to_string();
-        let mut pairs: Vec<(&str, &str)> =
-            self.kept.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        if page != "1" {
-            pairs.push(("page", &page));
-        }
-        link("/search", &pairs)
+        let number = page.to_string();
+        self.href("/search", "page", (page > 1).then_some(number.as_str()))
     }
 }
 
@@ -291,8 +281,13 @@ pub struct Outcome {
     pub units: HashMap<i64, Unit>,
 }
 
-/// Runs the search and reads its results' lines in one query.
-pub async fn run(app: &AppState, r: &Resolved) -> Result<Result<Outcome, (u64, u64)>, AppError> {
+/// Runs the search and reads its results' lines in one query; `all` names the units of the
+/// counts.
+pub async fn run(
+    app: &AppState,
+    r: &Resolved,
+    all: Vec<Unit>,
+) -> Result<Result<Outcome, (u64, u64)>, AppError> {
     let answer = match app.search.search(r.request.clone()).await {
         Ok(a) => a,
         Err(SearchError::Building(done, total)) => return Ok(Err((done, total))),
@@ -301,11 +296,8 @@ pub async fn run(app: &AppState, r: &Resolved) -> Result<Result<Outcome, (u64, u
     let ids: Vec<i64> = answer.hits.iter().map(|h| h.id).collect();
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let lines = items::public_by_ids(&mut conn, &ids).await?;
-    let units: HashMap<i64, Unit> = units::all(&mut conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    drop(conn);
+    let units: HashMap<i64, Unit> = all.into_iter().map(|u| (u.id, u)).collect();
     let found = answer
         .hits
         .iter()
@@ -357,11 +349,12 @@ struct SearchPage {
     next: Option<String>,
     page: usize,
     pages: usize,
+    /// The number of the page's first result.
+    first_number: usize,
     beyond: bool,
     first_page: String,
     suggestions: Vec<(String, String)>,
     building: Option<String>,
-    feed: String,
 }
 
 fn chips(r: &Resolved) -> Vec<Chip> {
@@ -468,12 +461,13 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
-    let r = resolve(&mut conn, &p, PAGE_SIZE).await?;
+    let r = resolve(&mut conn, &all, &p, PAGE_SIZE).await?;
     drop(conn);
     let searched = !r.request.is_empty();
     let mut page = SearchPage {
         site: site_name(&all),
         crumbs: vec![crumb("/", "首页"), crumb("/search", "站内搜索")],
+        first_number: r.request.offset + 1,
         q: r.q.clone(),
         searched,
         notices: r.problems.iter().map(|f| f.message.clone()).collect(),
@@ -499,12 +493,11 @@ pub async fn page(
         first_page: r.page_href(1),
         suggestions: vec![],
         building: None,
-        feed: r.href("/search.atom", "sort", None),
     };
     if !searched {
         return render(&page);
     }
-    match run(&app, &r).await? {
+    match run(&app, &r, all).await? {
         Err((done, total)) => {
             page.building = Some(if total > 0 {
                 format!("搜索索引正在建立（已完成 {done} / {total} 条），请稍后再试。")

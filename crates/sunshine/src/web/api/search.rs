@@ -77,12 +77,13 @@ pub async fn search(
     Query(p): Query<SearchParams>,
 ) -> Result<Response, ApiError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let r = resolve(&mut conn, &p, PAGE_SIZE).await?;
+    let all = crate::db::units::all(&mut conn).await?;
+    let r = resolve(&mut conn, &all, &p, PAGE_SIZE).await?;
     drop(conn);
     if !r.problems.is_empty() {
         return Err(AppError::from(crate::service::Error::Invalid(r.problems)).into());
     }
-    let o = match run(&app, &r).await? {
+    let o = match run(&app, &r, all).await? {
         Ok(o) => o,
         Err(_) => {
             let body = serde_json::json!({"error": {"code": "index_building",
