@@ -58,15 +58,6 @@ impl Parsed {
     }
 }
 
-/// Folds full-width ASCII (ＡＢＣ１２３) to half-width and the ideographic space to a space.
-pub fn fold_char(c: char) -> char {
-    match c {
-        '\u{3000}' => ' ',
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    }
-}
-
 fn lower(c: char) -> char {
     // One character for one: offsets into the text stay valid.
     let mut l = c.to_lowercase();
@@ -101,7 +92,7 @@ pub fn parse(input: &str) -> Parsed {
             if c.is_control() {
                 ' '
             } else {
-                lower(fold_char(c))
+                lower(crate::text::fold_char(c))
             }
         })
         .collect();
@@ -166,7 +157,12 @@ pub fn parse(input: &str) -> Parsed {
             let text: String = chars[i..end].iter().collect();
             // `OR` as typed (upper case) joins alternatives; the input is lower-cased, so look
             // at what was typed.
-            let typed: String = input.chars().skip(i).take(end - i).map(fold_char).collect();
+            let typed: String = input
+                .chars()
+                .skip(i)
+                .take(end - i)
+                .map(crate::text::fold_char)
+                .collect();
             if typed == "OR" {
                 tokens.push(Token::Or);
             } else {
@@ -255,7 +251,10 @@ impl Snippet {
 /// Where the words (already lower-cased, as [`parse`] gives them) appear in `text`, as merged,
 /// sorted character ranges. A phrase's words may be separated by anything that is not a word.
 fn find_all(text: &[char], words: &[&str]) -> Vec<(usize, usize)> {
-    let lowered: Vec<char> = text.iter().map(|c| lower(fold_char(*c))).collect();
+    let lowered: Vec<char> = text
+        .iter()
+        .map(|c| lower(crate::text::fold_char(*c)))
+        .collect();
     let mut found = Vec::new();
     for w in words {
         // A phrase is looked for as its characters with the separators taken out.
@@ -290,7 +289,8 @@ fn match_at(hay: &[char], at: usize, needle: &[char]) -> Option<usize> {
     let mut i = at;
     for (n, want) in needle.iter().enumerate() {
         if n > 0 {
-            while i < hay.len() && !is_word_char(hay[i]) && hay[i] != *want {
+            // Separators between a phrase's words are skipped (the needle holds none).
+            while i < hay.len() && !is_word_char(hay[i]) {
                 i += 1;
             }
         }

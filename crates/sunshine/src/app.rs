@@ -38,13 +38,14 @@ impl App {
         if !db.is_upgraded() {
             crate::db::upgrade::run(&db).await?;
         }
+        let cpu = crate::cpu::CpuPool::for_machine();
         Ok(Arc::new(App {
             db,
             blobs,
             clicks: Clicks::default(),
             data_key,
-            cpu: crate::cpu::CpuPool::for_machine(),
-            search: Arc::new(crate::search::Search::new(&config.data_dir)),
+            search: Arc::new(crate::search::Search::new(&config.data_dir, cpu.clone())),
+            cpu,
             config,
         }))
     }

@@ -112,6 +112,16 @@ pub async fn rename(conn: &mut Conn, id: i64, name: &str, hidden: bool) -> sqlx:
     Ok(())
 }
 
+/// Holds a column's row until the transaction ends (an update that changes nothing takes the
+/// row's lock on PostgreSQL; SQLite has one writer at a time anyway).
+pub async fn hold(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE columns SET hidden = hidden WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Moves a column one place up or down among its siblings by swapping sort orders.
 pub async fn move_by(conn: &mut Conn, col: &Column, up: bool) -> sqlx::Result<()> {
     let siblings: Vec<Column> = of_unit(conn, col.unit_id)

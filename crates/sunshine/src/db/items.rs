@@ -367,8 +367,8 @@ pub async fn list_public(
     Ok((summaries(rows)?, total))
 }
 
-/// The public items among `ids`, in the order of `ids` (a search's results, read in one query;
-/// an item withdrawn since it was indexed is left out).
+/// The public items among `ids`, in no particular order (a search's results, read in one
+/// query; an item withdrawn since it was indexed is left out).
 pub async fn public_by_ids(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<Summary>> {
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "{SUMMARY} WHERE {PUBLIC} AND i.id IN ({})",
@@ -377,9 +377,7 @@ pub async fn public_by_ids(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<Sum
     .bind_ids(ids)
     .fetch_all(conn)
     .await?;
-    let mut found = summaries(rows)?;
-    found.sort_by_key(|s| ids.iter().position(|id| *id == s.id));
-    Ok(found)
+    summaries(rows)
 }
 
 /// The latest `per_column` public items of every column of a unit, in one query.
@@ -610,6 +608,11 @@ pub async fn publish(
     .bind(item.id)
     .execute(&mut **tx)
     .await?;
+    // The column's row is held until commit: showing or hiding the column waits for the
+    // publication (and logs the item), or the publication waits for it (and is applied with
+    // the column as it then is). Without it, a column shown while an item in it is published
+    // could leave the item out of the search index.
+    super::columns::hold(tx, item.column_id).await?;
     log_change(tx, item.id, item.unit_id, "publish").await?;
     Ok(index_no)
 }

@@ -50,6 +50,10 @@ async fn with_files(conn: &mut Conn, rows: Vec<Row>) -> sqlx::Result<Vec<Source>
     .bind_ids(&ids)
     .fetch_all(&mut *conn)
     .await?;
+    let mut by_item: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (item, text) in files {
+        by_item.entry(item).or_default().push(text);
+    }
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let validity = Validity::parse(&r.validity)
@@ -58,11 +62,7 @@ async fn with_files(conn: &mut Conn, rows: Vec<Row>) -> sqlx::Result<Vec<Source>
             return Err(unknown("items", r.id, "published_on", ""));
         };
         out.push(Source {
-            files: files
-                .iter()
-                .filter(|(item, _)| *item == r.id)
-                .map(|(_, t)| t.clone())
-                .collect(),
+            files: by_item.remove(&r.id).unwrap_or_default(),
             id: r.id,
             unit_id: r.unit_id,
             column_id: r.column_id,

@@ -13,6 +13,7 @@
 pub mod query;
 pub mod schema;
 
+use crate::cpu::CpuPool;
 use crate::db::{self, Db};
 use query::{Answer, Request};
 use schema::Fields;
@@ -23,7 +24,7 @@ use std::time::{Duration, Instant};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 /// Bumped when the schema or the tokenizers change: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 /// How often a node looks at the change log.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 /// How long a missing change-log entry is waited for before it is taken as never committed.
@@ -71,9 +72,6 @@ struct Follow {
     gaps: BTreeMap<i64, Instant>,
 }
 
-/// The most gaps looked for again at each poll.
-const GAPS_LOOKED_FOR: usize = 500;
-
 impl Follow {
     fn at(floor: i64) -> Follow {
         Follow {
@@ -89,7 +87,7 @@ impl Follow {
 
     /// The gaps to look for again (oldest first).
     fn missing(&self) -> Vec<i64> {
-        self.gaps.keys().copied().take(GAPS_LOOKED_FOR).collect()
+        self.gaps.keys().copied().collect()
     }
 
     /// Takes in entries just applied; entries below the highest seen that have not appeared
@@ -135,8 +133,14 @@ impl Follow {
 
 pub struct Search {
     root: PathBuf,
+    /// Searches run here: as many at once as there are cores.
+    cpu: CpuPool,
     live: RwLock<Option<Arc<Live>>>,
     follow: tokio::sync::Mutex<Follow>,
+    /// Held while a full build runs: one at a time.
+    rebuilding: tokio::sync::Mutex<()>,
+    /// A generation that could not be opened: not tried again, removed once replaced.
+    unusable: Mutex<Option<String>>,
     /// A build in progress: (done, total).
     progress: Mutex<Option<(u64, u64)>>,
     /// Set when a search fails on the index: the follower rebuilds.
@@ -196,17 +200,32 @@ fn open_generation(root: &Path, generation: &str) -> Result<(Live, i64), String>
     ))
 }
 
+/// Drops `what` and removes `dirs` on a blocking thread, without waiting.
+fn remove_later<T: Send + 'static>(what: T, dirs: Vec<PathBuf>) {
+    tokio::task::spawn_blocking(move || {
+        drop(what);
+        for dir in dirs {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!(error = %e, dir = %dir.display(), "old search index not removed");
+            }
+        }
+    });
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Search {
     /// The search of a data directory; nothing is opened until [`Search::start`].
-    pub fn new(data_dir: &Path) -> Search {
+    pub fn new(data_dir: &Path, cpu: CpuPool) -> Search {
         Search {
             root: data_dir.join("search"),
+            cpu,
             live: RwLock::new(None),
             follow: tokio::sync::Mutex::new(Follow::default()),
+            rebuilding: tokio::sync::Mutex::new(()),
+            unusable: Mutex::new(None),
             progress: Mutex::new(None),
             broken: Default::default(),
         }
@@ -216,21 +235,29 @@ impl Search {
         self.live.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Puts a generation in use. The one it replaces (and an unusable one) is removed off the
+    /// async workers: searches still holding it keep reading its open files.
     fn install(&self, live: Live, floor: i64, follow: &mut Follow) {
+        let new = live.generation.clone();
         let old = self
             .live
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .replace(Arc::new(live));
         *follow = Follow::at(floor);
+        let mut remove = Vec::new();
         if let Some(old) = old {
-            // The old generation's files go once nobody searches it.
-            let dir = self.root.join(&old.generation);
-            drop(old);
-            if let Err(e) = std::fs::remove_dir_all(&dir) {
-                tracing::warn!(error = %e, dir = %dir.display(), "old search index not removed");
+            // A read-only node shares the directory with the process that writes it.
+            if lock(&old.writer).is_some() && old.generation != new {
+                remove.push(self.root.join(&old.generation));
             }
+            // Its writer joins its threads when dropped: not on an async worker either.
+            remove_later(old, Vec::new());
         }
+        if let Some(bad) = lock(&self.unusable).take().filter(|b| *b != new) {
+            remove.push(self.root.join(bad));
+        }
+        remove_later((), remove);
     }
 
     /// Opens the index named in `CURRENT`, or builds one: before returning when the portal is
@@ -286,8 +313,10 @@ impl Search {
         let Some(generation) = read_current(&self.root) else {
             return self.live().is_some();
         };
-        if self.live().is_some_and(|l| l.generation == generation) {
-            return true;
+        if self.live().is_some_and(|l| l.generation == generation)
+            || lock(&self.unusable).as_deref() == Some(generation.as_str())
+        {
+            return self.live().is_some();
         }
         let root = self.root.clone();
         let name = generation.clone();
@@ -301,6 +330,7 @@ impl Search {
             }
             Ok(Err(why)) => {
                 tracing::warn!(generation, why, "search index not usable; rebuilding");
+                *lock(&self.unusable) = Some(generation);
                 self.broken
                     .store(true, std::sync::atomic::Ordering::Relaxed);
                 self.live().is_some()
@@ -312,13 +342,20 @@ impl Search {
         }
     }
 
+    /// A full build put in use; nothing when one is already running.
     async fn rebuild_and_install(&self, db: &Db) -> anyhow::Result<()> {
+        let Ok(_one) = self.rebuilding.try_lock() else {
+            return Ok(());
+        };
         let generation = build(db, &self.root, |done, total| {
             *lock(&self.progress) = Some((done, total));
         })
         .await;
         *lock(&self.progress) = None;
         let generation = generation?;
+        // Whatever asked for a rebuild meanwhile is answered by this one.
+        self.broken
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         self.reopen().await;
         tracing::info!(generation, "search index built");
         Ok(())
@@ -331,12 +368,14 @@ impl Search {
             let (done, total) = lock(&self.progress).unwrap_or((0, 0));
             return Err(SearchError::Building(done, total));
         };
-        let answer = tokio::task::spawn_blocking(move || {
-            let searcher = live.reader.searcher();
-            query::run_request(&searcher, &live.fields, &request)
-        })
-        .await
-        .map_err(|e| SearchError::Other(e.into()))?;
+        let answer = self
+            .cpu
+            .run(move || {
+                let searcher = live.reader.searcher();
+                query::run_request(&searcher, &live.fields, &request)
+            })
+            .await
+            .map_err(|e| SearchError::Other(e.into()))?;
         answer.map_err(|e| {
             tracing::error!(error = %e, "search failed on the index; rebuilding it");
             self.broken
@@ -383,9 +422,8 @@ impl Search {
             let mut conn = db.pool.acquire().await?;
             let mut entries =
                 db::search::log_after(&mut conn, follow.read_after(), LOG_BATCH).await?;
-            let missing = follow.missing();
-            if !missing.is_empty() {
-                entries.extend(db::search::log_among(&mut conn, &missing).await?);
+            for gaps in follow.missing().chunks(500) {
+                entries.extend(db::search::log_among(&mut conn, gaps).await?);
             }
             entries
         };
@@ -459,12 +497,10 @@ fn commit_at(writer: &mut IndexWriter, floor: i64) -> anyhow::Result<()> {
 async fn commit(live: &Arc<Live>, floor: i64) -> anyhow::Result<()> {
     let live = live.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut guard = lock(&live.writer);
-        let Some(writer) = guard.as_mut() else {
-            return Ok(());
-        };
-        commit_at(writer, floor)?;
-        drop(guard);
+        if let Some(writer) = lock(&live.writer).as_mut() {
+            commit_at(writer, floor)?;
+        }
+        // A read-only node sees what the writing process committed.
         live.reader.reload()?;
         Ok(())
     })

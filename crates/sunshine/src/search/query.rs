@@ -81,9 +81,11 @@ fn boost(q: Box<dyn Query>, by: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(q, by))
 }
 
-/// What makes a document match a word: its characters in a row in some field (or, for Latin
-/// letters, the pinyin initials of the title). `None` for a word without tokens.
-fn matches(f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
+/// What makes a document match a word: its characters in a row in some field, or, with
+/// `initials`, for three or more Latin letters, the pinyin initials of the title (never for an
+/// excluded word: `-gk` must not exclude every title with 公开). `None` for a word without
+/// tokens.
+fn matches(f: &Fields, w: &Word, initials: bool) -> Option<Box<dyn Query>> {
     let grams = schema::gram_texts(&w.text);
     if grams.is_empty() {
         return None;
@@ -98,7 +100,7 @@ fn matches(f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
     .map(|(field, by)| (Occur::Should, boost(run(field, &grams), by)))
     .collect();
     let letters = w.text.chars().count();
-    if !w.phrase && letters >= 2 && w.text.chars().all(|c| c.is_ascii_lowercase()) {
+    if initials && !w.phrase && letters >= 3 && w.text.chars().all(|c| c.is_ascii_lowercase()) {
         let initials: Vec<String> = w.text.chars().map(String::from).collect();
         any.push((Occur::Should, boost(run(f.title_py, &initials), 0.5)));
     }
@@ -108,7 +110,7 @@ fn matches(f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
 /// A word: it must match; its jieba words, where they are whole words of the text, add to the
 /// score.
 fn word(f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
-    let must = matches(f, w)?;
+    let must = matches(f, w, true)?;
     let mut clauses = vec![(Occur::Must, must)];
     let words = schema::jieba_words(&w.text);
     for (field, by) in [(f.title_j, 2.0), (f.body_j, 1.0)] {
@@ -152,7 +154,7 @@ pub fn build(f: &Fields, r: &Request) -> Option<Box<dyn Query>> {
         }
     }
     for w in &r.parsed.none {
-        if let Some(q) = matches(f, w) {
+        if let Some(q) = matches(f, w, false) {
             clauses.push((Occur::MustNot, q));
         }
     }

@@ -35,7 +35,8 @@ pub struct Fields {
     pub topic: Field,
     pub validity: Field,
     pub year: Field,
-    /// `/unit/{id}` and `/year/{yyyy}`, for the counts beside the results.
+    /// `/unit/{id}` for the item's unit and every unit above it (a unit's count includes its
+    /// sub-units', as its filter does) and `/year/{yyyy}`, for the counts beside the results.
     pub facet: Field,
     /// Newest first: the publication date, then the id.
     pub newest: Field,
@@ -44,12 +45,12 @@ pub struct Fields {
     pub title_py: Field,
     pub body_j: Field,
     pub body_g: Field,
-    /// 发文字号, 索引号, 发布机构.
-    pub meta_j: Field,
+    /// 发文字号, 索引号, 发布机构 (as characters only: codes and names, not prose).
     pub meta_g: Field,
     /// 发文字号 alone, for its filter.
     pub doc_no_g: Field,
-    pub files_j: Field,
+    /// Attachments' text (as characters only: jieba over long files would cost much and add
+    /// little to the ranking, which titles and bodies decide).
     pub files_g: Field,
     /// The body's text, stored for snippets, not indexed.
     pub text: Field,
@@ -85,10 +86,8 @@ pub fn schema() -> (Schema, Fields) {
         title_py: b.add_text_field("title_py", text(INITIALS, true)),
         body_j: b.add_text_field("body_j", text(JIEBA, false)),
         body_g: b.add_text_field("body_g", text(GRAMS, true)),
-        meta_j: b.add_text_field("meta_j", text(JIEBA, false)),
         meta_g: b.add_text_field("meta_g", text(GRAMS, true)),
         doc_no_g: b.add_text_field("doc_no_g", text(GRAMS, true)),
-        files_j: b.add_text_field("files_j", text(JIEBA, false)),
         files_g: b.add_text_field("files_g", text(GRAMS, true)),
         text: b.add_text_field("text", STORED),
     };
@@ -165,7 +164,7 @@ pub fn grams(text: &str, initials: bool) -> Vec<Token> {
         });
     };
     for (at, c) in text.char_indices() {
-        let c = sunshine_core::search::fold_char(c);
+        let c = sunshine_core::text::fold_char(c);
         if c.is_alphanumeric() && !is_syllable(c) {
             run.get_or_insert_with(|| (at, String::new()))
                 .1
@@ -220,6 +219,7 @@ pub fn document(f: &Fields, s: &Source, ancestors: &HashMap<i64, i64>) -> Tantiv
     let mut depth = 0;
     while let Some(u) = unit {
         d.add_u64(f.units, u as u64);
+        d.add_facet(f.facet, format!("/unit/{u}").as_str());
         unit = ancestors.get(&u).copied();
         depth += 1;
         if depth > 16 {
@@ -233,7 +233,6 @@ pub fn document(f: &Fields, s: &Source, ancestors: &HashMap<i64, i64>) -> Tantiv
     d.add_text(f.validity, s.validity.as_str());
     let year = chrono::Datelike::year(&s.published_on);
     d.add_u64(f.year, year as u64);
-    d.add_facet(f.facet, format!("/unit/{}", s.unit_id).as_str());
     d.add_facet(f.facet, format!("/year/{year}").as_str());
     let day = chrono::Datelike::num_days_from_ce(&s.published_on) as i64;
     d.add_i64(f.newest, day * 1_000_000_000 + s.id % 1_000_000_000);
@@ -251,14 +250,12 @@ pub fn document(f: &Fields, s: &Source, ancestors: &HashMap<i64, i64>) -> Tantiv
         &s.publisher,
     ]
     .join(" ");
-    d.add_text(f.meta_j, &meta);
     d.add_text(f.meta_g, &meta);
     if let Some(no) = &s.doc_no {
         d.add_text(f.doc_no_g, no);
     }
     let files = cut(&s.files.join("\n"), FILE_TEXT_CHARS);
     if !files.is_empty() {
-        d.add_text(f.files_j, &files);
         d.add_text(f.files_g, &files);
     }
     d

@@ -1,4 +1,4 @@
-//! 站内搜索: `/search` (a page), `/api/v1/search` (JSON) and `/search.atom` (a feed), one
+//! 站内搜索: `/search` (a page) and `/api/v1/search` (JSON), one
 //! reading of the parameters for all three. Nothing a person types makes a search fail: an
 //! unreadable filter is dropped and the page says so (the API answers 422 naming the field).
 
@@ -83,6 +83,12 @@ pub async fn resolve(
         problems.push(FieldError::new(
             "q",
             format!("搜索词太长，只按前 {MAX_QUERY_CHARS} 个字和前 {MAX_WORDS} 个词查找"),
+        ));
+    }
+    if parsed.is_empty() && !parsed.none.is_empty() {
+        problems.push(FieldError::new(
+            "q",
+            "只写了要排除的词（前面带 - 的词），请再写上要找的词",
         ));
     }
     let q: String = raw_q
@@ -176,8 +182,15 @@ pub async fn resolve(
     }
     if let Some(no) = given(&p.doc_no) {
         let no = clip(no);
-        request.doc_no = Some(no.clone());
-        kept.push(("doc_no", no));
+        if no.chars().any(sunshine_core::search::is_word_char) {
+            request.doc_no = Some(no.clone());
+            kept.push(("doc_no", no));
+        } else {
+            problems.push(FieldError::new(
+                "doc_no",
+                "发文字号里没有文字或数字（如 禄政发〔2017〕12号），已不限发文字号",
+            ));
+        }
     }
     let default_order = request.parsed.is_empty();
     request.newest = match given(&p.sort) {
@@ -512,7 +525,11 @@ pub async fn page(
         }
         Ok(o) => {
             page.total = o.answer.total;
-            page.pages = o.answer.total.div_ceil(PAGE_SIZE).max(1);
+            page.pages = Page {
+                number: 1,
+                size: PAGE_SIZE as u32,
+            }
+            .count(o.answer.total as i64) as usize;
             page.beyond = o.answer.total > 0 && r.page > page.pages;
             page.prev = (r.page > 1 && !page.beyond).then(|| r.page_href(r.page - 1));
             page.next = (r.page < page.pages && r.page * PAGE_SIZE <= MAX_OFFSET)
