@@ -9,6 +9,7 @@ pub mod applications;
 pub mod attachments;
 pub mod audit;
 pub mod calendar;
+pub mod catalog;
 pub mod columns;
 pub mod items;
 pub mod report;

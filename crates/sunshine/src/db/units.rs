@@ -20,11 +20,29 @@ pub struct Unit {
     pub office_email: String,
     pub index_pattern: String,
     pub report_due: String,
+    /// 主办单位 as the footer names it (empty: the unit's name).
+    pub host_org: String,
+    /// 网站标识码 (the national register's code of the site).
+    pub site_code: String,
+    /// ICP 备案号.
+    pub icp_no: String,
+    /// 公网安备 number.
+    pub police_no: String,
+    /// The host name of the unit's own site, if it has one.
+    pub host: Option<String>,
+    /// The mourning mode's period (kept on the root unit), Unix seconds.
+    pub mourning_from: Option<i64>,
+    pub mourning_until: Option<i64>,
 }
 
 impl Unit {
     pub fn kind(&self) -> UnitKind {
         UnitKind::parse(&self.kind).unwrap_or(UnitKind::Department)
+    }
+    /// Whether the site is in mourning mode at `now` (read on the root unit).
+    pub fn mourning_at(&self, now: i64) -> bool {
+        self.mourning_from.is_some_and(|from| from <= now)
+            && self.mourning_until.is_none_or(|until| now < until)
     }
     pub fn contact(&self) -> OfficeContact {
         OfficeContact {
@@ -39,7 +57,8 @@ impl Unit {
 
 const COLS: &str =
     "id, code, name, kind, parent_id, org_code, sort_order, office_address, office_hours, \
-    office_phone, office_fax, office_email, index_pattern, report_due";
+    office_phone, office_fax, office_email, index_pattern, report_due, host_org, site_code, \
+    icp_no, police_no, host, mourning_from, mourning_until";
 
 pub struct NewUnit<'a> {
     pub code: &'a str,

@@ -3,7 +3,8 @@
 
 use super::error::{AppError, PageError};
 use super::extract::{ClientIp, WebForm};
-use super::public::{render, site_name_of};
+use super::frame::{Frame, Visitor};
+use super::public::render;
 use super::views::Crumb;
 use super::AppState;
 use crate::service::applications as svc;
@@ -79,8 +80,7 @@ pub struct ApplyForm {
 #[derive(Template)]
 #[template(path = "apply.html")]
 struct ApplyPage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     units: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     id_types: Vec<(&'static str, &'static str)>,
@@ -93,6 +93,7 @@ struct ApplyPage {
 
 async fn page(
     app: &AppState,
+    visitor: &Visitor,
     form: ApplyForm,
     errors: Vec<FieldError>,
 ) -> Result<ApplyPage, AppError> {
@@ -103,12 +104,12 @@ async fn page(
         .map(|u| (u.code, u.name))
         .collect();
     let (question, token) = challenge(app);
+    let crumbs = vec![
+        super::views::crumb("/", "首页"),
+        super::views::crumb("/apply", "依申请公开"),
+    ];
     Ok(ApplyPage {
-        site: site_name_of(&mut conn).await?,
-        crumbs: vec![
-            super::views::crumb("/", "首页"),
-            super::views::crumb("/apply", "依申请公开"),
-        ],
+        frame: Frame::of(&mut conn, visitor, None, crumbs).await?,
         units,
         kinds: ApplicantKind::ALL
             .iter()
@@ -129,21 +130,20 @@ async fn page(
     })
 }
 
-pub async fn form(State(app): State<AppState>) -> Result<Response, PageError> {
+pub async fn form(State(app): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
     let f = ApplyForm {
         kind: "natural_person".into(),
         id_type: "resident_id".into(),
         delivery: "email".into(),
         ..Default::default()
     };
-    render(&page(&app, f, vec![]).await?)
+    render(&page(&app, &visitor, f, vec![]).await?)
 }
 
 #[derive(Template)]
 #[template(path = "apply_done.html")]
 struct DonePage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     receipt: Option<svc::Receipt>,
     unit_name: String,
 }
@@ -209,16 +209,17 @@ fn receipt_of(app: &AppState, headers: &HeaderMap) -> Option<SealedReceipt> {
 /// `GET /apply/receipt`: the receipt of the submission just made (reloading shows it again).
 pub async fn receipt(
     State(app): State<AppState>,
+    visitor: Visitor,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let sealed = receipt_of(&app, &headers);
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    let crumbs = vec![
+        super::views::crumb("/", "首页"),
+        super::views::crumb("/apply", "依申请公开"),
+    ];
     let page = DonePage {
-        site: site_name_of(&mut conn).await?,
-        crumbs: vec![
-            super::views::crumb("/", "首页"),
-            super::views::crumb("/apply", "依申请公开"),
-        ],
+        frame: Frame::of(&mut conn, &visitor, None, crumbs).await?,
         unit_name: sealed
             .as_ref()
             .map(|s| s.unit_name.clone())
@@ -233,13 +234,15 @@ pub async fn receipt(
 
 pub async fn submit(
     State(app): State<AppState>,
+    visitor: Visitor,
     ClientIp(ip): ClientIp,
     WebForm(f): WebForm<ApplyForm>,
 ) -> Result<Response, PageError> {
     let again = |errs: Vec<FieldError>, f: ApplyForm, status: StatusCode| {
         let app = app.clone();
+        let visitor = visitor.clone();
         async move {
-            let mut r = render(&page(&app, f, errs).await?)?;
+            let mut r = render(&page(&app, &visitor, f, errs).await?)?;
             *r.status_mut() = status;
             Ok::<_, PageError>(r)
         }
@@ -306,8 +309,7 @@ pub async fn submit(
 #[derive(Template)]
 #[template(path = "track.html")]
 struct TrackPage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     no: String,
     /// Kept in the page only to download letters; never in an address.
     code: String,
@@ -322,11 +324,20 @@ pub struct TrackForm {
     code: String,
 }
 
-pub async fn track_form(State(app): State<AppState>) -> Result<Response, PageError> {
+fn track_crumbs() -> Vec<Crumb> {
+    vec![
+        super::views::crumb("/", "首页"),
+        super::views::crumb("/track", "申请查询"),
+    ]
+}
+
+pub async fn track_form(
+    State(app): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     render(&TrackPage {
-        site: site_name_of(&mut conn).await?,
-        crumbs: vec![super::views::crumb("/", "首页")],
+        frame: Frame::of(&mut conn, &visitor, None, track_crumbs()).await?,
         no: String::new(),
         code: String::new(),
         error: None,
@@ -337,17 +348,16 @@ pub async fn track_form(State(app): State<AppState>) -> Result<Response, PageErr
 /// Tracking by form post, so the access code never appears in an address or a log.
 pub async fn track(
     State(app): State<AppState>,
+    visitor: Visitor,
     ClientIp(ip): ClientIp,
     WebForm(f): WebForm<TrackForm>,
 ) -> Result<Response, PageError> {
     let result = svc::track(&app, &ip, &f.no, &f.code).await;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
-    let site = site_name_of(&mut conn).await?;
-    let crumbs = vec![super::views::crumb("/", "首页")];
+    let frame = Frame::of(&mut conn, &visitor, None, track_crumbs()).await?;
     match result {
         Ok(t) => render(&TrackPage {
-            site,
-            crumbs,
+            frame,
             no: f.no,
             code: f.code,
             error: None,
@@ -355,8 +365,7 @@ pub async fn track(
         }),
         Err(e @ Error::Refused(..)) => {
             let mut r = render(&TrackPage {
-                site,
-                crumbs,
+                frame,
                 no: f.no,
                 code: String::new(),
                 error: Some(e.message()),

@@ -5,8 +5,10 @@ pub mod admin;
 pub mod api;
 
 pub mod apply;
+pub mod catalog;
 pub mod error;
 pub mod extract;
+pub mod frame;
 pub mod public;
 mod router;
 pub mod search;

@@ -3,6 +3,7 @@
 
 use super::error::{AppError, PageError};
 use super::extract::parse_id;
+use super::frame::{Frame, Visitor};
 use super::views::{cn_date, crumb, file_size, Crumb, Pager};
 use super::AppState;
 use crate::db::columns::Column;
@@ -66,13 +67,12 @@ fn sections(units: &[Unit]) -> Vec<SectionView> {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     sections: Vec<SectionView>,
     latest: Vec<Summary>,
 }
 
-pub async fn home(State(app): State<AppState>) -> Result<Response, PageError> {
+pub async fn home(State(app): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     let (latest, _) = items::list_public(
@@ -85,8 +85,7 @@ pub async fn home(State(app): State<AppState>) -> Result<Response, PageError> {
     )
     .await?;
     render(&HomePage {
-        site: site_name(&all),
-        crumbs: vec![],
+        frame: Frame::of(&mut conn, &visitor, None, vec![]).await?,
         sections: sections(&all),
         latest,
     })
@@ -95,8 +94,7 @@ pub async fn home(State(app): State<AppState>) -> Result<Response, PageError> {
 #[derive(Template)]
 #[template(path = "open_data.html")]
 struct OpenDataPage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     base: String,
     example_unit: String,
     example_unit_name: String,
@@ -106,7 +104,10 @@ struct OpenDataPage {
 
 /// `GET /open-data` (开放数据): what the portal offers as data, in which formats, and how to
 /// read it, with examples at the portal's own address (the OpenAPI document is for programs).
-pub async fn open_data(State(app): State<AppState>) -> Result<Response, PageError> {
+pub async fn open_data(
+    State(app): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     let (latest, _) =
@@ -116,9 +117,9 @@ pub async fn open_data(State(app): State<AppState>) -> Result<Response, PageErro
         .map(|s| (s.unit_code.clone(), s.unit_name.clone()))
         .or_else(|| all.first().map(|u| (u.code.clone(), u.name.clone())))
         .unwrap_or_default();
+    let crumbs = vec![crumb("/", "首页"), crumb("/open-data", "开放数据")];
     render(&OpenDataPage {
-        site: site_name(&all),
-        crumbs: vec![crumb("/", "首页"), crumb("/open-data", "开放数据")],
+        frame: Frame::of(&mut conn, &visitor, None, crumbs).await?,
         base: app.config.base_url(),
         example_unit: unit.0,
         example_unit_name: unit.1,
@@ -130,13 +131,13 @@ pub async fn open_data(State(app): State<AppState>) -> Result<Response, PageErro
 #[derive(Template)]
 #[template(path = "section.html")]
 struct SectionPage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     section: SectionView,
 }
 
 pub async fn section(
     State(app): State<AppState>,
+    visitor: Visitor,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
@@ -145,9 +146,12 @@ pub async fn section(
         .into_iter()
         .find(|s| s.slug == slug)
         .ok_or(Error::NotFound)?;
+    let crumbs = vec![
+        crumb("/", "首页"),
+        crumb(format!("/sections/{}", section.slug), section.label),
+    ];
     render(&SectionPage {
-        site: site_name(&all),
-        crumbs: vec![crumb("/", "首页")],
+        frame: Frame::of(&mut conn, &visitor, None, crumbs).await?,
         section,
     })
 }
@@ -178,14 +182,14 @@ pub struct ColumnBlock {
 #[derive(Template)]
 #[template(path = "unit.html")]
 struct UnitPage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     unit: Unit,
     blocks: Vec<ColumnBlock>,
 }
 
 pub async fn unit(
     State(app): State<AppState>,
+    visitor: Visitor,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
@@ -220,10 +224,9 @@ pub async fn unit(
             children,
         });
     }
-    let site = site_name_of(&mut conn).await?;
+    let frame = Frame::of(&mut conn, &visitor, Some(&unit), unit_crumbs(&unit)).await?;
     render(&UnitPage {
-        site,
-        crumbs: unit_crumbs(&unit),
+        frame,
         unit,
         blocks,
     })
@@ -237,8 +240,7 @@ pub struct PageQuery {
 #[derive(Template)]
 #[template(path = "column.html")]
 struct ColumnPage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     unit: Unit,
     column: Column,
     children: Vec<Column>,
@@ -248,6 +250,7 @@ struct ColumnPage {
 
 pub async fn column(
     State(app): State<AppState>,
+    visitor: Visitor,
     Path((code, slug)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, PageError> {
@@ -283,10 +286,9 @@ pub async fn column(
     }
     let mut crumbs = unit_crumbs(&unit);
     crumbs.push(crumb(pager.base.clone(), &column.name));
-    let site = site_name_of(&mut conn).await?;
+    let frame = Frame::of(&mut conn, &visitor, Some(&unit), crumbs).await?;
     render(&ColumnPage {
-        site,
-        crumbs,
+        frame,
         unit,
         column,
         children,
@@ -304,8 +306,7 @@ pub struct AttachmentView {
 #[derive(Template)]
 #[template(path = "item.html")]
 pub struct ItemPage {
-    pub site: String,
-    pub crumbs: Vec<Crumb>,
+    pub frame: Frame,
     pub item: Item,
     pub date: String,
     pub written: String,
@@ -358,6 +359,7 @@ impl ArticleMeta {
 /// Builds the item page (shared with the back office's preview).
 pub async fn item_page(
     conn: &mut Conn,
+    visitor: &Visitor,
     public_url: &str,
     item: Item,
     hits: i64,
@@ -370,16 +372,19 @@ pub async fn item_page(
     } else {
         items::neighbours(conn, &item).await?
     };
-    let site = site_name_of(conn).await?;
     let section = item.unit_kind.section();
     let crumbs = vec![
         crumb("/", "首页"),
         crumb(format!("/sections/{}", section.slug()), section.label()),
         crumb(format!("/units/{}", item.unit_code), &item.unit_name),
+        crumb(
+            format!("/units/{}/columns/{}", item.unit_code, item.column_slug),
+            &item.column_name,
+        ),
     ];
+    let unit = units::by_id(conn, item.unit_id).await?;
     Ok(ItemPage {
-        site,
-        crumbs,
+        frame: Frame::of(conn, visitor, unit.as_ref(), crumbs).await?,
         date: cn_date(item.published_on),
         written: cn_date(item.written_on),
         published: cn_date(item.published_on),
@@ -403,6 +408,7 @@ pub async fn item_page(
 
 pub async fn item(
     State(app): State<AppState>,
+    visitor: Visitor,
     method: axum::http::Method,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
@@ -419,7 +425,7 @@ pub async fn item(
     };
     let hits = item.hits + pending;
     let public = app.config.public_url.clone();
-    render(&item_page(&mut conn, &public, item, hits, false).await?)
+    render(&item_page(&mut conn, &visitor, &public, item, hits, false).await?)
 }
 
 /// Why an item is not shown: withdrawn items answer 410 with a notice, anything else 404.
@@ -522,8 +528,7 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
 #[derive(Template)]
 #[template(path = "guide.html")]
 struct GuidePage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     unit: Unit,
     columns: Vec<Column>,
     year: i32,
@@ -533,6 +538,7 @@ struct GuidePage {
 /// never stale (Art. 53).
 pub async fn guide(
     State(app): State<AppState>,
+    visitor: Visitor,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     use chrono::Datelike;
@@ -548,10 +554,9 @@ pub async fn guide(
         format!("/units/{}/guide", unit.code),
         "政府信息公开指南",
     ));
-    let site = site_name_of(&mut conn).await?;
+    let frame = Frame::of(&mut conn, &visitor, Some(&unit), crumbs).await?;
     render(&GuidePage {
-        site,
-        crumbs,
+        frame,
         unit,
         columns,
         year: app.today().year(),

@@ -3,7 +3,7 @@
 
 use super::admin::Right;
 use super::api;
-use super::{admin, apply, public, search, site, AppState};
+use super::{admin, apply, catalog, frame, public, search, site, AppState};
 use crate::db::sessions::DbSessionStore;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -217,6 +217,14 @@ pub fn router(state: AppState) -> Router {
         .route("/sections/{slug}", get(public::section))
         .route("/units/{code}", get(public::unit))
         .route("/units/{code}/guide", get(public::guide))
+        .route("/units/{code}/catalog", get(catalog::of_unit))
+        .route("/units/{code}/catalog.csv", get(catalog::unit_csv))
+        .route("/units/{code}/catalog.json", get(catalog::unit_json))
+        .route("/catalog", get(catalog::city))
+        .route("/catalog.csv", get(catalog::city_csv))
+        .route("/catalog.json", get(catalog::city_json))
+        .route("/topics", get(catalog::topics))
+        .route("/prefs", get(frame::set_prefs))
         .route("/units/{code}/columns/{slug}", get(public::column))
         .route("/items/{id}", get(public::item))
         .route("/attachments/{id}", get(public::attachment))

@@ -3,8 +3,9 @@
 //! unreadable filter is dropped and the page says so (the API answers 422 naming the field).
 
 use super::error::{AppError, PageError};
-use super::public::{render, site_name};
-use super::views::{crumb, Crumb};
+use super::frame::{Frame, Visitor};
+use super::public::render;
+use super::views::crumb;
 use super::AppState;
 use crate::db::columns::{self, Column};
 use crate::db::items::{self, Summary};
@@ -344,8 +345,7 @@ pub struct Chip {
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
-    site: String,
-    crumbs: Vec<Crumb>,
+    frame: Frame,
     q: String,
     searched: bool,
     notices: Vec<String>,
@@ -470,16 +470,19 @@ fn facets(r: &Resolved, o: &Outcome) -> (Vec<FacetLink>, Vec<FacetLink>) {
 /// `GET /search`: the search page. Without words or filters it shows only the form.
 pub async fn page(
     State(app): State<AppState>,
+    visitor: Visitor,
     Query(p): Query<SearchParams>,
 ) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     let r = resolve(&mut conn, &all, &p, PAGE_SIZE).await?;
+    let crumbs = vec![crumb("/", "首页"), crumb("/search", "站内搜索")];
+    let mut frame = Frame::of(&mut conn, &visitor, None, crumbs).await?;
+    frame.q = r.q.clone();
     drop(conn);
     let searched = !r.request.is_empty();
     let mut page = SearchPage {
-        site: site_name(&all),
-        crumbs: vec![crumb("/", "首页"), crumb("/search", "站内搜索")],
+        frame,
         first_number: r.request.offset + 1,
         q: r.q.clone(),
         searched,

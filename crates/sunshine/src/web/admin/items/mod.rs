@@ -347,12 +347,13 @@ pub async fn update(
 pub async fn preview(
     On { staff, id, .. }: ItemReader,
     State(state): State<AppState>,
+    visitor: crate::web::frame::Visitor,
 ) -> Result<Response, PageError> {
     let item = service::item_for(&state, &staff.actor(), id).await?;
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let hits = item.hits;
     let public = state.config.public_url.clone();
-    let mut resp = render(&item_page(&mut conn, &public, item, hits, true).await?)?;
+    let mut resp = render(&item_page(&mut conn, &visitor, &public, item, hits, true).await?)?;
     resp.headers_mut().insert(
         "x-robots-tag",
         axum::http::HeaderValue::from_static("noindex"),
