@@ -193,6 +193,110 @@ pub fn is_email_like(s: &str) -> bool {
     }
 }
 
+/// What a unit's site shows about itself (the footer) and where it is served, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteSettings {
+    /// 主办单位.
+    pub host_org: String,
+    /// 网站标识码.
+    pub site_code: String,
+    /// ICP 备案号.
+    pub icp_no: String,
+    /// 公网安备 number.
+    pub police_no: String,
+    /// The unit's own host name (empty: none).
+    pub host: String,
+}
+
+fn plain(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned()
+}
+
+/// A host name as a request names it: lower case, letters, digits, hyphens and dots, with an
+/// optional port; `None` if it is not one.
+pub fn normalize_host(raw: &str) -> Option<String> {
+    let h = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let (name, port) = match h.rsplit_once(':') {
+        Some((n, p)) if !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()) => {
+            (n.to_owned(), Some(p.to_owned()))
+        }
+        Some(_) => return None,
+        None => (h.clone(), None),
+    };
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    ok.then(|| match port {
+        Some(p) => format!("{name}:{p}"),
+        None => name,
+    })
+}
+
+impl SiteSettings {
+    /// The settings cleaned (control characters dropped, ends trimmed, the host in lower case),
+    /// or every field that is wrong.
+    pub fn validate(&self) -> Result<SiteSettings, Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let host_org = plain(&self.host_org);
+        if host_org.chars().count() > 50 {
+            errs.push(FieldError::new("host_org", "主办单位不能超过50个字"));
+        }
+        let site_code = plain(&self.site_code);
+        if !site_code.is_empty()
+            && (site_code.len() > 20 || !site_code.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            errs.push(FieldError::new(
+                "site_code",
+                "网站标识码由数字和字母组成（一般为10位数字，见全国政府网站信息报送系统），不超过20位",
+            ));
+        }
+        let icp_no = plain(&self.icp_no);
+        if icp_no.chars().count() > 40 {
+            errs.push(FieldError::new("icp_no", "ICP备案号不能超过40个字，如 滇ICP备05001234号-1"));
+        }
+        let police_no = plain(&self.police_no);
+        if police_no.chars().count() > 40
+            || (!police_no.is_empty() && !police_no.chars().any(|c| c.is_ascii_digit()))
+        {
+            errs.push(FieldError::new(
+                "police_no",
+                "公网安备号应含备案编号数字，不超过40个字，如 滇公网安备 53012802000123号",
+            ));
+        }
+        let host = if self.host.trim().is_empty() {
+            String::new()
+        } else {
+            match normalize_host(&self.host) {
+                Some(h) => h,
+                None => {
+                    errs.push(FieldError::new(
+                        "host",
+                        "独立域名应只含字母、数字、连字符和点，如 tuoan.luquan.gov.cn（不写 http://，不写路径）",
+                    ));
+                    String::new()
+                }
+            }
+        };
+        if errs.is_empty() {
+            Ok(SiteSettings {
+                host_org,
+                site_code,
+                icp_no,
+                police_no,
+                host,
+            })
+        } else {
+            Err(errs)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +338,39 @@ mod tests {
         c.phone = "call me".into();
         let fields: Vec<_> = c.validate().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["office_phone", "office_email"]);
+    }
+
+    #[test]
+    fn site_settings_are_cleaned_or_refused() {
+        let ok = SiteSettings {
+            host_org: " 禄劝县人民政府办公室\u{7} ".into(),
+            site_code: "5301280001".into(),
+            icp_no: "滇ICP备05001234号-1".into(),
+            police_no: "滇公网安备 53012802000123号".into(),
+            host: " TuoAn.LuQuan.gov.cn. ".into(),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(ok.host_org, "禄劝县人民政府办公室");
+        assert_eq!(ok.host, "tuoan.luquan.gov.cn");
+        let bad = SiteSettings {
+            host_org: "长".repeat(51),
+            site_code: "53-01".into(),
+            icp_no: "备".repeat(41),
+            police_no: "滇公网安备".into(),
+            host: "http://x.cn/path".into(),
+        }
+        .validate()
+        .unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["host_org", "site_code", "icp_no", "police_no", "host"]);
+    }
+
+    #[test]
+    fn host_names() {
+        assert_eq!(normalize_host("A.b.CN:8080").as_deref(), Some("a.b.cn:8080"));
+        for bad in ["", "a..b", "-a.cn", "a_b.cn", "a.cn:", "a.cn:123456", "a.cn/x", "[::1]"] {
+            assert_eq!(normalize_host(bad), None, "{bad}");
+        }
     }
 }

@@ -86,6 +86,8 @@ pub struct Entry {
     pub unit_name: String,
     pub column_slug: String,
     pub column_name: String,
+    /// When the item last changed (Unix seconds).
+    pub updated_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -104,6 +106,7 @@ struct Row {
     unit_name: String,
     column_slug: String,
     column_name: String,
+    updated_at: i64,
 }
 
 enum Val {
@@ -192,7 +195,7 @@ pub async fn page(conn: &mut Conn, f: &Filter, sort: Sort, page: Page) -> sqlx::
     let sql = format!(
         "SELECT i.id, i.index_no, i.title, i.body_html, i.written_on, i.published_on, i.publisher, \
          i.doc_no, i.topic, i.validity, u.code AS unit_code, u.name AS unit_name, \
-         c.slug AS column_slug, c.name AS column_name \
+         c.slug AS column_slug, c.name AS column_name, i.updated_at \
          FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id \
          WHERE {cond} ORDER BY {} {dir}, i.id {dir} LIMIT ${} OFFSET ${}",
         sort.key.column(),
@@ -222,6 +225,7 @@ pub async fn page(conn: &mut Conn, f: &Filter, sort: Sort, page: Page) -> sqlx::
                 unit_name: r.unit_name,
                 column_slug: r.column_slug,
                 column_name: r.column_name,
+                updated_at: r.updated_at,
             })
         })
         .collect()

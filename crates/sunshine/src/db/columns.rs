@@ -15,9 +15,11 @@ pub struct Column {
     pub sort_order: i64,
     #[sqlx(try_from = "i64")]
     pub hidden: super::Flag,
+    /// What the column's page says while it holds nothing (empty: only 本栏目暂无信息).
+    pub empty_note: String,
 }
 
-const COLS: &str = "id, unit_id, parent_id, slug, name, sort_order, hidden";
+const COLS: &str = "id, unit_id, parent_id, slug, name, sort_order, hidden, empty_note";
 
 /// Creates a new unit's columns from the default template.
 pub async fn create_defaults(conn: &mut Conn, unit_id: i64, kind: UnitKind) -> sqlx::Result<()> {
@@ -109,6 +111,16 @@ pub async fn rename(conn: &mut Conn, id: i64, name: &str, hidden: bool) -> sqlx:
         .execute(conn)
         .await?;
     }
+    Ok(())
+}
+
+/// Sets what the column's page says while it holds nothing.
+pub async fn set_empty_note(conn: &mut Conn, id: i64, note: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE columns SET empty_note = $1 WHERE id = $2")
+        .bind(note)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

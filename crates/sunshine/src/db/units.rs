@@ -184,6 +184,55 @@ pub async fn set_fee_pause(conn: &mut Conn, id: i64, pause: bool) -> sqlx::Resul
 }
 
 /// The unit at the root of the tree (the city whose site this is), if there is one.
+/// What a unit's site says of itself: the footer's registrations and its own host name.
+pub struct SiteSettings<'a> {
+    pub host_org: &'a str,
+    pub site_code: &'a str,
+    pub icp_no: &'a str,
+    pub police_no: &'a str,
+    pub host: Option<&'a str>,
+}
+
+pub async fn set_site(conn: &mut Conn, id: i64, s: &SiteSettings<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE units SET host_org = $1, site_code = $2, icp_no = $3, police_no = $4, host = $5 \
+         WHERE id = $6",
+    )
+    .bind(s.host_org)
+    .bind(s.site_code)
+    .bind(s.icp_no)
+    .bind(s.police_no)
+    .bind(s.host)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets the site-wide mourning period (on the root unit): `from` None switches it off.
+pub async fn set_mourning(
+    conn: &mut Conn,
+    id: i64,
+    from: Option<i64>,
+    until: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE units SET mourning_from = $1, mourning_until = $2 WHERE id = $3")
+        .bind(from)
+        .bind(until)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The unit whose own site is served at `host`, if any.
+pub async fn by_host(conn: &mut Conn, host: &str) -> sqlx::Result<Option<Unit>> {
+    sqlx::query_as(&format!("SELECT {COLS} FROM units WHERE host = $1"))
+        .bind(host)
+        .fetch_optional(conn)
+        .await
+}
+
 pub async fn root(conn: &mut Conn) -> sqlx::Result<Option<Unit>> {
     sqlx::query_as(&format!(
         "SELECT {COLS} FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1"

@@ -58,6 +58,18 @@ pub struct Visitor {
     pub prefs: Prefs,
     /// The path and query of this page.
     pub here: String,
+    /// The host name asked for (normalized), which may be a unit's own site.
+    pub host: Option<String>,
+}
+
+impl Visitor {
+    /// The unit whose own site this request is for, if the host is one.
+    pub async fn site_unit(&self, conn: &mut Conn) -> Result<Option<Unit>, AppError> {
+        Ok(match &self.host {
+            Some(h) => units::by_host(conn, h).await?,
+            None => None,
+        })
+    }
 }
 
 fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -85,6 +97,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into()),
+            host: parts
+                .headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .and_then(sunshine_core::unit::normalize_host),
         })
     }
 }
@@ -167,6 +184,8 @@ pub struct Frame {
     pub back: String,
     /// What the header's search box holds.
     pub q: String,
+    /// The Atom feed of what the page lists: its address and title.
+    pub feed: (String, String),
 }
 
 /// The statutory parts in the navigation, by the slug the default template gives them.
@@ -182,6 +201,9 @@ impl Frame {
         crumbs: Vec<Crumb>,
     ) -> Result<Frame, AppError> {
         let root = units::root(conn).await?;
+        // On a unit's own site, the site is the unit: its name, navigation and footer.
+        let site_unit = visitor.site_unit(conn).await?;
+        let unit = unit.or(site_unit.as_ref());
         let nav_unit = unit.or(root.as_ref());
         let cols = match nav_unit {
             Some(u) => columns::of_unit(conn, u.id).await?,
@@ -220,8 +242,9 @@ impl Frame {
         });
         let now = crate::db::now();
         Ok(Frame {
-            site: root
+            site: site_unit
                 .as_ref()
+                .or(root.as_ref())
                 .map(|u| u.name.clone())
                 .unwrap_or_else(|| "政府信息公开平台".into()),
             crumbs,
@@ -231,7 +254,14 @@ impl Frame {
             prefs: visitor.prefs,
             back: url::form_urlencoded::byte_serialize(visitor.here.as_bytes()).collect(),
             q: String::new(),
+            feed: ("/feed.atom".into(), "最新公开信息".into()),
         })
+    }
+
+    /// The page lists what the feed at `href` follows.
+    pub fn with_feed(mut self, href: String, title: String) -> Frame {
+        self.feed = (href, title);
+        self
     }
 
     /// The classes of the page's root element.

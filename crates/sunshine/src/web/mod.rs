@@ -8,6 +8,7 @@ pub mod apply;
 pub mod catalog;
 pub mod error;
 pub mod extract;
+pub mod feed;
 pub mod frame;
 pub mod public;
 mod router;

@@ -74,6 +74,10 @@ struct HomePage {
 
 pub async fn home(State(app): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
+    // A unit's own host name: its home page is the unit's.
+    if let Some(unit) = visitor.site_unit(&mut conn).await? {
+        return unit_page(conn, &visitor, unit).await;
+    }
     let all = units::all(&mut conn).await?;
     let (latest, _) = items::list_public(
         &mut conn,
@@ -194,6 +198,14 @@ pub async fn unit(
 ) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let unit = find_unit(&mut conn, &code).await?;
+    unit_page(conn, &visitor, unit).await
+}
+
+async fn unit_page(
+    mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    visitor: &Visitor,
+    unit: Unit,
+) -> Result<Response, PageError> {
     let cols: Vec<Column> = columns::of_unit(&mut conn, unit.id)
         .await?
         .into_iter()
@@ -224,7 +236,12 @@ pub async fn unit(
             children,
         });
     }
-    let frame = Frame::of(&mut conn, &visitor, Some(&unit), unit_crumbs(&unit)).await?;
+    let frame = Frame::of(&mut conn, visitor, Some(&unit), unit_crumbs(&unit))
+        .await?
+        .with_feed(
+            format!("/units/{}/feed.atom", unit.code),
+            format!("{}最新公开信息", unit.name),
+        );
     render(&UnitPage {
         frame,
         unit,
@@ -286,7 +303,9 @@ pub async fn column(
     }
     let mut crumbs = unit_crumbs(&unit);
     crumbs.push(crumb(pager.base.clone(), &column.name));
-    let frame = Frame::of(&mut conn, &visitor, Some(&unit), crumbs).await?;
+    let frame = Frame::of(&mut conn, &visitor, Some(&unit), crumbs)
+        .await?
+        .with_feed(format!("{}/feed.atom", pager.base), format!("“{}”栏目", column.name));
     render(&ColumnPage {
         frame,
         unit,

@@ -3,7 +3,7 @@
 
 use super::admin::Right;
 use super::api;
-use super::{admin, apply, catalog, frame, public, search, site, AppState};
+use super::{admin, apply, catalog, feed, frame, public, search, site, AppState};
 use crate::db::sessions::DbSessionStore;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -178,6 +178,7 @@ pub fn staff_routes(upload_limit: usize) -> StaffRoutes {
     .post("/admin/applications/{id}/step/{name}", apps::step)
     .get("/admin/units/{code}/review-policy", units::policy_page)
     .post("/admin/units/{code}/review-policy", units::save_policy)
+    .post("/admin/units/{code}/mourning", units::save_mourning)
     .post_up_to("/admin/items/{id}/attachments", items::upload, upload_limit)
     .get("/admin/attachments/{id}", items::attachment)
     .post("/admin/attachments/{id}/delete", items::delete_attachment)
@@ -224,6 +225,10 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog.csv", get(catalog::city_csv))
         .route("/catalog.json", get(catalog::city_json))
         .route("/topics", get(catalog::topics))
+        .route("/feed.atom", get(feed::city))
+        .route("/units/{code}/feed.atom", get(feed::unit))
+        .route("/units/{code}/columns/{slug}/feed.atom", get(feed::column))
+        .route("/search.atom", get(feed::search))
         .route("/prefs", get(frame::set_prefs))
         .route("/units/{code}/columns/{slug}", get(public::column))
         .route("/items/{id}", get(public::item))

@@ -471,14 +471,23 @@ fn facets(r: &Resolved, o: &Outcome) -> (Vec<FacetLink>, Vec<FacetLink>) {
 pub async fn page(
     State(app): State<AppState>,
     visitor: Visitor,
-    Query(p): Query<SearchParams>,
+    Query(mut p): Query<SearchParams>,
 ) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
+    // On a unit's own site, search is that unit's (and its sub-units') unless another is named.
+    let site_unit = visitor.site_unit(&mut conn).await?;
+    if let (Some(u), None) = (&site_unit, given(&p.unit)) {
+        p.unit = Some(u.code.clone());
+    }
     let r = resolve(&mut conn, &all, &p, PAGE_SIZE).await?;
     let crumbs = vec![crumb("/", "首页"), crumb("/search", "站内搜索")];
     let mut frame = Frame::of(&mut conn, &visitor, None, crumbs).await?;
     frame.q = r.q.clone();
+    if !r.request.is_empty() {
+        let feed = r.href("/search.atom", "page", None);
+        frame = frame.with_feed(feed, format!("搜索“{}”的结果", r.q));
+    }
     drop(conn);
     let searched = !r.request.is_empty();
     let mut page = SearchPage {
@@ -487,7 +496,10 @@ pub async fn page(
         q: r.q.clone(),
         searched,
         notices: r.problems.iter().map(|f| f.message.clone()).collect(),
-        chips: chips(&r),
+        chips: chips(&r)
+            .into_iter()
+            .filter(|c| site_unit.is_none() || !c.label.starts_with("单位："))
+            .collect(),
         hidden: r
             .kept
             .iter()

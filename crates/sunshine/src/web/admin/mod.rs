@@ -246,6 +246,7 @@ impl Errors {
 pub fn flash_message(key: Option<&str>) -> Option<String> {
     let m = match key? {
         "saved" => "已保存。",
+        "mourning" => "全站哀悼模式设置已保存，公开页面立即生效。",
         "password" => "密码已修改，您在其他地方的登录已全部退出。",
         "created" => "草稿已创建。",
         "published" => "已发布，公众现在可以看到这条信息。",

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sunshine_core::catalog::validate_column_name;
 use sunshine_core::index_no::IndexPattern;
-use sunshine_core::unit::{is_slug, OfficeContact};
+use sunshine_core::unit::{is_slug, OfficeContact, SiteSettings};
 use sunshine_core::FieldError;
 
 #[derive(Deserialize, Default)]
@@ -34,6 +34,11 @@ pub struct SettingsForm {
     index_pattern: String,
     /// MM-DD in the year after the report's year; empty for the default.
     report_due: String,
+    host_org: String,
+    site_code: String,
+    icp_no: String,
+    police_no: String,
+    host: String,
 }
 
 impl SettingsForm {
@@ -48,6 +53,20 @@ impl SettingsForm {
             office_email: u.office_email.clone(),
             index_pattern: u.index_pattern.clone(),
             report_due: u.report_due.clone(),
+            host_org: u.host_org.clone(),
+            site_code: u.site_code.clone(),
+            icp_no: u.icp_no.clone(),
+            police_no: u.police_no.clone(),
+            host: u.host.clone().unwrap_or_default(),
+        }
+    }
+    fn site(&self) -> SiteSettings {
+        SiteSettings {
+            host_org: self.host_org.clone(),
+            site_code: self.site_code.clone(),
+            icp_no: self.icp_no.clone(),
+            police_no: self.police_no.clone(),
+            host: self.host.clone(),
         }
     }
     fn contact(&self) -> OfficeContact {
@@ -59,7 +78,7 @@ impl SettingsForm {
             email: self.office_email.trim().into(),
         }
     }
-    fn validate(&self) -> Result<(IndexPattern, OfficeContact), Vec<FieldError>> {
+    fn validate(&self) -> Result<(IndexPattern, OfficeContact, SiteSettings), Vec<FieldError>> {
         let mut errs = Vec::new();
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 50 {
@@ -94,8 +113,9 @@ impl SettingsForm {
         let pattern = IndexPattern::parse(&self.index_pattern)
             .map_err(|e| errs.push(e))
             .ok();
-        match pattern {
-            Some(p) if errs.is_empty() => Ok((p, contact)),
+        let site = self.site().validate().map_err(|e| errs.extend(e)).ok();
+        match (pattern, site) {
+            (Some(p), Some(site)) if errs.is_empty() => Ok((p, contact, site)),
             _ => Err(errs),
         }
     }
@@ -108,6 +128,51 @@ struct SettingsPage {
     unit: Unit,
     form: SettingsForm,
     errors: Errors,
+    /// The site-wide mourning mode, on the root unit's page only.
+    mourning: Option<MourningView>,
+}
+
+/// The mourning mode as its form shows it (times in China Standard Time).
+pub struct MourningView {
+    pub status: String,
+    pub from: String,
+    pub until: String,
+}
+
+fn local_input(t: Option<i64>) -> String {
+    t.and_then(|t| chrono::DateTime::from_timestamp(t + 8 * 3600, 0))
+        .map(|d| d.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn local_text(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t + 8 * 3600, 0)
+        .map(|d| d.format("%Y年%m月%d日 %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn mourning_view(unit: &Unit) -> Option<MourningView> {
+    if unit.parent_id.is_some() {
+        return None;
+    }
+    let now = crate::db::now();
+    let status = match (unit.mourning_from, unit.mourning_until) {
+        (None, _) => "未开启".to_string(),
+        (Some(_), Some(until)) if until <= now => "已结束".to_string(),
+        (Some(from), until) if from <= now => match until {
+            Some(u) => format!("正在置灰，到 {} 自动恢复", local_text(u)),
+            None => "正在置灰，直到手动关闭".to_string(),
+        },
+        (Some(from), until) => match until {
+            Some(u) => format!("已安排：{} 至 {}", local_text(from), local_text(u)),
+            None => format!("已安排：{} 起，直到手动关闭", local_text(from)),
+        },
+    };
+    Some(MourningView {
+        status,
+        from: local_input(unit.mourning_from),
+        until: local_input(unit.mourning_until),
+    })
 }
 
 pub async fn settings_form(
@@ -118,6 +183,7 @@ pub async fn settings_form(
     let form = SettingsForm::of(&unit);
     render(&SettingsPage {
         layout: Layout::new(&state, &staff, flash_message(q.done.as_deref())).await?,
+        mourning: mourning_view(&unit),
         unit,
         form,
         errors: Errors::default(),
@@ -139,8 +205,52 @@ pub async fn save_settings(
         Err(vec![FieldError::new("form", AppError::Csrf.message())])
     };
     match result {
-        Ok((pattern, contact)) => {
+        Ok((pattern, contact, site)) => {
             let mut tx = state.db.begin().await?;
+            let host = (!site.host.is_empty()).then_some(site.host.as_str());
+            let taken = match host {
+                Some(h) => units::by_host(&mut tx, h)
+                    .await?
+                    .filter(|u| u.id != unit.id)
+                    .map(|u| u.name),
+                None => None,
+            };
+            let saved: Result<(), String> = match taken {
+                Some(name) => Err(name),
+                None => match units::set_site(
+                    &mut tx,
+                    unit.id,
+                    &units::SiteSettings {
+                        host_org: &site.host_org,
+                        site_code: &site.site_code,
+                        icp_no: &site.icp_no,
+                        police_no: &site.police_no,
+                        host,
+                    },
+                )
+                .await
+                {
+                    Ok(()) => Ok(()),
+                    // Taken by another unit in the same moment: the unique index decides.
+                    Err(e) if crate::db::is_unique_violation(&e) => Err("另一个单位".into()),
+                    Err(e) => return Err(AppError::from(e).into()),
+                },
+            };
+            if let Err(other) = saved {
+                drop(tx);
+                let mut r = render(&SettingsPage {
+                    layout: Layout::new(&state, &staff, None).await?,
+                    errors: Errors(vec![FieldError::new(
+                        "host",
+                        format!("域名 {} 已是{other}的独立站点，请换一个", site.host),
+                    )]),
+                    mourning: mourning_view(&unit),
+                    unit,
+                    form,
+                })?;
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                return Ok(r);
+            }
             units::update_settings(
                 &mut tx,
                 unit.id,
@@ -156,7 +266,12 @@ pub async fn save_settings(
                 &staff.unit_entry(
                     "unit.settings",
                     unit.id,
-                    format!("index_pattern={}", pattern.as_str()),
+                    format!(
+                        "index_pattern={} site_code={} host={}",
+                        pattern.as_str(),
+                        site.site_code,
+                        site.host
+                    ),
                 ),
             )
             .await?;
@@ -174,6 +289,7 @@ pub async fn save_settings(
             };
             let mut r = render(&SettingsPage {
                 layout: Layout::new(&state, &staff, None).await?,
+                mourning: mourning_view(&unit),
                 unit,
                 form,
                 errors: Errors(errs),
@@ -182,6 +298,96 @@ pub async fn save_settings(
             Ok(r)
         }
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MourningForm {
+    /// `on` (now, until switched off), `off`, or `schedule` (from `from` until `until`).
+    action: String,
+    from: String,
+    until: String,
+}
+
+/// A `datetime-local` value (China Standard Time) as Unix seconds.
+fn parse_local(s: &str) -> Option<i64> {
+    let s = s.trim();
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
+        .ok()
+        .map(|t| t.and_utc().timestamp() - 8 * 3600)
+}
+
+/// `POST /admin/units/{code}/mourning`: the city administrator switches the site-wide
+/// mourning mode (哀悼日置灰) on or off, or schedules it; no deployment, audited.
+pub async fn save_mourning(
+    InUnit { staff, unit, .. }: UnitAdmin,
+    State(state): State<AppState>,
+    CsrfForm(form): CsrfForm<MourningForm>,
+) -> Result<Response, PageError> {
+    if unit.parent_id.is_some() {
+        return Err(AppError::from(Error::Refused(
+            "mourning_city_only",
+            "全站哀悼模式由市级（最上级）单位的管理员设置，请联系市政府信息公开管理员".into(),
+        ))
+        .into());
+    }
+    let now = crate::db::now();
+    let (from, until) = match form.action.as_str() {
+        "on" => (Some(now), None),
+        "off" => (None, None),
+        "schedule" => {
+            let mut errs = Vec::new();
+            let from = parse_local(&form.from);
+            if from.is_none() {
+                errs.push(FieldError::new(
+                    "from",
+                    "请填写置灰开始时间（年-月-日 时:分，北京时间）",
+                ));
+            }
+            let until = if form.until.trim().is_empty() {
+                None
+            } else {
+                let u = parse_local(&form.until);
+                if u.is_none() {
+                    errs.push(FieldError::new(
+                        "until",
+                        "置灰结束时间应为 年-月-日 时:分（北京时间），不结束请留空",
+                    ));
+                }
+                u
+            };
+            if let (Some(f), Some(u)) = (from, until) {
+                if u <= f {
+                    errs.push(FieldError::new("until", "结束时间应晚于开始时间"));
+                }
+            }
+            if !errs.is_empty() {
+                return Err(AppError::from(Error::Invalid(errs)).into());
+            }
+            (from, until)
+        }
+        _ => {
+            return Err(AppError::from(FieldError::new(
+                "action",
+                "请选择开启、关闭或按时间安排哀悼模式",
+            ))
+            .into())
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    units::set_mourning(&mut tx, unit.id, from, until).await?;
+    audit::append(
+        &mut tx,
+        &staff.unit_entry(
+            "site.mourning",
+            unit.id,
+            format!("from={from:?} until={until:?}"),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/units/{}/settings?done=mourning", unit.code)).into_response())
 }
 
 #[derive(Template)]
@@ -299,6 +505,7 @@ pub struct ColumnForm {
     name: String,
     hidden: String,
     direction: String,
+    empty_note: String,
 }
 
 /// The column the path names, read within its unit.
@@ -318,9 +525,24 @@ pub async fn save_column(
 ) -> Result<Response, PageError> {
     let col = column_in(&state, unit.id, id).await?;
     let name = validate_column_name(&form.name)?;
+    let note: String = form
+        .empty_note
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    if note.chars().count() > 300 {
+        return Err(AppError::from(FieldError::new(
+            "empty_note",
+            "暂无信息时的说明不能超过300个字",
+        ))
+        .into());
+    }
     let hidden = form.hidden == "1" || form.hidden == "on";
     let mut tx = state.db.begin().await?;
     columns::rename(&mut tx, col.id, &name, hidden).await?;
+    columns::set_empty_note(&mut tx, col.id, &note).await?;
     audit::append(
         &mut tx,
         &staff.unit_entry(
