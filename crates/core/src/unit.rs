@@ -209,7 +209,11 @@ pub struct SiteSettings {
 }
 
 fn plain(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned()
+    s.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// A host name as a request names it: lower case, letters, digits, hyphens and dots, with an
@@ -258,7 +262,10 @@ impl SiteSettings {
         }
         let icp_no = plain(&self.icp_no);
         if icp_no.chars().count() > 40 {
-            errs.push(FieldError::new("icp_no", "ICP备案号不能超过40个字，如 滇ICP备05001234号-1"));
+            errs.push(FieldError::new(
+                "icp_no",
+                "ICP备案号不能超过40个字，如 滇ICP备05001234号-1",
+            ));
         }
         let police_no = plain(&self.police_no);
         if police_no.chars().count() > 40
@@ -363,13 +370,28 @@ mod tests {
         .validate()
         .unwrap_err();
         let fields: Vec<&str> = bad.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["host_org", "site_code", "icp_no", "police_no", "host"]);
+        assert_eq!(
+            fields,
+            ["host_org", "site_code", "icp_no", "police_no", "host"]
+        );
     }
 
     #[test]
     fn host_names() {
-        assert_eq!(normalize_host("A.b.CN:8080").as_deref(), Some("a.b.cn:8080"));
-        for bad in ["", "a..b", "-a.cn", "a_b.cn", "a.cn:", "a.cn:123456", "a.cn/x", "[::1]"] {
+        assert_eq!(
+            normalize_host("A.b.CN:8080").as_deref(),
+            Some("a.b.cn:8080")
+        );
+        for bad in [
+            "",
+            "a..b",
+            "-a.cn",
+            "a_b.cn",
+            "a.cn:",
+            "a.cn:123456",
+            "a.cn/x",
+            "[::1]",
+        ] {
             assert_eq!(normalize_host(bad), None, "{bad}");
         }
     }

@@ -138,7 +138,10 @@ fn condition(f: &Filter) -> (String, Vec<Val>) {
         if ids.is_empty() {
             sql.push_str(" AND 1 = 0");
         } else {
-            let marks: Vec<String> = ids.iter().map(|id| next(&mut vals, Val::Int(*id))).collect();
+            let marks: Vec<String> = ids
+                .iter()
+                .map(|id| next(&mut vals, Val::Int(*id)))
+                .collect();
             sql.push_str(&format!(" AND i.unit_id IN ({})", marks.join(", ")));
         }
     }
@@ -154,7 +157,9 @@ fn condition(f: &Filter) -> (String, Vec<Val>) {
         let (from, until) = super::year_range(y);
         let a = next(&mut vals, Val::Text(from));
         let b = next(&mut vals, Val::Text(until));
-        sql.push_str(&format!(" AND i.published_on >= {a} AND i.published_on < {b}"));
+        sql.push_str(&format!(
+            " AND i.published_on >= {a} AND i.published_on < {b}"
+        ));
     }
     if let Some(v) = f.validity {
         let m = next(&mut vals, Val::Text(v.as_str().into()));
@@ -179,9 +184,8 @@ macro_rules! bind_all {
 /// How many items the filter leaves.
 pub async fn count(conn: &mut Conn, f: &Filter) -> sqlx::Result<i64> {
     let (cond, vals) = condition(f);
-    let sql = format!(
-        "SELECT COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id WHERE {cond}"
-    );
+    let sql =
+        format!("SELECT COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id WHERE {cond}");
     bind_all!(sqlx::query_scalar(&sql), vals)
         .fetch_one(conn)
         .await
@@ -264,7 +268,10 @@ mod tests {
             ..Filter::default()
         });
         assert!(sql.contains("i.unit_id IN ($1, $2)"), "{sql}");
-        assert!(sql.contains("i.published_on >= $3 AND i.published_on < $4"), "{sql}");
+        assert!(
+            sql.contains("i.published_on >= $3 AND i.published_on < $4"),
+            "{sql}"
+        );
         assert!(sql.contains("i.doc_no LIKE $5"), "{sql}");
         assert_eq!(vals.len(), 5);
         let (none, _) = condition(&Filter {

@@ -164,10 +164,7 @@ async fn read(
         Reading {
             resolved,
             filter,
-            sort: Sort {
-                key,
-                ascending,
-            },
+            sort: Sort { key, ascending },
             page,
             unit,
             base,
@@ -204,7 +201,13 @@ impl Reading {
         self.link(&self.base, pairs, self.sort, 1)
     }
 
-    fn link(&self, path: &str, mut pairs: Vec<(&'static str, String)>, sort: Sort, page: u32) -> String {
+    fn link(
+        &self,
+        path: &str,
+        mut pairs: Vec<(&'static str, String)>,
+        sort: Sort,
+        page: u32,
+    ) -> String {
         if sort.key != SortKey::Published {
             pairs.push(("sort", sort.key.as_str().into()));
         }
@@ -560,7 +563,8 @@ async fn json_of(
         page: r.page.number,
         pages,
     };
-    let body = serde_json::to_string(&answer).map_err(|e| AppError::from(Error::Internal(e.into())))?;
+    let body =
+        serde_json::to_string(&answer).map_err(|e| AppError::from(Error::Internal(e.into())))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
@@ -688,10 +692,7 @@ struct TopicsPage {
 }
 
 /// `GET /topics`: browse by 主题分类, each with how many items it holds, into the catalog.
-pub async fn topics(
-    State(app): State<AppState>,
-    visitor: Visitor,
-) -> Result<Response, PageError> {
+pub async fn topics(State(app): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let found = catalog::topics(&mut conn, None).await?;
     let crumbs = vec![crumb("/", "首页"), crumb("/topics", "按主题浏览")];

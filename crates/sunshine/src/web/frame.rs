@@ -124,8 +124,9 @@ pub struct Footer {
 }
 
 impl Footer {
-    /// The unit's settings, each empty one taken from the root unit's.
-    pub fn of(unit: Option<&Unit>, root: Option<&Unit>) -> Footer {
+    /// The unit's settings, each empty one taken from the root unit's. Without a 主办单位 set
+    /// anywhere, the site's owner is named: the unit on its own site, else the city.
+    pub fn of(unit: Option<&Unit>, root: Option<&Unit>, own_site: bool) -> Footer {
         let pick = |f: fn(&Unit) -> &str| -> String {
             unit.map(f)
                 .filter(|v| !v.trim().is_empty())
@@ -137,7 +138,12 @@ impl Footer {
         let host = pick(|u| &u.host_org);
         Footer {
             host_org: if host.is_empty() {
-                unit.or(root).map(|u| u.name.clone()).unwrap_or_default()
+                let owner = if own_site {
+                    unit.or(root)
+                } else {
+                    root.or(unit)
+                };
+                owner.map(|u| u.name.clone()).unwrap_or_default()
             } else {
                 host
             },
@@ -165,8 +171,8 @@ impl Footer {
         if self.site_code.is_empty() {
             "https://zfwzzc.www.gov.cn/".into()
         } else {
-            let code: String = url::form_urlencoded::byte_serialize(self.site_code.as_bytes())
-                .collect();
+            let code: String =
+                url::form_urlencoded::byte_serialize(self.site_code.as_bytes()).collect();
             format!("https://zfwzzc.www.gov.cn/check_web/errorInfo/jcInfoNew?sitecode={code}")
         }
     }
@@ -249,7 +255,7 @@ impl Frame {
                 .unwrap_or_else(|| "政府信息公开平台".into()),
             crumbs,
             nav,
-            footer: Footer::of(unit, root.as_ref()),
+            footer: Footer::of(unit, root.as_ref(), site_unit.is_some()),
             mourning: root.as_ref().is_some_and(|r| r.mourning_at(now)),
             prefs: visitor.prefs,
             back: url::form_urlencoded::byte_serialize(visitor.here.as_bytes()).collect(),
@@ -391,14 +397,23 @@ mod tests {
             ..blank("禄劝县人民政府")
         };
         let town = blank("妥安乡");
-        let f = Footer::of(Some(&town), Some(&city));
+        let f = Footer::of(Some(&town), Some(&city), false);
         assert_eq!(f.site_code, "5301280001");
         assert_eq!(f.host_org, "禄劝县人民政府办公室");
         assert_eq!(f.phone, "0871-1");
         assert!(f.police_href().ends_with("recordcode=53012802000123"));
         assert!(f.report_error_href().ends_with("sitecode=5301280001"));
-        let alone = Footer::of(Some(&town), None);
+        let alone = Footer::of(Some(&town), None, false);
         assert_eq!(alone.host_org, "妥安乡");
+        let bare_city = blank("禄劝县人民政府");
+        assert_eq!(
+            Footer::of(Some(&town), Some(&bare_city), false).host_org,
+            "禄劝县人民政府"
+        );
+        assert_eq!(
+            Footer::of(Some(&town), Some(&bare_city), true).host_org,
+            "妥安乡"
+        );
         assert_eq!(alone.report_error_href(), "https://zfwzzc.www.gov.cn/");
     }
 

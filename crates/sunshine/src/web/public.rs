@@ -305,7 +305,10 @@ pub async fn column(
     crumbs.push(crumb(pager.base.clone(), &column.name));
     let frame = Frame::of(&mut conn, &visitor, Some(&unit), crumbs)
         .await?
-        .with_feed(format!("{}/feed.atom", pager.base), format!("“{}”栏目", column.name));
+        .with_feed(
+            format!("{}/feed.atom", pager.base),
+            format!("“{}”栏目", column.name),
+        );
     render(&ColumnPage {
         frame,
         unit,

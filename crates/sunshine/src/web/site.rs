@@ -42,7 +42,7 @@ pub async fn robots(State(app): State<AppState>) -> Response {
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         format!(
-            "User-agent: *\nDisallow: /admin\nDisallow: /api/\nDisallow: /track\nAllow: /\n\nSitemap: {base}/sitemap.xml\n"
+            "User-agent: *\nDisallow: /admin\nDisallow: /api/\nDisallow: /track\nDisallow: /prefs\nAllow: /\n\nSitemap: {base}/sitemap.xml\n"
         ),
     )
         .into_response()

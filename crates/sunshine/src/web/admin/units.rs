@@ -387,7 +387,11 @@ pub async fn save_mourning(
     )
     .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/admin/units/{}/settings?done=mourning", unit.code)).into_response())
+    Ok(Redirect::to(&format!(
+        "/admin/units/{}/settings?done=mourning",
+        unit.code
+    ))
+    .into_response())
 }
 
 #[derive(Template)]
