@@ -1,0 +1,69 @@
+//! The portal in a real browser (Debian's Chromium, driven by playwright-core from
+//! `browser/portal.mjs`): a citizen searches from the header and follows 上一条 / 下一条, a
+//! citizen filters the catalog by year, and axe-core finds no violation on any reading page.
+//! Screenshots of the final pages go to `target/browser/<backend>/`.
+//!
+//! Needs `/usr/bin/chromium` and `npm ci --prefix browser`; without them the test says so and
+//! passes, unless `SUNSHINE_REQUIRE_BROWSER=1` (as in CI), which makes it fail.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn missing() -> Option<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&chromium).exists() {
+        return Some(format!(
+            "no Chromium at {chromium} (apt-get install chromium chromium-driver)"
+        ));
+    }
+    if !repo().join("browser/node_modules/playwright-core").exists() {
+        return Some("browser/node_modules is missing (npm ci --prefix browser)".into());
+    }
+    None
+}
+
+#[tokio::test]
+async fn citizens_search_browse_the_catalog_and_meet_no_accessibility_violations() {
+    if let Some(why) = missing() {
+        if std::env::var("SUNSHINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("browser tests required but {why}");
+        }
+        eprintln!("browser test SKIPPED: {why}");
+        return;
+    }
+    let app = spawn_demo().await;
+    // The search index follows the demo's writes a moment after start.
+    let mut ready = false;
+    for _ in 0..100 {
+        let (_, body) = app.get_text("/api/v1/search?q=保密审查").await;
+        if body.contains("妥安乡2017年政府信息公开工作年度报告") {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the index found the seed");
+    let shots = repo().join("target/browser").join(backend());
+    let out = tokio::time::timeout(
+        Duration::from_secs(180),
+        tokio::process::Command::new("node")
+            .arg(repo().join("browser/portal.mjs"))
+            .env("BASE_URL", &app.base)
+            .env("SHOTS", &shots)
+            .output(),
+    )
+    .await
+    .expect("the browser run ends within three minutes")
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(shots.join("citizen-search-phone.png").exists());
+    assert!(shots.join("catalog-by-year.png").exists());
+}
