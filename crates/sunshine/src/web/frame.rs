@@ -26,10 +26,10 @@ pub struct Prefs {
 }
 
 impl Prefs {
-    /// Reads the cookie's value (`large`, `contrast`, comma-separated); anything else is ignored.
+    /// Reads the cookie's value (`large`, `contrast`, joined by `-`); anything else is ignored.
     pub fn parse(value: &str) -> Prefs {
         let mut p = Prefs::default();
-        for part in value.split(',') {
+        for part in value.split(['-', ',']) {
             match part.trim() {
                 "large" => p.large = true,
                 "contrast" => p.contrast = true,
@@ -47,7 +47,8 @@ impl Prefs {
         if self.contrast {
             parts.push("contrast");
         }
-        parts.join(",")
+        // (A comma is not allowed in a cookie's value.)
+        parts.join("-")
     }
 }
 
