@@ -152,6 +152,22 @@ try {
   }
   await shot(c, 'high-contrast-large');
   await comfy.close();
+  // The English locale passes too.
+  const en = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, extraHTTPHeaders: { 'Accept-Language': 'en' } });
+  const e = await en.newPage();
+  for (const path of ['/', '/units/tuoan', '/catalog', '/search?q=保密审查', seedPath || '/', '/units/tuoan/guide']) {
+    await e.goto(`${base}${path}`);
+    check((await e.locator('html').getAttribute('lang')) === 'en', `${path} in English says so`);
+    await e.addScriptTag({ content: axeSource });
+    const ids = await e.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => `${v.id} [${v.impact}] at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    for (const v of ids) failures.push(`axe (English) ${path}: ${v}`);
+  }
+  await shot(e, 'english-guide');
+  await en.close();
 } catch (e) {
   failures.push(`the browser run stopped: ${e && e.stack ? e.stack : e}`);
 } finally {

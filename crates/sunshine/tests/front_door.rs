@@ -678,3 +678,81 @@ async fn feeds_follow_the_portal_a_unit_a_column_and_a_search() {
         "{xml}"
     );
 }
+
+#[tokio::test]
+async fn english_is_offered_by_the_browser_or_the_switch_and_keeps_statutory_names_in_chinese() {
+    let app = spawn_demo().await;
+    let seed = item_id(&app, "妥安乡2017年政府信息公开工作年度报告").await;
+    let english = |path: String| {
+        let url = app.url(&path);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("accept-language", "en-GB,en;q=0.9,zh;q=0.5")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = english("/".into()).await;
+    assert!(html.contains(r#"<html lang="en">"#), "{html}");
+    let text = text_of(&html);
+    for words in [
+        "Skip to content",
+        "Guide to Open Government Information (政府信息公开指南)",
+        "Annual Reports on Open Government Information (政府信息公开年报)",
+        "Apply for information (依申请公开)",
+        "Latest published information",
+        "Report an error on a government website (我为政府网站找错)",
+        "中文",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let text = text_of(&english(format!("/items/{seed}")).await);
+    assert!(
+        text.contains("Index number (索引号)") && text.contains("In force"),
+        "{text}"
+    );
+    assert!(
+        text.contains("妥安乡2017年政府信息公开工作年度报告"),
+        "the document stays as published"
+    );
+    let text = text_of(&english("/units/tuoan/catalog?year=2018".into()).await);
+    assert!(
+        text.contains("Clear filters") && text.contains("Total 1 items"),
+        "{text}"
+    );
+    let text = text_of(&english("/units/tuoan/guide".into()).await);
+    assert!(text.contains("within 20 working days"), "{text}");
+    // Chinese stays the default, and Chinese first in the header wins.
+    let html = app.get_text("/").await.1;
+    assert!(html.contains(r#"<html lang="zh-CN">"#) && html.contains("English"));
+    // The switch is remembered, whatever the browser asks.
+    let b = app.browser();
+    let html = app.page_as(&b, "/prefs?lang=en&back=/catalog").await;
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(text_of(&html).contains("Catalogue of Government Information"));
+    let html = b
+        .get(app.url("/"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="en">"#));
+    let r = b
+        .get(app.url("/prefs?lang=zh&back=/"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.text().await.unwrap().contains(r#"<html lang="zh-CN">"#),
+        "中文 chosen beats the browser"
+    );
+}

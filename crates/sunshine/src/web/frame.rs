@@ -5,6 +5,7 @@
 //! cookie and set by plain links, no JavaScript); and the site-wide mourning mode.
 
 use super::error::AppError;
+use super::i18n::{self, Lang};
 use super::views::Crumb;
 use crate::db::columns;
 use crate::db::units::{self, Unit};
@@ -23,6 +24,8 @@ pub const PREFS_COOKIE: &str = "sunshine_prefs";
 pub struct Prefs {
     pub large: bool,
     pub contrast: bool,
+    /// The language chosen with the switch (None: as the browser asks).
+    pub lang: Option<Lang>,
 }
 
 impl Prefs {
@@ -33,6 +36,8 @@ impl Prefs {
             match part.trim() {
                 "large" => p.large = true,
                 "contrast" => p.contrast = true,
+                "en" => p.lang = Some(Lang::En),
+                "zh" => p.lang = Some(Lang::Zh),
                 _ => {}
             }
         }
@@ -46,6 +51,11 @@ impl Prefs {
         }
         if self.contrast {
             parts.push("contrast");
+        }
+        match self.lang {
+            Some(Lang::En) => parts.push("en"),
+            Some(Lang::Zh) => parts.push("zh"),
+            None => {}
         }
         // (A comma is not allowed in a cookie's value.)
         parts.join("-")
@@ -61,6 +71,8 @@ pub struct Visitor {
     pub here: String,
     /// The host name asked for (normalized), which may be a unit's own site.
     pub host: Option<String>,
+    /// The page's language: as chosen, else as the browser asks.
+    pub lang: Lang,
 }
 
 impl Visitor {
@@ -89,10 +101,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let prefs = cookie(parts, PREFS_COOKIE)
+            .map(Prefs::parse)
+            .unwrap_or_default();
+        let lang = prefs.lang.unwrap_or_else(|| {
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::from_accept)
+                .unwrap_or_default()
+        });
         Ok(Visitor {
-            prefs: cookie(parts, PREFS_COOKIE)
-                .map(Prefs::parse)
-                .unwrap_or_default(),
+            prefs,
+            lang,
             here: parts
                 .uri
                 .path_and_query()
@@ -193,6 +215,7 @@ pub struct Frame {
     pub q: String,
     /// The Atom feed of what the page lists: its address and title.
     pub feed: (String, String),
+    pub lang: Lang,
 }
 
 /// The statutory parts in the navigation, by the slug the default template gives them.
@@ -262,7 +285,22 @@ impl Frame {
             back: url::form_urlencoded::byte_serialize(visitor.here.as_bytes()).collect(),
             q: String::new(),
             feed: ("/feed.atom".into(), "最新公开信息".into()),
+            lang: visitor.lang,
         })
+    }
+
+    /// `zh` in the page's language.
+    pub fn t<'a>(&self, zh: &'a str) -> &'a str {
+        i18n::tr(self.lang, zh)
+    }
+
+    /// An official name: Chinese, with its English beside it under English.
+    pub fn both(&self, zh: &str) -> String {
+        i18n::both(self.lang, zh)
+    }
+
+    pub fn en(&self) -> bool {
+        self.lang == Lang::En
     }
 
     /// The page lists what the feed at `href` follows.
@@ -289,6 +327,7 @@ impl Frame {
 
 #[derive(Deserialize)]
 pub struct PrefsQuery {
+    lang: Option<String>,
     text: Option<String>,
     contrast: Option<String>,
     back: Option<String>,
@@ -309,7 +348,7 @@ fn local_path(back: Option<&str>) -> &str {
     }
 }
 
-/// `GET /prefs?text=large|standard&contrast=on|off&back=/path`: remembers a display
+/// `GET /prefs?text=large|standard&contrast=on|off&lang=en|zh&back=/path`: remembers a display
 /// preference for a year and returns to the page. (A plain link: it changes nothing but the
 /// visitor's own cookie.)
 pub async fn set_prefs(visitor: Visitor, Query(q): Query<PrefsQuery>) -> Response {
@@ -317,6 +356,11 @@ pub async fn set_prefs(visitor: Visitor, Query(q): Query<PrefsQuery>) -> Respons
     match q.text.as_deref() {
         Some("large") => prefs.large = true,
         Some("standard") => prefs.large = false,
+        _ => {}
+    }
+    match q.lang.as_deref() {
+        Some("en") => prefs.lang = Some(Lang::En),
+        Some("zh") => prefs.lang = Some(Lang::Zh),
         _ => {}
     }
     match q.contrast.as_deref() {

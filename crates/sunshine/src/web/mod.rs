@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod frame;
+pub mod i18n;
 pub mod public;
 mod router;
 pub mod search;
