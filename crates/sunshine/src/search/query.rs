@@ -5,10 +5,13 @@ use sunshine_core::item::Validity;
 use sunshine_core::search::{snippet, Parsed, Snippet, Word};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Explanation, Occur,
+    PhraseQuery, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, DocSet, Order, Score, Searcher, SegmentReader, TantivyDocument, Term,
+};
 
 /// The deepest a result list may be paged (tantivy ranks `offset + limit` documents).
 pub const MAX_OFFSET: usize = 5_000;
@@ -129,6 +132,72 @@ fn word(f: &Fields, w: &Word) -> Option<Box<dyn Query>> {
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
+/// An exclusion as tantivy 0.27 can take it: its scorer is only ever sought forwards from a
+/// valid position. (An exclusion asks a phrase scorer `seek_danger` after an earlier answer
+/// left it past the new target, which that scorer's debug assertion refuses; through `seek`
+/// from the last document it stays in step.)
+#[derive(Debug)]
+struct Forward(Box<dyn Query>);
+
+impl Clone for Forward {
+    fn clone(&self) -> Self {
+        Forward(self.0.box_clone())
+    }
+}
+
+impl Query for Forward {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(ForwardWeight(self.0.weight(scoring)?)))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query_terms(visitor);
+    }
+}
+
+struct ForwardWeight(Box<dyn Weight>);
+
+impl Weight for ForwardWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(ForwardScorer(self.0.scorer(reader, boost)?)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.0.explain(reader, doc)
+    }
+}
+
+struct ForwardScorer(Box<dyn Scorer>);
+
+impl DocSet for ForwardScorer {
+    fn advance(&mut self) -> DocId {
+        self.0.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let doc = self.0.doc();
+        if doc >= target {
+            doc
+        } else {
+            self.0.seek(target)
+        }
+    }
+
+    fn doc(&self) -> DocId {
+        self.0.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.0.size_hint()
+    }
+}
+
+impl Scorer for ForwardScorer {
+    fn score(&mut self) -> Score {
+        self.0.score()
+    }
+}
+
 fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
 }
@@ -155,7 +224,7 @@ pub fn build(f: &Fields, r: &Request) -> Option<Box<dyn Query>> {
     }
     for w in &r.parsed.none {
         if let Some(q) = matches(f, w, false) {
-            clauses.push((Occur::MustNot, q));
+            clauses.push((Occur::MustNot, Box::new(Forward(q))));
         }
     }
     if let Some(u) = r.unit {
@@ -255,4 +324,75 @@ pub fn run_request(searcher: &Searcher, f: &Fields, r: &Request) -> tantivy::Res
             .filter_map(|(s, n)| Some((s.parse().ok()?, n)))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::search::Source;
+    use std::collections::HashMap;
+
+    /// An exclusion over many documents whose characters are there but apart, and sometimes
+    /// together: once panicked tantivy's phrase scorer (found by `bench/search`).
+    #[test]
+    fn exclusions_over_many_documents_exclude_exactly() {
+        let (schema, f) = schema::schema();
+        let index = tantivy::Index::create_in_ram(schema);
+        schema::register(&index);
+        let mut writer = index.writer(50_000_000).unwrap();
+        let ancestors = HashMap::new();
+        let (mut excluded, mut numbered) = (0, 0);
+        for id in 1..=3000i64 {
+            let body = match id % 7 {
+                0 => {
+                    excluded += 1;
+                    "涉及问题已整改销号。".to_string()
+                }
+                1 | 3 => {
+                    numbered += 1;
+                    "涉及整改，销售台账编号。".to_string()
+                }
+                _ => format!("涉及第{id}项工作。"),
+            };
+            let s = Source {
+                id,
+                unit_id: 1,
+                column_id: 1,
+                title: format!("通知{id}"),
+                body_html: format!("<p>{body}</p>"),
+                publisher: String::new(),
+                doc_no: None,
+                index_no: None,
+                topic: String::new(),
+                validity: Validity::Valid,
+                published_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                files: vec![],
+            };
+            writer
+                .add_document(schema::document(&f, &s, &ancestors))
+                .unwrap();
+            if id % 500 == 0 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let ask = |q: &str| {
+            run_request(
+                &searcher,
+                &f,
+                &Request {
+                    parsed: sunshine_core::search::parse(q),
+                    limit: 10,
+                    ..Request::default()
+                },
+            )
+            .unwrap()
+            .total
+        };
+        assert_eq!(ask("涉及"), 3000);
+        assert_eq!(ask("销号"), excluded);
+        assert_eq!(ask("涉及 -销号"), 3000 - excluded);
+        assert_eq!(ask("涉及 -\"销号\" -编号"), 3000 - excluded - numbered);
+    }
 }
