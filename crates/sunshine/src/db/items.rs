@@ -300,6 +300,13 @@ const SUMMARY: &str =
 pub(crate) const PUBLIC: &str =
     "i.state = 'published' AND i.disclosure = 'active' AND c.hidden = 0";
 
+/// [`PUBLIC`] for queries that name items by id: the state is compared as an expression, so
+/// the planner reads the ids through the primary key. (Without statistics SQLite otherwise takes
+/// the state index and walks every published item: 37 ms instead of 0.1 ms for ten ids among
+/// 100,000.)
+pub(crate) const PUBLIC_BY_ID: &str =
+    "i.state || '' = 'published' AND i.disclosure = 'active' AND c.hidden = 0";
+
 /// An item by id, whatever its state, within the scope: an item of another unit is not found,
 /// exactly as if it did not exist.
 pub async fn get(conn: &mut Conn, scope: &Scope, id: i64) -> sqlx::Result<Option<Item>> {
@@ -371,7 +378,7 @@ pub async fn list_public(
 /// query; an item withdrawn since it was indexed is left out).
 pub async fn public_by_ids(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<Summary>> {
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "{SUMMARY} WHERE {PUBLIC} AND i.id IN ({})",
+        "{SUMMARY} WHERE {PUBLIC_BY_ID} AND i.id IN ({})",
         super::placeholders(1, ids.len())
     ))
     .bind_ids(ids)

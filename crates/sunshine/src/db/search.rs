@@ -1,7 +1,7 @@
 //! What the search index reads: published items as the index needs them, and the change log it
 //! follows.
 
-use super::items::{date, unknown, PUBLIC};
+use super::items::{date, unknown, PUBLIC, PUBLIC_BY_ID};
 use super::{placeholders, BindIds, Conn};
 use chrono::NaiveDate;
 use sunshine_core::item::Validity;
@@ -82,7 +82,7 @@ async fn with_files(conn: &mut Conn, rows: Vec<Row>) -> sqlx::Result<Vec<Source>
 /// Those of the given items that the public sees now; the others are to leave the index.
 pub async fn public_of(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<Source>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SOURCE} WHERE {PUBLIC} AND i.id IN ({}) ORDER BY i.id",
+        "{SOURCE} WHERE {PUBLIC_BY_ID} AND i.id IN ({}) ORDER BY i.id",
         placeholders(1, ids.len())
     ))
     .bind_ids(ids)
@@ -94,7 +94,7 @@ pub async fn public_of(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<Source>
 /// The next `limit` public items after `after`, by id: a full build walks the table with this.
 pub async fn public_after(conn: &mut Conn, after: i64, limit: i64) -> sqlx::Result<Vec<Source>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SOURCE} WHERE {PUBLIC} AND i.id > $1 ORDER BY i.id LIMIT $2"
+        "{SOURCE} WHERE {PUBLIC_BY_ID} AND i.id > $1 ORDER BY i.id LIMIT $2"
     ))
     .bind(after)
     .bind(limit)
