@@ -151,6 +151,13 @@ try {
     for (const v of ids) failures.push(`axe (large, high contrast) ${path}: ${v}`);
   }
   await shot(c, 'high-contrast-large');
+  // Large text still fits a 320 px screen.
+  await c.setViewportSize({ width: 320, height: 800 });
+  for (const path of ['/', '/units/tuoan', '/catalog', '/units/tuoan/guide', seedPath || '/']) {
+    await c.goto(`${base}${path}`);
+    const wide = await c.evaluate(() => document.documentElement.scrollWidth);
+    check(wide <= 320, `${path} with large text at 320 px is ${wide} px wide`);
+  }
   await comfy.close();
   // The English locale passes too.
   const en = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, extraHTTPHeaders: { 'Accept-Language': 'en' } });

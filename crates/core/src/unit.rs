@@ -253,15 +253,19 @@ impl SiteSettings {
         }
         let site_code = plain(&self.site_code);
         if !site_code.is_empty()
-            && (site_code.len() > 20 || !site_code.chars().all(|c| c.is_ascii_alphanumeric()))
+            && (site_code.len() != 10 || !site_code.chars().all(|c| c.is_ascii_alphanumeric()))
         {
             errs.push(FieldError::new(
                 "site_code",
-                "网站标识码由数字和字母组成（一般为10位数字，见全国政府网站信息报送系统），不超过20位",
+                "网站标识码由数字和字母组成，共10位（如 5323310001，见全国政府网站信息报送系统）",
             ));
         }
+        let registration = |s: &str| {
+            s.chars()
+                .all(|c| c.is_alphanumeric() || " -－号".contains(c))
+        };
         let icp_no = plain(&self.icp_no);
-        if icp_no.chars().count() > 40 {
+        if icp_no.chars().count() > 40 || !registration(&icp_no) {
             errs.push(FieldError::new(
                 "icp_no",
                 "ICP备案号不能超过40个字，如 滇ICP备05001234号-1",
@@ -269,6 +273,7 @@ impl SiteSettings {
         }
         let police_no = plain(&self.police_no);
         if police_no.chars().count() > 40
+            || !registration(&police_no)
             || (!police_no.is_empty() && !police_no.chars().any(|c| c.is_ascii_digit()))
         {
             errs.push(FieldError::new(
@@ -284,7 +289,7 @@ impl SiteSettings {
                 None => {
                     errs.push(FieldError::new(
                         "host",
-                        "独立域名应只含字母、数字、连字符和点，如 tuoan.luquan.gov.cn（不写 http://，不写路径）",
+                        "独立域名应只含字母、数字、连字符和点（可带 :端口），如 tuoan.lufeng.gov.cn（不写 http://，不写路径）",
                     ));
                     String::new()
                 }
@@ -363,7 +368,7 @@ mod tests {
         let bad = SiteSettings {
             host_org: "长".repeat(51),
             site_code: "53-01".into(),
-            icp_no: "备".repeat(41),
+            icp_no: "滇ICP备<script>".into(),
             police_no: "滇公网安备".into(),
             host: "http://x.cn/path".into(),
         }

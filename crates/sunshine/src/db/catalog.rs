@@ -12,7 +12,8 @@ use sunshine_core::page::Page;
 pub struct Filter {
     /// Items of these units (a unit and the units below it); `None` for all.
     pub units: Option<Vec<i64>>,
-    pub column: Option<i64>,
+    /// Items of these columns (a column and the columns under it).
+    pub columns: Option<Vec<i64>>,
     pub topic: Option<String>,
     pub year: Option<i32>,
     pub validity: Option<Validity>,
@@ -74,7 +75,7 @@ pub struct Entry {
     pub id: i64,
     pub index_no: String,
     pub title: String,
-    /// The body, from which the 内容概述 is taken.
+    /// The body's beginning (4,000 characters), from which the 内容概述 is taken.
     pub body_html: String,
     pub written_on: Option<NaiveDate>,
     pub published_on: Option<NaiveDate>,
@@ -145,9 +146,16 @@ fn condition(f: &Filter) -> (String, Vec<Val>) {
             sql.push_str(&format!(" AND i.unit_id IN ({})", marks.join(", ")));
         }
     }
-    if let Some(c) = f.column {
-        let m = next(&mut vals, Val::Int(c));
-        sql.push_str(&format!(" AND i.column_id = {m}"));
+    if let Some(ids) = &f.columns {
+        let marks: Vec<String> = ids
+            .iter()
+            .map(|id| next(&mut vals, Val::Int(*id)))
+            .collect();
+        if marks.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(&format!(" AND i.column_id IN ({})", marks.join(", ")));
+        }
     }
     if let Some(t) = &f.topic {
         let m = next(&mut vals, Val::Text(t.clone()));
@@ -195,14 +203,16 @@ pub async fn count(conn: &mut Conn, f: &Filter) -> sqlx::Result<i64> {
 pub async fn page(conn: &mut Conn, f: &Filter, sort: Sort, page: Page) -> sqlx::Result<Vec<Entry>> {
     let (cond, vals) = condition(f);
     let dir = if sort.ascending { "ASC" } else { "DESC" };
+    // Items without the value (an undated one, say) last either way, on both backends (their
+    // NULLs sort differently).
+    let key = sort.key.column();
     let n = vals.len();
     let sql = format!(
-        "SELECT i.id, i.index_no, i.title, i.body_html, i.written_on, i.published_on, i.publisher, \
+        "SELECT i.id, i.index_no, i.title, substr(i.body_html, 1, 4000) AS body_html, i.written_on, i.published_on, i.publisher, \
          i.doc_no, i.topic, i.validity, u.code AS unit_code, u.name AS unit_name, \
          c.slug AS column_slug, c.name AS column_name, i.updated_at \
          FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id \
-         WHERE {cond} ORDER BY {} {dir}, i.id {dir} LIMIT ${} OFFSET ${}",
-        sort.key.column(),
+         WHERE {cond} ORDER BY ({key} IS NULL), {key} {dir}, i.id {dir} LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );

@@ -183,9 +183,8 @@ pub async fn set_fee_pause(conn: &mut Conn, id: i64, pause: bool) -> sqlx::Resul
     Ok(())
 }
 
-/// The unit at the root of the tree (the city whose site this is), if there is one.
 /// What a unit's site says of itself: the footer's registrations and its own host name.
-pub struct SiteSettings<'a> {
+pub struct SiteRow<'a> {
     pub host_org: &'a str,
     pub site_code: &'a str,
     pub icp_no: &'a str,
@@ -193,7 +192,7 @@ pub struct SiteSettings<'a> {
     pub host: Option<&'a str>,
 }
 
-pub async fn set_site(conn: &mut Conn, id: i64, s: &SiteSettings<'_>) -> sqlx::Result<()> {
+pub async fn set_site(conn: &mut Conn, id: i64, s: &SiteRow<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE units SET host_org = $1, site_code = $2, icp_no = $3, police_no = $4, host = $5 \
          WHERE id = $6",
@@ -233,6 +232,7 @@ pub async fn by_host(conn: &mut Conn, host: &str) -> sqlx::Result<Option<Unit>> 
         .await
 }
 
+/// The unit at the root of the tree (the city whose site this is), if there is one.
 pub async fn root(conn: &mut Conn) -> sqlx::Result<Option<Unit>> {
     sqlx::query_as(&format!(
         "SELECT {COLS} FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1"

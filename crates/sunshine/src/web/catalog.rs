@@ -7,7 +7,7 @@
 use super::error::{ApiError, AppError, PageError};
 use super::frame::{Frame, Visitor};
 use super::public::render;
-use super::search::{resolve, Resolved, SearchParams};
+use super::search::{given, resolve, Resolved, SearchParams};
 use super::views::{cn_date, crumb, Crumb};
 use super::AppState;
 use crate::db::catalog::{self, Entry, Filter, Sort, SortKey};
@@ -50,6 +50,12 @@ pub struct CatalogParams {
     pub page: Option<String>,
 }
 
+/// A unit and every unit below it, by id.
+pub fn subtree_of(all: &[Unit], id: i64) -> Vec<i64> {
+    let parents: Vec<(i64, Option<i64>)> = all.iter().map(|u| (u.id, u.parent_id)).collect();
+    sunshine_core::policy::subtree(&[id], &parents)
+}
+
 /// The parameters read: the filter, the order, the page, and what was dropped and why.
 struct Reading {
     resolved: Resolved,
@@ -61,10 +67,6 @@ struct Reading {
     /// The path of this catalog (`/catalog` or `/units/{code}/catalog`).
     base: String,
     problems: Vec<FieldError>,
-}
-
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 async fn read(
@@ -96,16 +98,28 @@ async fn read(
         doc_no: p.doc_no.clone(),
         ..SearchParams::default()
     };
-    let mut resolved = resolve(&mut conn, &all, &sp, 10).await?;
+    // (The search's page size is not used: the catalog pages by its own.)
+    let mut resolved = resolve(&mut conn, &all, &sp, size as usize).await?;
+    // A column with the columns under it (法定主动公开内容 holds 政策文件, …).
+    let column_ids = match &resolved.column {
+        Some(c) => {
+            let mut ids = vec![c.id];
+            ids.extend(
+                columns::of_unit(&mut conn, c.unit_id)
+                    .await?
+                    .into_iter()
+                    .filter(|x| x.parent_id == Some(c.id) && !x.hidden.is_set())
+                    .map(|x| x.id),
+            );
+            Some(ids)
+        }
+        None => None,
+    };
     drop(conn);
     let mut problems = std::mem::take(&mut resolved.problems);
-    let parents: Vec<(i64, Option<i64>)> = all.iter().map(|u| (u.id, u.parent_id)).collect();
     let filter = Filter {
-        units: resolved
-            .request
-            .unit
-            .map(|id| sunshine_core::policy::subtree(&[id], &parents)),
-        column: resolved.request.column,
+        units: resolved.request.unit.map(|id| subtree_of(&all, id)),
+        columns: column_ids,
         topic: resolved.request.topic.clone(),
         year: resolved.request.year,
         validity: resolved.request.validity,
@@ -116,7 +130,7 @@ async fn read(
         Some(s) => SortKey::parse(s).unwrap_or_else(|| {
             problems.push(FieldError::new(
                 "sort",
-                "排序应为 published（发布日期）、written（生成日期）、index_no（索引号）或 title（名称），已按发布日期排序",
+                "排序方式只能选 发布日期、生成日期、索引号 或 名称，已按发布日期排序",
             ));
             SortKey::Published
         }),
@@ -127,7 +141,7 @@ async fn read(
         Some(_) => {
             problems.push(FieldError::new(
                 "order",
-                "顺序应为 desc（从新到旧、从大到小）或 asc（从旧到新、从小到大），已按从新到旧排列",
+                "顺序只能选 从新到旧 或 从旧到新，已按从新到旧排列",
             ));
             false
         }
@@ -251,35 +265,37 @@ impl Line {
     pub fn written(&self) -> String {
         cn_date(self.written_on)
     }
+    pub fn published(&self) -> String {
+        cn_date(self.published_on)
+    }
     pub fn validity_label(&self) -> &'static str {
         Validity::parse(self.validity).map_or("", Validity::label)
+    }
+}
+
+fn line_of(e: Entry) -> Line {
+    Line {
+        summary: sunshine_core::html::summary(&e.body_html, SUMMARY_CHARS),
+        id: e.id,
+        index_no: e.index_no,
+        title: e.title,
+        written_on: e.written_on,
+        published_on: e.published_on,
+        publisher: e.publisher,
+        doc_no: e.doc_no,
+        topic: e.topic,
+        validity: e.validity.as_str(),
+        unit: e.unit_code,
+        unit_name: e.unit_name,
+        column: e.column_slug,
+        column_name: e.column_name,
     }
 }
 
 /// The lines of entries, their 内容概述 taken from the bodies on the CPU pool.
 async fn lines(app: &AppState, entries: Vec<Entry>) -> Result<Vec<Line>, AppError> {
     app.cpu
-        .run(move || {
-            entries
-                .into_iter()
-                .map(|e| Line {
-                    summary: sunshine_core::html::summary(&e.body_html, SUMMARY_CHARS),
-                    id: e.id,
-                    index_no: e.index_no,
-                    title: e.title,
-                    written_on: e.written_on,
-                    published_on: e.published_on,
-                    publisher: e.publisher,
-                    doc_no: e.doc_no,
-                    topic: e.topic,
-                    validity: e.validity.as_str(),
-                    unit: e.unit_code,
-                    unit_name: e.unit_name,
-                    column: e.column_slug,
-                    column_name: e.column_name,
-                })
-                .collect()
-        })
+        .run(move || entries.into_iter().map(line_of).collect())
         .await
         .map_err(|e| Error::Internal(e.into()).into())
 }
@@ -302,7 +318,8 @@ pub struct Option_ {
 #[template(path = "catalog.html")]
 struct CatalogPage {
     frame: Frame,
-    heading: String,
+    /// The unit whose catalog this is (empty for the city's).
+    unit_name: String,
     base: String,
     /// Units to choose from (the city-wide catalog only).
     units: Vec<Option_>,
@@ -325,8 +342,20 @@ struct CatalogPage {
     csv: String,
     json: String,
     csv_capped: bool,
+    csv_max: i64,
     clear: String,
     chips: Vec<(String, String)>,
+}
+
+impl CatalogPage {
+    fn heading(&self) -> String {
+        let name = self.frame.both("政府信息公开目录");
+        match (self.unit_name.is_empty(), self.frame.en()) {
+            (true, _) => name,
+            (false, true) => format!("{} {name}", self.unit_name),
+            (false, false) => format!("{}{name}", self.unit_name),
+        }
+    }
 }
 
 fn kept<'a>(r: &'a Reading, key: &str) -> &'a str {
@@ -380,14 +409,21 @@ async fn page_of(
     p: CatalogParams,
 ) -> Result<Response, PageError> {
     let (r, all) = read(&app, path_unit.as_deref(), &p, PAGE_SIZE).await?;
+    let mut r = r;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let total = catalog::count(&mut conn, &r.filter).await?;
     let pages = r.page.count(total);
-    let entries = if r.page.number <= pages {
-        catalog::page(&mut conn, &r.filter, r.sort, r.page).await?
-    } else {
-        vec![]
-    };
+    if r.page.number > pages {
+        r.problems.push(FieldError::new(
+            "page",
+            format!(
+                "第 {} 页超出了目录的范围（共 {pages} 页），已显示第 1 页",
+                r.page.number
+            ),
+        ));
+        r.page.number = 1;
+    }
+    let entries = catalog::page(&mut conn, &r.filter, r.sort, r.page).await?;
     let cols: Vec<Column> = match &r.unit {
         Some(u) => columns::of_unit(&mut conn, u.id)
             .await?
@@ -405,9 +441,6 @@ async fn page_of(
     crumbs.push(crumb(r.base.clone(), "政府信息公开目录"));
     let frame = Frame::of(&mut conn, &visitor, r.unit.as_ref(), crumbs).await?;
     drop(conn);
-    if r.page.number > pages {
-        return Err(Error::NotFound.into());
-    }
     let lines = lines(&app, entries).await?;
     let chosen_unit = r.resolved.unit.as_ref().map(|u| u.id);
     let chosen_column = r.resolved.column.as_ref().map(|c| c.id);
@@ -446,10 +479,7 @@ async fn page_of(
     }
     render(&CatalogPage {
         frame,
-        heading: match &r.unit {
-            Some(u) => format!("{}政府信息公开目录", u.name),
-            None => "政府信息公开目录".into(),
-        },
+        unit_name: r.unit.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
         base: r.base.clone(),
         units: if r.unit.is_some() {
             vec![]
@@ -507,6 +537,7 @@ async fn page_of(
         csv: r.href(&format!("{}.csv", r.base), None, 1),
         json: r.href(&format!("{}.json", r.base), None, 1),
         csv_capped: total > CSV_MAX,
+        csv_max: CSV_MAX,
         clear: r.base.clone(),
         chips: chips(&r),
     })
@@ -627,23 +658,32 @@ async fn csv_of(
         let entries = catalog::page(&mut conn, &r.filter, r.sort, page).await?;
         drop(conn);
         let done = entries.len() < 1000;
-        for l in lines(&app, entries).await? {
-            let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-            w.row([
-                l.index_no.clone(),
-                l.title.clone(),
-                l.summary.clone(),
-                day(l.written_on),
-                day(l.published_on),
-                l.publisher.clone(),
-                l.doc_no.clone(),
-                l.topic.clone(),
-                l.validity_label().to_string(),
-                l.unit_name.clone(),
-                l.column_name.clone(),
-                format!("{base}/items/{}", l.id),
-            ]);
-        }
+        let base = base.clone();
+        w = app
+            .cpu
+            .run(move || {
+                let day =
+                    |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+                for l in entries.into_iter().map(line_of) {
+                    w.row([
+                        l.index_no.as_str(),
+                        &l.title,
+                        &l.summary,
+                        &day(l.written_on),
+                        &day(l.published_on),
+                        &l.publisher,
+                        &l.doc_no,
+                        &l.topic,
+                        l.validity_label(),
+                        &l.unit_name,
+                        &l.column_name,
+                        &format!("{base}/items/{}", l.id),
+                    ]);
+                }
+                w
+            })
+            .await
+            .map_err(|e| AppError::from(Error::Internal(e.into())))?;
         if done {
             break;
         }
@@ -656,11 +696,9 @@ async fn csv_of(
     let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes())
         .collect::<String>()
         .replace('+', "%20");
-    let mut resp = (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        format!("\u{feff}{}", w.finish()),
-    )
-        .into_response();
+    let mut body = String::from("\u{feff}");
+    body.push_str(&w.finish());
+    let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename=\"catalog.csv\"; filename*=UTF-8''{encoded}"
     )) {

@@ -61,7 +61,21 @@ fn rfc3339(t: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T08:00:00+08:00".into())
 }
 
-fn respond(feed: Feed) -> Result<Response, PageError> {
+/// Text as XML 1.0 may carry it: control characters other than tab and line ends dropped.
+fn xml_safe(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect()
+}
+
+fn respond(mut feed: Feed) -> Result<Response, PageError> {
+    feed.title = xml_safe(&feed.title);
+    for e in &mut feed.entries {
+        e.title = xml_safe(&e.title);
+        e.summary = xml_safe(&e.summary);
+        e.author = xml_safe(&e.author);
+        e.category = xml_safe(&e.category);
+    }
     let xml = feed.render().map_err(|e| Error::Internal(e.into()))?;
     Ok((
         [
@@ -123,9 +137,10 @@ async fn of_filter(
         .map_err(|e| Error::Internal(e.into()))?;
     respond(Feed {
         updated: entries
-            .first()
+            .iter()
             .map(|e| e.updated.clone())
-            .unwrap_or_else(|| rfc3339(0)),
+            .max()
+            .unwrap_or_else(|| rfc3339(crate::db::now())),
         title,
         self_href: format!("{base}{path}"),
         page_href: format!("{base}{page_path}"),
@@ -158,8 +173,7 @@ async fn unit_of(app: &AppState, code: &str) -> Result<(units::Unit, Vec<i64>), 
         .find(|u| u.code == code.as_str())
         .cloned()
         .ok_or(Error::NotFound)?;
-    let parents: Vec<(i64, Option<i64>)> = all.iter().map(|u| (u.id, u.parent_id)).collect();
-    let ids = sunshine_core::policy::subtree(&[unit.id], &parents);
+    let ids = super::catalog::subtree_of(&all, unit.id);
     Ok((unit, ids))
 }
 
@@ -198,7 +212,7 @@ pub async fn column(
         &app,
         Filter {
             units: Some(vec![unit.id]),
-            column: Some(column.id),
+            columns: Some(vec![column.id]),
             ..Filter::default()
         },
         format!("{} · {}", unit.name, column.name),
@@ -271,7 +285,7 @@ pub async fn search(
             .iter()
             .map(|e| e.updated.clone())
             .max()
-            .unwrap_or_else(|| rfc3339(0)),
+            .unwrap_or_else(|| rfc3339(crate::db::now())),
         title: format!("{site} · 搜索“{}”", r.q),
         self_href: format!("{base}/search.atom{query}"),
         page_href: format!("{base}/search{query}"),

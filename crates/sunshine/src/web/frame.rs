@@ -12,7 +12,7 @@ use crate::db::units::{self, Unit};
 use crate::db::Conn;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -148,8 +148,9 @@ pub struct Footer {
 
 impl Footer {
     /// The unit's settings, each empty one taken from the root unit's. Without a 主办单位 set
-    /// anywhere, the site's owner is named: the unit on its own site, else the city.
-    pub fn of(unit: Option<&Unit>, root: Option<&Unit>, own_site: bool) -> Footer {
+    /// anywhere, the site's owner is named: `owner` (the unit whose own site this is), else the
+    /// city.
+    pub fn of(unit: Option<&Unit>, root: Option<&Unit>, owner: Option<&Unit>) -> Footer {
         let pick = |f: fn(&Unit) -> &str| -> String {
             unit.map(f)
                 .filter(|v| !v.trim().is_empty())
@@ -161,12 +162,11 @@ impl Footer {
         let host = pick(|u| &u.host_org);
         Footer {
             host_org: if host.is_empty() {
-                let owner = if own_site {
-                    unit.or(root)
-                } else {
-                    root.or(unit)
-                };
-                owner.map(|u| u.name.clone()).unwrap_or_default()
+                owner
+                    .or(root)
+                    .or(unit)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default()
             } else {
                 host
             },
@@ -216,6 +216,8 @@ pub struct Frame {
     /// The Atom feed of what the page lists: its address and title.
     pub feed: (String, String),
     pub lang: Lang,
+    /// The catalog of the site (the city's, or the unit's on its own site).
+    pub catalog: String,
 }
 
 /// The statutory parts in the navigation, by the slug the default template gives them.
@@ -276,15 +278,25 @@ impl Frame {
                 .as_ref()
                 .or(root.as_ref())
                 .map(|u| u.name.clone())
-                .unwrap_or_else(|| "政府信息公开平台".into()),
+                .unwrap_or_else(|| super::public::UNNAMED_SITE.into()),
             crumbs,
             nav,
-            footer: Footer::of(unit, root.as_ref(), site_unit.is_some()),
+            footer: Footer::of(unit, root.as_ref(), site_unit.as_ref()),
             mourning: root.as_ref().is_some_and(|r| r.mourning_at(now)),
             prefs: visitor.prefs,
             back: url::form_urlencoded::byte_serialize(visitor.here.as_bytes()).collect(),
             q: String::new(),
-            feed: ("/feed.atom".into(), "最新公开信息".into()),
+            feed: match &site_unit {
+                Some(u) => (
+                    format!("/units/{}/feed.atom", u.code),
+                    "最新公开信息".into(),
+                ),
+                None => ("/feed.atom".into(), "最新公开信息".into()),
+            },
+            catalog: match &site_unit {
+                Some(u) => format!("/units/{}/catalog", u.code),
+                None => "/catalog".into(),
+            },
             lang: visitor.lang,
         })
     }
@@ -375,7 +387,6 @@ pub async fn set_prefs(visitor: Visitor, Query(q): Query<PrefsQuery>) -> Respons
         format!("{PREFS_COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly")
     };
     let mut r = Redirect::to(local_path(q.back.as_deref())).into_response();
-    *r.status_mut() = StatusCode::SEE_OTHER;
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -442,21 +453,23 @@ mod tests {
             ..blank("禄劝县人民政府")
         };
         let town = blank("妥安乡");
-        let f = Footer::of(Some(&town), Some(&city), false);
+        let f = Footer::of(Some(&town), Some(&city), None);
         assert_eq!(f.site_code, "5301280001");
         assert_eq!(f.host_org, "禄劝县人民政府办公室");
         assert_eq!(f.phone, "0871-1");
         assert!(f.police_href().ends_with("recordcode=53012802000123"));
         assert!(f.report_error_href().ends_with("sitecode=5301280001"));
-        let alone = Footer::of(Some(&town), None, false);
+        let alone = Footer::of(Some(&town), None, None);
         assert_eq!(alone.host_org, "妥安乡");
         let bare_city = blank("禄劝县人民政府");
         assert_eq!(
-            Footer::of(Some(&town), Some(&bare_city), false).host_org,
+            Footer::of(Some(&town), Some(&bare_city), None).host_org,
             "禄劝县人民政府"
         );
+        // On 妥安乡's own site, even a page of another unit names 妥安乡 as its owner.
+        let other = blank("高峰乡");
         assert_eq!(
-            Footer::of(Some(&town), Some(&bare_city), true).host_org,
+            Footer::of(Some(&other), Some(&bare_city), Some(&town)).host_org,
             "妥安乡"
         );
         assert_eq!(alone.report_error_href(), "https://zfwzzc.www.gov.cn/");

@@ -23,8 +23,17 @@ pub const PAGE_SIZE: u32 = 20;
 
 pub fn render(t: &impl Template) -> Result<Response, PageError> {
     let html = t.render().map_err(|e| Error::Internal(e.into()))?;
-    Ok(Html(html).into_response())
+    let mut r = Html(html).into_response();
+    // Pages differ by language and display preferences (the cookie) and caches must know it.
+    r.headers_mut().insert(
+        header::VARY,
+        axum::http::HeaderValue::from_static("Accept-Language, Cookie"),
+    );
+    Ok(r)
 }
+
+/// What the portal is called before any unit exists.
+pub const UNNAMED_SITE: &str = "政府信息公开平台";
 
 /// The portal's name: the root unit's (the city government's).
 pub fn site_name(units: &[Unit]) -> String {
@@ -32,14 +41,14 @@ pub fn site_name(units: &[Unit]) -> String {
         .iter()
         .find(|u| u.parent_id.is_none())
         .map(|u| u.name.clone())
-        .unwrap_or_else(|| "政府信息公开平台".into())
+        .unwrap_or_else(|| UNNAMED_SITE.into())
 }
 
 pub async fn site_name_of(conn: &mut Conn) -> Result<String, AppError> {
     Ok(units::root(conn)
         .await?
         .map(|u| u.name)
-        .unwrap_or_else(|| "政府信息公开平台".into()))
+        .unwrap_or_else(|| UNNAMED_SITE.into()))
 }
 
 pub struct SectionView {

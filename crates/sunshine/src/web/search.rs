@@ -64,7 +64,8 @@ pub struct Resolved {
     pub problems: Vec<FieldError>,
 }
 
-fn given(v: &Option<String>) -> Option<&str> {
+/// A parameter's value, trimmed, if it says anything.
+pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -177,7 +178,7 @@ pub async fn resolve(
             }
             None => problems.push(FieldError::new(
                 "validity",
-                "有效性应为 有效（valid）、失效（expired）或 废止（repealed），已不限有效性",
+                "有效性只能选 有效、失效 或 废止，已不限有效性",
             )),
         }
     }
@@ -203,7 +204,7 @@ pub async fn resolve(
         Some(_) => {
             problems.push(FieldError::new(
                 "sort",
-                "排序应为 relevance（相关度）或 newest（最新），已按默认顺序排序",
+                "排序方式只能选 按相关度 或 按时间，已按默认顺序排序",
             ));
             default_order
         }
@@ -338,6 +339,8 @@ pub struct FacetLink {
 }
 
 pub struct Chip {
+    /// The parameter it stands for.
+    pub key: &'static str,
     pub label: String,
     pub remove: String,
 }
@@ -374,12 +377,14 @@ fn chips(r: &Resolved) -> Vec<Chip> {
     let mut out = Vec::new();
     if let Some(u) = &r.unit {
         out.push(Chip {
+            key: "unit",
             label: format!("单位：{}", u.name),
             remove: r.href("/search", "unit", None),
         });
     }
     if let Some(c) = &r.column {
         out.push(Chip {
+            key: "column",
             label: format!("栏目：{}", c.name),
             remove: r.href("/search", "column", None),
         });
@@ -391,6 +396,7 @@ fn chips(r: &Resolved) -> Vec<Chip> {
     ] {
         if let Some((_, v)) = r.kept.iter().find(|(k, _)| *k == key) {
             out.push(Chip {
+                key,
                 label: format!("{label}：{v}"),
                 remove: r.href("/search", key, None),
             });
@@ -398,6 +404,7 @@ fn chips(r: &Resolved) -> Vec<Chip> {
     }
     if let Some(v) = r.request.validity {
         out.push(Chip {
+            key: "validity",
             label: format!("有效性：{}", v.label()),
             remove: r.href("/search", "validity", None),
         });
@@ -477,8 +484,13 @@ pub async fn page(
     let all = units::all(&mut conn).await?;
     // On a unit's own site, search is that unit's (and its sub-units') unless another is named.
     let site_unit = visitor.site_unit(&mut conn).await?;
-    if let (Some(u), None) = (&site_unit, given(&p.unit)) {
+    let asked = [&p.q, &p.column, &p.topic, &p.year, &p.validity, &p.doc_no]
+        .into_iter()
+        .any(|v| given(v).is_some());
+    let mut scoped = false;
+    if let (Some(u), None, true) = (&site_unit, given(&p.unit), asked) {
         p.unit = Some(u.code.clone());
+        scoped = true;
     }
     let r = resolve(&mut conn, &all, &p, PAGE_SIZE).await?;
     let crumbs = vec![crumb("/", "首页"), crumb("/search", "站内搜索")];
@@ -496,9 +508,10 @@ pub async fn page(
         q: r.q.clone(),
         searched,
         notices: r.problems.iter().map(|f| f.message.clone()).collect(),
+        // On a unit's own site its scope is the site, not a filter to remove.
         chips: chips(&r)
             .into_iter()
-            .filter(|c| site_unit.is_none() || !c.label.starts_with("单位："))
+            .filter(|c| !(scoped && c.key == "unit"))
             .collect(),
         hidden: r
             .kept

@@ -247,6 +247,7 @@ pub fn flash_message(key: Option<&str>) -> Option<String> {
     let m = match key? {
         "saved" => "已保存。",
         "mourning" => "全站哀悼模式设置已保存，公开页面立即生效。",
+        "mourning-scheduled" => "全站哀悼模式已安排，到开始时间公开页面自动置灰。",
         "password" => "密码已修改，您在其他地方的登录已全部退出。",
         "created" => "草稿已创建。",
         "published" => "已发布，公众现在可以看到这条信息。",

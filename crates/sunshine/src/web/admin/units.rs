@@ -121,6 +121,21 @@ impl SettingsForm {
     }
 }
 
+/// Whether `host` is the whole portal's (its public address, an address by number, or the
+/// machine itself): a unit given it would take over every visitor's portal.
+fn portal_host(state: &AppState, host: &str) -> bool {
+    if host.is_empty() {
+        return false;
+    }
+    let name = host.rsplit_once(':').map_or(host, |(n, _)| n);
+    let public = url::Url::parse(&state.config.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    name == "localhost"
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
+        || public.as_deref() == Some(name)
+}
+
 #[derive(Template)]
 #[template(path = "admin/settings.html")]
 struct SettingsPage {
@@ -205,6 +220,23 @@ pub async fn save_settings(
         Err(vec![FieldError::new("form", AppError::Csrf.message())])
     };
     match result {
+        Ok((_, _, site)) if portal_host(&state, &site.host) => {
+            let mut r = render(&SettingsPage {
+                layout: Layout::new(&state, &staff, None).await?,
+                errors: Errors(vec![FieldError::new(
+                    "host",
+                    format!(
+                        "{} 是整个平台的地址，不能作为一个单位的独立域名；请填写本单位自己的域名，如 tuoan.luquan.gov.cn",
+                        site.host
+                    ),
+                )]),
+                mourning: mourning_view(&unit),
+                unit,
+                form,
+            })?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
         Ok((pattern, contact, site)) => {
             let mut tx = state.db.begin().await?;
             let host = (!site.host.is_empty()).then_some(site.host.as_str());
@@ -220,7 +252,7 @@ pub async fn save_settings(
                 None => match units::set_site(
                     &mut tx,
                     unit.id,
-                    &units::SiteSettings {
+                    &units::SiteRow {
                         host_org: &site.host_org,
                         site_code: &site.site_code,
                         icp_no: &site.icp_no,
@@ -312,10 +344,15 @@ pub struct MourningForm {
 /// A `datetime-local` value (China Standard Time) as Unix seconds.
 fn parse_local(s: &str) -> Option<i64> {
     let s = s.trim();
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
-        .ok()
-        .map(|t| t.and_utc().timestamp() - 8 * 3600)
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+    .map(|t| t.and_utc().timestamp() - 8 * 3600)
 }
 
 /// `POST /admin/units/{code}/mourning`: the city administrator switches the site-wide
@@ -326,6 +363,14 @@ pub async fn save_mourning(
     CsrfForm(form): CsrfForm<MourningForm>,
 ) -> Result<Response, PageError> {
     if unit.parent_id.is_some() {
+        crate::service::audit_denial_code(
+            &state,
+            &staff.actor(),
+            Some(unit.id),
+            format!("mourning {}", unit.code),
+            "mourning_city_only",
+        )
+        .await;
         return Err(AppError::from(Error::Refused(
             "mourning_city_only",
             "全站哀悼模式由市级（最上级）单位的管理员设置，请联系市政府信息公开管理员".into(),
@@ -342,7 +387,11 @@ pub async fn save_mourning(
             if from.is_none() {
                 errs.push(FieldError::new(
                     "from",
-                    "请填写置灰开始时间（年-月-日 时:分，北京时间）",
+                    if form.from.trim().is_empty() {
+                        "请填写置灰开始时间（年-月-日 时:分，北京时间）"
+                    } else {
+                        "置灰开始时间应为 年-月-日 时:分（北京时间），如 2027-04-04 00:00"
+                    },
                 ));
             }
             let until = if form.until.trim().is_empty() {
@@ -360,6 +409,11 @@ pub async fn save_mourning(
             if let (Some(f), Some(u)) = (from, until) {
                 if u <= f {
                     errs.push(FieldError::new("until", "结束时间应晚于开始时间"));
+                } else if u <= now {
+                    errs.push(FieldError::new(
+                        "until",
+                        "结束时间已经过去，这样安排不会置灰；请改为以后的时间，或留空",
+                    ));
                 }
             }
             if !errs.is_empty() {
@@ -382,7 +436,11 @@ pub async fn save_mourning(
         &staff.unit_entry(
             "site.mourning",
             unit.id,
-            format!("from={from:?} until={until:?}"),
+            match (from, until) {
+                (None, _) => "关闭".to_string(),
+                (Some(f), None) => format!("{} 起，直到手动关闭", local_text(f)),
+                (Some(f), Some(u)) => format!("{} 至 {}", local_text(f), local_text(u)),
+            },
         ),
     )
     .await?;
