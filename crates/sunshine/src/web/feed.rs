@@ -61,6 +61,15 @@ fn rfc3339(t: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T08:00:00+08:00".into())
 }
 
+/// When a feed last changed: its latest entry's update (now, for an empty feed).
+fn latest(entries: &[FeedEntry]) -> String {
+    entries
+        .iter()
+        .map(|e| e.updated.clone())
+        .max()
+        .unwrap_or_else(|| rfc3339(crate::db::now()))
+}
+
 /// Text as XML 1.0 may carry it: control characters other than tab and line ends dropped.
 fn xml_safe(s: &str) -> String {
     s.chars()
@@ -136,11 +145,7 @@ async fn of_filter(
         .await
         .map_err(|e| Error::Internal(e.into()))?;
     respond(Feed {
-        updated: entries
-            .iter()
-            .map(|e| e.updated.clone())
-            .max()
-            .unwrap_or_else(|| rfc3339(crate::db::now())),
+        updated: latest(&entries),
         title,
         self_href: format!("{base}{path}"),
         page_href: format!("{base}{page_path}"),
@@ -281,11 +286,7 @@ pub async fn search(
     let query = r.href("/search", "page", None);
     let query = query.strip_prefix("/search").unwrap_or("");
     respond(Feed {
-        updated: entries
-            .iter()
-            .map(|e| e.updated.clone())
-            .max()
-            .unwrap_or_else(|| rfc3339(crate::db::now())),
+        updated: latest(&entries),
         title: format!("{site} · 搜索“{}”", r.q),
         self_href: format!("{base}/search.atom{query}"),
         page_href: format!("{base}/search{query}"),
