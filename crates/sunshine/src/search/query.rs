@@ -339,7 +339,7 @@ mod tests {
         let (schema, f) = schema::schema();
         let index = tantivy::Index::create_in_ram(schema);
         schema::register(&index);
-        let mut writer = index.writer(50_000_000).unwrap();
+        let mut writer = index.writer(50_000_000).expect("an index writer in memory");
         let ancestors = HashMap::new();
         let (mut excluded, mut numbered) = (0, 0);
         for id in 1..=3000i64 {
@@ -365,18 +365,18 @@ mod tests {
                 index_no: None,
                 topic: String::new(),
                 validity: Validity::Valid,
-                published_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                published_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("a date"),
                 files: vec![],
             };
             writer
                 .add_document(schema::document(&f, &s, &ancestors))
-                .unwrap();
+                .expect("add a document");
             if id % 500 == 0 {
-                writer.commit().unwrap();
+                writer.commit().expect("commit in memory");
             }
         }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        writer.commit().expect("commit in memory");
+        let searcher = index.reader().expect("a reader").searcher();
         let ask = |q: &str| {
             run_request(
                 &searcher,
@@ -387,7 +387,7 @@ mod tests {
                     ..Request::default()
                 },
             )
-            .unwrap()
+            .expect("the query runs")
             .total
         };
         assert_eq!(ask("涉及"), 3000);

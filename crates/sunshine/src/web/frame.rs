@@ -76,6 +76,12 @@ pub struct Visitor {
 }
 
 impl Visitor {
+    /// The unit among `all` whose own site this request is for, if the host is one.
+    pub fn site_unit_in<'a>(&self, all: &'a [Unit]) -> Option<&'a Unit> {
+        let host = self.host.as_deref()?;
+        all.iter().find(|u| u.host.as_deref() == Some(host))
+    }
+
     /// The unit whose own site this request is for, if the host is one.
     pub async fn site_unit(&self, conn: &mut Conn) -> Result<Option<Unit>, AppError> {
         Ok(match &self.host {
@@ -232,9 +238,23 @@ impl Frame {
         unit: Option<&Unit>,
         crumbs: Vec<Crumb>,
     ) -> Result<Frame, AppError> {
-        let root = units::root(conn).await?;
+        let id = unit.map(|u| u.id);
+        Frame::of_unit_id(conn, visitor, id, crumbs).await
+    }
+
+    /// [`Frame::of`] for a page that knows its unit only by id (an item's): the unit tree is
+    /// read once, and the root, the unit and a host's own unit are found in it.
+    pub async fn of_unit_id(
+        conn: &mut Conn,
+        visitor: &Visitor,
+        unit_id: Option<i64>,
+        crumbs: Vec<Crumb>,
+    ) -> Result<Frame, AppError> {
+        let all = units::all(conn).await?;
+        let root = all.iter().find(|u| u.parent_id.is_none()).cloned();
         // On a unit's own site, the site is the unit: its name, navigation and footer.
-        let site_unit = visitor.site_unit(conn).await?;
+        let site_unit = visitor.site_unit_in(&all).cloned();
+        let unit = unit_id.and_then(|id| all.iter().find(|u| u.id == id));
         let unit = unit.or(site_unit.as_ref());
         let nav_unit = unit.or(root.as_ref());
         let cols = match nav_unit {

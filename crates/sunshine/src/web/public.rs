@@ -413,9 +413,8 @@ pub async fn item_page(
             &item.column_name,
         ),
     ];
-    let unit = units::by_id(conn, item.unit_id).await?;
     Ok(ItemPage {
-        frame: Frame::of(conn, visitor, unit.as_ref(), crumbs).await?,
+        frame: Frame::of_unit_id(conn, visitor, Some(item.unit_id), crumbs).await?,
         date: cn_date(item.published_on),
         written: cn_date(item.written_on),
         published: cn_date(item.published_on),

@@ -483,7 +483,7 @@ pub async fn page(
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     // On a unit's own site, search is that unit's (and its sub-units') unless another is named.
-    let site_unit = visitor.site_unit(&mut conn).await?;
+    let site_unit = visitor.site_unit_in(&all).cloned();
     let asked = [&p.q, &p.column, &p.topic, &p.year, &p.validity, &p.doc_no]
         .into_iter()
         .any(|v| given(v).is_some());
