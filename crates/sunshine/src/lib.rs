@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod extract;
 pub mod files;
+pub mod gen;
 pub mod search;
 pub mod server;
 pub mod service;

@@ -4,6 +4,7 @@
 
 mod audit;
 mod calc;
+mod gen;
 mod import;
 mod report;
 mod serve;
@@ -46,6 +47,8 @@ pub enum Command {
     Reindex,
     /// Load the demo dataset (禄丰市 and its townships) into the database
     Demo,
+    /// Fill an empty database with a generated province (units, items, attachments, applications) for scale tests and benchmarks
+    Gen(gen::GenArgs),
     /// Manage units (机构)
     #[command(subcommand)]
     Unit(unit::UnitCommand),
@@ -179,6 +182,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Gen(a) => gen::run(&config, a).await,
         Command::Unit(c) => unit::run(&config, c).await,
         Command::User(c) => user::run_user(&config, c).await,
         Command::Token(c) => user::run_token(&config, c).await,

@@ -161,6 +161,11 @@ impl Db {
         self.key.as_deref()
     }
 
+    /// The key, for work handed to another thread.
+    pub fn shared_key(&self) -> Option<Arc<DataKey>> {
+        self.key.clone()
+    }
+
     /// Everything a command needs: connected, migrated, keyed, upgraded.
     pub async fn open(config: &crate::config::Config) -> anyhow::Result<Db> {
         let mut db = Self::open_to_read(config).await?;
