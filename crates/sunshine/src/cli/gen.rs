@@ -55,12 +55,16 @@ pub async fn run(config: &Config, a: GenArgs) -> anyhow::Result<()> {
         indicatif::ProgressStyle::with_template("{msg:12} {bar:40} {pos}/{len} {per_sec} {elapsed}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let stage = std::sync::Mutex::new(None::<Stage>);
+    let stage = std::sync::Mutex::new(None::<(Stage, Instant)>);
+    let times = std::sync::Mutex::new(Vec::<(Stage, f64)>::new());
     let started = Instant::now();
-    let (made, sample) = crate::gen::run(&db, &blobs, &plan, &password, &|s, done, total| {
+    let (made, sample) = crate::gen::run(&db, &config.database_url, &blobs, &plan, &password, &|s, done, total| {
         if let Ok(mut current) = stage.lock() {
-            if *current != Some(s) {
-                *current = Some(s);
+            if current.map(|(c, _)| c) != Some(s) {
+                if let (Some((c, at)), Ok(mut t)) = (*current, times.lock()) {
+                    t.push((c, at.elapsed().as_secs_f64()));
+                }
+                *current = Some((s, Instant::now()));
                 bar.reset();
                 bar.set_message(s.label());
             }
@@ -71,8 +75,14 @@ pub async fn run(config: &Config, a: GenArgs) -> anyhow::Result<()> {
     .await?;
     bar.finish_and_clear();
     let filled = started.elapsed();
+    let times = times.into_inner().unwrap_or_default();
+    let item_secs = times
+        .iter()
+        .filter(|(s, _)| matches!(s, Stage::Items | Stage::Indexes))
+        .map(|(_, t)| t)
+        .sum::<f64>();
     println!(
-        "已生成：{} 个单位、{} 个栏目、{} 个账号；{} 条信息（{} 条已发布），{} 个附件；{} 件申请（{} 个办理环节，{} 件救济）。用时 {:.1} 秒（信息 {:.0} 条/秒）。",
+        "已生成：{} 个单位、{} 个栏目、{} 个账号；{} 条信息（{} 条已发布），{} 个附件；{} 件申请（{} 个办理环节，{} 件救济）。用时 {:.1} 秒（信息连同其索引 {:.0} 条/秒）。",
         made.units,
         made.columns,
         made.users,
@@ -83,13 +93,22 @@ pub async fn run(config: &Config, a: GenArgs) -> anyhow::Result<()> {
         made.events,
         made.remedies,
         filled.as_secs_f64(),
-        made.items as f64 / filled.as_secs_f64().max(0.001)
+        made.items as f64 / item_secs.max(0.001)
+    );
+    println!(
+        "各阶段：{}",
+        times
+            .iter()
+            .map(|(s, t)| format!("{} {t:.1} 秒", s.label()))
+            .collect::<Vec<_>>()
+            .join("，")
     );
     println!("账号：admin（省平台管理员、监督员），以及每个单位的 <单位代码>-editor / -director / -leader / -principal / -admin，密码均为 {password}");
     if let Some(s) = sample {
         println!("查询示例：申请编号 {}，查询码 {}", s.tracking_no, s.access_code);
     }
     if !a.no_index {
+        let db = Db::open(config).await?;
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
             indicatif::ProgressStyle::with_template("建立搜索索引 {bar:40} {pos}/{len} 条 {elapsed}")

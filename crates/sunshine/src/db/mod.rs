@@ -161,6 +161,11 @@ impl Db {
         self.key.as_deref()
     }
 
+    pub fn with_shared_key(mut self, key: Arc<DataKey>) -> Db {
+        self.key = Some(key);
+        self
+    }
+
     /// The key, for work handed to another thread.
     pub fn shared_key(&self) -> Option<Arc<DataKey>> {
         self.key.clone()

@@ -84,6 +84,7 @@ pub struct Made {
 pub enum Stage {
     Units,
     Items,
+    Indexes,
     Applications,
     Finishing,
 }
@@ -93,6 +94,7 @@ impl Stage {
         match self {
             Stage::Units => "单位、栏目和账号",
             Stage::Items => "信息和附件",
+            Stage::Indexes => "建立数据库索引",
             Stage::Applications => "依申请公开",
             Stage::Finishing => "统计信息",
         }
@@ -109,9 +111,15 @@ pub struct Sample {
     pub access_code: String,
 }
 
-/// Fills the (empty) database. `progress` is told the stage, how far it is and how far it goes.
+/// Fills the (empty) database at `url`, which `db` is open on. `progress` is told the stage,
+/// how far it is and how far it goes.
+///
+/// On SQLite the load runs on a connection of its own with the journal off (a generated
+/// database that a crash interrupts is generated again), so `db`'s pool is closed first: open
+/// the database again afterwards.
 pub async fn run(
     db: &Db,
+    url: &str,
     blobs: &Blobs,
     plan: &Plan,
     password: &str,
@@ -121,37 +129,48 @@ pub async fn run(
     let key = db
         .shared_key()
         .context("数据加密密钥未加载，无法生成申请人的证件号码")?;
-    let mut conn = db.pool.acquire().await?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
-        .fetch_one(&mut *conn)
+        .fetch_one(&db.pool)
         .await?;
     if existing > 0 {
         bail!(
             "数据库中已有 {existing} 个单位：sunshine gen 只填充空数据库。请换一个 --data-dir（或 --database-url 指向新建的空库）再运行"
         );
     }
-    if db.backend == Backend::Sqlite {
-        // A generated database can be generated again: no need to survive a power cut mid-run.
-        sqlx::query("PRAGMA synchronous = OFF")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("PRAGMA cache_size = -262144")
-            .execute(&mut *conn)
-            .await?;
-    }
     let hash = {
         let p = password.to_owned();
         tokio::task::spawn_blocking(move || crate::auth::hash_password(&p)).await??
     };
+    if db.backend == Backend::Sqlite {
+        db.pool.close().await;
+    }
+    let mut conn: sqlx::AnyConnection = sqlx::Connection::connect(url)
+        .await
+        .context("无法打开数据库")?;
+    if db.backend == Backend::Sqlite {
+        // Alone on the file, without a journal or waiting for the disk, and trusting the rows
+        // made here to refer to each other correctly (the tests check that they do).
+        for pragma in [
+            "PRAGMA journal_mode = OFF",
+            "PRAGMA synchronous = OFF",
+            "PRAGMA foreign_keys = OFF",
+            "PRAGMA cache_size = -1048576",
+            "PRAGMA mmap_size = 17179869184",
+        ] {
+            sqlx::query(pragma).execute(&mut conn).await?;
+        }
+    }
     let mut made = Made::default();
     let tree = Tree::new(plan);
     progress(Stage::Units, 0, tree.units.len() as u64);
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
     tree.write(&mut tx, &hash, &mut made).await?;
     tx.commit().await?;
     progress(Stage::Units, made.units, made.units);
 
-    // Items: made on a blocking thread, written here.
+    // Items: made on a blocking thread, written here, with the items' secondary indexes built
+    // once at the end (a sort) rather than row by row.
+    let deferred = drop_indexes(&mut conn, db.backend, &["items", "attachments"]).await?;
     let (send, mut recv) = tokio::sync::mpsc::channel::<ItemBatch>(4);
     let maker_tree = tree.clone();
     let (items, seed) = (plan.items, plan.seed);
@@ -169,23 +188,33 @@ pub async fn run(
         m.counters
     });
     let mut written = 0u64;
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
     let mut in_tx = 0u64;
+    // Each batch's files are written while the next batches' rows are.
+    let mut puts: Option<tokio::task::JoinHandle<anyhow::Result<()>>> = None;
     while let Some(mut batch) = recv.recv().await {
-        let puts = put_blobs(blobs, std::mem::take(&mut batch.blobs));
+        if let Some(p) = puts.take() {
+            p.await??;
+        }
+        puts = Some(tokio::spawn(put_blobs(
+            blobs.clone(),
+            std::mem::take(&mut batch.blobs),
+        )));
         batch.items.flush(&mut tx).await?;
         batch.attachments.flush(&mut tx).await?;
-        puts.await?;
         written += batch.count;
         made.published += batch.published;
         made.attachments += batch.attachment_count;
         in_tx += batch.count;
         if in_tx >= 50_000 {
             tx.commit().await?;
-            tx = sqlx::Connection::begin(&mut *conn).await?;
+            tx = sqlx::Connection::begin(&mut conn).await?;
             in_tx = 0;
         }
         progress(Stage::Items, written, plan.items);
+    }
+    if let Some(p) = puts.take() {
+        p.await??;
     }
     let counters = maker.await?;
     let mut rows = Rows::new("index_counters", &["unit_id", "year", "last"]);
@@ -195,13 +224,18 @@ pub async fn run(
     rows.flush(&mut tx).await?;
     tx.commit().await?;
     made.items = written;
+    progress(Stage::Indexes, 0, deferred.len() as u64);
+    for (i, sql) in deferred.iter().enumerate() {
+        sqlx::query(sql).execute(&mut conn).await?;
+        progress(Stage::Indexes, i as u64 + 1, deferred.len() as u64);
+    }
 
     // Applications: made on a blocking thread (sealing ID numbers is work), written here.
     let cal = crate::db::calendar::effective(&mut conn).await?;
     let (send, mut recv) = tokio::sync::mpsc::channel::<(AppBatch, Option<Sample>)>(4);
-    let (apps, maker_tree) = (plan.applications, tree.clone());
+    let (apps, maker_tree, app_key) = (plan.applications, tree.clone(), key.clone());
     let maker = tokio::task::spawn_blocking(move || {
-        let mut m = AppMaker::new(&maker_tree, seed, cal, key);
+        let mut m = AppMaker::new(&maker_tree, seed, cal, app_key);
         let mut done = 0;
         while done < apps {
             let n = BATCH.min(apps - done);
@@ -213,7 +247,7 @@ pub async fn run(
         }
         (m.events, m.remedies)
     });
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
     let (mut done, mut in_tx) = (0u64, 0u64);
     let mut sample = None;
     while let Some((mut batch, first)) = recv.recv().await {
@@ -226,7 +260,7 @@ pub async fn run(
         in_tx += n;
         if in_tx >= 50_000 {
             tx.commit().await?;
-            tx = sqlx::Connection::begin(&mut *conn).await?;
+            tx = sqlx::Connection::begin(&mut conn).await?;
             in_tx = 0;
         }
         progress(Stage::Applications, done, plan.applications);
@@ -239,7 +273,8 @@ pub async fn run(
 
     progress(Stage::Finishing, 0, 1);
     finish(&mut conn, db.backend).await?;
-    drop(conn);
+    sqlx::Connection::close(conn).await?;
+    let db = Db::connect(url).await?.with_shared_key(key);
     let mut tx = db.begin().await?;
     crate::db::audit::append(
         &mut tx,
@@ -264,6 +299,37 @@ pub async fn run(
 
 /// Rows made and written at a time.
 const BATCH: u64 = 2_000;
+
+/// Drops the indexes of `tables` that a constraint does not need, returning the statements that
+/// make them again (read from the database itself, so they are exactly the migrations').
+async fn drop_indexes(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    tables: &[&str],
+) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for t in tables {
+        let rows: Vec<(String, String)> = match backend {
+            Backend::Sqlite => sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL ORDER BY name",
+            ),
+            Backend::Postgres => sqlx::query_as(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = $1 AND i.schemaname = current_schema() \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname",
+            ),
+        }
+        .bind(*t)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (name, sql) in rows {
+            sqlx::query(&format!("DROP INDEX {name}"))
+                .execute(&mut *conn)
+                .await?;
+            out.push(sql);
+        }
+    }
+    Ok(out)
+}
 
 /// After the bulk writes: sequences past the ids assigned here (PostgreSQL), and statistics for
 /// the planner on both.
@@ -291,19 +357,19 @@ async fn finish(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Res
         }
         Backend::Sqlite => {
             sqlx::query("ANALYZE").execute(&mut *conn).await?;
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&mut *conn)
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
+                .fetch_one(&mut *conn)
                 .await?;
-            sqlx::query("PRAGMA synchronous = NORMAL")
-                .execute(&mut *conn)
-                .await?;
+            if mode != "wal" {
+                bail!("生成完毕，但无法把数据库恢复为 WAL 日志模式（为 {mode}）");
+            }
         }
     }
     Ok(())
 }
 
 /// Writes the attachments' bytes, a few at a time.
-async fn put_blobs(blobs: &Blobs, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+async fn put_blobs(blobs: Blobs, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
     let mut set = tokio::task::JoinSet::new();
     for (key, bytes) in files {
         let b = blobs.clone();
@@ -356,6 +422,7 @@ impl Rows {
 
     async fn flush(&mut self, conn: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
         let width = self.cols.len();
+        let anonymous = conn.backend_name() == "SQLite";
         let per_statement = (20_000 / width).clamp(1, 500);
         let rows = self.len();
         let mut values = std::mem::take(&mut self.values).into_iter();
@@ -371,8 +438,14 @@ impl Rows {
                     if c > 0 {
                         sql.push_str(", ");
                     }
-                    sql.push('$');
-                    sql.push_str(&p.to_string());
+                    // SQLite looks numbered parameters up by name, one scan of the list per
+                    // parameter: anonymous ones keep a wide statement linear.
+                    if anonymous {
+                        sql.push('?');
+                    } else {
+                        sql.push('$');
+                        sql.push_str(&p.to_string());
+                    }
                 }
                 sql.push(')');
             }
@@ -1010,7 +1083,7 @@ impl<'a> ItemMaker<'a> {
             90..=97 => "important",
             _ => "critical",
         };
-        if listed && self.rng.gen_bool(0.04) {
+        if listed && self.rng.gen_bool(0.015) {
             self.attachment(id, unit, &title, &body, at, b);
         }
         b.items.push([
