@@ -52,26 +52,35 @@ pub async fn run(config: &Config, a: GenArgs) -> anyhow::Result<()> {
     let blobs = crate::blobs::Blobs::local(&config.data_dir.join("attachments"))?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg:12} {bar:40} {pos}/{len} {per_sec} {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{msg:12} {bar:40} {pos}/{len} {per_sec} {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let stage = std::sync::Mutex::new(None::<(Stage, Instant)>);
     let times = std::sync::Mutex::new(Vec::<(Stage, f64)>::new());
     let started = Instant::now();
-    let (made, sample) = crate::gen::run(&db, &config.database_url, &blobs, &plan, &password, &|s, done, total| {
-        if let Ok(mut current) = stage.lock() {
-            if current.map(|(c, _)| c) != Some(s) {
-                if let (Some((c, at)), Ok(mut t)) = (*current, times.lock()) {
-                    t.push((c, at.elapsed().as_secs_f64()));
+    let (made, sample) = crate::gen::run(
+        &db,
+        &config.database_url,
+        &blobs,
+        &plan,
+        &password,
+        &|s, done, total| {
+            if let Ok(mut current) = stage.lock() {
+                if current.map(|(c, _)| c) != Some(s) {
+                    if let (Some((c, at)), Ok(mut t)) = (*current, times.lock()) {
+                        t.push((c, at.elapsed().as_secs_f64()));
+                    }
+                    *current = Some((s, Instant::now()));
+                    bar.reset();
+                    bar.set_message(s.label());
                 }
-                *current = Some((s, Instant::now()));
-                bar.reset();
-                bar.set_message(s.label());
             }
-        }
-        bar.set_length(total);
-        bar.set_position(done);
-    })
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )
     .await?;
     bar.finish_and_clear();
     let filled = started.elapsed();
@@ -105,14 +114,19 @@ pub async fn run(config: &Config, a: GenArgs) -> anyhow::Result<()> {
     );
     println!("账号：admin（省平台管理员、监督员），以及每个单位的 <单位代码>-editor / -director / -leader / -principal / -admin，密码均为 {password}");
     if let Some(s) = sample {
-        println!("查询示例：申请编号 {}，查询码 {}", s.tracking_no, s.access_code);
+        println!(
+            "查询示例：申请编号 {}，查询码 {}",
+            s.tracking_no, s.access_code
+        );
     }
     if !a.no_index {
         let db = Db::open(config).await?;
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("建立搜索索引 {bar:40} {pos}/{len} 条 {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "建立搜索索引 {bar:40} {pos}/{len} 条 {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let started = Instant::now();
         crate::search::Search::reindex(&db, &config.data_dir, |done, total| {
@@ -121,7 +135,10 @@ pub async fn run(config: &Config, a: GenArgs) -> anyhow::Result<()> {
         })
         .await?;
         bar.finish_and_clear();
-        println!("搜索索引已建立，用时 {:.1} 秒。", started.elapsed().as_secs_f64());
+        println!(
+            "搜索索引已建立，用时 {:.1} 秒。",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Applications, their clock events, letters, remedies and complaints.
 
+use super::listing::Sql;
 use super::{BindIds, Conn, Scope};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -221,24 +222,66 @@ pub async fn by_tracking(conn: &mut Conn, no: &str) -> sqlx::Result<Option<AppRo
     )
 }
 
-/// Applications of the given units (all when `None`), optionally in one phase, oldest deadline first.
+/// Which cases a list reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cases {
+    /// Not yet replied, soonest deadline first (those without one, the clock stopped, last).
+    Open,
+    /// Replied, the most recently received first.
+    Replied,
+    /// Replied after the deadline, the most recently received first.
+    RepliedLate,
+}
+
+/// A list of cases shows at most this many.
+pub const LIST_LIMIT: i64 = 500;
+
+const OPEN_PHASES: &str =
+    "'running', 'awaiting_correction', 'consulting', 'awaiting_fee', 'awaiting_fee_running'";
+
+/// The statement of a list of cases of `units` (all when `None`), at most `limit`.
+pub fn cases_sql(units: Option<&[i64]>, which: Cases, limit: i64) -> Sql {
+    let mut q = Sql::new("cases");
+    let unit_filter = match units {
+        None => String::new(),
+        Some(u) => format!(" AND a.unit_id IN ({})", q.ids(u)),
+    };
+    let l = q.int(limit);
+    let (cond, order) = match which {
+        // Within units, everything not replied: a row whose phase no longer reads then stops
+        // the list with an error instead of dropping out of it unseen.
+        Cases::Open if units.is_some() => (
+            "a.phase <> 'replied'".to_owned(),
+            "a.due_on IS NULL, a.due_on, a.id",
+        ),
+        Cases::Open => (
+            format!("a.phase IN ({OPEN_PHASES})"),
+            "a.due_on IS NULL, a.due_on, a.id",
+        ),
+        Cases::Replied => (
+            "a.phase = 'replied'".to_owned(),
+            "a.received_on DESC, a.id DESC",
+        ),
+        Cases::RepliedLate => (
+            "a.phase = 'replied' AND a.overdue = 1".to_owned(),
+            "a.received_on DESC, a.id DESC",
+        ),
+    };
+    q.text = format!("{SELECT} WHERE {cond}{unit_filter} ORDER BY {order} LIMIT {l}");
+    q
+}
+
+/// Cases of the given units (all when `None`), at most `limit`.
 pub async fn list(
     conn: &mut Conn,
     units: Option<&[i64]>,
-    phase: Option<&str>,
+    which: Cases,
+    limit: i64,
 ) -> sqlx::Result<Vec<AppRow>> {
-    use super::BindIds;
-    let unit_filter = match units {
-        None => "1 = 1".to_owned(),
-        Some(u) => format!("a.unit_id IN ({})", super::placeholders(2, u.len())),
-    };
-    let rows: Vec<Stored> = sqlx::query_as(&format!(
-        "{SELECT} WHERE {unit_filter} AND ($1 = '' OR a.phase = $1) ORDER BY a.due_on IS NULL, a.due_on, a.id"
-    ))
-    .bind(phase.unwrap_or(""))
-    .bind_ids(units.unwrap_or_default())
-    .fetch_all(conn)
-    .await?;
+    let rows: Vec<Stored> = cases_sql(units, which, limit)
+        .query_as()
+        .fetch_all(conn)
+        .await?;
     rows.into_iter().map(AppRow::try_from).collect()
 }
 

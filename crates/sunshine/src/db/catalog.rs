@@ -2,6 +2,7 @@
 //! and sorted as the catalog pages ask, a bounded page at a time.
 
 use super::items::{date, PUBLIC};
+use super::listing::{Count, Sql};
 use super::Conn;
 use chrono::NaiveDate;
 use sunshine_core::item::Validity;
@@ -53,10 +54,12 @@ impl SortKey {
     pub fn parse(s: &str) -> Option<SortKey> {
         SortKey::ALL.into_iter().find(|k| k.as_str() == s)
     }
+    /// The expression the catalog is ordered by; each has an index (a published item always has
+    /// its 发布日期, 索引号 and 名称; one without a 成文日期 is ordered by its 发布日期).
     fn column(self) -> &'static str {
         match self {
             SortKey::Published => "i.published_on",
-            SortKey::Written => "i.written_on",
+            SortKey::Written => "COALESCE(i.written_on, i.published_on)",
             SortKey::IndexNo => "i.index_no",
             SortKey::Title => "i.title",
         }
@@ -110,11 +113,6 @@ struct Row {
     updated_at: i64,
 }
 
-enum Val {
-    Int(i64),
-    Text(String),
-}
-
 /// `LIKE` text for "contains", with the pattern characters the user typed taken literally.
 fn contains(s: &str) -> String {
     let mut out = String::from("%");
@@ -128,99 +126,79 @@ fn contains(s: &str) -> String {
     out
 }
 
-fn condition(f: &Filter) -> (String, Vec<Val>) {
+/// The catalog's condition, its arguments added to `q`.
+fn condition(q: &mut Sql, f: &Filter) -> String {
     let mut sql = PUBLIC.to_string();
-    let mut vals = Vec::new();
-    let next = |vals: &mut Vec<Val>, v: Val| {
-        vals.push(v);
-        format!("${}", vals.len())
-    };
     if let Some(ids) = &f.units {
         if ids.is_empty() {
             sql.push_str(" AND 1 = 0");
         } else {
-            let marks: Vec<String> = ids
-                .iter()
-                .map(|id| next(&mut vals, Val::Int(*id)))
-                .collect();
-            sql.push_str(&format!(" AND i.unit_id IN ({})", marks.join(", ")));
+            let marks = q.ids(ids);
+            sql.push_str(&format!(" AND i.unit_id IN ({marks})"));
         }
     }
     if let Some(ids) = &f.columns {
-        let marks: Vec<String> = ids
-            .iter()
-            .map(|id| next(&mut vals, Val::Int(*id)))
-            .collect();
-        if marks.is_empty() {
+        if ids.is_empty() {
             sql.push_str(" AND 1 = 0");
         } else {
-            sql.push_str(&format!(" AND i.column_id IN ({})", marks.join(", ")));
+            let marks = q.ids(ids);
+            sql.push_str(&format!(" AND i.column_id IN ({marks})"));
         }
     }
     if let Some(t) = &f.topic {
-        let m = next(&mut vals, Val::Text(t.clone()));
+        let m = q.text(t.clone());
         sql.push_str(&format!(" AND i.topic = {m}"));
     }
     if let Some(y) = f.year {
         let (from, until) = super::year_range(y);
-        let a = next(&mut vals, Val::Text(from));
-        let b = next(&mut vals, Val::Text(until));
+        let a = q.text(from);
+        let b = q.text(until);
         sql.push_str(&format!(
             " AND i.published_on >= {a} AND i.published_on < {b}"
         ));
     }
     if let Some(v) = f.validity {
-        let m = next(&mut vals, Val::Text(v.as_str().into()));
+        let m = q.text(v.as_str());
         sql.push_str(&format!(" AND i.validity = {m}"));
     }
     if let Some(no) = &f.doc_no {
-        let m = next(&mut vals, Val::Text(contains(no)));
+        let m = q.text(contains(no));
         sql.push_str(&format!(" AND i.doc_no LIKE {m} ESCAPE '\\'"));
     }
-    (sql, vals)
+    sql
 }
 
-macro_rules! bind_all {
-    ($q:expr, $vals:expr) => {
-        $vals.iter().fold($q, |q, v| match v {
-            Val::Int(i) => q.bind(*i),
-            Val::Text(s) => q.bind(s.clone()),
-        })
-    };
+/// The statement of the catalog's items under `f` in order `sort`, selecting `what`.
+pub fn catalog_sql(f: &Filter, sort: Sort, what: &str) -> Sql {
+    let mut q = Sql::new("catalog");
+    let cond = condition(&mut q, f);
+    let dir = if sort.ascending { "ASC" } else { "DESC" };
+    let key = sort.key.column();
+    q.text = format!(
+        "{what} FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id \
+         WHERE {cond} ORDER BY {key} {dir}, i.id {dir}"
+    );
+    q
 }
 
-/// How many items the filter leaves.
-pub async fn count(conn: &mut Conn, f: &Filter) -> sqlx::Result<i64> {
-    let (cond, vals) = condition(f);
-    let sql =
-        format!("SELECT COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id WHERE {cond}");
-    bind_all!(sqlx::query_scalar(&sql), vals)
-        .fetch_one(conn)
+/// How many items the filter leaves (counted up to [`super::listing::COUNT_CAP`]).
+pub async fn count(conn: &mut Conn, f: &Filter) -> sqlx::Result<Count> {
+    catalog_sql(f, Sort::default(), "SELECT 1")
+        .capped_count("catalog count")
+        .count(conn)
         .await
 }
 
+const ENTRY: &str = "SELECT i.id, i.index_no, i.title, substr(i.body_html, 1, 4000) AS body_html, i.written_on, \
+    i.published_on, i.publisher, i.doc_no, i.topic, i.validity, u.code AS unit_code, u.name AS unit_name, \
+    c.slug AS column_slug, c.name AS column_name, i.updated_at";
+
 /// One page of the catalog in the given order (ties broken by id, so pages never overlap).
 pub async fn page(conn: &mut Conn, f: &Filter, sort: Sort, page: Page) -> sqlx::Result<Vec<Entry>> {
-    let (cond, vals) = condition(f);
-    let dir = if sort.ascending { "ASC" } else { "DESC" };
-    // Items without the value (an undated one, say) last either way, on both backends (their
-    // NULLs sort differently).
-    let key = sort.key.column();
-    let n = vals.len();
-    let sql = format!(
-        "SELECT i.id, i.index_no, i.title, substr(i.body_html, 1, 4000) AS body_html, i.written_on, i.published_on, i.publisher, \
-         i.doc_no, i.topic, i.validity, u.code AS unit_code, u.name AS unit_name, \
-         c.slug AS column_slug, c.name AS column_name, i.updated_at \
-         FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id \
-         WHERE {cond} ORDER BY ({key} IS NULL), {key} {dir}, i.id {dir} LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let rows: Vec<Row> = bind_all!(sqlx::query_as(&sql), vals)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(conn)
-        .await?;
+    let mut q = catalog_sql(f, sort, ENTRY);
+    let (limit, offset) = (q.int(page.limit()), q.int(page.offset()));
+    q.text.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+    let rows: Vec<Row> = q.query_as().fetch_all(conn).await?;
     rows.into_iter()
         .map(|r| {
             Ok(Entry {
@@ -245,18 +223,24 @@ pub async fn page(conn: &mut Conn, f: &Filter, sort: Sort, page: Page) -> sqlx::
         .collect()
 }
 
-/// The 主题分类 in use among published items (of `units`, if given), with how many each has.
-pub async fn topics(conn: &mut Conn, units: Option<&[i64]>) -> sqlx::Result<Vec<(String, i64)>> {
+/// The statement of the 主题分类 in use among published items (of `units`, if given).
+pub fn topics_sql(units: Option<&[i64]>) -> Sql {
     let f = Filter {
         units: units.map(<[i64]>::to_vec),
         ..Filter::default()
     };
-    let (cond, vals) = condition(&f);
-    let sql = format!(
+    let mut q = Sql::new("topics");
+    let cond = condition(&mut q, &f);
+    q.text = format!(
         "SELECT i.topic, COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id \
          WHERE {cond} AND i.topic <> '' GROUP BY i.topic ORDER BY COUNT(*) DESC, i.topic LIMIT 200"
     );
-    bind_all!(sqlx::query_as(&sql), vals).fetch_all(conn).await
+    q
+}
+
+/// The 主题分类 in use among published items (of `units`, if given), with how many each has.
+pub async fn topics(conn: &mut Conn, units: Option<&[i64]>) -> sqlx::Result<Vec<(String, i64)>> {
+    topics_sql(units).query_as().fetch_all(conn).await
 }
 
 #[cfg(test)]
@@ -271,12 +255,17 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_in_order() {
-        let (sql, vals) = condition(&Filter {
-            units: Some(vec![3, 4]),
-            year: Some(2017),
-            doc_no: Some("12".into()),
-            ..Filter::default()
-        });
+        let mut q = Sql::new("test");
+        let sql = condition(
+            &mut q,
+            &Filter {
+                units: Some(vec![3, 4]),
+                year: Some(2017),
+                doc_no: Some("12".into()),
+                ..Filter::default()
+            },
+        );
+        let vals = q.args;
         assert!(sql.contains("i.unit_id IN ($1, $2)"), "{sql}");
         assert!(
             sql.contains("i.published_on >= $3 AND i.published_on < $4"),
@@ -284,10 +273,13 @@ mod tests {
         );
         assert!(sql.contains("i.doc_no LIKE $5"), "{sql}");
         assert_eq!(vals.len(), 5);
-        let (none, _) = condition(&Filter {
-            units: Some(vec![]),
-            ..Filter::default()
-        });
+        let none = condition(
+            &mut Sql::new("test"),
+            &Filter {
+                units: Some(vec![]),
+                ..Filter::default()
+            },
+        );
         assert!(none.contains("1 = 0"));
     }
 }

@@ -3,6 +3,7 @@
 //! Public queries all share one condition (`PUBLIC`): published, 主动公开, in a visible column.
 //! Listings are a fixed number of queries per page, never one per row.
 
+use super::listing::{Count, Sql};
 use super::{BindIds, Conn, Scope, Tx};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -292,10 +293,20 @@ const SELECT: &str = "SELECT i.id, i.unit_id, i.column_id, i.title, i.body_html,
     c.slug AS column_slug, c.name AS column_name, c.hidden AS column_hidden \
     FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id";
 
-const SUMMARY: &str =
-    "SELECT i.id, i.title, i.index_no, i.published_on, i.state, u.code AS unit_code, \
-    u.name AS unit_name, c.slug AS column_slug, c.name AS column_name \
-    FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id";
+macro_rules! summary_fields {
+    () => {
+        "i.id, i.title, i.index_no, i.published_on, i.state, u.code AS unit_code, \
+         u.name AS unit_name, c.slug AS column_slug, c.name AS column_name"
+    };
+}
+
+const SUMMARY_FIELDS: &str = summary_fields!();
+const SUMMARY_COLS: &str = concat!("SELECT ", summary_fields!());
+const SUMMARY: &str = concat!(
+    "SELECT ",
+    summary_fields!(),
+    " FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id"
+);
 
 pub(crate) const PUBLIC: &str =
     "i.state = 'published' AND i.disclosure = 'active' AND c.hidden = 0";
@@ -348,49 +359,86 @@ pub struct Filter {
     pub column_id: Option<i64>,
 }
 
+/// The statement of a public list, newest first: every public item, a unit's or a column's.
+/// Each shape has its own statement (a condition such as `($1 = 0 OR unit_id = $1)` would keep
+/// the planner from the index that serves it).
+pub fn public_list_sql(f: Filter, what: &str) -> Sql {
+    let mut q = Sql::new("public list");
+    let cond = match (f.column_id, f.unit_id) {
+        (Some(c), _) => format!("{PUBLIC} AND i.column_id = {}", q.int(c)),
+        (None, Some(u)) => format!("{PUBLIC} AND i.unit_id = {}", q.int(u)),
+        (None, None) => PUBLIC.to_owned(),
+    };
+    q.text = format!(
+        "{what} FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id \
+         WHERE {cond} ORDER BY i.published_on DESC, i.id DESC"
+    );
+    q
+}
+
+/// A page of a public list and how many items it has (counted up to [`listing::COUNT_CAP`]).
 pub async fn list_public(
     conn: &mut Conn,
     f: Filter,
     page: Page,
-) -> sqlx::Result<(Vec<Summary>, i64)> {
-    let cond = format!("{PUBLIC} AND ($1 = 0 OR i.unit_id = $1) AND ($2 = 0 OR i.column_id = $2)");
-    let (u, c) = (f.unit_id.unwrap_or(0), f.column_id.unwrap_or(0));
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id WHERE {cond}"
-    ))
-    .bind(u)
-    .bind(c)
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows = sqlx::query_as(&format!(
-        "{SUMMARY} WHERE {cond} ORDER BY i.published_on DESC, i.id DESC LIMIT $3 OFFSET $4"
-    ))
-    .bind(u)
-    .bind(c)
-    .bind(page.limit())
-    .bind(page.offset())
-    .fetch_all(conn)
-    .await?;
-    Ok((summaries(rows)?, total))
+) -> sqlx::Result<(Vec<Summary>, Count)> {
+    let total = public_list_sql(f, "SELECT 1")
+        .capped_count("public list count")
+        .count(&mut *conn)
+        .await?;
+    let rows = latest_public(conn, f, page).await?;
+    Ok((rows, total))
+}
+
+/// A page of a public list without its count (the home page's latest, a feed).
+pub async fn latest_public(conn: &mut Conn, f: Filter, page: Page) -> sqlx::Result<Vec<Summary>> {
+    let mut q = public_list_sql(f, SUMMARY_COLS);
+    let (limit, offset) = (q.int(page.limit()), q.int(page.offset()));
+    q.text.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+    summaries(q.query_as().fetch_all(conn).await?)
 }
 
 /// The public items among `ids`, in no particular order (a search's results, read in one
 /// query; an item withdrawn since it was indexed is left out).
 pub async fn public_by_ids(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<Summary>> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "{SUMMARY} WHERE {PUBLIC_BY_ID} AND i.id IN ({})",
-        super::placeholders(1, ids.len())
-    ))
-    .bind_ids(ids)
-    .fetch_all(conn)
-    .await?;
-    summaries(rows)
+    summaries(public_by_ids_sql(ids).query_as().fetch_all(conn).await?)
 }
 
-/// The latest `per_column` public items of every column of a unit, in one query.
+pub fn public_by_ids_sql(ids: &[i64]) -> Sql {
+    let mut q = Sql::new("search lines");
+    let list = q.ids(ids);
+    q.text = format!("{SUMMARY} WHERE {PUBLIC_BY_ID} AND i.id IN ({list})");
+    q
+}
+
+/// The statement of the latest `per_column` public items of each of `columns`: one bounded
+/// look-up per column through the column index, in one statement.
+pub fn latest_by_column_sql(columns: &[i64], per_column: i64) -> Sql {
+    let mut q = Sql::new("latest by column");
+    let parts: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(n, &col)| {
+            let (c, l) = (q.int(col), q.int(per_column));
+            format!(
+                "SELECT * FROM (SELECT i.column_id, {SUMMARY_FIELDS} FROM items i JOIN units u ON u.id = i.unit_id \
+                 JOIN columns c ON c.id = i.column_id WHERE i.column_id = {c} AND {PUBLIC} \
+                 ORDER BY i.published_on DESC, i.id DESC LIMIT {l}) AS part{n}"
+            )
+        })
+        .collect();
+    q.text = if parts.is_empty() {
+        format!("SELECT i.column_id, {SUMMARY_FIELDS} FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id WHERE 1 = 0")
+    } else {
+        parts.join(" UNION ALL ")
+    };
+    q
+}
+
+/// The latest `per_column` public items of each of a unit's `columns`, in one statement.
 pub async fn latest_by_column(
     conn: &mut Conn,
-    unit_id: i64,
+    columns: &[i64],
     per_column: i64,
 ) -> sqlx::Result<Vec<(i64, Summary)>> {
     #[derive(sqlx::FromRow)]
@@ -399,20 +447,33 @@ pub async fn latest_by_column(
         #[sqlx(flatten)]
         summary: SummaryRow,
     }
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT * FROM (SELECT i.column_id, i.id, i.title, i.index_no, i.published_on, i.state, u.code AS unit_code, \
-         u.name AS unit_name, c.slug AS column_slug, c.name AS column_name, ROW_NUMBER() OVER \
-         (PARTITION BY i.column_id ORDER BY i.published_on DESC, i.id DESC) AS rn \
-         FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id \
-         WHERE i.unit_id = $1 AND {PUBLIC}) ranked WHERE rn <= $2 ORDER BY column_id, rn"
-    ))
-    .bind(unit_id)
-    .bind(per_column)
-    .fetch_all(conn)
-    .await?;
+    let q = latest_by_column_sql(columns, per_column);
+    let rows: Vec<Row> = q.query_as().fetch_all(conn).await?;
     rows.into_iter()
         .map(|r| Ok((r.column_id, Summary::try_from(r.summary)?)))
         .collect()
+}
+
+/// The statement of an item's neighbour in its column's list: the newer one (上一条) or the
+/// older one (下一条), the next step along the column index.
+pub fn neighbour_sql(column_id: i64, published_on: &str, id: i64, newer: bool) -> Sql {
+    let mut q = Sql::new(if newer {
+        "newer neighbour"
+    } else {
+        "older neighbour"
+    });
+    let (c, on, on2, i) = (
+        q.int(column_id),
+        q.text(published_on),
+        q.text(published_on),
+        q.int(id),
+    );
+    let (cmp, dir) = if newer { (">", "ASC") } else { ("<", "DESC") };
+    q.text = format!(
+        "{SUMMARY} WHERE i.column_id = {c} AND {PUBLIC} AND (i.published_on {cmp} {on} OR (i.published_on = {on2} AND i.id {cmp} {i})) \
+         ORDER BY i.published_on {dir}, i.id {dir} LIMIT 1"
+    );
+    q
 }
 
 /// 上一条 (the newer neighbour in the column's list) and 下一条 (the older one).
@@ -421,47 +482,38 @@ pub async fn neighbours(
     item: &Item,
 ) -> sqlx::Result<(Option<Summary>, Option<Summary>)> {
     let on = item.published();
-    let prev = sqlx::query_as(&format!(
-        "{SUMMARY} WHERE i.column_id = $1 AND {PUBLIC} AND (i.published_on > $2 OR (i.published_on = $2 AND i.id > $3)) \
-         ORDER BY i.published_on ASC, i.id ASC LIMIT 1"
-    ))
-    .bind(item.column_id)
-    .bind(&on)
-    .bind(item.id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let prev = summary(prev)?;
-    let next = sqlx::query_as(&format!(
-        "{SUMMARY} WHERE i.column_id = $1 AND {PUBLIC} AND (i.published_on < $2 OR (i.published_on = $2 AND i.id < $3)) \
-         ORDER BY i.published_on DESC, i.id DESC LIMIT 1"
-    ))
-    .bind(item.column_id)
-    .bind(&on)
-    .bind(item.id)
-    .fetch_optional(conn)
-    .await?;
-    Ok((prev, summary(next)?))
+    let q = neighbour_sql(item.column_id, &on, item.id, true);
+    let prev = summary(q.query_as().fetch_optional(&mut *conn).await?)?;
+    let q = neighbour_sql(item.column_id, &on, item.id, false);
+    let next = summary(q.query_as().fetch_optional(conn).await?)?;
+    Ok((prev, next))
 }
 
-/// Every item of a unit for the back office, newest first.
+/// The statement of a unit's items for the back office, last changed first.
+pub fn unit_items_sql(unit_id: i64, what: &str) -> Sql {
+    let mut q = Sql::new("back office items");
+    let u = q.int(unit_id);
+    q.text = format!(
+        "{what} FROM items i JOIN units u ON u.id = i.unit_id JOIN columns c ON c.id = i.column_id \
+         WHERE i.unit_id = {u} ORDER BY i.updated_at DESC, i.id DESC"
+    );
+    q
+}
+
+/// Every item of a unit for the back office, last changed first, a page at a time.
 pub async fn list_for_unit(
     conn: &mut Conn,
     unit_id: i64,
     page: Page,
-) -> sqlx::Result<(Vec<Summary>, i64)> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE unit_id = $1")
-        .bind(unit_id)
-        .fetch_one(&mut *conn)
+) -> sqlx::Result<(Vec<Summary>, Count)> {
+    let total = unit_items_sql(unit_id, "SELECT 1")
+        .capped_count("back office items count")
+        .count(&mut *conn)
         .await?;
-    let rows = sqlx::query_as(&format!(
-        "{SUMMARY} WHERE i.unit_id = $1 ORDER BY i.updated_at DESC, i.id DESC LIMIT $2 OFFSET $3"
-    ))
-    .bind(unit_id)
-    .bind(page.limit())
-    .bind(page.offset())
-    .fetch_all(conn)
-    .await?;
-    Ok((summaries(rows)?, total))
+    let mut q = unit_items_sql(unit_id, SUMMARY_COLS);
+    let (limit, offset) = (q.int(page.limit()), q.int(page.offset()));
+    q.text.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+    Ok((summaries(q.query_as().fetch_all(conn).await?)?, total))
 }
 
 /// Why an item could not be saved.
@@ -785,16 +837,24 @@ pub async fn withdraw(tx: &mut Tx<'_>, item: &Item, reason: &str) -> sqlx::Resul
 }
 
 /// Items of the given units waiting in review, oldest first (for queues).
+/// The review queue shows at most this many items (the oldest waiting first).
+pub const QUEUE_LIMIT: i64 = 200;
+
+/// The statement of the items waiting for review in `unit_ids`, oldest first.
+pub fn in_review_sql(unit_ids: &[i64]) -> Sql {
+    let mut q = Sql::new("review queue");
+    let list = q.ids(unit_ids);
+    q.text = format!(
+        "{SELECT} WHERE i.unit_id IN ({list}) AND i.state = 'in_review' ORDER BY i.updated_at, i.id LIMIT {QUEUE_LIMIT}"
+    );
+    q
+}
+
 pub async fn in_review(conn: &mut Conn, unit_ids: &[i64]) -> sqlx::Result<Vec<Item>> {
     if unit_ids.is_empty() {
         return Ok(vec![]);
     }
-    use super::BindIds;
-    let list = super::placeholders(1, unit_ids.len());
-    all(sqlx::query_as(&format!("{SELECT} WHERE i.state = 'in_review' AND i.unit_id IN ({list}) ORDER BY i.updated_at, i.id"))
-        .bind_ids(unit_ids)
-        .fetch_all(conn)
-        .await?)
+    all(in_review_sql(unit_ids).query_as().fetch_all(conn).await?)
 }
 
 /// A unit's items under review (waiting or approved), to refit when its review policy changes.

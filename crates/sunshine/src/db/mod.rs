@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod columns;
 pub mod items;
+pub mod listing;
 pub mod report;
 pub mod review;
 pub mod search;

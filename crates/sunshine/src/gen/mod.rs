@@ -150,8 +150,15 @@ pub async fn run(
     if db.backend == Backend::Sqlite {
         // Alone on the file, without a journal or waiting for the disk, and trusting the rows
         // made here to refer to each other correctly (the tests check that they do).
+        sqlx::query("PRAGMA journal_mode = OFF")
+            .execute(&mut conn)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "数据库正被另一个进程使用（例如正在运行的 sunshine serve），无法独占生成；请先停止它再运行 sunshine gen（{e}）"
+                )
+            })?;
         for pragma in [
-            "PRAGMA journal_mode = OFF",
             "PRAGMA synchronous = OFF",
             "PRAGMA foreign_keys = OFF",
             "PRAGMA cache_size = -1048576",
@@ -314,7 +321,7 @@ async fn drop_indexes(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL ORDER BY name",
             ),
             Backend::Postgres => sqlx::query_as(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = $1 AND i.schemaname = current_schema() \
+                "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i WHERE i.tablename = $1 AND i.schemaname = current_schema() \
                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname",
             ),
         }
@@ -353,7 +360,8 @@ async fn finish(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Res
                 .execute(&mut *conn)
                 .await?;
             }
-            sqlx::query("ANALYZE").execute(&mut *conn).await?;
+            // VACUUM also marks the pages all-visible, so counts can read indexes alone.
+            sqlx::query("VACUUM ANALYZE").execute(&mut *conn).await?;
         }
         Backend::Sqlite => {
             sqlx::query("ANALYZE").execute(&mut *conn).await?;
@@ -429,7 +437,11 @@ impl Rows {
         let mut done = 0;
         while done < rows {
             let n = per_statement.min(rows - done);
-            let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.table, self.cols.join(", "));
+            let mut sql = format!(
+                "INSERT INTO {} ({}) VALUES ",
+                self.table,
+                self.cols.join(", ")
+            );
             let mut p = 0;
             for r in 0..n {
                 sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -525,12 +537,12 @@ impl Tree {
         let n = plan.units as usize;
         let mut units: Vec<GenUnit> = Vec::with_capacity(n);
         let add = |units: &mut Vec<GenUnit>,
-                       code: String,
-                       name: String,
-                       short: String,
-                       kind: UnitKind,
-                       parent: Option<i64>,
-                       weight: u32| {
+                   code: String,
+                   name: String,
+                   short: String,
+                   kind: UnitKind,
+                   parent: Option<i64>,
+                   weight: u32| {
             let id = units.len() as i64 + 1;
             units.push(GenUnit {
                 id,
@@ -612,7 +624,14 @@ impl Tree {
                 add(
                     &mut units,
                     format!("c{:03}-t{:02}", city + 1, t + 1),
-                    format!("{cname}{short}{}", if suffix == "街道" { "办事处" } else { "人民政府" }),
+                    format!(
+                        "{cname}{short}{}",
+                        if suffix == "街道" {
+                            "办事处"
+                        } else {
+                            "人民政府"
+                        }
+                    ),
                     short,
                     kind,
                     Some(city_id),
@@ -787,7 +806,16 @@ impl Tree {
         // What the annual report takes from staff: counts kept elsewhere and sections 五 and 六.
         let mut years = Rows::new(
             "report_years",
-            &["unit_id", "year", "licensing", "penalty", "coercion", "fees_wan_yuan", "section_five", "section_six"],
+            &[
+                "unit_id",
+                "year",
+                "licensing",
+                "penalty",
+                "coercion",
+                "fees_wan_yuan",
+                "section_five",
+                "section_six",
+            ],
         );
         let this_year = today().year();
         for u in &self.units {
@@ -867,7 +895,8 @@ fn today() -> NaiveDate {
 
 /// Unix seconds of 09:00 Beijing time on a day.
 fn morning(d: NaiveDate) -> i64 {
-    d.and_hms_opt(1, 0, 0).map_or(0, |t| t.and_utc().timestamp())
+    d.and_hms_opt(1, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp())
 }
 
 struct ItemMaker<'a> {
@@ -894,7 +923,8 @@ impl<'a> ItemMaker<'a> {
         let today = today();
         // Each unit's guide, then its annual reports of the last years, newest first; the rest
         // of the items go into the other columns by weight.
-        let mut fixed: Vec<(usize, Fixed)> = (0..tree.units.len()).map(|u| (u, Fixed::Guide)).collect();
+        let mut fixed: Vec<(usize, Fixed)> =
+            (0..tree.units.len()).map(|u| (u, Fixed::Guide)).collect();
         for back in 1..=8 {
             for u in 0..tree.units.len() {
                 fixed.push((u, Fixed::Annual(today.year() - back)));
@@ -919,7 +949,7 @@ impl<'a> ItemMaker<'a> {
         }
     }
 
-    fn pick<'s>(&mut self, list: &'s [&'static str]) -> &'static str {
+    fn pick(&mut self, list: &[&'static str]) -> &'static str {
         list[self.rng.gen_range(0..list.len())]
     }
 
@@ -993,7 +1023,14 @@ impl<'a> ItemMaker<'a> {
                 let unit = &tree.units[u];
                 let year = self.today.year() - self.rng.gen_range(1..4);
                 let body = guide_body(unit);
-                (u, tree.guide[u], format!("{}政府信息公开指南", unit.short), body, year, "")
+                (
+                    u,
+                    tree.guide[u],
+                    format!("{}政府信息公开指南", unit.short),
+                    body,
+                    year,
+                    "",
+                )
             }
             Some((u, Fixed::Annual(year))) => {
                 let unit = &tree.units[u];
@@ -1001,7 +1038,9 @@ impl<'a> ItemMaker<'a> {
                 for line in &self.seed_report {
                     body.push_str("<p>");
                     body.push_str(&sunshine_core::html::escape(
-                        &line.replace("妥安乡", &unit.short).replace("2017", &year.to_string()),
+                        &line
+                            .replace("妥安乡", &unit.short)
+                            .replace("2017", &year.to_string()),
                     ));
                     body.push_str("</p>");
                 }
@@ -1031,7 +1070,11 @@ impl<'a> ItemMaker<'a> {
                     _ => {
                         let len = self.rng.gen_range(10..26);
                         let s: String = self.sentence().chars().take(len).collect();
-                        format!("{}{}", unit.short, s.trim_end_matches(['。', '，', '、', '；']))
+                        format!(
+                            "{}{}",
+                            unit.short,
+                            s.trim_end_matches(['。', '，', '、', '；'])
+                        )
                     }
                 };
                 let body = self.body(unit, year);
@@ -1043,7 +1086,9 @@ impl<'a> ItemMaker<'a> {
         debug_assert!(col.leaf || col.slug == "guide" || col.slug == "annual-report");
         let published_on = match fixed {
             Some((_, Fixed::Annual(y))) => {
-                NaiveDate::from_ymd_opt(y + 1, 1, self.rng.gen_range(10..=31)).unwrap_or(self.today).min(self.today)
+                NaiveDate::from_ymd_opt(y + 1, 1, self.rng.gen_range(10..=31))
+                    .unwrap_or(self.today)
+                    .min(self.today)
             }
             _ => self.day_in(year),
         };
@@ -1060,12 +1105,20 @@ impl<'a> ItemMaker<'a> {
         };
         let listed = matches!(state, "published" | "withdrawn");
         let index_no = listed.then(|| {
-            let c = self.counters.entry((unit.id, published_on.year())).or_insert(0);
+            let c = self
+                .counters
+                .entry((unit.id, published_on.year()))
+                .or_insert(0);
             *c += 1;
             format!("{}/{:04}-{:05}", unit.org, published_on.year(), *c)
         });
         let doc_no = (col.slug == "regulations" || self.rng.gen_bool(0.1)).then(|| {
-            format!("{}发〔{}〕{}号", unit.short.chars().next().unwrap_or('云'), published_on.year(), id)
+            format!(
+                "{}发〔{}〕{}号",
+                unit.short.chars().next().unwrap_or('云'),
+                published_on.year(),
+                id
+            )
         });
         // Clicks: a few items are read a lot, most rarely.
         let hits = if listed {
@@ -1073,7 +1126,11 @@ impl<'a> ItemMaker<'a> {
         } else {
             0
         };
-        let at = if listed { morning(published_on) } else { self.now };
+        let at = if listed {
+            morning(published_on)
+        } else {
+            self.now
+        };
         if state == "published" {
             b.published += 1;
         }
@@ -1108,14 +1165,26 @@ impl<'a> ItemMaker<'a> {
             V::I(hits),
             V::S(importance),
             V::S(doc_type),
-            V::S(if state == "withdrawn" { "内容已过时，予以撤回" } else { "" }),
+            V::S(if state == "withdrawn" {
+                "内容已过时，予以撤回"
+            } else {
+                ""
+            }),
             V::OI((state == "withdrawn").then_some(at + 86_400 * 30)),
         ]);
     }
 
     /// A DOCX whose text is a few of the item's paragraphs; its extracted text stored with it,
     /// as the upload path would.
-    fn attachment(&mut self, item_id: i64, unit: &GenUnit, title: &str, body: &str, at: i64, b: &mut ItemBatch) {
+    fn attachment(
+        &mut self,
+        item_id: i64,
+        unit: &GenUnit,
+        title: &str,
+        body: &str,
+        at: i64,
+        b: &mut ItemBatch,
+    ) {
         let text: String = sunshine_core::html::summary(body, 600);
         let Ok(bytes) = docx(title, &text) else {
             return;
@@ -1127,7 +1196,10 @@ impl<'a> ItemMaker<'a> {
             V::I(id),
             V::I(item_id),
             V::I(unit.id),
-            V::T(format!("{}附件.docx", title.chars().take(20).collect::<String>())),
+            V::T(format!(
+                "{}附件.docx",
+                title.chars().take(20).collect::<String>()
+            )),
             V::S("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
             V::I(bytes.len() as i64),
             V::T(hex::encode(Sha256::digest(&bytes))),
@@ -1285,7 +1357,12 @@ const OUTCOMES: &[(Outcome, u32)] = &[
 ];
 
 impl<'a> AppMaker<'a> {
-    fn new(tree: &'a Tree, seed: u64, cal: Calendar, key: std::sync::Arc<crate::crypto::DataKey>) -> AppMaker<'a> {
+    fn new(
+        tree: &'a Tree,
+        seed: u64,
+        cal: Calendar,
+        key: std::sync::Arc<crate::crypto::DataKey>,
+    ) -> AppMaker<'a> {
         AppMaker {
             tree,
             rng: StdRng::seed_from_u64(seed ^ 0x5eed_a991),
@@ -1319,11 +1396,29 @@ impl<'a> AppMaker<'a> {
             events: Rows::new("application_events", EVENT_COLS),
             letters: Rows::new(
                 "letters",
-                &["id", "application_id", "unit_id", "kind", "title", "body", "created_at"],
+                &[
+                    "id",
+                    "application_id",
+                    "unit_id",
+                    "kind",
+                    "title",
+                    "body",
+                    "created_at",
+                ],
             ),
             remedies: Rows::new(
                 "remedies",
-                &["id", "application_id", "unit_id", "kind", "filed_on", "body", "outcome", "decided_on", "created_at"],
+                &[
+                    "id",
+                    "application_id",
+                    "unit_id",
+                    "kind",
+                    "filed_on",
+                    "body",
+                    "outcome",
+                    "decided_on",
+                    "created_at",
+                ],
             ),
         };
         let mut sample = None;
@@ -1337,8 +1432,12 @@ impl<'a> AppMaker<'a> {
     }
 
     fn id_number(&mut self) -> String {
-        let birth = NaiveDate::from_ymd_opt(self.rng.gen_range(1950..2004), self.rng.gen_range(1..=12), self.rng.gen_range(1..=28))
-            .unwrap_or(self.today);
+        let birth = NaiveDate::from_ymd_opt(
+            self.rng.gen_range(1950..2004),
+            self.rng.gen_range(1..=12),
+            self.rng.gen_range(1..=28),
+        )
+        .unwrap_or(self.today);
         let first17 = format!(
             "53{:02}{:02}{}{:03}",
             self.rng.gen_range(1..30),
@@ -1358,7 +1457,12 @@ impl<'a> AppMaker<'a> {
         let year = self.today.year() - years_back;
         let mut received = loop {
             let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(self.today);
-            let span = (self.today.min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(self.today)) - start).num_days().max(0);
+            let span = (self
+                .today
+                .min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(self.today))
+                - start)
+                .num_days()
+                .max(0);
             let d = start + Duration::days(self.rng.gen_range(0..=span));
             if self.cal.is_workday(d).unwrap_or(false) || span == 0 {
                 break d;
@@ -1377,7 +1481,10 @@ impl<'a> AppMaker<'a> {
         // Steps before the reply, each on a later working day.
         if roll < 8 {
             day = self.after(day, 3);
-            events.push(Event::CorrectionRequested { on: day, period_days: 15 });
+            events.push(Event::CorrectionRequested {
+                on: day,
+                period_days: 15,
+            });
             kinds.push("correction-request");
             if self.rng.gen_bool(0.7) {
                 day = self.after(day, 4);
@@ -1423,27 +1530,44 @@ impl<'a> AppMaker<'a> {
             if outcome.is_none() {
                 let x = self.rng.gen_range(0..1000);
                 let mut acc = 0;
-                outcome = OUTCOMES.iter().find(|(_, w)| {
-                    acc += w;
-                    x < acc
-                }).map(|(o, _)| *o).or(Some(Outcome::Granted));
+                outcome = OUTCOMES
+                    .iter()
+                    .find(|(_, w)| {
+                        acc += w;
+                        x < acc
+                    })
+                    .map(|(o, _)| *o)
+                    .or(Some(Outcome::Granted));
             }
         } else {
             outcome = None;
         }
-        let (clock, provisional) = match deadline::compute_provisional(&self.cal, &events, ClockSettings::default()) {
-            Ok(c) => c,
-            Err(_) => {
-                // A sequence the clock refuses (should not happen): keep the receipt alone.
-                events.truncate(1);
-                kinds.truncate(1);
-                outcome = None;
-                match deadline::compute_provisional(&self.cal, &events, ClockSettings::default()) {
-                    Ok(c) => c,
-                    Err(_) => (deadline::compute(&Calendar::shipped(), &events, ClockSettings::default()).unwrap_or_else(|_| unreachable_clock(received)), false),
+        let (clock, provisional) =
+            match deadline::compute_provisional(&self.cal, &events, ClockSettings::default()) {
+                Ok(c) => c,
+                Err(_) => {
+                    // A sequence the clock refuses (should not happen): keep the receipt alone.
+                    events.truncate(1);
+                    kinds.truncate(1);
+                    outcome = None;
+                    match deadline::compute_provisional(
+                        &self.cal,
+                        &events,
+                        ClockSettings::default(),
+                    ) {
+                        Ok(c) => c,
+                        Err(_) => (
+                            deadline::compute(
+                                &Calendar::shipped(),
+                                &events,
+                                ClockSettings::default(),
+                            )
+                            .unwrap_or_else(|_| unreachable_clock(received)),
+                            false,
+                        ),
+                    }
                 }
-            }
-        };
+            };
         let replied_on = match clock.phase {
             deadline::Phase::Replied { on } => Some(on),
             _ => None,
@@ -1455,12 +1579,24 @@ impl<'a> AppMaker<'a> {
             }
         };
         let access_code = self.code(8);
-        let access_hash = hex::encode(Sha256::digest(format!("{tracking_no}:{access_code}").as_bytes()));
+        let access_hash = hex::encode(Sha256::digest(
+            format!("{tracking_no}:{access_code}").as_bytes(),
+        ));
         let org = self.rng.gen_range(0..100) >= 80;
         let (kind, name, id_type, id_number) = if org {
-            let kinds = ["commercial", "research", "public_interest", "legal_services", "other_org"];
+            let kinds = [
+                "commercial",
+                "research",
+                "public_interest",
+                "legal_services",
+                "other_org",
+            ];
             let k = kinds[self.rng.gen_range(0..kinds.len())];
-            let name = format!("云岭{}{}", place_name(self.rng.gen_range(0..900), 2), corpus::COMPANIES[self.rng.gen_range(0..corpus::COMPANIES.len())]);
+            let name = format!(
+                "云岭{}{}",
+                place_name(self.rng.gen_range(0..900), 2),
+                corpus::COMPANIES[self.rng.gen_range(0..corpus::COMPANIES.len())]
+            );
             let code = format!("91530{:013}", self.rng.gen_range(0..10_000_000_000_000u64));
             (k, name, "credit_code", code)
         } else {
@@ -1468,16 +1604,38 @@ impl<'a> AppMaker<'a> {
                 "{}{}{}",
                 corpus::SURNAMES[self.rng.gen_range(0..corpus::SURNAMES.len())],
                 corpus::GIVEN[self.rng.gen_range(0..corpus::GIVEN.len())],
-                if self.rng.gen_bool(0.6) { corpus::GIVEN[self.rng.gen_range(0..corpus::GIVEN.len())] } else { "" }
+                if self.rng.gen_bool(0.6) {
+                    corpus::GIVEN[self.rng.gen_range(0..corpus::GIVEN.len())]
+                } else {
+                    ""
+                }
             );
             ("natural_person", name, "resident_id", self.id_number())
         };
         let sealed = self.key.seal(&id_number).unwrap_or_default();
         let masked = sunshine_core::application::mask_id(&id_number);
-        let applicant_hash = self.key.mac(crate::crypto::Purpose::ApplicantId, &id_number);
-        let email = self.rng.gen_bool(0.4).then(|| format!("applicant{id}@example.com")).unwrap_or_default();
-        let channel = ["online", "online", "online", "in_person", "post", "email", "fax"][self.rng.gen_range(0..7)];
-        let delivery = if email.is_empty() { ["paper", "post", "collect"][self.rng.gen_range(0..3)] } else { "email" };
+        let applicant_hash = self
+            .key
+            .mac(crate::crypto::Purpose::ApplicantId, &id_number);
+        let email = if self.rng.gen_bool(0.4) {
+            format!("applicant{id}@example.com")
+        } else {
+            String::new()
+        };
+        let channel = [
+            "online",
+            "online",
+            "online",
+            "in_person",
+            "post",
+            "email",
+            "fax",
+        ][self.rng.gen_range(0..7)];
+        let delivery = if email.is_empty() {
+            ["paper", "post", "collect"][self.rng.gen_range(0..3)]
+        } else {
+            "email"
+        };
         let description = corpus::REQUESTS[self.rng.gen_range(0..corpus::REQUESTS.len())];
         let phase = sunshine_core::application::PhaseKey::of(&clock.phase);
         let at = morning(received);
@@ -1556,9 +1714,19 @@ impl<'a> AppMaker<'a> {
             if self.rng.gen_range(0..100) < 4 {
                 let filed = self.after(on, 20);
                 if filed <= self.today {
-                    let kind = ["reconsideration", "reconsideration", "litigation_direct", "litigation_after_reconsideration"][self.rng.gen_range(0..4)];
-                    let decided = (filed + Duration::days(60) <= self.today).then(|| filed + Duration::days(60));
-                    let result = if decided.is_some() { ["upheld", "upheld", "corrected", "other"][self.rng.gen_range(0..4)] } else { "pending" };
+                    let kind = [
+                        "reconsideration",
+                        "reconsideration",
+                        "litigation_direct",
+                        "litigation_after_reconsideration",
+                    ][self.rng.gen_range(0..4)];
+                    let decided = (filed + Duration::days(60) <= self.today)
+                        .then(|| filed + Duration::days(60));
+                    let result = if decided.is_some() {
+                        ["upheld", "upheld", "corrected", "other"][self.rng.gen_range(0..4)]
+                    } else {
+                        "pending"
+                    };
                     let body = "申请人不服答复，提出行政复议申请。";
                     b.remedies.push([
                         V::I(self.next_remedy),
@@ -1592,7 +1760,10 @@ impl<'a> AppMaker<'a> {
                 }
             }
         }
-        Sample { tracking_no, access_code }
+        Sample {
+            tracking_no,
+            access_code,
+        }
     }
 }
 
@@ -1624,10 +1795,16 @@ mod tests {
             seed: 1,
         };
         assert!(p(0, 10, 0).check().is_err_and(|e| e.contains("--units")));
-        assert!(p(MAX_UNITS + 1, 0, 0).check().is_err_and(|e| e.contains("--units")));
-        assert!(p(10, MAX_ITEMS + 1, 0).check().is_err_and(|e| e.contains("--items")));
+        assert!(p(MAX_UNITS + 1, 0, 0)
+            .check()
+            .is_err_and(|e| e.contains("--units")));
+        assert!(p(10, MAX_ITEMS + 1, 0)
+            .check()
+            .is_err_and(|e| e.contains("--items")));
         assert!(p(10, 5, 0).check().is_err_and(|e| e.contains("少于")));
-        assert!(p(10, 100, MAX_APPLICATIONS + 1).check().is_err_and(|e| e.contains("--applications")));
+        assert!(p(10, 100, MAX_APPLICATIONS + 1)
+            .check()
+            .is_err_and(|e| e.contains("--applications")));
         assert!(p(10, 0, 0).check().is_ok());
         assert!(p(2000, 1_000_000, 100_000).check().is_ok());
     }
@@ -1635,7 +1812,12 @@ mod tests {
     #[test]
     fn the_tree_has_the_size_asked_and_every_unit_a_target_column() {
         for n in [1, 2, 25, 41, 2000] {
-            let t = Tree::new(&Plan { units: n, items: 0, applications: 0, seed: 1 });
+            let t = Tree::new(&Plan {
+                units: n,
+                items: 0,
+                applications: 0,
+                seed: 1,
+            });
             assert_eq!(t.units.len() as u64, n);
             assert!(t.targets.iter().all(|c| !c.is_empty()));
             let mut codes: Vec<_> = t.units.iter().map(|u| &u.code).collect();
@@ -1651,7 +1833,12 @@ mod tests {
 
     #[test]
     fn the_same_seed_makes_the_same_items() {
-        let t = Tree::new(&Plan { units: 30, items: 0, applications: 0, seed: 1 });
+        let t = Tree::new(&Plan {
+            units: 30,
+            items: 0,
+            applications: 0,
+            seed: 1,
+        });
         let titles = |seed| {
             let mut m = ItemMaker::new(&t, seed);
             let b = m.batch(0, 300);

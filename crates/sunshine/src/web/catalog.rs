@@ -334,7 +334,7 @@ struct CatalogPage {
     notices: Vec<String>,
     headings: Vec<Heading>,
     lines: Vec<Line>,
-    total: i64,
+    total: String,
     page: u32,
     pages: u32,
     prev: Option<String>,
@@ -412,7 +412,7 @@ async fn page_of(
     let mut r = r;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let total = catalog::count(&mut conn, &r.filter).await?;
-    let pages = r.page.count(total);
+    let pages = r.page.count(total.shown);
     if r.page.number > pages {
         r.problems.push(FieldError::new(
             "page",
@@ -472,9 +472,10 @@ async fn page_of(
     })
     .collect();
     let mut notices: Vec<String> = r.problems.iter().map(|f| f.message.clone()).collect();
-    if total > CSV_MAX {
+    if total.more {
         notices.push(format!(
-            "共 {total} 条，CSV 每次最多导出 {CSV_MAX} 条，请按年份等条件分次下载"
+            "共 {} 条以上；CSV 每次最多导出 {CSV_MAX} 条，条目更多时请按年份等条件分次下载",
+            total.shown
         ));
     }
     render(&CatalogPage {
@@ -527,7 +528,7 @@ async fn page_of(
         notices,
         headings,
         lines,
-        total,
+        total: total.to_string(),
         page: r.page.number,
         pages,
         prev: (r.page.number > 1).then(|| r.href(&r.base, None, r.page.number - 1)),
@@ -536,7 +537,7 @@ async fn page_of(
             .then(|| r.href(&r.base, None, r.page.number + 1)),
         csv: r.href(&format!("{}.csv", r.base), None, 1),
         json: r.href(&format!("{}.json", r.base), None, 1),
-        csv_capped: total > CSV_MAX,
+        csv_capped: total.more,
         csv_max: CSV_MAX,
         clear: r.base.clone(),
         chips: chips(&r),
@@ -565,7 +566,9 @@ pub async fn of_unit(
 #[derive(Serialize)]
 struct JsonAnswer {
     items: Vec<Line>,
+    /// Counted up to 10,000; `total_exact` is false when there are more.
     total: i64,
+    total_exact: bool,
     page: u32,
     pages: u32,
 }
@@ -581,7 +584,7 @@ async fn json_of(
     }
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let total = catalog::count(&mut conn, &r.filter).await?;
-    let pages = r.page.count(total);
+    let pages = r.page.count(total.shown);
     let entries = if r.page.number <= pages {
         catalog::page(&mut conn, &r.filter, r.sort, r.page).await?
     } else {
@@ -590,7 +593,8 @@ async fn json_of(
     drop(conn);
     let answer = JsonAnswer {
         items: lines(&app, entries).await?,
-        total,
+        total: total.shown,
+        total_exact: !total.more,
         page: r.page.number,
         pages,
     };

@@ -88,7 +88,7 @@ pub async fn home(State(app): State<AppState>, visitor: Visitor) -> Result<Respo
         return unit_page(conn, &visitor, unit).await;
     }
     let all = units::all(&mut conn).await?;
-    let (latest, _) = items::list_public(
+    let latest = items::latest_public(
         &mut conn,
         Filter::default(),
         Page {
@@ -123,8 +123,8 @@ pub async fn open_data(
 ) -> Result<Response, PageError> {
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
-    let (latest, _) =
-        items::list_public(&mut conn, Filter::default(), Page { number: 1, size: 1 }).await?;
+    let latest =
+        items::latest_public(&mut conn, Filter::default(), Page { number: 1, size: 1 }).await?;
     let example = latest.first();
     let unit = example
         .map(|s| (s.unit_code.clone(), s.unit_name.clone()))
@@ -220,7 +220,8 @@ async fn unit_page(
         .into_iter()
         .filter(|c| !c.hidden.is_set())
         .collect();
-    let mut latest = items::latest_by_column(&mut conn, unit.id, 5).await?;
+    let ids: Vec<i64> = cols.iter().map(|c| c.id).collect();
+    let mut latest = items::latest_by_column(&mut conn, &ids, 5).await?;
     let mut take = |id: i64| -> Vec<Summary> {
         let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut latest)
             .into_iter()
@@ -303,8 +304,8 @@ pub async fn column(
     .await?;
     let pager = Pager {
         current: page.number,
-        pages: page.count(total),
-        total,
+        pages: page.count(total.shown),
+        total: total.to_string(),
         base: format!("/units/{}/columns/{}", unit.code, column.slug),
     };
     if page.number > pager.pages {

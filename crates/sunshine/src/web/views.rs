@@ -38,7 +38,8 @@ pub fn file_size(bytes: i64) -> String {
 pub struct Pager {
     pub current: u32,
     pub pages: u32,
-    pub total: i64,
+    /// How many items, as shown ("10000+" past the count's cap).
+    pub total: String,
     pub base: String,
 }
 

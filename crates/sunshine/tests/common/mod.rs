@@ -97,16 +97,38 @@ pub async fn spawn() -> TestApp {
     spawn_with(|_| {}).await
 }
 
-pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (url, pg) = database_url(dir.path()).await;
-    let mut config = Config::defaults(dir.path());
+fn test_config(dir: &std::path::Path, url: String) -> Config {
+    let mut config = Config::defaults(dir);
     config.database_url = url;
     config.cookie_secure = false; // the test client speaks plain HTTP
     config.data_key = Some(TEST_DATA_KEY.to_owned());
     config.click_flush_seconds = 3600; // tests flush explicitly
     config.scheduler_seconds = 3600; // tests run scheduled work explicitly
+    config
+}
+
+/// A server on a database filled by `sunshine gen` (staff accounts sign in with [`PASSWORD`]).
+pub async fn spawn_generated(plan: sunshine::gen::Plan) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, pg) = database_url(dir.path()).await;
+    let config = test_config(dir.path(), url.clone());
+    let db = Db::open(&config).await.expect("database");
+    let blobs = sunshine::blobs::Blobs::local(&dir.path().join("attachments")).expect("blobs");
+    sunshine::gen::run(&db, &url, &blobs, &plan, PASSWORD, &|_, _, _| {})
+        .await
+        .expect("generate");
+    start(dir, pg, config).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, pg) = database_url(dir.path()).await;
+    let mut config = test_config(dir.path(), url);
     adjust(&mut config);
+    start(dir, pg, config).await
+}
+
+async fn start(dir: tempfile::TempDir, pg: Option<PgGuard>, config: Config) -> TestApp {
     let db = Db::connect_and_migrate(&config.database_url)
         .await
         .expect("database");

@@ -191,7 +191,7 @@ impl Queue {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", summary = "Staff: a unit's applications by queue or phase, soonest deadline first", params(ListQuery), responses((status = 200, body = [Line], description = "The cases"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not your unit"), (status = 422, body = ApiErrorJson, description = "Unknown unit or state")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", summary = "Staff: a unit's applications by queue or phase: open cases soonest deadline first, then replied ones newest first, 500 at most", params(ListQuery), responses((status = 200, body = [Line], description = "The cases"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not your unit"), (status = 422, body = ApiErrorJson, description = "Unknown unit or state")), security(("bearer" = [])))]
 /// Staff: a unit's applications (all units for a supervisor without `unit`), by queue or state.
 pub async fn list(
     State(app): State<AppState>,
@@ -231,7 +231,26 @@ pub async fn queue(
     };
     let cal = crate::db::calendar::effective(&mut conn).await?;
     let today = app.today();
-    let rows = adb::list(&mut conn, units.as_deref(), None).await?;
+    // Open cases are few at any time; the replied ones are many years' worth, so only the most
+    // recent are listed.
+    let units = units.as_deref();
+    let mut rows = Vec::new();
+    let open = !matches!(state, Some(Queue::Phase(PhaseKey::Replied)));
+    if open {
+        rows = adb::list(&mut conn, units, adb::Cases::Open, adb::LIST_LIMIT).await?;
+    }
+    let left = adb::LIST_LIMIT - rows.len() as i64;
+    if left > 0 {
+        match state {
+            None | Some(Queue::Phase(PhaseKey::Replied)) => {
+                rows.extend(adb::list(&mut conn, units, adb::Cases::Replied, left).await?);
+            }
+            Some(Queue::Overdue) => {
+                rows.extend(adb::list(&mut conn, units, adb::Cases::RepliedLate, left).await?);
+            }
+            _ => {}
+        }
+    }
     let mut out = Vec::new();
     for a in rows {
         let days_left = a

@@ -61,7 +61,10 @@ pub struct ItemLine {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemList {
     items: Vec<ItemLine>,
+    /// How many items the filter leaves, counted up to 10,000 (then 10000 with `total_exact` false).
     total: i64,
+    /// Whether `total` is the exact count (false: there are more than 10,000).
+    total_exact: bool,
     page: u32,
     page_size: u32,
 }
@@ -103,7 +106,8 @@ pub async fn list_items(
                 published_on: s.published_on,
             })
             .collect(),
-        total,
+        total: total.shown,
+        total_exact: !total.more,
         page: page.number,
         page_size: page.size,
     }))

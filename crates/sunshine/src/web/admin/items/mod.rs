@@ -60,8 +60,8 @@ pub async fn list(
     let (list, total) = items::list_for_unit(&mut conn, unit.id, page).await?;
     let pager = Pager {
         current: page.number,
-        pages: page.count(total),
-        total,
+        pages: page.count(total.shown),
+        total: total.to_string(),
         base: format!("/admin/units/{}/items", unit.code),
     };
     render(&ItemsPage {
