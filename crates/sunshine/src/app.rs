@@ -18,6 +18,8 @@ pub struct App {
     pub cpu: crate::cpu::CpuPool,
     /// This node's search index (opened and followed by `server::run`).
     pub search: Arc<crate::search::Search>,
+    /// Rendered public pages (followed by `server::run`).
+    pub pages: Arc<crate::web::cache::PageCache>,
 }
 
 pub type AppState = Arc<App>;
@@ -45,6 +47,11 @@ impl App {
             clicks: Clicks::default(),
             data_key,
             search: Arc::new(crate::search::Search::new(&config.data_dir, cpu.clone())),
+            pages: Arc::new(crate::web::cache::PageCache::new(
+                usize::try_from(config.page_cache_mb.saturating_mul(1024 * 1024))
+                    .unwrap_or(usize::MAX),
+                std::time::Duration::from_secs(config.page_cache_seconds),
+            )),
             cpu,
             config,
         }))

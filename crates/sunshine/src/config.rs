@@ -19,6 +19,11 @@ pub struct Config {
     pub cookie_secure: bool,
     /// How often batched click counts are written.
     pub click_flush_seconds: u64,
+    /// Memory for rendered public pages and API answers, in MB (0: no page cache).
+    pub page_cache_mb: u64,
+    /// A cached page is made again after this many seconds even if nothing changed (so the
+    /// 点击 figures of other nodes and a scheduled mourning period show).
+    pub page_cache_seconds: u64,
     /// Failed logins (per account) within the window before further attempts are refused.
     pub login_max_failures: i64,
     pub login_window_minutes: i64,
@@ -61,6 +66,8 @@ struct FileConfig {
     session_idle_minutes: Option<i64>,
     cookie_secure: Option<bool>,
     click_flush_seconds: Option<u64>,
+    page_cache_mb: Option<u64>,
+    page_cache_seconds: Option<u64>,
     login_max_failures: Option<i64>,
     login_window_minutes: Option<i64>,
     trust_forwarded_for: Option<bool>,
@@ -95,6 +102,8 @@ impl Config {
             session_idle_minutes: 30,
             cookie_secure: true,
             click_flush_seconds: 10,
+            page_cache_mb: 64,
+            page_cache_seconds: 60,
             login_max_failures: 5,
             login_window_minutes: 15,
             trust_forwarded_for: false,
@@ -187,6 +196,24 @@ impl Config {
                 bail!("click_flush_seconds 应在 1 到 3600 之间，现为 {s}");
             }
             c.click_flush_seconds = s as u64;
+        }
+        if let Some(m) = num(
+            "SUNSHINE_PAGE_CACHE_MB",
+            file.page_cache_mb.map(|v| v as i64),
+        )? {
+            if !(0..=16_384).contains(&m) {
+                bail!("page_cache_mb 应在 0 到 16384 之间（0 为不缓存页面），现为 {m}");
+            }
+            c.page_cache_mb = m as u64;
+        }
+        if let Some(s) = num(
+            "SUNSHINE_PAGE_CACHE_SECONDS",
+            file.page_cache_seconds.map(|v| v as i64),
+        )? {
+            if !(1..=86_400).contains(&s) {
+                bail!("page_cache_seconds 应在 1 到 86400 之间，现为 {s}");
+            }
+            c.page_cache_seconds = s as u64;
         }
         if let Some(n) = num("SUNSHINE_LOGIN_MAX_FAILURES", file.login_max_failures)? {
             if !(1..=100).contains(&n) {

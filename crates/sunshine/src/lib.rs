@@ -4,6 +4,7 @@
 pub mod app;
 pub mod auth;
 pub mod blobs;
+pub mod changes;
 pub mod cli;
 pub mod clicks;
 pub mod config;

@@ -19,11 +19,13 @@ pub async fn run(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     state.search.start(&state.db).await?;
     let follower = tokio::spawn(state.search.clone().follow_forever(state.db.clone()));
+    let page_follower = tokio::spawn(state.pages.clone().follow_forever(state.db.clone()));
     tracing::info!(%addr, "serving");
     let flusher = tokio::spawn(background(state.clone()));
     serve(state.clone(), listener, shutdown_signal()).await;
     flusher.abort();
     follower.abort();
+    page_follower.abort();
     match state.clicks.flush(&state.db).await {
         Ok(n) => tracing::info!(items = n, "click counts written on shutdown"),
         Err(e) => tracing::error!(error = %e, "could not write click counts on shutdown"),

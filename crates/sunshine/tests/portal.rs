@@ -318,18 +318,37 @@ async fn the_guide_is_generated_from_live_settings() {
     ] {
         assert!(t.contains(expected), "guide lacks {expected}");
     }
+    // Changed as another node or a command would: in the database, with its change-log entry.
+    let tuoan = app.count("SELECT id FROM units WHERE code = 'tuoan'").await;
+    let mut tx = app.state.db.begin().await.unwrap();
     sqlx::query("UPDATE units SET office_phone = '0878-4999999' WHERE code = 'tuoan'")
-        .execute(&app.state.db.pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
     sqlx::query("UPDATE columns SET name = '乡镇要闻' WHERE slug = 'township-news'")
-        .execute(&app.state.db.pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
-    let t = text_of(&app.get_text("/units/tuoan/guide").await.1);
+    sunshine::db::items::log_site_change(&mut tx, tuoan, "test")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let started = std::time::Instant::now();
+    let mut t = String::new();
+    while started.elapsed() < std::time::Duration::from_secs(2) {
+        t = text_of(&app.get_text("/units/tuoan/guide").await.1);
+        if t.contains("0878-4999999") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "the change shows within a second"
+    );
     assert!(
         t.contains("0878-4999999") && t.contains("乡镇要闻"),
-        "guide follows the settings at once"
+        "guide follows the settings: {t}"
     );
     assert_eq!(app.get("/units/nowhere/guide").await.status(), 404);
     assert!(app

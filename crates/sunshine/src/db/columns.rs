@@ -42,7 +42,7 @@ pub async fn insert(
     name: &str,
     sort_order: i64,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO columns (unit_id, parent_id, slug, name, sort_order) VALUES ($1,$2,$3,$4,$5) RETURNING id",
     )
     .bind(unit_id)
@@ -50,8 +50,10 @@ pub async fn insert(
     .bind(slug)
     .bind(name)
     .bind(sort_order)
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    super::items::log_site_change(conn, unit_id, "column").await?;
+    Ok(id)
 }
 
 /// All columns of a unit, in display order (hidden ones included: the back office shows them).
@@ -108,10 +110,10 @@ pub async fn rename(conn: &mut Conn, id: i64, name: &str, hidden: bool) -> sqlx:
         )
         .bind(id)
         .bind(super::now())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
     }
-    Ok(())
+    log_column_change(conn, id).await
 }
 
 /// Sets what the column's page says while it holds nothing.
@@ -119,9 +121,21 @@ pub async fn set_empty_note(conn: &mut Conn, id: i64, note: &str) -> sqlx::Resul
     sqlx::query("UPDATE columns SET empty_note = $1 WHERE id = $2")
         .bind(note)
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    log_column_change(conn, id).await
+}
+
+/// A column's name, place or note changed: the unit's navigation is on its every page.
+async fn log_column_change(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
+    let unit: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM columns WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match unit {
+        Some(u) => super::items::log_site_change(conn, u, "column").await,
+        None => Ok(()),
+    }
 }
 
 /// Holds a column's row until the transaction ends (an update that changes nothing takes the
@@ -169,7 +183,7 @@ pub async fn move_by(conn: &mut Conn, col: &Column, up: bool) -> sqlx::Result<()
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    super::items::log_site_change(conn, col.unit_id, "column").await
 }
 
 /// Every visible column of every unit, as `(unit code, column slug)`, in one query.

@@ -624,6 +624,18 @@ pub async fn log_change(conn: &mut Conn, item_id: i64, unit_id: i64, op: &str) -
     Ok(())
 }
 
+/// Records, in the caller's transaction, a change to what a unit's pages show around its items
+/// (its settings, its columns; a new unit): page caches on every node drop what they hold.
+pub async fn log_site_change(conn: &mut Conn, unit_id: i64, op: &str) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO change_log (item_id, unit_id, op, at) VALUES (NULL, $1, $2, $3)")
+        .bind(unit_id)
+        .bind(op)
+        .bind(super::now())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Hands out the next counter of a unit's year. Numbers are never handed out twice: the row
 /// is only ever incremented, and the update locks it until the transaction ends.
 pub async fn next_counter(conn: &mut Conn, unit_id: i64, year: i64) -> sqlx::Result<i64> {

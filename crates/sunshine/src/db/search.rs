@@ -121,9 +121,25 @@ pub async fn log_end_before(conn: &mut Conn, at: i64) -> sqlx::Result<i64> {
         .await
 }
 
-/// Entries of the change log after `after`, oldest first: (entry, item).
-pub async fn log_after(conn: &mut Conn, after: i64, limit: i64) -> sqlx::Result<Vec<(i64, i64)>> {
-    sqlx::query_as("SELECT id, item_id FROM change_log WHERE id > $1 ORDER BY id LIMIT $2")
+/// An entry of the change log: an item changed, or (no item) what a unit's pages show around
+/// their items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Change {
+    pub id: i64,
+    pub item_id: Option<i64>,
+    pub unit_id: i64,
+}
+
+/// The last entry of the change log (0 when none).
+pub async fn log_end(conn: &mut Conn) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM change_log")
+        .fetch_one(conn)
+        .await
+}
+
+/// Entries of the change log after `after`, oldest first.
+pub async fn log_after(conn: &mut Conn, after: i64, limit: i64) -> sqlx::Result<Vec<Change>> {
+    sqlx::query_as("SELECT id, item_id, unit_id FROM change_log WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after)
         .bind(limit)
         .fetch_all(conn)
@@ -131,9 +147,9 @@ pub async fn log_after(conn: &mut Conn, after: i64, limit: i64) -> sqlx::Result<
 }
 
 /// The entries among `ids` that exist now (a gap the follower looks for again).
-pub async fn log_among(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<(i64, i64)>> {
+pub async fn log_among(conn: &mut Conn, ids: &[i64]) -> sqlx::Result<Vec<Change>> {
     sqlx::query_as(&format!(
-        "SELECT id, item_id FROM change_log WHERE id IN ({}) ORDER BY id",
+        "SELECT id, item_id, unit_id FROM change_log WHERE id IN ({}) ORDER BY id",
         placeholders(1, ids.len())
     ))
     .bind_ids(ids)

@@ -71,7 +71,7 @@ pub struct NewUnit<'a> {
 }
 
 pub async fn insert(conn: &mut Conn, u: &NewUnit<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO units (code, name, kind, parent_id, org_code, sort_order, office_address, office_hours, \
          office_phone, office_fax, office_email, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
     )
@@ -87,8 +87,10 @@ pub async fn insert(conn: &mut Conn, u: &NewUnit<'_>) -> sqlx::Result<i64> {
     .bind(&u.contact.fax)
     .bind(&u.contact.email)
     .bind(super::now())
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    super::items::log_site_change(conn, id, "unit.create").await?;
+    Ok(id)
 }
 
 pub async fn all(conn: &mut Conn) -> sqlx::Result<Vec<Unit>> {
@@ -133,8 +135,9 @@ pub async fn update_settings(
     .bind(&contact.email)
     .bind(index_pattern)
     .bind(id)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    super::items::log_site_change(conn, id, "unit.settings").await?;
     Ok(())
 }
 
@@ -203,8 +206,9 @@ pub async fn set_site(conn: &mut Conn, id: i64, s: &SiteRow<'_>) -> sqlx::Result
     .bind(s.police_no)
     .bind(s.host)
     .bind(id)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    super::items::log_site_change(conn, id, "unit.site").await?;
     Ok(())
 }
 
@@ -219,8 +223,9 @@ pub async fn set_mourning(
         .bind(from)
         .bind(until)
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    super::items::log_site_change(conn, id, "unit.mourning").await?;
     Ok(())
 }
 

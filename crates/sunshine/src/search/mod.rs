@@ -13,11 +13,12 @@
 pub mod query;
 pub mod schema;
 
+use crate::changes::Follow;
 use crate::cpu::CpuPool;
 use crate::db::{self, Db};
 use query::{Answer, Request};
 use schema::Fields;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -60,75 +61,6 @@ struct Live {
     fields: Fields,
     /// `None` when another process holds the generation's writer lock: searched, not followed.
     writer: Mutex<Option<IndexWriter>>,
-}
-
-/// What the follower knows of the log beyond the floor.
-#[derive(Default, Debug)]
-struct Follow {
-    floor: i64,
-    /// Entries above the floor already applied.
-    seen: BTreeSet<i64>,
-    /// Entries above the floor not seen yet, with when they were first missed.
-    gaps: BTreeMap<i64, Instant>,
-}
-
-impl Follow {
-    fn at(floor: i64) -> Follow {
-        Follow {
-            floor,
-            ..Follow::default()
-        }
-    }
-
-    /// Where to read new entries from: past everything seen.
-    fn read_after(&self) -> i64 {
-        self.seen.iter().next_back().copied().unwrap_or(self.floor)
-    }
-
-    /// The gaps to look for again (oldest first).
-    fn missing(&self) -> Vec<i64> {
-        self.gaps.keys().copied().collect()
-    }
-
-    /// Takes in entries just applied; entries below the highest seen that have not appeared
-    /// are gaps (a transaction not committed yet, or rolled back), waited for `patience`; the
-    /// floor moves up over everything applied and every gap given up on. Whether it moved.
-    fn absorb(&mut self, applied: &[i64], now: Instant, patience: Duration) -> bool {
-        self.seen
-            .extend(applied.iter().filter(|id| **id > self.floor));
-        for id in applied {
-            self.gaps.remove(id);
-        }
-        if let Some(&top) = self.seen.iter().next_back() {
-            let from = self
-                .gaps
-                .keys()
-                .next_back()
-                .map_or(self.floor, |g| (*g).max(self.floor));
-            for id in from + 1..top {
-                if !self.seen.contains(&id) {
-                    self.gaps.entry(id).or_insert(now);
-                }
-            }
-        }
-        let before = self.floor;
-        loop {
-            let next = self.floor + 1;
-            if self.seen.remove(&next) {
-                self.floor = next;
-            } else if self
-                .gaps
-                .get(&next)
-                .is_some_and(|t| now.duration_since(*t) >= patience)
-            {
-                self.gaps.remove(&next);
-                self.floor = next;
-            } else {
-                break;
-            }
-        }
-        self.floor != before
-    }
 }
 
 pub struct Search {
@@ -245,6 +177,7 @@ impl Search {
             .unwrap_or_else(|p| p.into_inner())
             .replace(Arc::new(live));
         *follow = Follow::at(floor);
+        VERSION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         let mut remove = Vec::new();
         if let Some(old) = old {
             // A read-only node shares the directory with the process that writes it.
@@ -428,12 +361,12 @@ impl Search {
             entries
         };
         if !entries.is_empty() {
-            let mut items: Vec<i64> = entries.iter().map(|(_, item)| *item).collect();
+            let mut items: Vec<i64> = entries.iter().filter_map(|c| c.item_id).collect();
             items.sort_unstable();
             items.dedup();
             apply(db, &live, &items).await?;
         }
-        let ids: Vec<i64> = entries.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<i64> = entries.iter().map(|c| c.id).collect();
         let moved = follow.absorb(&ids, Instant::now(), GAP_PATIENCE);
         if !entries.is_empty() || moved {
             commit(&live, follow.floor).await?;
@@ -493,6 +426,15 @@ fn commit_at(writer: &mut IndexWriter, floor: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Moves each time what searches find may have changed (a commit seen, a generation put in
+/// use): cached search pages are kept under it, so a new one is made after the index moves.
+static VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// See [`VERSION`].
+pub fn version() -> u64 {
+    VERSION.load(std::sync::atomic::Ordering::Acquire)
+}
+
 /// Commits what is applied, recording the floor, and lets searches see it.
 async fn commit(live: &Arc<Live>, floor: i64) -> anyhow::Result<()> {
     let live = live.clone();
@@ -502,6 +444,7 @@ async fn commit(live: &Arc<Live>, floor: i64) -> anyhow::Result<()> {
         }
         // A read-only node sees what the writing process committed.
         live.reader.reload()?;
+        VERSION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(())
     })
     .await??;
@@ -586,32 +529,4 @@ async fn build(
     .await??;
     write_current(root, &generation)?;
     Ok(generation)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_floor_waits_for_late_entries_and_gives_up_on_rolled_back_ones() {
-        let t0 = Instant::now();
-        let patience = Duration::from_secs(30);
-        let mut f = Follow::at(10);
-        // 12 and 14 commit before 11 and 13: both are gaps.
-        assert!(!f.absorb(&[12, 14], t0, patience));
-        assert_eq!(
-            (f.floor, f.read_after(), f.missing()),
-            (10, 14, vec![11, 13])
-        );
-        // 11 commits late: the floor passes it and the applied 12, and stops at the gap 13.
-        assert!(f.absorb(&[11], t0 + Duration::from_secs(1), patience));
-        assert_eq!((f.floor, f.missing()), (12, vec![13]));
-        // Nothing new for a while; 13 never commits (rolled back): given up after the wait.
-        assert!(!f.absorb(&[], t0 + Duration::from_secs(29), patience));
-        assert!(f.absorb(&[], t0 + Duration::from_secs(30), patience));
-        assert_eq!((f.floor, f.missing(), f.seen.len()), (14, vec![], 0));
-        // An entry applied twice (re-read after a restart) changes nothing.
-        assert!(!f.absorb(&[14], t0 + Duration::from_secs(31), patience));
-        assert_eq!(f.floor, 14);
-    }
 }

@@ -550,7 +550,10 @@ pub async fn city(
     visitor: Visitor,
     Query(p): Query<CatalogParams>,
 ) -> Result<Response, PageError> {
-    page_of(app, visitor, None, p).await
+    super::cache::cached(
+        page_of(app, visitor, None, p).await,
+        vec![super::cache::Tag::All],
+    )
 }
 
 /// `GET /units/{code}/catalog`: a unit's catalog (with the units below it).
@@ -560,7 +563,10 @@ pub async fn of_unit(
     Path(code): Path<String>,
     Query(p): Query<CatalogParams>,
 ) -> Result<Response, PageError> {
-    page_of(app, visitor, Some(code), p).await
+    super::cache::cached(
+        page_of(app, visitor, Some(code), p).await,
+        vec![super::cache::Tag::All],
+    )
 }
 
 #[derive(Serialize)]
@@ -614,7 +620,7 @@ pub async fn city_json(
     State(app): State<AppState>,
     Query(p): Query<CatalogParams>,
 ) -> Result<Response, ApiError> {
-    json_of(app, None, p).await
+    super::cache::cached(json_of(app, None, p).await, vec![super::cache::Tag::All])
 }
 
 pub async fn unit_json(
@@ -622,7 +628,10 @@ pub async fn unit_json(
     Path(code): Path<String>,
     Query(p): Query<CatalogParams>,
 ) -> Result<Response, ApiError> {
-    json_of(app, Some(code), p).await
+    super::cache::cached(
+        json_of(app, Some(code), p).await,
+        vec![super::cache::Tag::All],
+    )
 }
 
 /// The CSV: every line the filters leave (up to [`CSV_MAX`]), read a thousand at a time, each

@@ -91,9 +91,36 @@ impl Visitor {
     }
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+impl Visitor {
+    /// The visitor a request's headers describe (no database needed: the page cache keys on it).
+    pub fn of_headers(headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> Visitor {
+        let prefs = cookie(headers, PREFS_COOKIE)
+            .map(Prefs::parse)
+            .unwrap_or_default();
+        let lang = prefs.lang.unwrap_or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::from_accept)
+                .unwrap_or_default()
+        });
+        Visitor {
+            prefs,
+            lang,
+            here: uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into()),
+            host: headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .and_then(sunshine_core::unit::normalize_host),
+        }
+    }
+}
+
+fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -107,31 +134,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let prefs = cookie(parts, PREFS_COOKIE)
-            .map(Prefs::parse)
-            .unwrap_or_default();
-        let lang = prefs.lang.unwrap_or_else(|| {
-            parts
-                .headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(Lang::from_accept)
-                .unwrap_or_default()
-        });
-        Ok(Visitor {
-            prefs,
-            lang,
-            here: parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_else(|| "/".into()),
-            host: parts
-                .headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .and_then(sunshine_core::unit::normalize_host),
-        })
+        Ok(Visitor::of_headers(&parts.headers, &parts.uri))
     }
 }
 

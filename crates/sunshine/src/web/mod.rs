@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 
 pub mod apply;
+pub mod cache;
 pub mod catalog;
 pub mod error;
 pub mod extract;

@@ -1,6 +1,7 @@
 //! The public portal: server-rendered pages that need no JavaScript and do no writes.
 //! Only published 主动公开 items in visible columns appear; everything else is a 404.
 
+use super::cache::{cached, mark, Cacheable, Tag};
 use super::error::{AppError, PageError};
 use super::extract::parse_id;
 use super::frame::{Frame, Visitor};
@@ -30,6 +31,10 @@ pub fn render(t: &impl Template) -> Result<Response, PageError> {
         axum::http::HeaderValue::from_static("Accept-Language, Cookie"),
     );
     Ok(r)
+}
+
+fn cached_all(r: Result<Response, PageError>) -> Result<Response, PageError> {
+    cached(r, vec![Tag::All])
 }
 
 /// What the portal is called before any unit exists.
@@ -97,11 +102,14 @@ pub async fn home(State(app): State<AppState>, visitor: Visitor) -> Result<Respo
         },
     )
     .await?;
-    render(&HomePage {
-        frame: Frame::of(&mut conn, &visitor, None, vec![]).await?,
-        sections: sections(&all),
-        latest,
-    })
+    cached(
+        render(&HomePage {
+            frame: Frame::of(&mut conn, &visitor, None, vec![]).await?,
+            sections: sections(&all),
+            latest,
+        }),
+        vec![Tag::All],
+    )
 }
 
 #[derive(Template)]
@@ -131,14 +139,14 @@ pub async fn open_data(
         .or_else(|| all.first().map(|u| (u.code.clone(), u.name.clone())))
         .unwrap_or_default();
     let crumbs = vec![crumb("/", "首页"), crumb("/open-data", "开放数据")];
-    render(&OpenDataPage {
+    cached_all(render(&OpenDataPage {
         frame: Frame::of(&mut conn, &visitor, None, crumbs).await?,
         base: app.config.base_url(),
         example_unit: unit.0,
         example_unit_name: unit.1,
         example_item: example.map(|s| s.id),
         last_year: chrono::Datelike::year(&app.today()) - 1,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -163,10 +171,13 @@ pub async fn section(
         crumb("/", "首页"),
         crumb(format!("/sections/{}", section.slug), section.label),
     ];
-    render(&SectionPage {
-        frame: Frame::of(&mut conn, &visitor, None, crumbs).await?,
-        section,
-    })
+    cached(
+        render(&SectionPage {
+            frame: Frame::of(&mut conn, &visitor, None, crumbs).await?,
+            section,
+        }),
+        vec![Tag::All],
+    )
 }
 
 /// A unit's public page finds the unit by code, or 404 for a malformed or unknown code.
@@ -252,11 +263,15 @@ async fn unit_page(
             format!("/units/{}/feed.atom", unit.code),
             format!("{}最新公开信息", unit.name),
         );
-    render(&UnitPage {
-        frame,
-        unit,
-        blocks,
-    })
+    let tags = vec![Tag::Unit(unit.id)];
+    cached(
+        render(&UnitPage {
+            frame,
+            unit,
+            blocks,
+        }),
+        tags,
+    )
 }
 
 #[derive(Deserialize)]
@@ -319,14 +334,18 @@ pub async fn column(
             format!("{}/feed.atom", pager.base),
             format!("“{}”栏目", column.name),
         );
-    render(&ColumnPage {
-        frame,
-        unit,
-        column,
-        children,
-        items: list,
-        pager,
-    })
+    let tags = vec![Tag::Unit(unit.id)];
+    cached(
+        render(&ColumnPage {
+            frame,
+            unit,
+            column,
+            children,
+            items: list,
+            pager,
+        }),
+        tags,
+    )
 }
 
 pub struct AttachmentView {
@@ -456,7 +475,12 @@ pub async fn item(
     };
     let hits = item.hits + pending;
     let public = app.config.public_url.clone();
+    let keep = Cacheable {
+        tags: vec![Tag::Item(item.id), Tag::Unit(item.unit_id)],
+        hits_of: Some(item.id),
+    };
     render(&item_page(&mut conn, &visitor, &public, item, hits, false).await?)
+        .map(|r| mark(r, keep))
 }
 
 /// Why an item is not shown: withdrawn items answer 410 with a notice, anything else 404.
@@ -586,10 +610,14 @@ pub async fn guide(
         "政府信息公开指南",
     ));
     let frame = Frame::of(&mut conn, &visitor, Some(&unit), crumbs).await?;
-    render(&GuidePage {
-        frame,
-        unit,
-        columns,
-        year: app.today().year(),
-    })
+    let tags = vec![Tag::Unit(unit.id)];
+    cached(
+        render(&GuidePage {
+            frame,
+            unit,
+            columns,
+            year: app.today().year(),
+        }),
+        tags,
+    )
 }

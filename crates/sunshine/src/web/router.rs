@@ -254,6 +254,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_routes)
         .merge(admin_routes)
         .fallback(public::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::cache::layer))
         .layer(axum::middleware::from_fn(super::error::page_errors))
         .layer(CatchPanicLayer::custom(page_panic))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))

@@ -476,6 +476,17 @@ fn facets(r: &Resolved, o: &Outcome) -> (Vec<FacetLink>, Vec<FacetLink>) {
 
 /// `GET /search`: the search page. Without words or filters it shows only the form.
 pub async fn page(
+    state: State<AppState>,
+    visitor: Visitor,
+    query: Query<SearchParams>,
+) -> Result<Response, PageError> {
+    super::cache::cached(
+        page_of(state, visitor, query).await,
+        vec![super::cache::Tag::All],
+    )
+}
+
+async fn page_of(
     State(app): State<AppState>,
     visitor: Visitor,
     Query(mut p): Query<SearchParams>,

@@ -158,7 +158,40 @@ pub async fn spawn_demo_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     app
 }
 
+/// Another `sunshine serve` node on a test's database, with a data directory of its own.
+pub struct Node {
+    pub base: String,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+impl Node {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
 impl TestApp {
+    pub async fn another_node(&self) -> Node {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = self.state.config.clone();
+        config.data_dir = dir.path().to_path_buf();
+        let db = Db::connect_and_migrate(&config.database_url)
+            .await
+            .expect("database");
+        let state = App::new(db, config).await.expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(sunshine::server::run(state.clone(), listener));
+        Node {
+            base,
+            state,
+            _dir: dir,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -73,7 +73,7 @@ pub struct ItemList {
 pub async fn list_items(
     State(app): State<AppState>,
     Query(q): Query<ItemsQuery>,
-) -> Result<Json<ItemList>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let page = Page::parse(q.page.as_deref(), crate::web::public::PAGE_SIZE)
         .ok_or_else(|| FieldError::new("page", "page 应为不小于 1 的整数"))?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
@@ -94,7 +94,7 @@ pub async fn list_items(
         return Err(FieldError::new("column", "按栏目查询时必须同时给出 unit").into());
     }
     let (rows, total) = items::list_public(&mut conn, filter, page).await?;
-    Ok(Json(ItemList {
+    let answer = Json(ItemList {
         items: rows
             .into_iter()
             .map(|s| ItemLine {
@@ -110,7 +110,11 @@ pub async fn list_items(
         total_exact: !total.more,
         page: page.number,
         page_size: page.size,
-    }))
+    });
+    Ok(crate::web::cache::mark(
+        axum::response::IntoResponse::into_response(answer),
+        crate::web::cache::Cacheable::of(vec![crate::web::cache::Tag::All]),
+    ))
 }
 
 /// A file attached to an item.
@@ -198,7 +202,7 @@ pub async fn get_item(
     State(app): State<AppState>,
     MaybeStaff(staff): MaybeStaff,
     Path(id): Path<String>,
-) -> Result<Json<ItemJson>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let id = parse_id(&id)?;
     let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
     let item = match &staff {
@@ -212,7 +216,17 @@ pub async fn get_item(
             None => return Err(crate::web::public::not_public(&mut conn, id).await.into()),
         },
     };
-    Ok(Json(item_json(&app, &mut conn, item).await?))
+    let tags = vec![
+        crate::web::cache::Tag::Item(item.id),
+        crate::web::cache::Tag::Unit(item.unit_id),
+    ];
+    let answer =
+        axum::response::IntoResponse::into_response(Json(item_json(&app, &mut conn, item).await?));
+    // What staff see with a token (drafts among it) is never kept.
+    Ok(match staff {
+        None => crate::web::cache::mark(answer, crate::web::cache::Cacheable::of(tags)),
+        Some(_) => answer,
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/items", tag = "staff", summary = "Create a draft (staff); `unit` beside the item's fields", request_body(content = NewItem, description = "The item's fields, and `unit` (unit code)"), responses((status = 201, body = ItemJson, description = "The draft"), (status = 401, body = ApiErrorJson, description = "No or bad token"), (status = 403, body = ApiErrorJson, description = "Not allowed for this unit or step"), (status = 404, body = ApiErrorJson, description = "No such item"), (status = 409, body = ApiErrorJson, description = "The item's state does not allow it"), (status = 422, body = ApiErrorJson, description = "A field to correct")), security(("bearer" = [])))]
