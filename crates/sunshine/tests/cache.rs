@@ -93,17 +93,25 @@ async fn a_page_read_twice_comes_from_memory_with_validators_and_compression() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let r = c
-        .get(app.url(&path))
-        .header("Accept-Encoding", "gzip")
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(r.headers()["content-encoding"], "gzip");
-    let bytes = r.bytes().await.expect("bytes");
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_string(&mut gz)
-        .expect("gzip");
+    for _ in 0..40 {
+        let r = c
+            .get(app.url(&path))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .expect("get");
+        if r.headers()
+            .get("content-encoding")
+            .is_some_and(|v| v == "gzip")
+        {
+            let bytes = r.bytes().await.expect("bytes");
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut gz)
+                .expect("gzip");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     for body in [&br, &gz] {
         assert!(
             body.contains("妥安乡2017年政府信息公开工作年度报告"),
@@ -211,6 +219,12 @@ async fn a_withdrawal_on_one_node_takes_the_page_off_the_other_within_a_second()
     let b = a.another_node().await;
     let id = seed_id(&a).await;
     let path = format!("/items/{id}");
+    // Both pages in node A's cache (after it has taken in the demo's own changes).
+    for _ in 0..2 {
+        warm(&a.base, &path).await;
+        warm(&a.base, "/units/tuoan").await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
     warm(&a.base, &path).await;
     warm(&a.base, "/units/tuoan").await;
     let token = a.token("tuoan-director").await;
@@ -224,23 +238,20 @@ async fn a_withdrawal_on_one_node_takes_the_page_off_the_other_within_a_second()
         .expect("withdraw");
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
     let at = Instant::now();
-    // Node A stops serving it within a second, and its unit page no longer lists it.
+    // Node A stops serving it, and its unit page stops listing it, within a second.
+    let link = format!("href=\"/items/{id}\"");
     let mut gone = None;
     while at.elapsed() < Duration::from_secs(3) {
         let (s, _) = a.get_text(&path).await;
-        if s == 410 {
+        let (_, unit) = a.get_text("/units/tuoan").await;
+        if s == 410 && !unit.contains(&link) {
             gone = Some(at.elapsed());
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let gone = gone.expect("node A answers 410");
+    let gone = gone.expect("node A answers 410 and drops it from the unit page");
     assert!(gone < Duration::from_secs(1), "within a second: {gone:?}");
-    let (_, unit) = a.get_text("/units/tuoan").await;
-    assert!(
-        !unit.contains("2017年政府信息公开工作年度报告"),
-        "the unit page is made again"
-    );
     // Node B answers 410 at once (the change was its own).
     let r = reqwest::get(b.url(&path)).await.expect("get");
     assert_eq!(r.status(), 410);

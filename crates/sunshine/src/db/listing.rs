@@ -104,10 +104,11 @@ impl Sql {
         }
     }
 
-    /// Runs a capped count.
+    /// Runs a capped count. (Read to the end: on SQLite a statement left after its first row
+    /// keeps the connection's read snapshot, and later reads on it would not see new commits.)
     pub async fn count(&self, conn: &mut Conn) -> sqlx::Result<Count> {
-        let n: i64 = self.scalar().fetch_one(conn).await?;
-        Ok(Count::of(n))
+        let n: Vec<i64> = self.scalar().fetch_all(conn).await?;
+        Ok(Count::of(n.first().copied().unwrap_or(0)))
     }
 
     /// The plan the database would follow, one line per step.
