@@ -340,6 +340,31 @@ pub fn days_left(cal: &Calendar, due: NaiveDate, today: NaiveDate) -> Result<i64
     }
 }
 
+/// Like [`days_left`], but a *future* year whose arrangement is not loaded yet is counted with
+/// weekends only, as [`compute_provisional`] counts its deadlines (in December most deadlines
+/// run into the next year before its arrangement is published).
+pub fn days_left_provisional(
+    cal: &Calendar,
+    due: NaiveDate,
+    today: NaiveDate,
+) -> Result<i64, CalendarError> {
+    let last = cal.years().last().copied().unwrap_or(i32::MIN);
+    let mut cal = std::borrow::Cow::Borrowed(cal);
+    for _ in 0..4 {
+        match days_left(&cal, due, today) {
+            Err(CalendarError::NoData(y)) if y > last => {
+                cal.to_mut().set_year(crate::calendar::YearData {
+                    year: y,
+                    papers: vec![],
+                    days: vec![],
+                });
+            }
+            other => return other,
+        }
+    }
+    days_left(&cal, due, today)
+}
+
 fn phase_label(p: &Phase) -> &'static str {
     match p {
         Phase::Running => "办理中",
@@ -366,6 +391,29 @@ pub fn event_label(e: &Event) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn days_left_runs_into_a_year_not_loaded_yet_by_weekends() {
+        let cal = Calendar::shipped();
+        let last = *cal.years().last().expect("years");
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).expect("date");
+        let (today, due) = (d(last, 12, 28), d(last + 1, 1, 8));
+        assert!(
+            days_left(&cal, due, today).is_err(),
+            "the strict count refuses"
+        );
+        let n = days_left_provisional(&cal, due, today).expect("provisional");
+        assert!(
+            (5..=10).contains(&n),
+            "{n} working days, weekends only in the new year"
+        );
+        assert_eq!(
+            days_left_provisional(&cal, d(last, 12, 31), d(last, 12, 28)),
+            days_left(&cal, d(last, 12, 31), d(last, 12, 28)),
+            "within loaded years both agree"
+        );
+    }
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

@@ -15,37 +15,6 @@ use sunshine::db::{items, Db};
 use sunshine::search::query::Request;
 use sunshine::search::Search;
 
-const SEED_REPORT: &str = include_str!("../demo/tuoan-2017-report.txt");
-
-/// Sentences of the kind townships and departments publish besides their annual reports.
-const NOTICES: &[&str] = &[
-    "为进一步做好农村人居环境整治工作，现将有关事项通知如下。",
-    "各村（社区）要高度重视，明确专人负责，确保各项工作落到实处。",
-    "本次补助资金共计拨付到户，接受群众监督，公示期为七天。",
-    "如对公示内容有异议，请在公示期内向乡人民政府反映。",
-    "根据《中华人民共和国预算法》和上级有关规定，现将本年度部门预算公开如下。",
-    "一般公共预算财政拨款支出主要用于基本支出和项目支出。",
-    "三公经费支出较上年有所下降，主要原因是严格执行中央八项规定精神。",
-    "为切实保障人民群众生命财产安全，决定在全乡范围内开展安全生产大检查。",
-    "重点检查道路交通、消防安全、食品药品和建筑施工等领域的安全隐患。",
-    "对检查中发现的问题，要建立台账，限期整改，实行销号管理。",
-    "经研究决定，对以下同志进行任前公示，公示时间为五个工作日。",
-    "乡村振兴战略的实施取得阶段性成效，农民人均可支配收入稳步增长。",
-    "全面推进河长制工作，开展河道清理整治行动，改善水环境质量。",
-    "认真落实森林防火责任制，加强野外用火管理，严防森林火灾发生。",
-    "城乡居民基本医疗保险参保缴费工作已经开始，请广大群众按时缴纳。",
-    "为做好防汛抗旱工作，各单位要严格执行二十四小时值班制度。",
-    "精准扶贫建档立卡户的动态管理工作按照上级要求有序开展。",
-    "开展扫黑除恶专项斗争宣传活动，营造良好的社会氛围。",
-    "义务教育阶段学生资助政策落实情况接受社会监督。",
-    "新型冠状病毒感染疫情防控工作要坚持科学精准，动态调整防控措施。",
-    "乡人民政府决定对辖区内的违法建筑进行集中整治。",
-    "农业综合开发项目的实施方案已经县级主管部门批复同意。",
-    "为规范行政执法行为，推行行政执法公示制度、执法全过程记录制度和重大执法决定法制审核制度。",
-    "政务服务事项实现一网通办，群众办事更加方便快捷。",
-    "耕地保护目标责任书已经签订，严格落实耕地占补平衡制度。",
-];
-
 const PLACES: &[&str] = &[
     "妥安乡",
     "高峰乡",
@@ -69,17 +38,6 @@ fn arg(name: &str, default: u64) -> u64 {
                 .unwrap_or_else(|_| panic!("{name} takes a number, not “{v}”"))
         })
         .unwrap_or(default)
-}
-
-fn sentences() -> Vec<String> {
-    let mut out: Vec<String> = SEED_REPORT
-        .split(['。', '；', '！', '？', '\n'])
-        .map(str::trim)
-        .filter(|s| s.chars().count() >= 8)
-        .map(|s| format!("{s}。"))
-        .collect();
-    out.extend(NOTICES.iter().map(|s| s.to_string()));
-    out
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -138,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .fetch_all(&db.pool)
     .await?;
-    let lines = sentences();
+    let lines = sunshine::gen::corpus::sentences();
     let mut rng = StdRng::seed_from_u64(seed);
     let started = Instant::now();
     let now = sunshine::db::now();

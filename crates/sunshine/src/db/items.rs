@@ -614,6 +614,15 @@ pub async fn update(
 
 /// Records a change to what the public sees, in the caller's transaction.
 pub async fn log_change(conn: &mut Conn, item_id: i64, unit_id: i64, op: &str) -> sqlx::Result<()> {
+    write_log(conn, Some(item_id), unit_id, op).await
+}
+
+async fn write_log(
+    conn: &mut Conn,
+    item_id: Option<i64>,
+    unit_id: i64,
+    op: &str,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO change_log (item_id, unit_id, op, at) VALUES ($1,$2,$3,$4)")
         .bind(item_id)
         .bind(unit_id)
@@ -627,13 +636,7 @@ pub async fn log_change(conn: &mut Conn, item_id: i64, unit_id: i64, op: &str) -
 /// Records, in the caller's transaction, a change to what a unit's pages show around its items
 /// (its settings, its columns; a new unit): page caches on every node drop what they hold.
 pub async fn log_site_change(conn: &mut Conn, unit_id: i64, op: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO change_log (item_id, unit_id, op, at) VALUES (NULL, $1, $2, $3)")
-        .bind(unit_id)
-        .bind(op)
-        .bind(super::now())
-        .execute(conn)
-        .await?;
-    Ok(())
+    write_log(conn, None, unit_id, op).await
 }
 
 /// Hands out the next counter of a unit's year. Numbers are never handed out twice: the row

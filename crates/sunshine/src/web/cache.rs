@@ -413,6 +413,12 @@ fn answer(app: &AppState, e: &Arc<Entry>, req_headers: &HeaderMap, head: bool) -
             .insert(header::CONTENT_TYPE, e.content_type.clone());
         r
     };
+    validators(&mut r, e, "hit");
+    r
+}
+
+/// The headers every answer of a kept page carries; `how` says whether it came from memory.
+fn validators(r: &mut Response, e: &Entry, how: &'static str) {
     let h = r.headers_mut();
     h.insert(header::ETAG, e.etag.clone());
     h.insert(header::LAST_MODIFIED, e.modified.clone());
@@ -421,8 +427,7 @@ fn answer(app: &AppState, e: &Arc<Entry>, req_headers: &HeaderMap, head: bool) -
         HeaderValue::from_static(CACHE_CONTROL),
     );
     h.insert(header::VARY, HeaderValue::from_static(VARY));
-    h.insert("x-cache", HeaderValue::from_static("hit"));
-    r
+    h.insert("x-cache", HeaderValue::from_static(how));
 }
 
 /// A CDN in front may keep a page but must ask again (a 304 when nothing changed) before each
@@ -540,7 +545,8 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     let Some(c) = r.extensions().get::<Cacheable>().cloned() else {
         return r;
     };
-    if r.status() != StatusCode::OK || r.headers().contains_key(header::SET_COOKIE) {
+    // Only a GET's whole answer is kept (a HEAD's has no body).
+    if head || r.status() != StatusCode::OK || r.headers().contains_key(header::SET_COOKIE) {
         return r;
     }
     let (parts, body) = r.into_parts();
@@ -582,15 +588,7 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     recount(&app, &e);
     // This first answer is the handler's own, with the cache's validators.
     let mut r = Response::from_parts(parts, Body::from(e.identity()));
-    let h = r.headers_mut();
-    h.insert(header::ETAG, e.etag.clone());
-    h.insert(header::LAST_MODIFIED, e.modified.clone());
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_CONTROL),
-    );
-    h.insert(header::VARY, HeaderValue::from_static(VARY));
-    h.insert("x-cache", HeaderValue::from_static("miss"));
+    validators(&mut r, &e, "miss");
     r
 }
 

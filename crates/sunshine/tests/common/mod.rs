@@ -133,11 +133,7 @@ async fn start(dir: tempfile::TempDir, pg: Option<PgGuard>, config: Config) -> T
         .await
         .expect("database");
     let state = App::new(db, config).await.expect("app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(sunshine::server::run(state.clone(), listener));
+    let base = serve(&state).await;
     TestApp {
         base,
         state,
@@ -156,6 +152,16 @@ pub async fn spawn_demo_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .await
         .expect("demo");
     app
+}
+
+/// Serves `state` on a free port, returning its address.
+async fn serve(state: &AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(sunshine::server::run(state.clone(), listener));
+    base
 }
 
 /// Another `sunshine serve` node on a test's database, with a data directory of its own.
@@ -180,11 +186,7 @@ impl TestApp {
             .await
             .expect("database");
         let state = App::new(db, config).await.expect("app");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(sunshine::server::run(state.clone(), listener));
+        let base = serve(&state).await;
         Node {
             base,
             state,

@@ -46,7 +46,7 @@ pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, Error> 
         deadline::compute_provisional(&cal, &clock_events(&events)?, s).map_err(calendar_error)?;
     let days_left = match (clock.due_on, &clock.phase) {
         (Some(due), Phase::Running | Phase::AwaitingFee { paused: false, .. }) => {
-            deadline::days_left(&cal, due, app.today()).ok()
+            deadline::days_left_provisional(&cal, due, app.today()).ok()
         }
         _ => None,
     };

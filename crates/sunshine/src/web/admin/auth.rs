@@ -58,14 +58,8 @@ const MAX_LOGIN_CHARS: usize = 64;
 const MAX_PASSWORD_CHARS: usize = 1024;
 
 fn login_cookie_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == LOGIN_COOKIE)
-        .map(|(_, v)| v.to_owned())
+    crate::web::frame::cookie(headers, LOGIN_COOKIE)
+        .map(str::to_owned)
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 

@@ -256,7 +256,7 @@ pub async fn queue(
         let days_left = a
             .due_on
             .filter(|_| a.phase.clock_runs())
-            .and_then(|d| sunshine_core::deadline::days_left(&cal, d, today).ok());
+            .and_then(|d| sunshine_core::deadline::days_left_provisional(&cal, d, today).ok());
         let overdue = days_left.is_some_and(|n| n < 0) || a.overdue;
         let keep = match state {
             None => true,
