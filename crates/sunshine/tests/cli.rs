@@ -875,3 +875,35 @@ async fn reindex_builds_a_new_index_that_the_running_portal_switches_to() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn gen_refuses_nonsense_sizes_and_a_database_with_data() {
+    let app = spawn_demo().await;
+    let url = app.state.config.database_url.clone();
+    for (args, field) in [
+        (vec!["gen", "--units", "0"], "--units"),
+        (vec!["gen", "--units", "100001"], "--units"),
+        (vec!["gen", "--units", "10", "--items", "5"], "--items"),
+        (vec!["gen", "--applications", "9000000"], "--applications"),
+    ] {
+        let o = sunshine(&url, &args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(field),
+            "{args:?} names {field}: {}",
+            stderr(&o)
+        );
+    }
+    let o = sunshine(&url, &["gen", "--units", "-3"], None);
+    assert_eq!(o.status.code(), Some(2), "clap refuses a negative size");
+    // The demo is there: nothing is added to it.
+    let before = app.count("SELECT COUNT(*) FROM items").await;
+    let o = sunshine(
+        &url,
+        &["gen", "--units", "3", "--items", "30", "--no-index"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("只填充空数据库"), "{}", stderr(&o));
+    assert_eq!(app.count("SELECT COUNT(*) FROM items").await, before);
+}
