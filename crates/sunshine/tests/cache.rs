@@ -145,14 +145,7 @@ async fn a_page_read_twice_comes_from_memory_with_validators_and_compression() {
     let r = c.head(app.url(other)).send().await.expect("head");
     assert_eq!(r.status(), 200);
     for _ in 0..2 {
-        let body = c
-            .get(app.url(other))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("text");
+        let body = page_with(&c, &app.url(other), &[]).await;
         assert!(body.contains("乡镇动态"), "a whole page");
     }
     // HEAD: the headers alone.
@@ -290,4 +283,61 @@ async fn a_hit_needs_no_database() {
         r.headers().get("x-cache").map(|v| v.as_bytes()),
         Some(&b"hit"[..])
     );
+}
+
+#[tokio::test]
+async fn every_node_tags_a_page_alike_so_a_copy_from_one_is_confirmed_by_another() {
+    let a = spawn_demo().await;
+    let b = a.another_node().await;
+    settled(&a.state).await;
+    settled(&b.state).await;
+    let c = reqwest::Client::new();
+    let r = c.get(a.url("/units/tuoan")).send().await.expect("get");
+    let etag = r.headers()["etag"].to_str().expect("etag").to_owned();
+    let modified = r.headers()["last-modified"]
+        .to_str()
+        .expect("date")
+        .to_owned();
+    // Node B has not made the page yet: it makes it, finds the same tag, and answers 304.
+    let r = c
+        .get(b.url("/units/tuoan"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        r.status(),
+        304,
+        "the same page has the same tag on every node"
+    );
+    assert_eq!(r.headers()["x-cache"], "miss");
+    // A date-only revalidation is answered from the date.
+    let r = c
+        .get(a.url("/units/tuoan"))
+        .header("If-Modified-Since", &modified)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 304);
+    // After a change the tag moves.
+    let tuoan = a.count("SELECT id FROM units WHERE code = 'tuoan'").await;
+    let mut tx = a.state.db.begin().await.expect("tx");
+    sqlx::query("UPDATE units SET office_phone = '0878-4111111' WHERE id = $1")
+        .bind(tuoan)
+        .execute(&mut *tx)
+        .await
+        .expect("update");
+    sunshine::db::items::log_site_change(&mut tx, tuoan, "test")
+        .await
+        .expect("log");
+    tx.commit().await.expect("commit");
+    settled(&a.state).await;
+    let r = c
+        .get(a.url("/units/tuoan"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 200, "a changed page is sent again");
+    assert_ne!(r.headers()["etag"].to_str().expect("etag"), etag);
 }

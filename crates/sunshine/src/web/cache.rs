@@ -15,9 +15,9 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 /// What a cached page shows, so that a change to it drops the page.
@@ -80,8 +80,12 @@ struct Encoded {
 struct Entry {
     body: Bytes,
     content_type: HeaderValue,
+    /// From the page's bytes (its 点击 figure aside): the same on every node and after a restart,
+    /// so a CDN's revalidation gets its 304 from whichever node answers.
     etag: HeaderValue,
     modified: HeaderValue,
+    /// `modified` in Unix seconds, for `If-Modified-Since`.
+    modified_at: i64,
     created: Instant,
     tags: Vec<Tag>,
     /// Where the 点击 figure stands in `body`: its byte range, the item, the figure rendered.
@@ -133,8 +137,6 @@ pub struct PageCache {
     /// When the change log was last read successfully.
     heard: Mutex<Option<Instant>>,
     tick: AtomicU64,
-    pub hits: AtomicU64,
-    pub misses: AtomicU64,
 }
 
 impl PageCache {
@@ -150,8 +152,6 @@ impl PageCache {
             applied: AtomicU64::new(0),
             heard: Mutex::new(None),
             tick: AtomicU64::new(0),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
         }
     }
 
@@ -222,7 +222,7 @@ impl PageCache {
     }
 
     /// Drops every page that shows something tagged `tags`.
-    pub fn drop_tagged(&self, tags: &[Tag]) -> usize {
+    pub fn drop_tagged(&self, tags: &HashSet<Tag>) -> usize {
         let mut s = self.store();
         let before = s.entries.len();
         let mut freed = 0;
@@ -266,11 +266,13 @@ impl PageCache {
                     .into_iter()
                     .collect();
             drop(conn);
-            let mut tags = vec![Tag::All];
+            let mut tags = HashSet::from([Tag::All]);
             let mut everything = false;
             for c in &changes {
                 match c.item_id {
-                    Some(i) => tags.push(Tag::Item(i)),
+                    Some(i) => {
+                        tags.insert(Tag::Item(i));
+                    }
                     // A unit's settings or columns: its frame is on every page.
                     None => everything = true,
                 }
@@ -278,7 +280,7 @@ impl PageCache {
                 let mut u = Some(c.unit_id);
                 for _ in 0..64 {
                     let Some(id) = u else { break };
-                    tags.push(Tag::Unit(id));
+                    tags.insert(Tag::Unit(id));
                     u = parents.get(&id).copied().flatten();
                 }
             }
@@ -287,8 +289,6 @@ impl PageCache {
             if everything {
                 self.clear();
             } else {
-                tags.sort_unstable_by_key(|t| format!("{t:?}"));
-                tags.dedup();
                 self.drop_tagged(&tags);
             }
         }
@@ -367,21 +367,44 @@ fn accepts(headers: &HeaderMap, coding: &str) -> bool {
         })
 }
 
+/// What a client sent to revalidate its copy.
+struct Asked {
+    if_none_match: Option<HeaderValue>,
+    if_modified_since: Option<HeaderValue>,
+}
+
+impl Asked {
+    fn of(h: &HeaderMap) -> Asked {
+        Asked {
+            if_none_match: h.get(header::IF_NONE_MATCH).cloned(),
+            if_modified_since: h.get(header::IF_MODIFIED_SINCE).cloned(),
+        }
+    }
+
+    /// Whether the client's copy is this entry (`If-None-Match` decides when given, as RFC 9110
+    /// says; else `If-Modified-Since`).
+    fn has(&self, e: &Entry) -> bool {
+        let weak = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+        if let Some(v) = self.if_none_match.as_ref().and_then(|v| v.to_str().ok()) {
+            let ours = weak(e.etag.to_str().unwrap_or(""));
+            return v.split(',').any(|t| t.trim() == "*" || weak(t) == ours);
+        }
+        self.if_modified_since
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::NaiveDateTime::parse_from_str(v.trim(), HTTP_DATE).ok())
+            .is_some_and(|since| since.and_utc().timestamp() >= e.modified_at)
+    }
+}
+
+const HTTP_DATE: &str = "%a, %d %b %Y %H:%M:%S GMT";
+
 fn answer(app: &AppState, e: &Arc<Entry>, req_headers: &HeaderMap, head: bool) -> Response {
     if let (Some((_, _, item, _)), false) = (e.hits, head) {
         app.clicks.hit(item);
         e.views.fetch_add(1, Ordering::Relaxed);
     }
-    let not_modified = req_headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|t| {
-                t.trim() == "*"
-                    || t.trim().trim_start_matches("W/")
-                        == e.etag.to_str().unwrap_or("").trim_start_matches("W/")
-            })
-        });
+    let not_modified = Asked::of(req_headers).has(e);
     let mut r = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -508,11 +531,25 @@ fn hits_span(body: &[u8]) -> Option<(usize, usize, i64)> {
 
 fn http_date(t: SystemTime) -> HeaderValue {
     let dt: chrono::DateTime<chrono::Utc> = t.into();
-    HeaderValue::from_str(&dt.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+    HeaderValue::from_str(&dt.format(HTTP_DATE).to_string())
         .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
-static NEXT_ETAG: OnceLock<AtomicU64> = OnceLock::new();
+/// The page's tag: a digest of its bytes without the 点击 figure, which changes with every view.
+fn etag_of(body: &[u8], hits: Option<(usize, usize)>) -> HeaderValue {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    match hits {
+        Some((start, end)) => {
+            h.update(&body[..start]);
+            h.update(&body[end..]);
+        }
+        None => h.update(body),
+    }
+    let digest = h.finalize();
+    HeaderValue::from_str(&format!("W/\"{}\"", hex::encode(&digest[..12])))
+        .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""))
+}
 
 /// The middleware: answers from the cache, or lets the handler answer and keeps what it may.
 pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
@@ -534,12 +571,10 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         return next.run(req).await;
     };
     let head = req.method() == Method::HEAD;
-    let headers = req.headers().clone();
     if let Some(e) = cache.get(&key) {
-        cache.hits.fetch_add(1, Ordering::Relaxed);
-        return answer(&app, &e, &headers, head);
+        return answer(&app, &e, req.headers(), head);
     }
-    cache.misses.fetch_add(1, Ordering::Relaxed);
+    let asked = Asked::of(req.headers());
     let seen = cache.applied.load(Ordering::Acquire);
     let r = next.run(req).await;
     let Some(c) = r.extensions().get::<Cacheable>().cloned() else {
@@ -565,16 +600,16 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     let hits = c
         .hits_of
         .and_then(|item| hits_span(&bytes).map(|(s, e, n)| (s, e, item, n)));
-    let n = NEXT_ETAG
-        .get_or_init(|| AtomicU64::new(rand::random::<u32>() as u64))
-        .fetch_add(1, Ordering::Relaxed);
+    let now = SystemTime::now();
     let entry = Entry {
         size: bytes.len() * 2 + key.len() + 256,
+        etag: etag_of(&bytes, hits.map(|(s, e, _, _)| (s, e))),
         body: bytes,
         content_type,
-        etag: HeaderValue::from_str(&format!("W/\"{n:x}\""))
-            .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\"")),
-        modified: http_date(SystemTime::now()),
+        modified: http_date(now),
+        modified_at: now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
         created: Instant::now(),
         tags: c.tags,
         hits,
@@ -586,8 +621,13 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     };
     let e = cache.put(key, entry);
     recount(&app, &e);
-    // This first answer is the handler's own, with the cache's validators.
-    let mut r = Response::from_parts(parts, Body::from(e.identity()));
+    // This first answer is the handler's own, with the cache's validators (a 304 when the
+    // client holds the same page, made by another node or before a restart).
+    let mut r = if asked.has(&e) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Response::from_parts(parts, Body::from(e.identity()))
+    };
     validators(&mut r, &e, "miss");
     r
 }
@@ -604,6 +644,60 @@ mod tests {
         assert_eq!(n, 1234);
         assert_eq!(&page[s..e], b"1234");
         assert_eq!(hits_span(b"<span class=\"hits\"></span>"), None);
+    }
+
+    #[test]
+    fn the_tag_follows_the_bytes_and_not_the_hits_figure() {
+        let page = |n: &str| format!("<p>a</p><span class=\"hits\">{n}</span><p>b</p>");
+        let tag = |p: &str| {
+            let (s, e, _) = hits_span(p.as_bytes()).expect("span");
+            etag_of(p.as_bytes(), Some((s, e)))
+        };
+        assert_eq!(tag(&page("7")), tag(&page("123456")));
+        assert_ne!(tag(&page("7")), etag_of(b"<p>other</p>", None));
+    }
+
+    #[test]
+    fn revalidation_by_tag_wins_over_the_date() {
+        let e = Entry {
+            body: Bytes::from_static(b"x"),
+            content_type: HeaderValue::from_static("text/html"),
+            etag: HeaderValue::from_static("W/\"abc\""),
+            modified: HeaderValue::from_static("Thu, 03 Dec 2026 08:00:00 GMT"),
+            modified_at: 1_796_284_800,
+            created: Instant::now(),
+            tags: vec![],
+            hits: None,
+            views: AtomicI64::new(0),
+            encoded: Mutex::new(None),
+            recounting: std::sync::atomic::AtomicBool::new(false),
+            recounted: Mutex::new(Instant::now()),
+            used: AtomicU64::new(0),
+            size: 1,
+        };
+        let asked = |inm: Option<&'static str>, ims: Option<&'static str>| Asked {
+            if_none_match: inm.map(HeaderValue::from_static),
+            if_modified_since: ims.map(HeaderValue::from_static),
+        };
+        assert!(
+            asked(Some("\"abc\""), None).has(&e),
+            "strong or weak, the same tag"
+        );
+        assert!(asked(Some("W/\"x\", W/\"abc\""), None).has(&e));
+        assert!(
+            !asked(Some("W/\"old\""), Some("Fri, 04 Dec 2026 08:00:00 GMT")).has(&e),
+            "the tag decides"
+        );
+        assert!(asked(None, Some("Thu, 03 Dec 2026 08:00:00 GMT")).has(&e));
+        assert!(
+            !asked(None, Some("Wed, 02 Dec 2026 08:00:00 GMT")).has(&e),
+            "older copy"
+        );
+        assert!(
+            !asked(None, Some("yesterday")).has(&e),
+            "an unreadable date is no match"
+        );
+        assert!(!asked(None, None).has(&e));
     }
 
     #[test]
@@ -630,6 +724,7 @@ mod tests {
             content_type: HeaderValue::from_static("text/html"),
             etag: HeaderValue::from_static("W/\"1\""),
             modified: HeaderValue::from_static("x"),
+            modified_at: 0,
             created: Instant::now(),
             tags: vec![Tag::All],
             hits: None,
@@ -646,8 +741,8 @@ mod tests {
             assert!(c.get("hot").is_some(), "the page in use is kept");
             assert!(c.bytes() <= 10_000);
         }
-        assert_eq!(c.drop_tagged(&[Tag::Unit(3)]), 0);
-        assert!(c.drop_tagged(&[Tag::All]) > 0);
+        assert_eq!(c.drop_tagged(&HashSet::from([Tag::Unit(3)])), 0);
+        assert!(c.drop_tagged(&HashSet::from([Tag::All])) > 0);
         assert!(c.is_empty());
     }
 }
