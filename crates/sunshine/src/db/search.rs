@@ -132,11 +132,9 @@ pub struct Change {
 
 /// The last entry of the change log (0 when none).
 pub async fn log_end(conn: &mut Conn) -> sqlx::Result<i64> {
-    // Read to the end (see `listing::Sql::count`).
-    let all: Vec<i64> = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM change_log")
-        .fetch_all(conn)
-        .await?;
-    Ok(all.first().copied().unwrap_or(0))
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM change_log")
+        .fetch_one(conn)
+        .await
 }
 
 /// Entries of the change log after `after`, oldest first.
