@@ -300,33 +300,52 @@ pub fn compute_provisional(
     events: &[Event],
     s: ClockSettings,
 ) -> Result<(Clock, bool), ClockError> {
+    let (mut c, filled) = with_future_years(
+        cal,
+        |cal| compute(cal, events, s),
+        |e| match e {
+            ClockError::Calendar(CalendarError::NoData(y)) => Some(*y),
+            _ => None,
+        },
+    )?;
+    if !filled.is_empty() {
+        let years = filled
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join("、");
+        c.steps.push(format!(
+            "（{years}年节假日安排尚未载入：期限暂按仅周末休息估算，载入后自动重算）"
+        ));
+    }
+    Ok((c, !filled.is_empty()))
+}
+
+/// Runs `f` on the calendar; when it fails for want of a *future* year's arrangement (`missing`
+/// names the year), runs it again with that year counted by weekends only, for up to three
+/// years. Returns the answer and the years so filled. A missing past year is still an error.
+fn with_future_years<T, E>(
+    cal: &Calendar,
+    f: impl Fn(&Calendar) -> Result<T, E>,
+    missing: impl Fn(&E) -> Option<i32>,
+) -> Result<(T, Vec<i32>), E> {
     let last = cal.years().last().copied().unwrap_or(i32::MIN);
-    let mut cal = cal.clone();
+    let mut cal = std::borrow::Cow::Borrowed(cal);
     let mut filled: Vec<i32> = Vec::new();
     loop {
-        match compute(&cal, events, s) {
-            Ok(mut c) => {
-                if !filled.is_empty() {
-                    let years = filled
-                        .iter()
-                        .map(|y| y.to_string())
-                        .collect::<Vec<_>>()
-                        .join("、");
-                    c.steps.push(format!(
-                        "（{years}年节假日安排尚未载入：期限暂按仅周末休息估算，载入后自动重算）"
-                    ));
+        match f(&cal) {
+            Ok(v) => return Ok((v, filled)),
+            Err(e) => match missing(&e) {
+                Some(y) if y > last && filled.len() < 3 => {
+                    cal.to_mut().set_year(crate::calendar::YearData {
+                        year: y,
+                        papers: vec![],
+                        days: vec![],
+                    });
+                    filled.push(y);
                 }
-                return Ok((c, !filled.is_empty()));
-            }
-            Err(ClockError::Calendar(CalendarError::NoData(y))) if y > last && filled.len() < 3 => {
-                cal.set_year(crate::calendar::YearData {
-                    year: y,
-                    papers: vec![],
-                    days: vec![],
-                });
-                filled.push(y);
-            }
-            Err(e) => return Err(e),
+                _ => return Err(e),
+            },
         }
     }
 }
@@ -348,21 +367,15 @@ pub fn days_left_provisional(
     due: NaiveDate,
     today: NaiveDate,
 ) -> Result<i64, CalendarError> {
-    let last = cal.years().last().copied().unwrap_or(i32::MIN);
-    let mut cal = std::borrow::Cow::Borrowed(cal);
-    for _ in 0..4 {
-        match days_left(&cal, due, today) {
-            Err(CalendarError::NoData(y)) if y > last => {
-                cal.to_mut().set_year(crate::calendar::YearData {
-                    year: y,
-                    papers: vec![],
-                    days: vec![],
-                });
-            }
-            other => return other,
-        }
-    }
-    days_left(&cal, due, today)
+    with_future_years(
+        cal,
+        |cal| days_left(cal, due, today),
+        |e| match e {
+            CalendarError::NoData(y) => Some(*y),
+            _ => None,
+        },
+    )
+    .map(|(n, _)| n)
 }
 
 fn phase_label(p: &Phase) -> &'static str {
