@@ -27,7 +27,8 @@ pub type AppState = Arc<App>;
 impl App {
     /// The shared state; the database gets the deployment's key and its one-off upgrades run.
     pub async fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
-        let blobs = Blobs::local(&config.data_dir.join("attachments"))?;
+        let blobs = Blobs::open(&config).await?;
+        let db = db.with_read_replica(&config.database_read_url).await?;
         let data_key = match db.key() {
             Some(k) => k.clone(),
             None => crate::crypto::DataKey::load(config.data_key.as_deref(), &config.data_dir)?,

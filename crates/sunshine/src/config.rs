@@ -11,6 +11,13 @@ pub struct Config {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// A PostgreSQL read replica for what may lag a moment: public pages and API answers, and
+    /// the change log that invalidates them (read from the same replica, so a page is never
+    /// made from an older state than the change that dropped it). Empty: everything on
+    /// `database_url`.
+    pub database_read_url: String,
+    /// Where attachment bytes live: the data directory, or S3-compatible object storage.
+    pub storage: Storage,
     /// Largest accepted attachment, in bytes.
     pub max_upload_bytes: u64,
     /// Staff sessions end after this many minutes without a request.
@@ -62,6 +69,13 @@ struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    database_read_url: Option<String>,
+    s3_bucket: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_prefix: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
     max_upload_mb: Option<u64>,
     session_idle_minutes: Option<i64>,
     cookie_secure: Option<bool>,
@@ -98,6 +112,8 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: data_dir.to_owned(),
             database_url: sqlite_url(data_dir),
+            database_read_url: String::new(),
+            storage: Storage::Local,
             max_upload_bytes: 20 * 1024 * 1024,
             session_idle_minutes: 30,
             cookie_secure: true,
@@ -155,6 +171,27 @@ impl Config {
             crate::db::backend_of(&u)?;
             c.database_url = u;
         }
+        if let Some(u) = env("SUNSHINE_DATABASE_READ_URL").or(file.database_read_url) {
+            let u = u.trim().to_owned();
+            if !u.is_empty()
+                && (crate::db::backend_of(&u)? != crate::db::Backend::Postgres
+                    || crate::db::backend_of(&c.database_url)? != crate::db::Backend::Postgres)
+            {
+                bail!(
+                    "database_read_url（只读副本）只用于 PostgreSQL：database_url 和 database_read_url 都应为 postgres:// 地址"
+                );
+            }
+            c.database_read_url = u;
+        }
+        let s3 = S3Keys {
+            bucket: env("SUNSHINE_S3_BUCKET").or(file.s3_bucket),
+            endpoint: env("SUNSHINE_S3_ENDPOINT").or(file.s3_endpoint),
+            region: env("SUNSHINE_S3_REGION").or(file.s3_region),
+            prefix: env("SUNSHINE_S3_PREFIX").or(file.s3_prefix),
+            access_key_id: env("SUNSHINE_S3_ACCESS_KEY_ID").or(file.s3_access_key_id),
+            secret_access_key: env("SUNSHINE_S3_SECRET_ACCESS_KEY").or(file.s3_secret_access_key),
+        };
+        c.storage = storage(s3)?;
         let num = |var: &str, file: Option<i64>| -> anyhow::Result<Option<i64>> {
             match env(var) {
                 Some(v) => {
@@ -332,6 +369,95 @@ impl Config {
     }
 }
 
+/// Where attachments are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// `attachments/` in the data directory: one node only.
+    Local,
+    /// An S3-compatible bucket shared by every node.
+    S3(S3Storage),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Storage {
+    pub bucket: String,
+    /// `http(s)://host:port` of an S3-compatible server (MinIO, Ceph, a cloud's OSS); empty
+    /// for AWS itself.
+    pub endpoint: String,
+    pub region: String,
+    /// Keys are stored under this prefix (`sunshine/`), so one bucket can hold several sites.
+    pub prefix: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+/// Never prints the secret (the configuration may be logged when debugging).
+impl std::fmt::Debug for S3Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Storage")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("prefix", &self.prefix)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"…")
+            .finish()
+    }
+}
+
+struct S3Keys {
+    bucket: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    prefix: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+}
+
+fn storage(k: S3Keys) -> anyhow::Result<Storage> {
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let Some(bucket) = clean(k.bucket) else {
+        if k.endpoint.is_some() || k.access_key_id.is_some() || k.secret_access_key.is_some() {
+            bail!("设置了对象存储的地址或密钥，却没有设置 s3_bucket（桶名）：请补上桶名，或删去其余 s3_ 设置以把附件存在数据目录");
+        }
+        return Ok(Storage::Local);
+    };
+    if bucket.len() < 3
+        || bucket.len() > 63
+        || !bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
+        bail!("s3_bucket“{bucket}”不是有效的桶名：应为 3 到 63 个小写字母、数字、连字符或点");
+    }
+    let endpoint = clean(k.endpoint).unwrap_or_default();
+    if !endpoint.is_empty() {
+        let ok = url::Url::parse(&endpoint)
+            .map(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .unwrap_or(false);
+        if !ok {
+            bail!("s3_endpoint“{endpoint}”无效：应为对象存储服务的地址，如 https://oss.example.gov.cn 或 http://10.0.0.8:9000");
+        }
+    }
+    let (Some(access_key_id), Some(secret_access_key)) =
+        (clean(k.access_key_id), clean(k.secret_access_key))
+    else {
+        bail!("使用对象存储需要访问密钥：请设置 SUNSHINE_S3_ACCESS_KEY_ID 和 SUNSHINE_S3_SECRET_ACCESS_KEY");
+    };
+    let prefix = clean(k.prefix).unwrap_or_default();
+    if prefix.split('/').any(|p| p == "..") || prefix.starts_with('/') {
+        bail!("s3_prefix“{prefix}”无效：应为桶内的相对路径，如 sunshine 或 province/sunshine");
+    }
+    Ok(Storage::S3(S3Storage {
+        bucket,
+        endpoint,
+        region: clean(k.region).unwrap_or_else(|| "us-east-1".into()),
+        prefix: prefix.trim_end_matches('/').to_owned(),
+        access_key_id,
+        secret_access_key,
+    }))
+}
+
 /// A trusted proxy: an address (`10.0.0.5`) or a range (`10.0.0.0/8`, `fd00::/8`).
 fn parse_proxy(p: &str) -> anyhow::Result<ipnet::IpNet> {
     if let Ok(net) = p.parse::<ipnet::IpNet>() {
@@ -417,6 +543,87 @@ mod tests {
         .unwrap();
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.database_url, "sqlite:///tmp/x/sunshine.db");
+    }
+
+    #[test]
+    fn page_cache_settings_are_checked() {
+        let c = load(&[], Overrides::default()).expect("defaults");
+        assert_eq!((c.page_cache_mb, c.page_cache_seconds), (64, 60));
+        let c = load(&[("SUNSHINE_PAGE_CACHE_MB", "0")], Overrides::default()).expect("off");
+        assert_eq!(c.page_cache_mb, 0);
+        for (k, v, named) in [
+            ("SUNSHINE_PAGE_CACHE_MB", "-1", "page_cache_mb"),
+            ("SUNSHINE_PAGE_CACHE_MB", "20000", "page_cache_mb"),
+            ("SUNSHINE_PAGE_CACHE_MB", "lots", "SUNSHINE_PAGE_CACHE_MB"),
+            ("SUNSHINE_PAGE_CACHE_SECONDS", "0", "page_cache_seconds"),
+            ("SUNSHINE_PAGE_CACHE_SECONDS", "86401", "page_cache_seconds"),
+        ] {
+            let e = load(&[(k, v)], Overrides::default())
+                .expect_err("refused")
+                .to_string();
+            assert!(e.contains(named), "{k}={v}: {e}");
+        }
+    }
+
+    #[test]
+    fn object_storage_settings_are_checked_and_the_secret_never_printed() {
+        let c = load(&[], Overrides::default()).expect("defaults");
+        assert_eq!(c.storage, Storage::Local);
+        let good = [
+            ("SUNSHINE_S3_BUCKET", "sunshine-files"),
+            ("SUNSHINE_S3_ENDPOINT", "http://10.0.0.8:9000"),
+            ("SUNSHINE_S3_ACCESS_KEY_ID", "AKID"),
+            ("SUNSHINE_S3_SECRET_ACCESS_KEY", "very-secret-key"),
+            ("SUNSHINE_S3_PREFIX", "province/"),
+        ];
+        let c = load(&good, Overrides::default()).expect("s3");
+        let Storage::S3(s3) = &c.storage else {
+            panic!("{:?}", c.storage)
+        };
+        assert_eq!(
+            (s3.bucket.as_str(), s3.region.as_str(), s3.prefix.as_str()),
+            ("sunshine-files", "us-east-1", "province")
+        );
+        assert!(!format!("{c:?}").contains("very-secret-key"));
+        for (k, v, named) in [
+            ("SUNSHINE_S3_BUCKET", "Bad_Bucket", "s3_bucket"),
+            ("SUNSHINE_S3_ENDPOINT", "10.0.0.8:9000", "s3_endpoint"),
+            (
+                "SUNSHINE_S3_SECRET_ACCESS_KEY",
+                " ",
+                "SUNSHINE_S3_SECRET_ACCESS_KEY",
+            ),
+            ("SUNSHINE_S3_PREFIX", "../other", "s3_prefix"),
+        ] {
+            let mut vars = good.to_vec();
+            vars.retain(|(g, _)| *g != k);
+            vars.push((k, v));
+            let e = load(&vars, Overrides::default())
+                .expect_err("refused")
+                .to_string();
+            assert!(e.contains(named), "{k}={v}: {e}");
+        }
+        let e = load(&good[1..], Overrides::default())
+            .expect_err("no bucket")
+            .to_string();
+        assert!(e.contains("s3_bucket"), "{e}");
+        // A read replica only with PostgreSQL.
+        let e = load(
+            &[("SUNSHINE_DATABASE_READ_URL", "postgres://r/x")],
+            Overrides::default(),
+        )
+        .expect_err("sqlite has no replica")
+        .to_string();
+        assert!(e.contains("database_read_url"), "{e}");
+        let c = load(
+            &[
+                ("SUNSHINE_DATABASE_URL", "postgres://p/x"),
+                ("SUNSHINE_DATABASE_READ_URL", "postgres://r/x"),
+            ],
+            Overrides::default(),
+        )
+        .expect("replica");
+        assert_eq!(c.database_read_url, "postgres://r/x");
     }
 
     #[test]

@@ -907,3 +907,26 @@ async fn gen_refuses_nonsense_sizes_and_a_database_with_data() {
     assert!(stderr(&o).contains("只填充空数据库"), "{}", stderr(&o));
     assert_eq!(app.count("SELECT COUNT(*) FROM items").await, before);
 }
+
+#[tokio::test]
+async fn gen_does_not_load_into_a_sqlite_file_a_server_has_open() {
+    if backend() != "sqlite" {
+        return; // PostgreSQL takes a load beside a running server.
+    }
+    let app = spawn().await;
+    let url = app.state.config.database_url.clone();
+    let o = sunshine(
+        &url,
+        &["gen", "--units", "3", "--items", "30", "--no-index"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("正被另一个进程使用"), "{}", stderr(&o));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM units").await,
+        0,
+        "nothing loaded"
+    );
+    // The running server still answers.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}

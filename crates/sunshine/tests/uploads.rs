@@ -2,51 +2,6 @@
 
 mod common;
 use common::*;
-use reqwest::multipart::{Form, Part};
-
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-
-async fn draft(app: &TestApp, b: &reqwest::Client) -> i64 {
-    let (s, _) = app
-        .submit(
-            b,
-            "/admin/units/tuoan/items/new",
-            "/admin/units/tuoan/items",
-            &[
-                ("column", "notices"),
-                ("title", "带附件的通知"),
-                ("body_format", "text"),
-                ("body", "见附件。"),
-                ("pr_mode", "政府网站"),
-                ("pr_scope", "社会公众"),
-                ("pr_time_limit", "长期公开"),
-            ],
-        )
-        .await;
-    assert_eq!(s, 200);
-    item_id(app, "带附件的通知").await
-}
-
-async fn upload(
-    app: &TestApp,
-    b: &reqwest::Client,
-    item: i64,
-    csrf: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> (u16, String) {
-    let form = Form::new()
-        .text("csrf", csrf.to_owned())
-        .part("file", Part::bytes(bytes).file_name(name.to_owned()));
-    let r = b
-        .post(app.url(&format!("/admin/items/{item}/attachments")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn uploads_are_checked_stored_and_published_with_the_item() {
@@ -150,27 +105,7 @@ async fn uploads_are_checked_stored_and_published_with_the_item() {
     );
 
     // Published with the item: listed on the page and downloadable by anyone.
-    let director = app.login("tuoan-director", DEMO_PASSWORD).await;
-    let (s, body) = app
-        .submit(
-            &editor,
-            &format!("/admin/items/{id}"),
-            &format!("/admin/items/{id}/review/submit"),
-            &[],
-        )
-        .await;
-    assert_eq!(s, 200, "{}", text_of(&body));
-    for action in ["approve", "publish"] {
-        let (s, _) = app
-            .submit(
-                &director,
-                &format!("/admin/items/{id}"),
-                &format!("/admin/items/{id}/review/{action}"),
-                &[],
-            )
-            .await;
-        assert_eq!(s, 200, "{action}");
-    }
+    publish(&app, &editor, id).await;
     let (_, html) = app.get_text(&format!("/items/{id}")).await;
     assert!(text_of(&html).contains("年度计划.pdf"));
     let r = app.get(&format!("/attachments/{att}")).await;

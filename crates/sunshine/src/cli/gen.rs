@@ -49,7 +49,7 @@ pub async fn run(config: &Config, a: GenArgs) -> anyhow::Result<()> {
         .into());
     }
     let db = Db::open(config).await?;
-    let blobs = crate::blobs::Blobs::local(&config.data_dir.join("attachments"))?;
+    let blobs = crate::blobs::Blobs::open(config).await?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -84,7 +84,10 @@ pub async fn run(config: &Config, a: GenArgs) -> anyhow::Result<()> {
     .await?;
     bar.finish_and_clear();
     let filled = started.elapsed();
-    let times = times.into_inner().unwrap_or_default();
+    let mut times = times.into_inner().unwrap_or_default();
+    if let Ok(Some((last, at))) = stage.into_inner() {
+        times.push((last, at.elapsed().as_secs_f64()));
+    }
     let item_secs = times
         .iter()
         .filter(|(s, _)| matches!(s, Stage::Items | Stage::Indexes))

@@ -77,7 +77,11 @@ pub enum Backend {
 
 #[derive(Debug, Clone)]
 pub struct Db {
+    /// The primary: every write, every staff page, everything that must see the latest write.
     pub pool: AnyPool,
+    /// For what may lag a moment (public pages, public API answers, the change log they follow):
+    /// a read replica when `database_read_url` is set, otherwise the primary's own pool.
+    pub read: AnyPool,
     pub backend: Backend,
     key: Option<Arc<DataKey>>,
     upgraded: bool,
@@ -145,11 +149,24 @@ impl Db {
                 }
             })?;
         Ok(Db {
+            read: pool.clone(),
             pool,
             backend,
             key: None,
             upgraded: false,
         })
+    }
+
+    /// Routes lag-tolerant reads to a read replica (PostgreSQL streaming replication).
+    pub async fn with_read_replica(mut self, url: &str) -> anyhow::Result<Db> {
+        if url.is_empty() {
+            return Ok(self);
+        }
+        let replica = Self::connect(url)
+            .await
+            .context("无法连接只读副本（database_read_url）")?;
+        self.read = replica.pool;
+        Ok(self)
     }
 
     /// Attaches the deployment's key (from configuration or the data directory's key file).

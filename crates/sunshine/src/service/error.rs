@@ -35,6 +35,9 @@ pub enum Error {
     /// Too many requests of this kind from one address; the message says when to retry.
     #[error("rate limited")]
     RateLimited(String),
+    /// A service the step needs (the attachment store) did not answer; nothing was changed.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// Anything else: logged once where it is answered, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -61,6 +64,7 @@ impl Error {
             | Error::TooLarge(m)
             | Error::Unsupported(m)
             | Error::RateLimited(m) => m.clone(),
+            Error::Unavailable(_) => "附件存储暂时无法访问，这一步没有完成，已有的内容不受影响。请稍后重试；如果仍然出错，请联系管理员。".into(),
             Error::Internal(_) => {
                 "服务器内部错误，操作没有完成。请稍后重试；如果仍然出错，请联系管理员。".into()
             }
@@ -78,6 +82,7 @@ impl Error {
             Error::TooLarge(_) => "too_large",
             Error::Unsupported(_) => "unsupported_type",
             Error::RateLimited(_) => "too_many_attempts",
+            Error::Unavailable(_) => "storage_unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -86,6 +91,18 @@ impl Error {
 impl From<crate::cpu::JobFailed> for Error {
     fn from(e: crate::cpu::JobFailed) -> Self {
         Error::Internal(e.into())
+    }
+}
+
+impl From<crate::blobs::Unavailable> for Error {
+    fn from(e: crate::blobs::Unavailable) -> Self {
+        if e.is_missing() {
+            // A record whose file is gone is the system's fault, not a passing outage.
+            Error::Internal(e.into())
+        } else {
+            tracing::error!(error = %e, "attachment storage failed");
+            Error::Unavailable(e.to_string())
+        }
     }
 }
 

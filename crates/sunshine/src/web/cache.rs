@@ -247,7 +247,8 @@ impl PageCache {
     pub async fn catch_up(&self, db: &crate::db::Db) -> anyhow::Result<usize> {
         use crate::db::search::{log_after, log_among, log_end};
         let mut follow = self.follow.lock().await;
-        let mut conn = db.pool.acquire().await?;
+        // The same pool the pages are made from: a change seen here is in what they read.
+        let mut conn = db.read.acquire().await?;
         let Some(f) = follow.as_mut() else {
             // Start from the log's end: the cache is empty.
             *follow = Some(crate::changes::Follow::at(log_end(&mut conn).await?));

@@ -39,6 +39,7 @@ macro_rules! via_service {
     )*};
 }
 via_service!(
+    crate::blobs::Unavailable,
     crate::cpu::JobFailed,
     sqlx::Error,
     Denied,
@@ -60,6 +61,7 @@ impl AppError {
                 Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 Error::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+                Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             AppError::Csrf => StatusCode::FORBIDDEN,

@@ -113,7 +113,7 @@ pub async fn spawn_generated(plan: sunshine::gen::Plan) -> TestApp {
     let (url, pg) = database_url(dir.path()).await;
     let config = test_config(dir.path(), url.clone());
     let db = Db::open(&config).await.expect("database");
-    let blobs = sunshine::blobs::Blobs::local(&dir.path().join("attachments")).expect("blobs");
+    let blobs = sunshine::blobs::Blobs::open(&config).await.expect("blobs");
     sunshine::gen::run(&db, &url, &blobs, &plan, PASSWORD, &|_, _, _| {})
         .await
         .expect("generate");
@@ -179,9 +179,15 @@ impl Node {
 
 impl TestApp {
     pub async fn another_node(&self) -> Node {
+        self.another_node_with(|_| {}).await
+    }
+
+    /// Another node whose settings differ from this one's as `adjust` says.
+    pub async fn another_node_with(&self, adjust: impl FnOnce(&mut Config)) -> Node {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = self.state.config.clone();
         config.data_dir = dir.path().to_path_buf();
+        adjust(&mut config);
         let db = Db::connect_and_migrate(&config.database_url)
             .await
             .expect("database");
@@ -397,4 +403,100 @@ pub async fn file_online(app: &TestApp) -> serde_json::Value {
         .expect("post");
     assert_eq!(r.status(), 201, "online intake");
     r.json().await.expect("receipt")
+}
+
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+/// A draft notice of 妥安乡 written by `b` (an editor), its id.
+pub async fn draft(app: &TestApp, b: &reqwest::Client) -> i64 {
+    let (s, _) = app
+        .submit(
+            b,
+            "/admin/units/tuoan/items/new",
+            "/admin/units/tuoan/items",
+            &[
+                ("column", "notices"),
+                ("title", "带附件的通知"),
+                ("body_format", "text"),
+                ("body", "见附件。"),
+                ("pr_mode", "政府网站"),
+                ("pr_scope", "社会公众"),
+                ("pr_time_limit", "长期公开"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    item_id(app, "带附件的通知").await
+}
+
+/// Posts a file to the item's attachment form; status and body.
+pub async fn upload(
+    app: &TestApp,
+    b: &reqwest::Client,
+    item: i64,
+    csrf: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, String) {
+    use reqwest::multipart::{Form, Part};
+    let form = Form::new()
+        .text("csrf", csrf.to_owned())
+        .part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    let r = b
+        .post(app.url(&format!("/admin/items/{item}/attachments")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.text().await.unwrap())
+}
+
+/// Takes a 妥安乡 item written by `editor` through submit, approve and publish (the director
+/// approves and publishes).
+pub async fn publish(app: &TestApp, editor: &reqwest::Client, id: i64) {
+    let director = app.login("tuoan-director", DEMO_PASSWORD).await;
+    let (s, body) = app
+        .submit(
+            editor,
+            &format!("/admin/items/{id}"),
+            &format!("/admin/items/{id}/review/submit"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 200, "{}", text_of(&body));
+    for action in ["approve", "publish"] {
+        let (s, _) = app
+            .submit(
+                &director,
+                &format!("/admin/items/{id}"),
+                &format!("/admin/items/{id}/review/{action}"),
+                &[],
+            )
+            .await;
+        assert_eq!(s, 200, "{action}");
+    }
+}
+
+/// S3-compatible storage for a test, under a prefix of its own, in the bucket that
+/// `SUNSHINE_TEST_S3_BUCKET` names (default `sunshine-test`) at `SUNSHINE_TEST_S3_ENDPOINT`
+/// (`.ci/run` starts moto's server and creates the bucket). Without an endpoint the test is
+/// skipped with a message, unless `SUNSHINE_REQUIRE_S3=1` (as in CI) makes that a failure.
+pub fn s3_storage(test: &str) -> Option<sunshine::config::Storage> {
+    let Ok(endpoint) = std::env::var("SUNSHINE_TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var("SUNSHINE_REQUIRE_S3").as_deref() != Ok("1"),
+            "SUNSHINE_REQUIRE_S3=1 but SUNSHINE_TEST_S3_ENDPOINT is not set"
+        );
+        eprintln!("SKIPPED {test}: set SUNSHINE_TEST_S3_ENDPOINT to an S3-compatible server");
+        return None;
+    };
+    Some(sunshine::config::Storage::S3(sunshine::config::S3Storage {
+        bucket: std::env::var("SUNSHINE_TEST_S3_BUCKET").unwrap_or_else(|_| "sunshine-test".into()),
+        endpoint,
+        region: "us-east-1".into(),
+        prefix: format!("{test}-{}-{}", backend(), sunshine::auth::random_hex(4)),
+        access_key_id: "test-key".into(),
+        secret_access_key: "test-secret".into(),
+    }))
 }
