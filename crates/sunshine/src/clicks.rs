@@ -5,33 +5,42 @@ use crate::db::Db;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+/// Counts are kept in shards by item, so views of different items on different workers do not
+/// wait for one lock.
+const SHARDS: usize = 16;
+
 #[derive(Default)]
 pub struct Clicks {
-    pending: Mutex<HashMap<i64, i64>>,
+    pending: [Mutex<HashMap<i64, i64>>; SHARDS],
 }
 
 impl Clicks {
+    fn shard(&self, item_id: i64) -> std::sync::MutexGuard<'_, HashMap<i64, i64>> {
+        self.pending[item_id.rem_euclid(SHARDS as i64) as usize]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Counts one view and returns this node's not-yet-written count for the item.
     pub fn hit(&self, item_id: i64) -> i64 {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self.shard(item_id);
         let n = p.entry(item_id).or_insert(0);
         *n += 1;
         *n
     }
 
     pub fn pending(&self, item_id: i64) -> i64 {
-        self.pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&item_id)
-            .copied()
-            .unwrap_or(0)
+        self.shard(item_id).get(&item_id).copied().unwrap_or(0)
     }
 
     /// Writes the pending counts in one transaction. On failure they are kept for next time.
     pub async fn flush(&self, db: &Db) -> anyhow::Result<usize> {
-        let batch: HashMap<i64, i64> =
-            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut batch: HashMap<i64, i64> = HashMap::new();
+        for shard in &self.pending {
+            batch.extend(std::mem::take(
+                &mut *shard.lock().unwrap_or_else(|e| e.into_inner()),
+            ));
+        }
         if batch.is_empty() {
             return Ok(0);
         }
@@ -45,9 +54,8 @@ impl Clicks {
         }
         .await;
         if let Err(e) = result {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             for (id, n) in batch {
-                *p.entry(id).or_insert(0) += n;
+                *self.shard(id).entry(id).or_insert(0) += n;
             }
             return Err(e.into());
         }

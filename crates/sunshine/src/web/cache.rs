@@ -68,6 +68,8 @@ const GAP_PATIENCE: Duration = Duration::from_secs(30);
 /// The largest body kept.
 const MAX_BODY: usize = 2 * 1024 * 1024;
 /// Compressed bodies of an item page are brought up to date with its 点击 at most this often.
+/// `heard` before the change log was first read, or after reading it failed.
+const NEVER: u64 = u64::MAX;
 const RECOUNT_EVERY: Duration = Duration::from_secs(1);
 
 struct Encoded {
@@ -127,22 +129,25 @@ struct Store {
 
 /// The cache of one node.
 pub struct PageCache {
-    store: Mutex<Store>,
+    /// Read-locked by every hit (readers do not wait for each other), written by a miss.
+    store: std::sync::RwLock<Store>,
     limit: usize,
     ttl: Duration,
     /// Where this node is in the change log (`None` until it first looks).
     follow: tokio::sync::Mutex<Option<crate::changes::Follow>>,
     /// How many batches of changes were applied: a page made while this moved is not kept.
     applied: AtomicU64,
-    /// When the change log was last read successfully.
-    heard: Mutex<Option<Instant>>,
+    /// When the change log was last read successfully: milliseconds after `epoch`, or
+    /// [`NEVER`] (an atomic, not a lock: every hit reads it).
+    heard: AtomicU64,
+    epoch: Instant,
     tick: AtomicU64,
 }
 
 impl PageCache {
     pub fn new(limit_bytes: usize, ttl: Duration) -> PageCache {
         PageCache {
-            store: Mutex::new(Store {
+            store: std::sync::RwLock::new(Store {
                 entries: HashMap::new(),
                 bytes: 0,
             }),
@@ -150,27 +155,34 @@ impl PageCache {
             ttl,
             follow: tokio::sync::Mutex::new(None),
             applied: AtomicU64::new(0),
-            heard: Mutex::new(None),
+            heard: AtomicU64::new(NEVER),
+            epoch: Instant::now(),
             tick: AtomicU64::new(0),
         }
     }
 
-    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    fn store(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn reading(&self) -> std::sync::RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn millis(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
     }
 
     /// Whether the cache may answer: it is on and has heard from the change log lately.
     fn trusted(&self) -> bool {
+        let heard = self.heard.load(Ordering::Acquire);
         self.limit > 0
-            && self
-                .heard
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_some_and(|t| t.elapsed() < TRUST_FOR)
+            && heard != NEVER
+            && self.millis().saturating_sub(heard) < TRUST_FOR.as_millis() as u64
     }
 
     pub fn len(&self) -> usize {
-        self.store().entries.len()
+        self.reading().entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -178,11 +190,11 @@ impl PageCache {
     }
 
     pub fn bytes(&self) -> usize {
-        self.store().bytes
+        self.reading().bytes
     }
 
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
-        let e = self.store().entries.get(key).cloned()?;
+        let e = self.reading().entries.get(key).cloned()?;
         if e.created.elapsed() > self.ttl {
             return None;
         }
@@ -301,11 +313,11 @@ impl PageCache {
 
     /// Stops answering from the cache until the change log is read again.
     fn distrust(&self) {
-        *self.heard.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.heard.store(NEVER, Ordering::Release);
     }
 
     fn heard_now(&self) {
-        *self.heard.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        self.heard.store(self.millis(), Ordering::Release);
     }
 
     /// Follows the change log until the task is dropped.
@@ -409,17 +421,32 @@ fn answer(app: &AppState, e: &Arc<Entry>, req_headers: &HeaderMap, head: bool) -
     let mut r = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let encoded = e.encoded.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let (body, coding) = match &encoded {
-            Some(enc) if accepts(req_headers, "br") => (enc.br.clone(), Some("br")),
-            Some(enc) if accepts(req_headers, "gzip") => (enc.gzip.clone(), Some("gzip")),
-            _ => (e.identity(), None),
+        let wants = if accepts(req_headers, "br") {
+            Some("br")
+        } else if accepts(req_headers, "gzip") {
+            Some("gzip")
+        } else {
+            None
         };
-        if let (Some(enc), Some(now)) = (&encoded, e.hits_now()) {
-            if enc.hits != now {
-                recount(app, e);
+        // (The entry's lock is taken only by a client that takes compression.)
+        let encoded = match wants {
+            Some(_) => e.encoded.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            None => None,
+        };
+        // Compressed copies are made for pages asked for again by a client that takes them
+        // (not for every page made once), and made again when the 点击 figure has moved.
+        if wants.is_some() {
+            match (&encoded, e.hits_now()) {
+                (None, _) => recount(app, e),
+                (Some(enc), Some(now)) if enc.hits != now => recount(app, e),
+                _ => {}
             }
         }
+        let (body, coding) = match (&encoded, wants) {
+            (Some(enc), Some("br")) => (enc.br.clone(), Some("br")),
+            (Some(enc), Some(_)) => (enc.gzip.clone(), Some("gzip")),
+            _ => (e.identity(), None),
+        };
         let mut r = if head {
             let mut r = Response::new(Body::empty());
             if let Ok(v) = HeaderValue::from_str(&body.len().to_string()) {
@@ -507,8 +534,13 @@ fn gzip(b: &[u8]) -> std::io::Result<Vec<u8>> {
 
 fn brotli(b: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
+    // A window the size of the page, not the default 4 MiB: the encoder allocates and clears
+    // its ring buffer by the window, which cost more than compressing a 20 KB page.
+    let bits = usize::BITS - b.len().max(1).leading_zeros();
     let params = ::brotli::enc::BrotliEncoderParams {
         quality: 6,
+        lgwin: (bits as i32 + 1).clamp(16, 22),
+        size_hint: b.len(),
         ..Default::default()
     };
     ::brotli::BrotliCompress(&mut std::io::Cursor::new(b), &mut out, &params)?;
@@ -621,7 +653,6 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         used: AtomicU64::new(0),
     };
     let e = cache.put(key, entry);
-    recount(&app, &e);
     // This first answer is the handler's own, with the cache's validators (a 304 when the
     // client holds the same page, made by another node or before a restart).
     let mut r = if asked.has(&e) {
