@@ -95,7 +95,8 @@ class Client:
 
     def request(self, method, path, body=None, headers=None):
         h = dict(headers or {})
-        for _ in range(2):
+        # Only a GET is sent again after a dropped connection (a POST might be done twice).
+        for _ in range(2 if method == "GET" else 1):
             try:
                 t = time.perf_counter()
                 self.c.request(method, path, body=body, headers=h)
@@ -146,7 +147,17 @@ def timed(port, paths, repeat=1):
 WRK_LIST = """
 local paths = {}
 local i = 0
+local threads = 0
 for line in io.lines("%s") do paths[#paths + 1] = line end
+-- Each thread starts at its own place in the list: two threads walking it in step would ask
+-- for every page twice within a moment, which flatters a cache.
+setup = function(thread)
+  thread:set("start", threads)
+  threads = threads + 1
+end
+init = function(args)
+  i = math.floor((start or 0) * #paths / 2)
+end
 request = function()
   i = i %% #paths + 1
   return wrk.format("GET", paths[i])
@@ -446,7 +457,7 @@ def bench_backend(args, binary, backend, tmp, results):
         say(f"   serving on {port} after {started:.2f} s")
         c = Client(port)
 
-        # What to ask for: published items, the hot one the newest of the largest unit.
+        # What to ask for: published items in a shuffled order; the hot one is the first.
         ids = [int(x[0]) for x in site.sql(
             "SELECT i.id FROM items i JOIN columns c ON c.id = i.column_id "
             "WHERE i.state = 'published' AND i.disclosure = 'active' AND c.hidden = 0 "
@@ -467,14 +478,21 @@ def bench_backend(args, binary, backend, tmp, results):
             f"WHERE u.code = '{unit}' AND c.slug = '{column}' AND i.state = 'published' AND i.disclosure = 'active'"
         )
         col_items = int(col_rows[0][0])
-        deep = max(1, (col_items // 20) // 2)
+        # The deep page is in the largest column of the site, half-way down.
+        big = site.sql(
+            "SELECT u.code, c.slug, COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id "
+            "JOIN units u ON u.id = c.unit_id WHERE i.state = 'published' AND i.disclosure = 'active' "
+            "AND c.hidden = 0 GROUP BY u.code, c.slug ORDER BY 3 DESC LIMIT 1"
+        )[0]
+        big_unit, big_col, big_n = big[0], big[1], int(big[2])
+        deep = max(1, -(-big_n // 20) // 2)
         pages = {
             "item page": f"/items/{hot}",
             "column page": f"/units/{unit}/columns/{column}",
             "home page": "/",
             "/api/v1/items/{id}": f"/api/v1/items/{hot}",
         }
-        r["targets"] = dict(pages, unit=unit, column_items=col_items)
+        r["targets"] = dict(pages, unit=unit, column_items=col_items, big=f"{big_unit}/{big_col}", big_items=big_n)
 
         # nginx gets the very same bytes at the same paths.
         ng = Nginx(tmp)
@@ -506,15 +524,19 @@ def bench_backend(args, binary, backend, tmp, results):
                     "nginx": wrk(ng.port, path, args.seconds, args.conns),
                 }
             # p99 at half of the peak: each connection waits between requests.
+            # (wrk's delay is whole milliseconds: 2 ms between requests, and as many connections
+            # as the target rate needs.)
             peak = hotr["item page"]["sunshine"]["rps"]
-            conns = 16
-            delay = max(1, int(round(conns * 1000 / max(peak / 2, 1))))
+            delay = 2
+            per_conn = 1000 / (delay + (hotr["item page"]["sunshine"]["p50"] or 0.5))
+            conns = max(2, int(round(peak / 2 / per_conn)))
             r["half"] = wrk(port, pages["item page"], args.seconds, conns, delay_ms=delay, tmp=tmp)
             r["half"]["peak"] = peak
             mix = r["mix"] = {}
             for kind, label in (("item", "item page"), ("api", "/api/v1/items/{id}")):
                 say(f"   wrk Zipf mix {label}")
                 script = os.path.join(tmp, f"mix-{kind}.txt")
+                wrk(port, "/", max(1, args.seconds // 2), args.conns, script=script, tmp=tmp)
                 mix[label] = {
                     "sunshine": wrk(port, "/", args.seconds, args.conns, script=script, tmp=tmp),
                     "nginx": wrk(ng.port, "/", args.seconds, args.conns, script=script, tmp=tmp),
@@ -556,10 +578,14 @@ def bench_backend(args, binary, backend, tmp, results):
         lst["home page"] = timed(port, ["/"], args.samples)
         lst["unit page"] = timed(port, [f"/units/{unit}"], args.samples)
         lst["column page"] = timed(port, [pages["column page"]], args.samples)
-        lst[f"column page {deep}"] = timed(port, [pages["column page"] + f"?page={deep}"], args.samples)
+        lst[f"largest column ({big_n:,} items), page {deep}"] = timed(
+            port, [f"/units/{big_unit}/columns/{big_col}?page={deep}"], args.samples
+        )
         lst["catalog of the unit"] = timed(port, [f"/units/{unit}/catalog"], args.samples)
         lst["/api/v1/items?unit="] = timed(port, [f"/api/v1/items?unit={unit}"], args.samples)
-        lst[f"/api/v1/items?unit=&page={deep}"] = timed(port, [f"/api/v1/items?unit={unit}&page={deep}"], args.samples)
+        lst[f"/api/v1/items?unit=&page={deep}, the largest column's unit"] = timed(
+            port, [f"/api/v1/items?unit={big_unit}&page={deep}"], args.samples
+        )
         lst["item page"] = timed(port, [f"/items/{i}" for i in ids[: args.samples]])
         r["search"] = timed(port, ["/api/v1/search?q=" + urllib.parse.quote(q) for q in queries])
         r["search_page"] = timed(port, ["/search?q=" + urllib.parse.quote(q) for q in queries[:200]])
@@ -772,7 +798,7 @@ def report(args, results, started):
                  f"{mb_['sunshine']['rps'] / mb_['nginx']['rps']:.2f}× |")
         L.append(f"\nWith page_cache_mb={args.big_cache} the node held {rss(mb_['rss'])}.")
         h = r["half"]
-        L.append(f"\nItem page at about half of its peak ({h['peak']:,.0f} req/s): {h['rps']:,.0f} req/s, "
+        L.append(f"\nItem page at about half of its peak ({h['peak']:,.0f} req/s; paced by wrk's delay): {h['rps']:,.0f} req/s, "
                  f"p50 {fmt_ms(h['p50'])} ms, p99 {fmt_ms(h['p99'])} ms.\n")
         L.append(f"Uncached (page cache off), one client in sequence; unit `{r['targets']['unit']}`, "
                  f"its column of {r['targets']['column_items']:,} items:\n")
@@ -791,7 +817,7 @@ def report(args, results, started):
             L.append("Two nodes on one PostgreSQL (Zipf mix of item pages, one wrk thread per node): "
                      f"combined {n['combined_rps']:,.0f} req/s ({' + '.join(f'{x:,.0f}' for x in n['per_node'])}); "
                      f"one node alone {n['one_node_rps']:,.0f} req/s. Publication on node A (API) to node B: "
-                     f"item page {', '.join(f'{x * 1000:.0f}' for x in n['visible_page'])} ms; "
+                     f"item page (not in B's cache before) {', '.join(f'{x * 1000:.0f}' for x in n['visible_page'])} ms; "
                      f"the column page B had cached {', '.join(f'{x * 1000:.0f}' for x in n['visible_list'])} ms; search result "
                      f"{', '.join(f'{x * 1000:.0f}' for x in n['visible_search'])} ms.\n")
     with open(args.out, "w") as f:

@@ -24,17 +24,8 @@ pub struct Blobs {
 #[error("attachment storage ({place}): {source}")]
 pub struct Unavailable {
     place: Arc<str>,
-    /// A read of a key the store does not have (a record without its file).
-    missing: bool,
     #[source]
     source: object_store::Error,
-}
-
-impl Unavailable {
-    /// Whether the store answered that the key is not there (a record without its file).
-    pub fn is_missing(&self) -> bool {
-        self.missing
-    }
 }
 
 impl Blobs {
@@ -115,7 +106,6 @@ impl Blobs {
     fn fail(&self, source: object_store::Error) -> Unavailable {
         Unavailable {
             place: self.place.clone(),
-            missing: false,
             source,
         }
     }
@@ -133,10 +123,7 @@ impl Blobs {
             .store
             .get(&ObjectPath::from(key))
             .await
-            .map_err(|e| Unavailable {
-                missing: matches!(e, object_store::Error::NotFound { .. }),
-                ..self.fail(e)
-            })?;
+            .map_err(|e| self.fail(e))?;
         got.bytes().await.map_err(|e| self.fail(e))
     }
 

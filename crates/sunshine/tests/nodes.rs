@@ -137,6 +137,22 @@ async fn an_upload_while_the_store_is_away_is_refused_plainly_and_nothing_is_kep
     bucket(&s3.endpoint, &s3.bucket, reqwest::Method::PUT).await;
     let (s, _) = upload(&app, &editor, id, &csrf, "a.pdf", PDF.to_vec()).await;
     assert_eq!(s, 200);
+
+    // A file the store no longer has: the download says the store failed, not "internal".
+    let (att, key): (i64, String) =
+        sqlx::query_as("SELECT id, storage_key FROM attachments WHERE item_id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    app.state.blobs.delete(&key).await.unwrap();
+    let r = editor
+        .get(app.url(&format!("/admin/attachments/{att}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(text_of(&r.text().await.unwrap()).contains("附件存储暂时无法访问"));
 }
 
 #[tokio::test]

@@ -240,7 +240,7 @@ pub async fn by_host(conn: &mut Conn, host: &str) -> sqlx::Result<Option<Unit>> 
 /// The unit at the root of the tree (the city whose site this is), if there is one.
 pub async fn root(conn: &mut Conn) -> sqlx::Result<Option<Unit>> {
     sqlx::query_as(&format!(
-        "SELECT {COLS} FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1"
+        "SELECT {COLS} FROM units WHERE parent_id IS NULL ORDER BY sort_order, id LIMIT 1"
     ))
     .fetch_optional(conn)
     .await

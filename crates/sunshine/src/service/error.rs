@@ -95,14 +95,11 @@ impl From<crate::cpu::JobFailed> for Error {
 }
 
 impl From<crate::blobs::Unavailable> for Error {
+    /// Also for a key the store says it does not have: S3 answers a missing bucket the same
+    /// way, and both are the store's to mend, not the person's (the log says which).
     fn from(e: crate::blobs::Unavailable) -> Self {
-        if e.is_missing() {
-            // A record whose file is gone is the system's fault, not a passing outage.
-            Error::Internal(e.into())
-        } else {
-            tracing::error!(error = %e, "attachment storage failed");
-            Error::Unavailable(e.to_string())
-        }
+        tracing::error!(error = %e, "attachment storage failed");
+        Error::Unavailable(e.to_string())
     }
 }
 

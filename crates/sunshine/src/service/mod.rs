@@ -313,7 +313,7 @@ pub async fn update_item(
     .await?;
     tx.commit().await?;
     if item.state != ItemState::Draft {
-        review::rescreen(app, id).await?;
+        rescreen_saved(app, id).await;
     }
     Ok(())
 }
@@ -395,7 +395,7 @@ pub async fn add_attachment(
     match saved {
         Ok(id) => {
             if item.state != ItemState::Draft {
-                review::rescreen(app, item_id).await?;
+                rescreen_saved(app, item_id).await;
             }
             Ok(id)
         }
@@ -444,9 +444,21 @@ pub async fn delete_attachment(
     )
     .await?;
     tx.commit().await?;
-    let _ = app.blobs.delete(&att.storage_key).await;
+    if let Err(e) = app.blobs.delete(&att.storage_key).await {
+        // The record is gone; the bytes stay in the store until removed by hand.
+        tracing::warn!(error = %e, attachment = att.id, "deleted attachment's file not removed from the store");
+    }
     if item.state != ItemState::Draft {
-        review::rescreen(app, item.id).await?;
+        rescreen_saved(app, item.id).await;
     }
     Ok(item.id)
+}
+
+/// Screens an item again after a change that is already saved. A failure (the attachment store
+/// away, say) must not report the saved change as not done: it is logged, the stored findings
+/// stay as they were until the next screening, and publishing screens afresh in any case.
+async fn rescreen_saved(app: &App, id: i64) {
+    if let Err(e) = review::rescreen(app, id).await {
+        tracing::warn!(error = %e, item = id, "screening after a saved change failed; publishing screens again");
+    }
 }

@@ -67,9 +67,9 @@ pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 const GAP_PATIENCE: Duration = Duration::from_secs(30);
 /// The largest body kept.
 const MAX_BODY: usize = 2 * 1024 * 1024;
-/// Compressed bodies of an item page are brought up to date with its 点击 at most this often.
 /// `heard` before the change log was first read, or after reading it failed.
 const NEVER: u64 = u64::MAX;
+/// Compressed bodies of an item page are brought up to date with its 点击 at most this often.
 const RECOUNT_EVERY: Duration = Duration::from_secs(1);
 
 struct Encoded {
@@ -592,7 +592,9 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         // A change made through this node is off its pages before its answer goes out, so
-        // whoever made it sees it at once (other nodes within the follower's interval).
+        // whoever made it sees it at once (other nodes within the follower's interval). With
+        // a read replica the change log is read there, so this holds once the replica has
+        // replayed the change (docs/DEPLOY.md: limits of this version).
         let r = next.run(req).await;
         if let Err(e) = cache.catch_up(&app.db).await {
             tracing::warn!(error = %e, "page cache: reading the change log after a change failed");
