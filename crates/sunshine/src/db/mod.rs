@@ -80,12 +80,21 @@ pub struct Db {
     /// The primary: every write, every staff page, everything that must see the latest write.
     pub pool: AnyPool,
     /// For what may lag a moment (public pages, public API answers, the change log they follow):
-    /// a read replica when `database_read_url` is set, otherwise the primary's own pool.
-    pub read: AnyPool,
+    /// a read replica when `database_read_url` is set, otherwise the primary's own pool. Read
+    /// through [`Db::read`], which turns to the primary while the replica lags.
+    read_pool: AnyPool,
+    /// Set by the page cache's follower while the replica is more than [`REPLICA_LAG_LIMIT`]
+    /// behind the primary's change log.
+    replica_lags: Arc<std::sync::atomic::AtomicBool>,
+    has_replica: bool,
     pub backend: Backend,
     key: Option<Arc<DataKey>>,
     upgraded: bool,
 }
+
+/// A replica further behind the primary's change log than this is not read from: public reads
+/// go to the primary until it has caught up.
+pub const REPLICA_LAG_LIMIT: Duration = Duration::from_secs(5);
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -153,7 +162,9 @@ impl Db {
                 }
             })?;
         Ok(Db {
-            read: pool.clone(),
+            read_pool: pool.clone(),
+            replica_lags: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            has_replica: false,
             pool,
             backend,
             key: None,
@@ -169,8 +180,30 @@ impl Db {
         let replica = Self::connect(url)
             .await
             .context("无法连接只读副本（database_read_url）")?;
-        self.read = replica.pool;
+        self.read_pool = replica.pool;
+        self.has_replica = true;
         Ok(self)
+    }
+
+    /// The pool for reads that may lag: the replica, unless there is none or it lags.
+    pub fn read(&self) -> &AnyPool {
+        if self.replica_lags.load(std::sync::atomic::Ordering::Acquire) {
+            &self.pool
+        } else {
+            &self.read_pool
+        }
+    }
+
+    /// The replica's own pool, whether or not it lags (for measuring its lag).
+    pub fn replica(&self) -> Option<&AnyPool> {
+        self.has_replica.then_some(&self.read_pool)
+    }
+
+    /// Whether lag-tolerant reads go to the primary for now; whether that changed.
+    pub fn set_replica_lags(&self, lags: bool) -> bool {
+        self.replica_lags
+            .swap(lags, std::sync::atomic::Ordering::AcqRel)
+            != lags
     }
 
     /// Attaches the deployment's key (from configuration or the data directory's key file).

@@ -202,7 +202,7 @@ impl Search {
             return Ok(());
         }
         let count = {
-            let mut conn = db.read.acquire().await?;
+            let mut conn = db.read().acquire().await?;
             db::search::public_count(&mut conn).await?
         };
         // Whatever made the open fail, this build replaces it.
@@ -352,7 +352,7 @@ impl Search {
             return Ok(0);
         };
         let entries = {
-            let mut conn = db.read.acquire().await?;
+            let mut conn = db.read().acquire().await?;
             let mut entries =
                 db::search::log_after(&mut conn, follow.read_after(), LOG_BATCH).await?;
             for gaps in follow.missing().chunks(500) {
@@ -390,7 +390,7 @@ impl Search {
 /// Re-reads the items and puts each in the index as it now is, or takes it out.
 async fn apply(db: &Db, live: &Arc<Live>, items: &[i64]) -> anyhow::Result<()> {
     let (sources, ancestors) = {
-        let mut conn = db.read.acquire().await?;
+        let mut conn = db.read().acquire().await?;
         let mut sources = Vec::new();
         for chunk in items.chunks(200) {
             sources.extend(db::search::public_of(&mut conn, chunk).await?);
@@ -466,7 +466,7 @@ async fn build(
     progress: impl Fn(u64, u64) + Send + Sync,
 ) -> anyhow::Result<String> {
     let (floor, total, ancestors) = {
-        let mut conn = db.read.acquire().await?;
+        let mut conn = db.read().acquire().await?;
         // Where following starts is read first, and held back by the time a transaction may
         // take to commit: every entry after it is applied again once the build is in use, so a
         // change that committed while the build read (or had its id but not yet its commit
@@ -501,7 +501,7 @@ async fn build(
     progress(0, total);
     loop {
         let batch = {
-            let mut conn = db.read.acquire().await?;
+            let mut conn = db.read().acquire().await?;
             db::search::public_after(&mut conn, after, BUILD_BATCH).await?
         };
         let Some(last) = batch.last() else { break };

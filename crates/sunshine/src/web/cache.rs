@@ -141,6 +141,8 @@ pub struct PageCache {
     /// [`NEVER`] (an atomic, not a lock: every hit reads it).
     heard: AtomicU64,
     epoch: Instant,
+    /// The primary's change-log end as read lately, with when (to tell a replica's lag).
+    primary_ends: Mutex<std::collections::VecDeque<(Instant, i64)>>,
     tick: AtomicU64,
 }
 
@@ -157,6 +159,7 @@ impl PageCache {
             applied: AtomicU64::new(0),
             heard: AtomicU64::new(NEVER),
             epoch: Instant::now(),
+            primary_ends: Mutex::new(std::collections::VecDeque::new()),
             tick: AtomicU64::new(0),
         }
     }
@@ -259,8 +262,12 @@ impl PageCache {
     pub async fn catch_up(&self, db: &crate::db::Db) -> anyhow::Result<usize> {
         use crate::db::search::{log_after, log_among, log_end};
         let mut follow = self.follow.lock().await;
+        if let Some(replica) = db.replica() {
+            self.watch_replica(db, replica, follow.as_ref().map(|f| f.read_after()))
+                .await?;
+        }
         // The same pool the pages are made from: a change seen here is in what they read.
-        let mut conn = db.read.acquire().await?;
+        let mut conn = db.read().acquire().await?;
         let Some(f) = follow.as_mut() else {
             // Start from the log's end: the cache is empty.
             *follow = Some(crate::changes::Follow::at(log_end(&mut conn).await?));
@@ -309,6 +316,46 @@ impl PageCache {
         f.absorb(&ids, Instant::now(), GAP_PATIENCE);
         self.heard_now();
         Ok(changes.len())
+    }
+
+    /// Compares the replica's change log with the primary's: a replica still short of where the
+    /// primary was [`REPLICA_LAG_LIMIT`] ago is not read from (public reads and this follower
+    /// turn to the primary, which is ahead: pages made there are never older than what was
+    /// applied); it is read again once it holds everything applied (`applied`, where this
+    /// follower is), so no page is made from a state older than a change already taken in.
+    async fn watch_replica(
+        &self,
+        db: &crate::db::Db,
+        replica: &sqlx::AnyPool,
+        applied: Option<i64>,
+    ) -> anyhow::Result<()> {
+        use crate::db::search::log_end;
+        use crate::db::REPLICA_LAG_LIMIT;
+        let primary_end = log_end(&mut *db.pool.acquire().await?).await?;
+        let replica_end = log_end(&mut *replica.acquire().await?).await?;
+        let now = Instant::now();
+        let behind = {
+            let mut ends = self.primary_ends.lock().unwrap_or_else(|e| e.into_inner());
+            ends.push_back((now, primary_end));
+            // The front: the newest reading at least the limit old.
+            while ends.len() >= 2 && now.duration_since(ends[1].0) >= REPLICA_LAG_LIMIT {
+                ends.pop_front();
+            }
+            ends.front()
+                .filter(|(t, _)| now.duration_since(*t) >= REPLICA_LAG_LIMIT)
+                .is_some_and(|(_, end)| replica_end < *end)
+        };
+        if behind {
+            if db.set_replica_lags(true) {
+                tracing::warn!(
+                    "the read replica is more than {} s behind: public pages are read from the primary until it catches up",
+                    REPLICA_LAG_LIMIT.as_secs()
+                );
+            }
+        } else if replica_end >= applied.unwrap_or(0) && db.set_replica_lags(false) {
+            tracing::info!("the read replica has caught up: public pages are read from it again");
+        }
+        Ok(())
     }
 
     /// Stops answering from the cache until the change log is read again.

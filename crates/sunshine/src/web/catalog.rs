@@ -75,7 +75,7 @@ async fn read(
     p: &CatalogParams,
     size: u32,
 ) -> Result<(Reading, Vec<Unit>), AppError> {
-    let mut conn = app.db.read.acquire().await?;
+    let mut conn = app.db.read().acquire().await?;
     let all = units::all(&mut conn).await?;
     let unit = match path_unit {
         Some(code) => {
@@ -410,7 +410,7 @@ async fn page_of(
 ) -> Result<Response, PageError> {
     let (r, all) = read(&app, path_unit.as_deref(), &p, PAGE_SIZE).await?;
     let mut r = r;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let total = catalog::count(&mut conn, &r.filter).await?;
     let pages = r.page.count(total.shown);
     if r.page.number > pages {
@@ -588,7 +588,7 @@ async fn json_of(
     if !r.problems.is_empty() {
         return Err(AppError::from(Error::Invalid(r.problems)).into());
     }
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let total = catalog::count(&mut conn, &r.filter).await?;
     let pages = r.page.count(total.shown);
     let entries = if r.page.number <= pages {
@@ -667,7 +667,7 @@ async fn csv_of(
         if page.offset() >= CSV_MAX {
             break;
         }
-        let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+        let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
         let entries = catalog::page(&mut conn, &r.filter, r.sort, page).await?;
         drop(conn);
         let done = entries.len() < 1000;
@@ -744,7 +744,7 @@ struct TopicsPage {
 
 /// `GET /topics`: browse by 主题分类, each with how many items it holds, into the catalog.
 pub async fn topics(State(app): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let found = catalog::topics(&mut conn, None).await?;
     let crumbs = vec![crumb("/", "首页"), crumb("/topics", "按主题浏览")];
     let frame = Frame::of(&mut conn, &visitor, None, crumbs).await?;

@@ -104,7 +104,7 @@ async fn of_filter(
     path: String,
     page_path: String,
 ) -> Result<Response, PageError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let entries: Vec<Entry> = catalog::page(
         &mut conn,
         &filter,
@@ -156,7 +156,7 @@ async fn of_filter(
 
 /// `GET /feed.atom`: the latest published items of the whole portal.
 pub async fn city(State(app): State<AppState>) -> Result<Response, PageError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let site = super::public::site_name_of(&mut conn).await?;
     drop(conn);
     of_filter(
@@ -171,7 +171,7 @@ pub async fn city(State(app): State<AppState>) -> Result<Response, PageError> {
 
 async fn unit_of(app: &AppState, code: &str) -> Result<(units::Unit, Vec<i64>), AppError> {
     let code = UnitCode::parse(code).map_err(|_| Error::NotFound)?;
-    let mut conn = app.db.read.acquire().await?;
+    let mut conn = app.db.read().acquire().await?;
     let all = units::all(&mut conn).await?;
     let unit = all
         .iter()
@@ -207,7 +207,7 @@ pub async fn column(
     Path((code, slug)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let (unit, _) = unit_of(&app, &code).await?;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let column = columns::by_slug(&mut conn, unit.id, &slug)
         .await?
         .filter(|c| !c.hidden.is_set())
@@ -235,7 +235,7 @@ pub async fn search(
 ) -> Result<Response, PageError> {
     p.sort = Some("newest".into());
     p.page = None;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     let r = resolve(&mut conn, &all, &p, FEED_SIZE as usize).await?;
     let site = super::public::site_name_of(&mut conn).await?;

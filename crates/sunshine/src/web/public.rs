@@ -87,7 +87,7 @@ struct HomePage {
 }
 
 pub async fn home(State(app): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     // A unit's own host name: its home page is the unit's.
     if let Some(unit) = visitor.site_unit(&mut conn).await? {
         return unit_page(conn, &visitor, unit).await;
@@ -129,7 +129,7 @@ pub async fn open_data(
     State(app): State<AppState>,
     visitor: Visitor,
 ) -> Result<Response, PageError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     let latest =
         items::latest_public(&mut conn, Filter::default(), Page { number: 1, size: 1 }).await?;
@@ -161,7 +161,7 @@ pub async fn section(
     visitor: Visitor,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     let section = sections(&all)
         .into_iter()
@@ -216,7 +216,7 @@ pub async fn unit(
     visitor: Visitor,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let unit = find_unit(&mut conn, &code).await?;
     unit_page(conn, &visitor, unit).await
 }
@@ -297,7 +297,7 @@ pub async fn column(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let page = Page::parse(q.page.as_deref(), PAGE_SIZE).ok_or(Error::NotFound)?;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let unit = find_unit(&mut conn, &code).await?;
     let column = columns::by_slug(&mut conn, unit.id, &slug)
         .await?
@@ -463,7 +463,7 @@ pub async fn item(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let Some(item) = items::get_public(&mut conn, id).await? else {
         return Err(not_public(&mut conn, id).await.into());
     };
@@ -509,7 +509,7 @@ pub async fn attachment(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let att = attachments::get_public(&mut conn, id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -597,7 +597,7 @@ pub async fn guide(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     use chrono::Datelike;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let unit = find_unit(&mut conn, &code).await?;
     let columns = columns::of_unit(&mut conn, unit.id)
         .await?

@@ -309,7 +309,7 @@ pub async fn run(
         Err(e) => return Err(anyhow::Error::from(e).into()),
     };
     let ids: Vec<i64> = answer.hits.iter().map(|h| h.id).collect();
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let lines = items::public_by_ids(&mut conn, &ids).await?;
     drop(conn);
     let units: HashMap<i64, Unit> = all.into_iter().map(|u| (u.id, u)).collect();
@@ -491,7 +491,7 @@ async fn page_of(
     visitor: Visitor,
     Query(mut p): Query<SearchParams>,
 ) -> Result<Response, PageError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     // On a unit's own site, search is that unit's (and its sub-units') unless another is named.
     let site_unit = visitor.site_unit_in(&all).cloned();

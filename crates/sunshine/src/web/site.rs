@@ -52,7 +52,7 @@ pub async fn robots(State(app): State<AppState>) -> Response {
 /// by id range.
 pub async fn index(State(app): State<AppState>) -> Result<Response, PageError> {
     let base = escape(&app.config.base_url());
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let max = items::max_id(&mut conn).await?;
     let pages = (max + ITEMS_PER_PAGE - 1) / ITEMS_PER_PAGE;
     let mut out = String::from(
@@ -93,7 +93,7 @@ fn urlset(body: String) -> Response {
 /// visible columns (two queries whatever the number of units).
 pub async fn units_page(State(app): State<AppState>) -> Result<Response, PageError> {
     let base = escape(&app.config.base_url());
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     let cols = columns::all_visible(&mut conn).await?;
     let mut out = String::new();
@@ -136,7 +136,7 @@ pub async fn items_page(
         .filter(|n| *n >= 1)
         .ok_or(Error::NotFound)?;
     let base = escape(&app.config.base_url());
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let max = items::max_id(&mut conn).await?;
     if n > (max + ITEMS_PER_PAGE - 1) / ITEMS_PER_PAGE {
         return Err(Error::NotFound.into());

@@ -76,7 +76,7 @@ pub async fn list_items(
 ) -> Result<axum::response::Response, ApiError> {
     let page = Page::parse(q.page.as_deref(), crate::web::public::PAGE_SIZE)
         .ok_or_else(|| FieldError::new("page", "page 应为不小于 1 的整数"))?;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let mut filter = Filter::default();
     if let Some(code) = q.unit.as_deref().filter(|s| !s.is_empty()) {
         let unit = super::units::unit_by_code(&mut conn, code, "unit").await?;
@@ -208,7 +208,7 @@ pub async fn get_item(
     let pool = if staff.is_some() {
         &app.db.pool
     } else {
-        &app.db.read
+        app.db.read()
     };
     let mut conn = pool.acquire().await.map_err(AppError::from)?;
     let item = match &staff {

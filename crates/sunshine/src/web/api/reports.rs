@@ -17,7 +17,7 @@ pub async fn get_report(
     Path((unit, year)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let year: i64 = year.parse().map_err(|_| Error::NotFound)?;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let code = UnitCode::parse(&unit).map_err(|_| Error::NotFound)?;
     let u = units::by_code(&mut conn, code.as_str())
         .await?
@@ -48,7 +48,7 @@ pub async fn list_reports(
         .as_deref()
         .and_then(|y| y.parse().ok())
         .ok_or_else(|| FieldError::new("year", "请给出年份 year，例如 ?year=2025"))?;
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     Ok(Json(
         crate::db::report::published_reports(&mut conn, None, year).await?,
     ))

@@ -76,7 +76,7 @@ pub async fn search(
     State(app): State<AppState>,
     Query(p): Query<SearchParams>,
 ) -> Result<Response, ApiError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let all = crate::db::units::all(&mut conn).await?;
     let r = resolve(&mut conn, &all, &p, PAGE_SIZE).await?;
     drop(conn);

@@ -23,7 +23,7 @@ pub struct UnitJson {
 
 #[utoipa::path(get, path = "/api/v1/units", tag = "public", summary = "Every unit, with its parent", responses((status = 200, body = [UnitJson], description = "The units")))]
 pub async fn list_units(State(app): State<AppState>) -> Result<Json<Vec<UnitJson>>, ApiError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let all = units::all(&mut conn).await?;
     let code_of = |id: Option<i64>| {
         id.and_then(|id| all.iter().find(|u| u.id == id))
@@ -68,7 +68,7 @@ pub async fn list_columns(
     State(app): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<ColumnJson>>, ApiError> {
-    let mut conn = app.db.read.acquire().await.map_err(AppError::from)?;
+    let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let code = UnitCode::parse(&code).map_err(|_| Error::NotFound)?;
     let unit = units::by_code(&mut conn, code.as_str())
         .await?
