@@ -206,11 +206,17 @@ impl PageCache {
         Some(e)
     }
 
-    fn put(&self, key: String, e: Entry) -> Arc<Entry> {
+    /// Keeps a page made while the follower stood at `seen`; a page made across a change (the
+    /// count checked under the store's lock, which the follower's drop also takes, so a change
+    /// cannot slip between the check and the insert) is answered but not kept.
+    fn put(&self, key: String, e: Entry, seen: u64) -> Arc<Entry> {
         let e = Arc::new(e);
         e.used
             .store(self.tick.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         let mut s = self.store();
+        if self.applied.load(Ordering::Acquire) != seen {
+            return e;
+        }
         if let Some(old) = s.entries.insert(key, e.clone()) {
             s.bytes = s.bytes.saturating_sub(old.size);
         }
@@ -701,7 +707,7 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         recounted: Mutex::new(Instant::now()),
         used: AtomicU64::new(0),
     };
-    let e = cache.put(key, entry);
+    let e = cache.put(key, entry, seen);
     // This first answer is the handler's own, with the cache's validators (a 304 when the
     // client holds the same page, made by another node or before a restart).
     let mut r = if asked.has(&e) {
@@ -816,9 +822,9 @@ mod tests {
             used: AtomicU64::new(0),
             size: n,
         };
-        c.put("hot".into(), entry(3000));
+        c.put("hot".into(), entry(3000), 0);
         for i in 0..10 {
-            c.put(format!("cold{i}"), entry(3000));
+            c.put(format!("cold{i}"), entry(3000), 0);
             assert!(c.get("hot").is_some(), "the page in use is kept");
             assert!(c.bytes() <= 10_000);
         }
