@@ -154,14 +154,22 @@ pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl Future
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
+        let (app, state) = (app.clone(), state.clone());
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let mut req = req.map(|b| {
                     axum::body::Body::new(DeadlineBody::new(axum::body::Body::new(b), body_timeout))
                 });
                 req.extensions_mut().insert(ConnectInfo(peer));
-                tower::ServiceExt::oneshot(app.clone(), req)
+                // A kept page goes out from memory; everything else through the router.
+                let early = crate::web::cache::answer_early(&state, &req);
+                let app = app.clone();
+                async move {
+                    match early {
+                        Some(r) => Ok(r),
+                        None => tower::ServiceExt::oneshot(app, req).await,
+                    }
+                }
             });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())

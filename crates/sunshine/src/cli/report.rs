@@ -18,7 +18,7 @@ pub enum ReportCommand {
         format: String,
         #[arg(long)]
         out: Option<std::path::PathBuf>,
-        /// For the city: the sum of every unit's report (汇总), each unit's report listed under "units"
+        /// The sum of the reports of the unit and every unit below it (汇总), each listed under "units"
         #[arg(long)]
         aggregate: bool,
     },
@@ -195,12 +195,29 @@ async fn aggregate(conn: &mut crate::db::Conn, city: &str, year: i32) -> anyhow:
         .iter()
         .find(|u| u.code == city)
         .ok_or_else(|| InputError(format!("单位“{city}”不存在")))?;
+    // The unit and every unit below it.
+    let mut within = std::collections::HashSet::from([city_unit.id]);
+    loop {
+        let before = within.len();
+        for u in &units {
+            if u.parent_id.is_some_and(|p| within.contains(&p)) {
+                within.insert(u.id);
+            }
+        }
+        if within.len() == before {
+            break;
+        }
+    }
+    let covered: Vec<_> = units
+        .iter()
+        .filter(|u| within.contains(&u.id))
+        .cloned()
+        .collect();
     let mut parts = Vec::new();
     let mut breaches = Vec::new();
-    for u in &units {
-        let (r, rule_making) = crate::service::report::generate(conn, &u.code, year).await?;
+    for (r, rule_making) in crate::service::report::generate_units(conn, &covered, year).await? {
         for b in sunshine_core::report::check(&r, None, rule_making) {
-            breaches.push((u.name.clone(), b));
+            breaches.push((r.unit_name.clone(), b));
         }
         parts.push(r);
     }

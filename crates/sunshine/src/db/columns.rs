@@ -1,5 +1,6 @@
 //! Catalog columns per unit.
 
+use super::BindIds;
 use super::Conn;
 use serde::Serialize;
 use sunshine_core::catalog::default_columns;
@@ -62,6 +63,17 @@ pub async fn of_unit(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Column>>
         "SELECT {COLS} FROM columns WHERE unit_id = $1 ORDER BY sort_order, id"
     ))
     .bind(unit_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// The columns of `units`, each unit's in its order.
+pub async fn of_units(conn: &mut Conn, units: &[i64]) -> sqlx::Result<Vec<Column>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM columns WHERE unit_id IN ({}) ORDER BY unit_id, sort_order, id",
+        super::placeholders(1, units.len())
+    ))
+    .bind_ids(units)
     .fetch_all(conn)
     .await
 }

@@ -63,12 +63,26 @@ pub struct ReviewEvent {
     pub at: i64,
 }
 
-pub async fn review_events(conn: &mut Conn, units: &[i64]) -> sqlx::Result<Vec<ReviewEvent>> {
+/// Those of `units` from the start of the year before `year` to the end of `year` (a
+/// publication in `year` is matched with its submission; one submitted more than a year before
+/// is left out of the turnaround). Read through `item_events_unit_at`.
+pub async fn review_events(
+    conn: &mut Conn,
+    units: &[i64],
+    year: i32,
+) -> sqlx::Result<Vec<ReviewEvent>> {
+    let start = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(0, |t| t.and_utc().timestamp())
+    };
     sqlx::query_as(&format!(
         "SELECT item_id, unit_id, action, at FROM item_events WHERE action IN ('item.submit', 'item.publish') \
-         AND unit_id IN ({}) ORDER BY id",
-        placeholders(1, units.len())
+         AND unit_id IN ({}) AND at >= $1 AND at < $2 ORDER BY at, id",
+        placeholders(3, units.len())
     ))
+    .bind(start(year - 1))
+    .bind(start(year + 1))
     .bind_ids(units)
     .fetch_all(conn)
     .await
@@ -121,13 +135,18 @@ impl TryFrom<CaseRow> for Case {
     }
 }
 
-/// Applications to `units`, oldest first.
-pub async fn cases(conn: &mut Conn, units: &[i64]) -> sqlx::Result<Vec<Case>> {
+/// Applications to `units` that were open at some time in `year` (received by its end, not
+/// replied before its start), oldest first.
+pub async fn cases(conn: &mut Conn, units: &[i64], year: i32) -> sqlx::Result<Vec<Case>> {
+    let (from, until) = super::year_range(year);
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "SELECT id, unit_id, tracking_no, received_on, replied_on, due_on, overdue, outcome FROM applications \
-         WHERE unit_id IN ({}) ORDER BY received_on, id",
-        placeholders(1, units.len())
+         WHERE unit_id IN ({}) AND received_on < $1 AND (replied_on IS NULL OR replied_on >= $2) \
+         ORDER BY received_on, id",
+        placeholders(3, units.len())
     ))
+    .bind(until)
+    .bind(from)
     .bind_ids(units)
     .fetch_all(conn)
     .await?;

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 /// Bumped when the schema or the tokenizers change: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 /// How often a node looks at the change log.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 /// How long a missing change-log entry is waited for before it is taken as never committed.
@@ -77,6 +77,9 @@ pub struct Search {
     progress: Mutex<Option<(u64, u64)>>,
     /// Set when a search fails on the index: the follower rebuilds.
     broken: std::sync::atomic::AtomicBool,
+    /// Each unit's parent, for the counts per unit beside the results: read at start and
+    /// again whenever items are applied or built.
+    ancestors: RwLock<Arc<HashMap<i64, i64>>>,
 }
 
 fn read_current(root: &Path) -> Option<String> {
@@ -160,7 +163,12 @@ impl Search {
             unusable: Mutex::new(None),
             progress: Mutex::new(None),
             broken: Default::default(),
+            ancestors: Default::default(),
         }
+    }
+
+    fn set_ancestors(&self, ancestors: Arc<HashMap<i64, i64>>) {
+        *self.ancestors.write().unwrap_or_else(|p| p.into_inner()) = ancestors;
     }
 
     fn live(&self) -> Option<Arc<Live>> {
@@ -198,6 +206,10 @@ impl Search {
     pub async fn start(self: &Arc<Self>, db: &Db) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.root)?;
         self.remove_leftovers();
+        {
+            let mut conn = db.read().acquire().await?;
+            self.set_ancestors(Arc::new(ancestors(&mut conn).await?));
+        }
         if self.reopen().await {
             return Ok(());
         }
@@ -284,8 +296,11 @@ impl Search {
             *lock(&self.progress) = Some((done, total));
         })
         .await;
+        if let Ok((_, ancestors)) = &generation {
+            self.set_ancestors(ancestors.clone());
+        }
         *lock(&self.progress) = None;
-        let generation = generation?;
+        let (generation, _) = generation?;
         // Whatever asked for a rebuild meanwhile is answered by this one.
         self.broken
             .store(false, std::sync::atomic::Ordering::Relaxed);
@@ -301,11 +316,16 @@ impl Search {
             let (done, total) = lock(&self.progress).unwrap_or((0, 0));
             return Err(SearchError::Building(done, total));
         };
+        let ancestors = self
+            .ancestors
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let answer = self
             .cpu
             .run(move || {
                 let searcher = live.reader.searcher();
-                query::run_request(&searcher, &live.fields, &request)
+                query::run_request(&searcher, &live.fields, &ancestors, &request)
             })
             .await
             .map_err(|e| SearchError::Other(e.into()))?;
@@ -364,7 +384,7 @@ impl Search {
             let mut items: Vec<i64> = entries.iter().filter_map(|c| c.item_id).collect();
             items.sort_unstable();
             items.dedup();
-            apply(db, &live, &items).await?;
+            self.set_ancestors(apply(db, &live, &items).await?);
         }
         let ids: Vec<i64> = entries.iter().map(|c| c.id).collect();
         let moved = follow.absorb(&ids, Instant::now(), GAP_PATIENCE);
@@ -383,21 +403,26 @@ impl Search {
     ) -> anyhow::Result<String> {
         let root = data_dir.join("search");
         std::fs::create_dir_all(&root)?;
-        build(db, &root, progress).await
+        Ok(build(db, &root, progress).await?.0)
     }
 }
 
-/// Re-reads the items and puts each in the index as it now is, or takes it out.
-async fn apply(db: &Db, live: &Arc<Live>, items: &[i64]) -> anyhow::Result<()> {
+/// Re-reads the items and puts each in the index as it now is, or takes it out; the units'
+/// parents as it read them.
+async fn apply(
+    db: &Db,
+    live: &Arc<Live>,
+    items: &[i64],
+) -> anyhow::Result<Arc<HashMap<i64, i64>>> {
     let (sources, ancestors) = {
         let mut conn = db.read().acquire().await?;
         let mut sources = Vec::new();
         for chunk in items.chunks(200) {
             sources.extend(db::search::public_of(&mut conn, chunk).await?);
         }
-        (sources, ancestors(&mut conn).await?)
+        (sources, Arc::new(ancestors(&mut conn).await?))
     };
-    let (live, items) = (live.clone(), items.to_vec());
+    let (live, items, parents) = (live.clone(), items.to_vec(), ancestors.clone());
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let guard = lock(&live.writer);
         let Some(writer) = guard.as_ref() else {
@@ -407,12 +432,12 @@ async fn apply(db: &Db, live: &Arc<Live>, items: &[i64]) -> anyhow::Result<()> {
             writer.delete_term(Term::from_field_u64(live.fields.id, *id as u64));
         }
         for s in &sources {
-            writer.add_document(schema::document(&live.fields, s, &ancestors))?;
+            writer.add_document(schema::document(&live.fields, s, &parents))?;
         }
         Ok(())
     })
     .await??;
-    Ok(())
+    Ok(ancestors)
 }
 
 /// Commits a writer's documents with the change-log position they bring the index to.
@@ -459,12 +484,13 @@ async fn ancestors(conn: &mut db::Conn) -> anyhow::Result<HashMap<i64, i64>> {
         .collect())
 }
 
-/// Builds a new generation from every public item and names it current; its name.
+/// Builds a new generation from every public item and names it current; its name and the
+/// units' parents it used.
 async fn build(
     db: &Db,
     root: &Path,
     progress: impl Fn(u64, u64) + Send + Sync,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, Arc<HashMap<i64, i64>>)> {
     let (floor, total, ancestors) = {
         let mut conn = db.read().acquire().await?;
         // Where following starts is read first, and held back by the time a transaction may
@@ -528,5 +554,5 @@ async fn build(
     })
     .await??;
     write_current(root, &generation)?;
-    Ok(generation)
+    Ok((generation, ancestors))
 }

@@ -3,15 +3,20 @@
 use super::schema::{self, Fields};
 use sunshine_core::item::Validity;
 use sunshine_core::search::{snippet, Parsed, Snippet, Word};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use super::schema::Grams;
+use std::collections::HashMap;
+use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Explanation, Occur,
     PhraseQuery, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::columnar::ColumnValues;
 use tantivy::{
-    DocAddress, DocId, DocSet, Order, Score, Searcher, SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, DocSet, Order, Score, Searcher, SegmentOrdinal, SegmentReader,
+    TantivyDocument, Term,
 };
+use std::sync::Arc;
 
 /// The deepest a result list may be paged (tantivy ranks `offset + limit` documents).
 pub const MAX_OFFSET: usize = 5_000;
@@ -67,16 +72,30 @@ fn term(field: Field, text: &str) -> Term {
     Term::from_field_text(field, text)
 }
 
-/// A run of tokens in one field: one term, or a phrase of them.
-fn run(field: Field, tokens: &[String]) -> Box<dyn Query> {
-    match tokens {
-        [one] => Box::new(TermQuery::new(
-            term(field, one),
+/// A run of characters (as [`schema::gram_texts`] cuts them) in one text: a single character
+/// is looked up in its characters, two as one pair, more as a phrase of every other pair and
+/// the last (信息公开: 信息 and, two places on, 公开). `None` for no characters.
+fn run(g: Grams, chars: &[String]) -> Option<Box<dyn Query>> {
+    let pair_term = |i: usize| term(g.pairs, &schema::pair(&chars[i], &chars[i + 1]));
+    match chars.len() {
+        0 => None,
+        1 => Some(Box::new(TermQuery::new(
+            term(g.one, &chars[0]),
             IndexRecordOption::WithFreqs,
-        )),
-        many => Box::new(PhraseQuery::new(
-            many.iter().map(|t| term(field, t)).collect(),
-        )),
+        ))),
+        2 => Some(Box::new(TermQuery::new(
+            pair_term(0),
+            IndexRecordOption::WithFreqs,
+        ))),
+        n => {
+            let mut at: Vec<usize> = (0..n - 1).step_by(2).collect();
+            if at.last() != Some(&(n - 2)) {
+                at.push(n - 2);
+            }
+            Some(Box::new(PhraseQuery::new_with_offset(
+                at.into_iter().map(|i| (i, pair_term(i))).collect(),
+            )))
+        }
     }
 }
 
@@ -90,22 +109,29 @@ fn boost(q: Box<dyn Query>, by: f32) -> Box<dyn Query> {
 /// tokens.
 fn matches(f: &Fields, w: &Word, initials: bool) -> Option<Box<dyn Query>> {
     let grams = schema::gram_texts(&w.text);
-    if grams.is_empty() {
-        return None;
-    }
     let mut any: Vec<(Occur, Box<dyn Query>)> = [
-        (f.title_g, 4.0),
-        (f.meta_g, 2.0),
-        (f.body_g, 1.0),
-        (f.files_g, 0.6),
+        (f.title, 4.0),
+        (f.meta, 2.0),
+        (f.body, 1.0),
+        (f.files, 0.6),
     ]
     .into_iter()
-    .map(|(field, by)| (Occur::Should, boost(run(field, &grams), by)))
+    .filter_map(|(g, by)| Some((Occur::Should, boost(run(g, &grams)?, by))))
     .collect();
+    if any.is_empty() {
+        return None;
+    }
     let letters = w.text.chars().count();
     if initials && !w.phrase && letters >= 3 && w.text.chars().all(|c| c.is_ascii_lowercase()) {
-        let initials: Vec<String> = w.text.chars().map(String::from).collect();
-        any.push((Occur::Should, boost(run(f.title_py, &initials), 0.5)));
+        let chars: Vec<String> = w.text.chars().map(String::from).collect();
+        // The initials are indexed as pairs only: as many "characters" as pairs suffice.
+        let py = Grams {
+            one: f.title_py,
+            pairs: f.title_py,
+        };
+        if let Some(q) = run(py, &chars) {
+            any.push((Occur::Should, boost(q, 0.5)));
+        }
     }
     Some(Box::new(BooleanQuery::new(any)))
 }
@@ -249,11 +275,7 @@ pub fn build(f: &Fields, r: &Request) -> Option<Box<dyn Query>> {
         ))));
     }
     if let Some(no) = &r.doc_no {
-        let grams = schema::gram_texts(no);
-        if grams.is_empty() {
-            return None;
-        }
-        clauses.push(filter(run(f.doc_no_g, &grams)));
+        clauses.push(filter(run(f.doc_no, &schema::gram_texts(no))?));
     }
     if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
         clauses.push((Occur::Must, Box::new(AllQuery)));
@@ -261,43 +283,165 @@ pub fn build(f: &Fields, r: &Request) -> Option<Box<dyn Query>> {
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
-fn facet_counts(fruit: &tantivy::collector::FacetCounts, root: &str) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = fruit
-        .get(root)
-        .filter_map(|(facet, n)| {
-            let path = facet.to_path();
-            path.last().map(|s| (s.to_string(), n))
-        })
-        .collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out
+/// Counts the matching documents, by their own unit and by year, from the fast fields (one
+/// read of each per document; a unit's count takes in its sub-units' afterwards).
+struct Tally;
+
+#[derive(Default)]
+struct Tallied {
+    total: usize,
+    /// Indexed by unit id, for ids below [`DENSE`]; others in `sparse`.
+    units: Vec<u64>,
+    sparse: HashMap<u64, u64>,
+    years: HashMap<u64, u64>,
 }
 
-/// Runs a request. CPU work: call it off the async workers.
-pub fn run_request(searcher: &Searcher, f: &Fields, r: &Request) -> tantivy::Result<Answer> {
+/// Unit ids counted in a plain array (a province's units are numbered from 1 up).
+const DENSE: u64 = 1 << 16;
+
+struct SegmentTally {
+    unit: Arc<dyn ColumnValues<u64>>,
+    year: Arc<dyn ColumnValues<u64>>,
+    /// Years counted from 1900, in an array.
+    years: Vec<u64>,
+    out: Tallied,
+}
+
+impl Collector for Tally {
+    type Fruit = Tallied;
+    type Child = SegmentTally;
+
+    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentTally> {
+        let fast = segment.fast_fields();
+        Ok(SegmentTally {
+            unit: fast.u64("unit")?.first_or_default_col(0),
+            year: fast.u64("year")?.first_or_default_col(0),
+            years: vec![0; 300],
+            out: Tallied::default(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Tallied>) -> tantivy::Result<Tallied> {
+        let mut all = Tallied::default();
+        for f in fruits {
+            all.total += f.total;
+            if all.units.len() < f.units.len() {
+                all.units.resize(f.units.len(), 0);
+            }
+            for (a, n) in all.units.iter_mut().zip(&f.units) {
+                *a += n;
+            }
+            for (map, from) in [(&mut all.sparse, f.sparse), (&mut all.years, f.years)] {
+                for (k, n) in from {
+                    *map.entry(k).or_default() += n;
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for SegmentTally {
+    type Fruit = Tallied;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.out.total += 1;
+        let unit = self.unit.get_val(doc);
+        if unit < DENSE {
+            let i = unit as usize;
+            if i >= self.out.units.len() {
+                self.out.units.resize(i + 1, 0);
+            }
+            self.out.units[i] += 1;
+        } else {
+            *self.out.sparse.entry(unit).or_default() += 1;
+        }
+        let year = self.year.get_val(doc);
+        match self.years.get_mut(year.wrapping_sub(1900) as usize) {
+            Some(n) => *n += 1,
+            None => *self.out.years.entry(year).or_default() += 1,
+        }
+    }
+
+    fn harvest(mut self) -> Tallied {
+        for (i, n) in self.years.iter().enumerate() {
+            if *n > 0 {
+                *self.out.years.entry(1900 + i as u64).or_default() += n;
+            }
+        }
+        self.out
+    }
+}
+
+/// Most first, then by key.
+fn most_first<K: Ord>(mut v: Vec<(K, u64)>) -> Vec<(K, u64)> {
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+impl Tallied {
+    /// Per unit with the units below it, through `ancestors` (a unit to the one above it).
+    fn units(&self, ancestors: &HashMap<i64, i64>) -> Vec<(i64, u64)> {
+        let own = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(u, n)| (u as u64, *n))
+            .chain(self.sparse.iter().map(|(u, n)| (*u, *n)));
+        let mut up: HashMap<i64, u64> = HashMap::new();
+        for (u, n) in own {
+            let mut unit = i64::try_from(u).ok();
+            let mut depth = 0;
+            while let Some(x) = unit {
+                *up.entry(x).or_default() += n;
+                unit = ancestors.get(&x).copied();
+                depth += 1;
+                if depth > 16 {
+                    break;
+                }
+            }
+        }
+        most_first(up.into_iter().collect())
+    }
+
+    fn years(&self) -> Vec<(i32, u64)> {
+        most_first(
+            self.years
+                .iter()
+                .filter_map(|(y, n)| Some((i32::try_from(*y).ok()?, *n)))
+                .collect(),
+        )
+    }
+}
+
+/// Runs a request; `ancestors` maps a unit to the one above it (for the counts per unit).
+/// CPU work: call it off the async workers.
+pub fn run_request(
+    searcher: &Searcher,
+    f: &Fields,
+    ancestors: &HashMap<i64, i64>,
+    r: &Request,
+) -> tantivy::Result<Answer> {
     let Some(query) = build(f, r) else {
         return Ok(Answer::default());
     };
     let offset = r.offset.min(MAX_OFFSET);
     let limit = r.limit.clamp(1, 100);
-    let mut facets = FacetCollector::for_field("facet");
-    facets.add_facet("/unit");
-    facets.add_facet("/year");
     let top = TopDocs::with_limit(limit).and_offset(offset);
-    let (addresses, total, counts): (Vec<DocAddress>, usize, _) = if r.newest {
-        let (docs, total, counts) = searcher.search(
+    let (addresses, tally): (Vec<DocAddress>, Tallied) = if r.newest {
+        let (docs, tally) = searcher.search(
             &query,
-            &(
-                top.order_by_fast_field::<i64>("newest", Order::Desc),
-                Count,
-                facets,
-            ),
+            &(top.order_by_fast_field::<i64>("newest", Order::Desc), Tally),
         )?;
-        (docs.into_iter().map(|(_, a)| a).collect(), total, counts)
+        (docs.into_iter().map(|(_, a)| a).collect(), tally)
     } else {
-        let (docs, total, counts) =
-            searcher.search(&query, &(top.order_by_score(), Count, facets))?;
-        (docs.into_iter().map(|(_, a)| a).collect(), total, counts)
+        let (docs, tally) = searcher.search(&query, &(top.order_by_score(), Tally))?;
+        (docs.into_iter().map(|(_, a)| a).collect(), tally)
     };
     let wanted = r.parsed.wanted();
     let mut hits = Vec::with_capacity(addresses.len());
@@ -313,16 +457,10 @@ pub fn run_request(searcher: &Searcher, f: &Fields, r: &Request) -> tantivy::Res
         });
     }
     Ok(Answer {
-        total,
+        total: tally.total,
         hits,
-        units: facet_counts(&counts, "/unit")
-            .into_iter()
-            .filter_map(|(s, n)| Some((s.parse().ok()?, n)))
-            .collect(),
-        years: facet_counts(&counts, "/year")
-            .into_iter()
-            .filter_map(|(s, n)| Some((s.parse().ok()?, n)))
-            .collect(),
+        units: tally.units(ancestors),
+        years: tally.years(),
     })
 }
 
@@ -381,6 +519,7 @@ mod tests {
             run_request(
                 &searcher,
                 &f,
+                &ancestors,
                 &Request {
                     parsed: sunshine_core::search::parse(q),
                     limit: 10,

@@ -3,7 +3,7 @@
 
 use super::Error;
 use crate::db::{columns, units};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use sunshine_core::report::{self, AppRecord, ColumnCount, Report, COLUMNS, ROWS};
 use sunshine_core::unit::UnitKind;
 use sunshine_core::FieldError;
@@ -17,13 +17,94 @@ pub async fn generate(
     let unit = units::by_code(conn, unit_code)
         .await?
         .ok_or_else(|| FieldError::new("unit", format!("单位“{unit_code}”不存在")))?;
-    let records = crate::db::report::application_records(conn, unit.id).await?;
-    let remedies = crate::db::report::remedy_records(conn, unit.id).await?;
-    let by_col = crate::db::report::published_by_column(conn, unit.id, year).await?;
+    generate_units(conn, std::slice::from_ref(&unit), year)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no report made for unit {}", unit.id)))
+}
+
+/// Builds the reports of `units` for `year`, in their order, each with whether the unit reports
+/// 规章. Every kind of record is read once for many units at a time (a province's thousands of
+/// units take a few statements, not a few for each).
+pub async fn generate_units(
+    conn: &mut crate::db::Conn,
+    units: &[units::Unit],
+    year: i32,
+) -> Result<Vec<(Report, bool)>, Error> {
+    use crate::db::report as rdb;
+    let cal = crate::db::calendar::effective(conn).await?;
+    let mut out = Vec::with_capacity(units.len());
+    for chunk in units.chunks(rdb::UNITS_AT_ONCE) {
+        let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
+        let mut records = rdb::application_records_of(conn, &ids).await?;
+        let mut remedies = rdb::remedy_records_of(conn, &ids).await?;
+        let mut by_col = rdb::published_by_column_of(conn, &ids, year).await?;
+        let last_year = rdb::published_by_column_of(conn, &ids, year - 1).await?;
+        let mut cols: HashMap<i64, Vec<columns::Column>> = HashMap::new();
+        for c in columns::of_units(conn, &ids).await? {
+            cols.entry(c.unit_id).or_default().push(c);
+        }
+        let fees = rdb::fees_paid_of(conn, &ids, year).await?;
+        let mut years = rdb::years_of(conn, &ids, year).await?;
+        let mut docs = rdb::doc_counts_of(conn, &ids, year).await?;
+        let mut trainings = rdb::trainings_of(conn, &ids, year).await?;
+        let mut inspections = rdb::inspections_of(conn, &ids, year).await?;
+        for unit in chunk {
+            let id = unit.id;
+            let mut doc = |t: &str| docs.remove(&(id, t.to_string())).unwrap_or_default();
+            let (rules, normative) = (doc("rule"), doc("normative"));
+            out.push(build(
+                unit,
+                year,
+                &cal,
+                Records {
+                    applications: records.remove(&id).unwrap_or_default(),
+                    remedies: remedies.remove(&id).unwrap_or_default(),
+                    by_column: by_col.remove(&id).unwrap_or_default(),
+                    last_year: last_year.get(&id).map_or(0, |v| v.iter().map(|(_, n)| n).sum()),
+                    columns: cols.remove(&id).unwrap_or_default(),
+                    fees: fees.get(&id).copied().unwrap_or(0),
+                    year: years.remove(&id).unwrap_or_default(),
+                    rules,
+                    normative,
+                    trainings: trainings.remove(&id).unwrap_or_default(),
+                    inspections: inspections.remove(&id).unwrap_or_default(),
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// What one unit's report is made from.
+struct Records {
+    applications: Vec<AppRecord>,
+    remedies: Vec<sunshine_core::report::RemedyRecord>,
+    /// Items published in the year, per column id.
+    by_column: Vec<(i64, i64)>,
+    /// Items published the year before, all columns.
+    last_year: i64,
+    columns: Vec<columns::Column>,
+    fees: i64,
+    year: crate::db::report::YearRow,
+    rules: (i64, i64, i64),
+    normative: (i64, i64, i64),
+    trainings: Vec<crate::db::report::Training>,
+    inspections: Vec<crate::db::report::Inspection>,
+}
+
+/// One unit's report from its records.
+fn build(
+    unit: &units::Unit,
+    year: i32,
+    cal: &sunshine_core::calendar::Calendar,
+    rec: Records,
+) -> (Report, bool) {
+    let by_col = &rec.by_column;
     // The year's proactive items in every column, which the appendix compares with last year.
     let this_year: i64 = by_col.iter().map(|(_, n)| n).sum();
-    let cols = columns::of_unit(conn, unit.id).await?;
-    let by_column: Vec<ColumnCount> = cols
+    let by_column: Vec<ColumnCount> = rec
+        .columns
         .iter()
         .filter_map(|c| {
             by_col
@@ -35,13 +116,11 @@ pub async fn generate(
                 })
         })
         .collect();
-    let fees = crate::db::report::fees_paid(conn, unit.id, year).await?;
-    let applications = report::table_three(&records, year);
-    let yr = crate::db::report::year(conn, unit.id, year).await?;
-    let (ri, rr, rf) = crate::db::report::doc_counts(conn, unit.id, "rule", year).await?;
-    let (ni, nr, nf) = crate::db::report::doc_counts(conn, unit.id, "normative", year).await?;
-    let trainings = crate::db::report::trainings(conn, unit.id, year).await?;
-    let inspections = crate::db::report::inspections(conn, unit.id, year).await?;
+    let records = &rec.applications;
+    let applications = report::table_three(records, year);
+    let yr = &rec.year;
+    let (ri, rr, rf) = rec.rules;
+    let (ni, nr, nf) = rec.normative;
     let mut r = Report {
         unit: unit.code.clone(),
         unit_name: unit.name.clone(),
@@ -67,21 +146,21 @@ pub async fn generate(
             fees_wan_yuan: yr.fees_wan_yuan.parse().unwrap_or(0.0),
         },
         applications,
-        remedies: report::table_four(&remedies, year),
-        fees_charged_yuan: fees as f64,
+        remedies: report::table_four(&rec.remedies, year),
+        fees_charged_yuan: rec.fees as f64,
         sections: BTreeMap::new(),
     };
     let mut one = section_one(&r);
-    if trainings.is_empty() {
+    if rec.trainings.is_empty() {
         one.push_str("全年未组织政府信息公开专题培训。");
     } else {
-        let people: i64 = trainings.iter().map(|t| t.attendance).sum();
+        let people: i64 = rec.trainings.iter().map(|t| t.attendance).sum();
         one.push_str(&format!(
             "全年组织政府信息公开培训{}次{people}人次。",
-            trainings.len()
+            rec.trainings.len()
         ));
     }
-    for i in &inspections {
+    for i in &rec.inspections {
         one.push_str(&format!(
             "{}，{}对本机关政府信息公开工作进行检查，发现问题：{}",
             i.held_on, i.inspector, i.findings
@@ -103,11 +182,11 @@ pub async fn generate(
     r.sections.insert("六".into(), six);
     r.sections.insert(
         "附录".into(),
-        appendix(conn, unit.id, year, &records, this_year).await?,
+        appendix(cal, year, records, this_year, rec.last_year),
     );
     // Only a city government with rule-making power reports 规章; townships and departments never.
     let rule_making = unit.kind() == UnitKind::City;
-    Ok((r, rule_making))
+    (r, rule_making)
 }
 
 /// Section 一 drafted from the figures, in the style of published reports.
@@ -379,15 +458,14 @@ pub fn to_html(r: &Report) -> anyhow::Result<String> {
 
 /// Beyond the national tables: reply times in working days, the oldest open applications, and the
 /// year-on-year comparison of proactive items. Shown as the report's appendix.
-async fn appendix(
-    conn: &mut crate::db::Conn,
-    unit_id: i64,
+fn appendix(
+    cal: &sunshine_core::calendar::Calendar,
     year: i32,
     records: &[AppRecord],
     this: i64,
-) -> Result<String, Error> {
+    last: i64,
+) -> String {
     use chrono::Datelike;
-    let cal = crate::db::calendar::effective(conn).await?;
     // Only what happened in the year: replies given in it; cases open at its end.
     let mut days: Vec<u32> = records
         .iter()
@@ -419,7 +497,6 @@ async fn appendix(
             oldest.join("、")
         ));
     }
-    let last = crate::db::report::published_count(conn, unit_id, year - 1).await?;
     out.push_str(&format!(
         "主动公开信息{this}条，上年{last}条，{}。",
         match this.cmp(&last) {
@@ -428,5 +505,5 @@ async fn appendix(
             std::cmp::Ordering::Equal => "与上年持平".to_owned(),
         }
     ));
-    Ok(out)
+    out
 }

@@ -638,6 +638,21 @@ fn etag_of(body: &[u8], hits: Option<(usize, usize)>) -> HeaderValue {
 }
 
 /// The middleware: answers from the cache, or lets the handler answer and keeps what it may.
+/// A kept page answered from memory before routing and the middleware stack, none of which a
+/// kept page needs (it carries the security headers those would add); `None` for a request
+/// the cache does not answer, which then takes the whole way through [`layer`].
+pub fn answer_early(app: &AppState, req: &Request) -> Option<Response> {
+    let cache = &app.pages;
+    if cache.limit == 0 || !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    let key = key_of(req).filter(|_| cache.trusted())?;
+    let e = cache.get(&key)?;
+    let mut r = answer(app, &e, req.headers(), req.method() == Method::HEAD);
+    super::router::security_headers(r.headers_mut());
+    Some(r)
+}
+
 pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let cache = &app.pages;
     if cache.limit == 0 {

@@ -60,19 +60,29 @@ pub struct SectionView {
     pub label: &'static str,
     pub slug: &'static str,
     pub units: Vec<Unit>,
+    /// How many units the section has in all (the home page shows the first [`HOME_UNITS`]).
+    pub total: usize,
 }
+
+/// Units shown in each section of the home page; the section's own page lists them all (a
+/// province has a thousand townships).
+pub const HOME_UNITS: usize = 60;
 
 fn sections(units: &[Unit]) -> Vec<SectionView> {
     [Section::City, Section::Townships, Section::Departments]
         .into_iter()
-        .map(|s| SectionView {
-            label: s.label(),
-            slug: s.slug(),
-            units: units
+        .map(|s| {
+            let units: Vec<Unit> = units
                 .iter()
                 .filter(|u| u.kind().section() == s)
                 .cloned()
-                .collect(),
+                .collect();
+            SectionView {
+                label: s.label(),
+                slug: s.slug(),
+                total: units.len(),
+                units,
+            }
         })
         .filter(|s| !s.units.is_empty())
         .collect()
@@ -105,7 +115,13 @@ pub async fn home(State(app): State<AppState>, visitor: Visitor) -> Result<Respo
     cached(
         render(&HomePage {
             frame: Frame::of(&mut conn, &visitor, None, vec![]).await?,
-            sections: sections(&all),
+            sections: sections(&all)
+                .into_iter()
+                .map(|mut s| {
+                    s.units.truncate(HOME_UNITS);
+                    s
+                })
+                .collect(),
             latest,
         }),
         vec![Tag::All],

@@ -184,6 +184,24 @@ pub fn staff_routes(upload_limit: usize) -> StaffRoutes {
     .post("/admin/attachments/{id}/delete", items::delete_attachment)
 }
 
+/// The security headers every answer carries (where a handler did not set its own).
+pub fn security_headers(h: &mut axum::http::HeaderMap) {
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ),
+    ] {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let cfg = &state.config;
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
@@ -258,13 +276,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(super::error::page_errors))
         .layer(CatchPanicLayer::custom(page_panic))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        .layer(axum::middleware::map_response(
+            |mut r: axum::response::Response| async move {
+                security_headers(r.headers_mut());
+                r
+            },
         ))
         // Spans carry the method and path only: query strings may hold access codes.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -196,6 +196,7 @@ pub async fn save(
             };
             if let (Some(h), true) = (held, errs.is_empty()) {
                 let i = Inspection {
+                    unit_id: unit.id,
                     id: 0,
                     held_on: h,
                     inspector: f.inspector.trim().into(),

@@ -77,28 +77,59 @@ fn opt(v: Option<i64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_else(|| "—".into())
 }
 
-/// The figures of the units a supervisor covers (`scope`), for `year`.
+/// The figures of the units a supervisor covers (`scope`), for `year`. The rows are read with
+/// the connection held and worked out on the CPU pool after it is given back; each kind of row
+/// is grouped by unit once (a province has thousands of units and hundreds of thousands of
+/// items a year).
 async fn gather(
     state: &AppState,
     year: i32,
     scope: &[i64],
 ) -> Result<(Vec<UnitRow>, Vec<(Outcome, i64)>, Vec<OldCase>), AppError> {
-    let mut conn = state.db.pool.acquire().await?;
-    let cal = crate::db::calendar::effective(&mut conn).await?;
-    let units: Vec<_> = crate::db::units::all(&mut conn)
-        .await?
-        .into_iter()
-        .filter(|u| scope.binary_search(&u.id).is_ok())
-        .collect();
-    let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
-    let items = sup::published(&mut conn, &ids, year - 1, year).await?;
-    let events = sup::review_events(&mut conn, &ids).await?;
-    let apps = sup::cases(&mut conn, &ids).await?;
-    let reports = sup::report_states(&mut conn, &ids, year).await?;
     let today = state.today();
+    let (cal, units, items, events, apps, reports) = {
+        let mut conn = state.db.pool.acquire().await?;
+        let cal = crate::db::calendar::effective(&mut conn).await?;
+        let units: Vec<_> = crate::db::units::all(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|u| scope.binary_search(&u.id).is_ok())
+            .collect();
+        let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+        let items = sup::published(&mut conn, &ids, year - 1, year).await?;
+        let events = sup::review_events(&mut conn, &ids, year).await?;
+        let apps = sup::cases(&mut conn, &ids, year).await?;
+        let reports = sup::report_states(&mut conn, &ids, year).await?;
+        (cal, units, items, events, apps, reports)
+    };
+    Ok(state
+        .cpu
+        .run(move || figures(year, today, &cal, &units, &items, &events, &apps, &reports))
+        .await?)
+}
+
+fn by_unit<T>(rows: &[T], unit: impl Fn(&T) -> i64) -> HashMap<i64, Vec<&T>> {
+    let mut out: HashMap<i64, Vec<&T>> = HashMap::new();
+    for r in rows {
+        out.entry(unit(r)).or_default().push(r);
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn figures(
+    year: i32,
+    today: chrono::NaiveDate,
+    cal: &sunshine_core::calendar::Calendar,
+    units: &[crate::db::units::Unit],
+    items: &[sup::Published],
+    events: &[sup::ReviewEvent],
+    apps: &[sup::Case],
+    reports: &[sup::ReportState],
+) -> (Vec<UnitRow>, Vec<(Outcome, i64)>, Vec<OldCase>) {
     let mut submitted: HashMap<i64, i64> = HashMap::new();
     let mut review: HashMap<i64, Vec<i64>> = HashMap::new();
-    for e in &events {
+    for e in events {
         if e.action == "item.submit" {
             submitted.entry(e.item_id).or_insert(e.at);
         } else if let Some(s) = submitted.get(&e.item_id) {
@@ -110,12 +141,17 @@ async fn gather(
             }
         }
     }
+    let items_of = by_unit(items, |i| i.unit_id);
+    let apps_of = by_unit(apps, |a| a.unit_id);
+    let reports_of = by_unit(reports, |r| r.unit_id);
+    let names: HashMap<i64, &str> = units.iter().map(|u| (u.id, u.name.as_str())).collect();
+    let (no_items, no_apps) = (Vec::new(), Vec::new());
     let mut outcomes: HashMap<Outcome, i64> = HashMap::new();
     let mut rows = Vec::new();
-    for u in &units {
+    for u in units {
         let mut by_month = [0i64; 12];
         let (mut timely, mut dated, mut last_year) = (0, 0, 0);
-        for it in items.iter().filter(|it| it.unit_id == u.id) {
+        for it in items_of.get(&u.id).unwrap_or(&no_items) {
             let Some(p) = it.published_on else {
                 continue;
             };
@@ -134,18 +170,14 @@ async fn gather(
         let mut replies = Vec::new();
         let (mut received, mut overdue) = (0, 0);
         for sup::Case {
-            unit_id: uid,
             received_on: rec,
             replied_on: replied,
             due_on: due,
             overdue: od,
             outcome,
             ..
-        } in &apps
+        } in apps_of.get(&u.id).unwrap_or(&no_apps).iter().copied()
         {
-            if *uid != u.id {
-                continue;
-            }
             let r = *rec;
             if r.year() == year {
                 received += 1;
@@ -170,7 +202,7 @@ async fn gather(
         let avg = (!replies.is_empty()).then(|| replies.iter().sum::<i64>() / replies.len() as i64);
         let (fastest, slowest) = (replies.iter().min().copied(), replies.iter().max().copied());
         let due = u.report_due_on(year);
-        let report = reports.iter().find(|r| r.unit_id == u.id);
+        let report = reports_of.get(&u.id).and_then(|r| r.first());
         let report_state = match report.map(|r| (r.state, r.published_on)) {
             Some((Some(ItemState::Published), on)) => {
                 let late = on.zip(due).is_some_and(|(p, due)| p > due);
@@ -210,24 +242,19 @@ async fn gather(
     let end = sunshine_core::report::year_end(year).unwrap_or(today);
     let oldest = apps
         .iter()
-        .filter(|a| scope.binary_search(&a.unit_id).is_ok())
         .filter(|a| a.received_on <= end)
         .filter(|a| a.replied_on.is_none_or(|p| p > end))
         .take(10)
         .map(|a| OldCase {
             id: a.id,
-            unit: units
-                .iter()
-                .find(|u| u.id == a.unit_id)
-                .map(|u| u.name.clone())
-                .unwrap_or_default(),
+            unit: names.get(&a.unit_id).unwrap_or(&"").to_string(),
             tracking_no: a.tracking_no.clone(),
             received_on: a.received_on.to_string(),
         })
         .collect();
     let mut outcome_list: Vec<(Outcome, i64)> = outcomes.into_iter().collect();
     outcome_list.sort_by_key(|(o, n)| (std::cmp::Reverse(*n), o.as_str()));
-    Ok((rows, outcome_list, oldest))
+    (rows, outcome_list, oldest)
 }
 
 fn year_of(state: &AppState, q: &YearQuery) -> Result<i32, AppError> {
