@@ -250,7 +250,10 @@ fn date(s: &str) -> Option<NaiveDate> {
 /// Every application of a unit as the report counts it (table 三): who applied, when, and how
 /// it was concluded. A row whose kind or date does not read is an error, not a silent skip.
 pub async fn application_records(conn: &mut Conn, unit_id: i64) -> anyhow::Result<Vec<AppRecord>> {
-    Ok(one(application_records_of(conn, &[unit_id]).await?, unit_id))
+    Ok(one(
+        application_records_of(conn, &[unit_id]).await?,
+        unit_id,
+    ))
 }
 
 /// [`application_records`] of `units`, by unit.
@@ -324,7 +327,10 @@ pub async fn published_by_column(
     unit_id: i64,
     year: i32,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
-    Ok(one(published_by_column_of(conn, &[unit_id], year).await?, unit_id))
+    Ok(one(
+        published_by_column_of(conn, &[unit_id], year).await?,
+        unit_id,
+    ))
 }
 
 /// [`published_by_column`] of `units`, by unit. Read through `items_unit_public`.

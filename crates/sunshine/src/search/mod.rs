@@ -409,11 +409,7 @@ impl Search {
 
 /// Re-reads the items and puts each in the index as it now is, or takes it out; the units'
 /// parents as it read them.
-async fn apply(
-    db: &Db,
-    live: &Arc<Live>,
-    items: &[i64],
-) -> anyhow::Result<Arc<HashMap<i64, i64>>> {
+async fn apply(db: &Db, live: &Arc<Live>, items: &[i64]) -> anyhow::Result<Arc<HashMap<i64, i64>>> {
     let (sources, ancestors) = {
         let mut conn = db.read().acquire().await?;
         let mut sources = Vec::new();

@@ -1,22 +1,22 @@
 //! A search request turned into a tantivy query, run, and its answer read back.
 
+use super::schema::Grams;
 use super::schema::{self, Fields};
+use std::collections::HashMap;
+use std::sync::Arc;
 use sunshine_core::item::Validity;
 use sunshine_core::search::{snippet, Parsed, Snippet, Word};
-use super::schema::Grams;
-use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
+use tantivy::columnar::ColumnValues;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Explanation, Occur,
     PhraseQuery, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::columnar::ColumnValues;
 use tantivy::{
     DocAddress, DocId, DocSet, Order, Score, Searcher, SegmentOrdinal, SegmentReader,
     TantivyDocument, Term,
 };
-use std::sync::Arc;
 
 /// The deepest a result list may be paged (tantivy ranks `offset + limit` documents).
 pub const MAX_OFFSET: usize = 5_000;
@@ -109,15 +109,11 @@ fn boost(q: Box<dyn Query>, by: f32) -> Box<dyn Query> {
 /// tokens.
 fn matches(f: &Fields, w: &Word, initials: bool) -> Option<Box<dyn Query>> {
     let grams = schema::gram_texts(&w.text);
-    let mut any: Vec<(Occur, Box<dyn Query>)> = [
-        (f.title, 4.0),
-        (f.meta, 2.0),
-        (f.body, 1.0),
-        (f.files, 0.6),
-    ]
-    .into_iter()
-    .filter_map(|(g, by)| Some((Occur::Should, boost(run(g, &grams)?, by))))
-    .collect();
+    let mut any: Vec<(Occur, Box<dyn Query>)> =
+        [(f.title, 4.0), (f.meta, 2.0), (f.body, 1.0), (f.files, 0.6)]
+            .into_iter()
+            .filter_map(|(g, by)| Some((Occur::Should, boost(run(g, &grams)?, by))))
+            .collect();
     if any.is_empty() {
         return None;
     }
@@ -311,7 +307,11 @@ impl Collector for Tally {
     type Fruit = Tallied;
     type Child = SegmentTally;
 
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentTally> {
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentTally> {
         let fast = segment.fast_fields();
         Ok(SegmentTally {
             unit: fast.u64("unit")?.first_or_default_col(0),

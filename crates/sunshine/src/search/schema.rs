@@ -348,7 +348,10 @@ mod tests {
     #[test]
     fn pairs_of_neighbours_with_their_positions() {
         let t = pairs(grams("信息，公开pdf 2017", false));
-        assert_eq!(texts(t.clone()), ["信息", "息公", "公开", "开pdf", "pdf 2017"]);
+        assert_eq!(
+            texts(t.clone()),
+            ["信息", "息公", "公开", "开pdf", "pdf 2017"]
+        );
         assert_eq!(t[2].position, 2);
         assert!(pairs(grams("公", false)).is_empty());
         assert_eq!(texts(pairs(grams("政府公开", true))), ["z f", "f g", "g k"]);

@@ -61,7 +61,9 @@ pub async fn generate_units(
                     applications: records.remove(&id).unwrap_or_default(),
                     remedies: remedies.remove(&id).unwrap_or_default(),
                     by_column: by_col.remove(&id).unwrap_or_default(),
-                    last_year: last_year.get(&id).map_or(0, |v| v.iter().map(|(_, n)| n).sum()),
+                    last_year: last_year
+                        .get(&id)
+                        .map_or(0, |v| v.iter().map(|(_, n)| n).sum()),
                     columns: cols.remove(&id).unwrap_or_default(),
                     fees: fees.get(&id).copied().unwrap_or(0),
                     year: years.remove(&id).unwrap_or_default(),
