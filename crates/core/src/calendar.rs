@@ -182,6 +182,29 @@ impl Calendar {
         (d, provisional)
     }
 
+    /// The first date whose [`count`](Self::count) from `from` is more than `n`, or the first
+    /// date the calendar cannot say: `count(from, to)` is known and at most `n` exactly when
+    /// `to` is before it. (A deadline of `n` working days for everything dated `from`, found
+    /// once rather than counted for each.)
+    pub fn beyond(&self, from: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = from;
+        let mut left = n + 1;
+        while let Some(next) = d.succ_opt() {
+            d = next;
+            match self.is_workday(d) {
+                Ok(true) => {
+                    left -= 1;
+                    if left == 0 {
+                        break;
+                    }
+                }
+                Ok(false) => {}
+                Err(_) => break,
+            }
+        }
+        d
+    }
+
     /// The number of working days after `from` up to and including `to` (0 when `to` is not
     /// after `from`).
     pub fn count(&self, from: NaiveDate, to: NaiveDate) -> Result<u32, CalendarError> {
@@ -326,6 +349,13 @@ mod tests {
             prop_assert!(c.is_workday(to).unwrap());
             // and the day before it is counted one fewer
             prop_assert_eq!(c.count(from, to - chrono::Duration::days(1)).unwrap(), n - 1);
+        }
+
+        #[test]
+        fn beyond_is_where_the_count_passes_n(from in date_in_data(), x in -10i64..80, n in 0u32..30) {
+            let c = Calendar::shipped();
+            let to = from + chrono::Duration::days(x);
+            prop_assert_eq!(c.count(from, to).is_ok_and(|k| k <= n), to < c.beyond(from, n));
         }
 
         #[test]
