@@ -112,8 +112,17 @@ async fn a_page_read_twice_comes_from_memory_with_validators_and_compression() {
         .expect("vary")
         .contains("Accept-Encoding"));
     assert!(r.headers().contains_key("last-modified"));
+    // A hit is answered before the router's layers: it carries their headers all the same.
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        assert_eq!(r.headers()[name], value, "{name} on a cached answer");
+    }
     assert!(
-        r.headers().contains_key("content-security-policy"),
+        r.headers().contains_key("content-security-policy")
+            && r.headers().contains_key("permissions-policy"),
         "security headers are on cached answers too"
     );
     let etag = r.headers()["etag"].to_str().expect("etag").to_owned();

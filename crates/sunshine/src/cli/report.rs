@@ -45,7 +45,7 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
             }
             let db = Db::open(config).await?;
             let mut conn = db.pool.acquire().await?;
-            let (sum, parts, breaches) = aggregate(&mut conn, &unit, year).await?;
+            let (sum, parts, breaches) = aggregate(&mut conn, &unit, year, Cover::Below).await?;
             if let Some((who, b)) = breaches.iter().find(|(_, b)| b.is_arithmetic()) {
                 anyhow::bail!("{who}的报告未通过一致性检查：{}", b.message);
             }
@@ -68,7 +68,7 @@ pub async fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<()> {
                 .await?
                 .map(|u| u.code)
                 .ok_or_else(|| InputError("还没有任何单位".into()))?;
-            let (_, parts, breaches) = aggregate(&mut conn, &root, year).await?;
+            let (_, parts, breaches) = aggregate(&mut conn, &root, year, Cover::Every).await?;
             for p in &parts {
                 let mine: Vec<_> = breaches
                     .iter()
@@ -189,7 +189,21 @@ type Aggregate = (
     Vec<(String, sunshine_core::report::Breach)>,
 );
 
-async fn aggregate(conn: &mut crate::db::Conn, city: &str, year: i32) -> anyhow::Result<Aggregate> {
+/// Which units an aggregate takes in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cover {
+    /// The unit named and every unit below it.
+    Below,
+    /// Every unit of the deployment, under whichever top-level unit (`check-all`).
+    Every,
+}
+
+async fn aggregate(
+    conn: &mut crate::db::Conn,
+    city: &str,
+    year: i32,
+    cover: Cover,
+) -> anyhow::Result<Aggregate> {
     let units = crate::db::units::all(conn).await?;
     let city_unit = units
         .iter()
@@ -210,7 +224,7 @@ async fn aggregate(conn: &mut crate::db::Conn, city: &str, year: i32) -> anyhow:
     }
     let covered: Vec<_> = units
         .iter()
-        .filter(|u| within.contains(&u.id))
+        .filter(|u| cover == Cover::Every || within.contains(&u.id))
         .cloned()
         .collect();
     let mut parts = Vec::new();

@@ -471,7 +471,9 @@ mod tests {
     use std::collections::HashMap;
 
     /// An exclusion over many documents whose characters are there but apart, and sometimes
-    /// together: once panicked tantivy's phrase scorer (found by `bench/search`).
+    /// together: once panicked tantivy's phrase scorer (found by `bench/search`, when every
+    /// character was a term and every word a phrase; now words of three or more characters
+    /// are phrases of pairs).
     #[test]
     fn exclusions_over_many_documents_exclude_exactly() {
         let (schema, f) = schema::schema();
@@ -533,5 +535,12 @@ mod tests {
         assert_eq!(ask("销号"), excluded);
         assert_eq!(ask("涉及 -销号"), 3000 - excluded);
         assert_eq!(ask("涉及 -\"销号\" -编号"), 3000 - excluded - numbered);
+        // Longer exclusions are phrases of pairs (three characters: two pairs in a row; four:
+        // the first and the third), with the characters found together and apart.
+        assert_eq!(ask("涉及 -改销号"), 3000 - excluded);
+        assert_eq!(ask("涉及 -整改销号"), 3000 - excluded);
+        // Punctuation between characters does not part them (改，销售 holds 改销售).
+        assert_eq!(ask("涉及 -改销售"), 3000 - numbered);
+        assert_eq!(ask("涉及 -整改销售台账"), 3000 - numbered);
     }
 }

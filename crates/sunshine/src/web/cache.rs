@@ -637,7 +637,6 @@ fn etag_of(body: &[u8], hits: Option<(usize, usize)>) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""))
 }
 
-/// The middleware: answers from the cache, or lets the handler answer and keeps what it may.
 /// A kept page answered from memory before routing and the middleware stack, none of which a
 /// kept page needs (it carries the security headers those would add); `None` for a request
 /// the cache does not answer, which then takes the whole way through [`layer`].
@@ -653,6 +652,7 @@ pub fn answer_early(app: &AppState, req: &Request) -> Option<Response> {
     Some(r)
 }
 
+/// The middleware: answers from the cache, or lets the handler answer and keeps what it may.
 pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let cache = &app.pages;
     if cache.limit == 0 {

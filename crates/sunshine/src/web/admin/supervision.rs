@@ -87,7 +87,7 @@ async fn gather(
     scope: &[i64],
 ) -> Result<(Vec<UnitRow>, Vec<(Outcome, i64)>, Vec<OldCase>), AppError> {
     let today = state.today();
-    let (cal, units, items, events, apps, reports) = {
+    let (cal, units) = {
         let mut conn = state.db.pool.acquire().await?;
         let cal = crate::db::calendar::effective(&mut conn).await?;
         let units: Vec<_> = crate::db::units::all(&mut conn)
@@ -95,22 +95,24 @@ async fn gather(
             .into_iter()
             .filter(|u| scope.binary_search(&u.id).is_ok())
             .collect();
-        let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
-        // The items, the largest read, on a second connection alongside the rest.
-        let items = async {
-            let mut conn = state.db.pool.acquire().await?;
-            sup::published(&mut conn, &ids, year - 1, year).await
-        };
-        let rest = async {
-            let events = sup::review_events(&mut conn, &ids, year).await?;
-            let apps = sup::cases(&mut conn, &ids, year).await?;
-            let reports = sup::report_states(&mut conn, &ids, year).await?;
-            Ok::<_, sqlx::Error>((events, apps, reports))
-        };
-        let (items, rest) = tokio::join!(items, rest);
-        let (events, apps, reports) = rest?;
-        (cal, units, items?, events, apps, reports)
+        (cal, units)
     };
+    let ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+    // The items, the largest read, on a connection of their own alongside the rest (each read
+    // takes one connection and holds no other while it waits for it).
+    let items = async {
+        let mut conn = state.db.pool.acquire().await?;
+        sup::published(&mut conn, &ids, year - 1, year).await
+    };
+    let rest = async {
+        let mut conn = state.db.pool.acquire().await?;
+        let events = sup::review_events(&mut conn, &ids, year).await?;
+        let apps = sup::cases(&mut conn, &ids, year).await?;
+        let reports = sup::report_states(&mut conn, &ids, year).await?;
+        Ok::<_, sqlx::Error>((events, apps, reports))
+    };
+    let (items, rest) = tokio::join!(items, rest);
+    let (items, (events, apps, reports)) = (items?, rest?);
     Ok(state
         .cpu
         .run(move || figures(year, today, &cal, &units, &items, &events, &apps, &reports))
