@@ -70,9 +70,33 @@ pub async fn trainings_of(
     units: &[i64],
     year: i32,
 ) -> sqlx::Result<HashMap<i64, Vec<Training>>> {
+    held_in(
+        conn,
+        "report_trainings",
+        "id, held_on, topic, attendance",
+        units,
+        year,
+        |r: &Training| r.unit_id,
+    )
+    .await
+}
+
+/// The rows of `table` (with `unit_id` and the columns `cols`) of `units` held in `year`, by
+/// unit, in the order held.
+async fn held_in<T>(
+    conn: &mut Conn,
+    table: &str,
+    cols: &str,
+    units: &[i64],
+    year: i32,
+    unit: impl Fn(&T) -> i64,
+) -> sqlx::Result<HashMap<i64, Vec<T>>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
     let (from, until) = super::year_range(year);
-    let rows: Vec<Training> = sqlx::query_as(&format!(
-        "SELECT unit_id, id, held_on, topic, attendance FROM report_trainings \
+    let rows: Vec<T> = sqlx::query_as(&format!(
+        "SELECT unit_id, {cols} FROM {table} \
          WHERE held_on >= $1 AND held_on < $2 AND unit_id IN ({}) ORDER BY held_on, id",
         placeholders(3, units.len())
     ))
@@ -81,7 +105,7 @@ pub async fn trainings_of(
     .bind_ids(units)
     .fetch_all(conn)
     .await?;
-    Ok(by_unit(rows, |r| r.unit_id))
+    Ok(by_unit(rows, unit))
 }
 
 pub async fn add_training(
@@ -116,18 +140,16 @@ pub async fn inspections_of(
     units: &[i64],
     year: i32,
 ) -> sqlx::Result<HashMap<i64, Vec<Inspection>>> {
-    let (from, until) = super::year_range(year);
-    let rows: Vec<Inspection> = sqlx::query_as(&format!(
-        "SELECT unit_id, id, held_on, inspector, findings, rectification, rectified_on FROM report_inspections \
-         WHERE held_on >= $1 AND held_on < $2 AND unit_id IN ({}) ORDER BY held_on, id",
-        placeholders(3, units.len())
-    ))
-    .bind(from)
-    .bind(until)
-    .bind_ids(units)
-    .fetch_all(conn)
-    .await?;
-    Ok(by_unit(rows, |r| r.unit_id))
+    let cols = "id, held_on, inspector, findings, rectification, rectified_on";
+    held_in(
+        conn,
+        "report_inspections",
+        cols,
+        units,
+        year,
+        |r: &Inspection| r.unit_id,
+    )
+    .await
 }
 
 pub async fn add_inspection(conn: &mut Conn, unit_id: i64, i: &Inspection) -> sqlx::Result<()> {
