@@ -166,6 +166,12 @@ pub struct ApplicantInput {
     pub phone: String,
     pub email: String,
     pub address: String,
+    /// 邮政编码 (optional; six digits).
+    pub postcode: String,
+    /// 法定代表人或负责人 of an organisation (required for organisations; empty for persons).
+    pub legal_rep: String,
+    /// 联系人 of an organisation (required for organisations; empty for persons).
+    pub contact_person: String,
 }
 
 /// An application as submitted (public form, API, or staff registration).
@@ -194,6 +200,9 @@ pub struct Application {
     pub phone: String,
     pub email: String,
     pub address: String,
+    pub postcode: String,
+    pub legal_rep: String,
+    pub contact_person: String,
     pub description: String,
     pub purpose: String,
     pub delivery: Delivery,
@@ -313,6 +322,14 @@ impl ApplicationInput {
                 "applicant.id_type",
                 format!("证件类型应为：{}", IdType::names()),
             )),
+            Some(_) if id_number.is_empty() => e.push(FieldError::new(
+                "applicant.id_number",
+                if kind.is_some_and(|k| k != ApplicantKind::NaturalPerson) {
+                    "请填写证件号码（法人或其他组织填写统一社会信用代码）"
+                } else {
+                    "请填写证件号码（身份证明是申请的必备内容）"
+                },
+            )),
             Some(IdType::ResidentId) if !resident_id_valid(&id_number) => e.push(FieldError::new(
                 "applicant.id_number",
                 "居民身份证号码不正确：应为18位，出生日期有效，最后一位校验码正确",
@@ -373,6 +390,35 @@ impl ApplicationInput {
                 "电子邮箱格式不正确，例如 name@example.com",
             ));
         }
+        let organisation = kind.is_some_and(|k| k != ApplicantKind::NaturalPerson);
+        let legal_rep = crate::text::clean_text(&a.legal_rep);
+        let contact_person = crate::text::clean_text(&a.contact_person);
+        for (field, value, missing) in [
+            (
+                "applicant.legal_rep",
+                &legal_rep,
+                "法人或其他组织请填写法定代表人或负责人的姓名",
+            ),
+            (
+                "applicant.contact_person",
+                &contact_person,
+                "法人或其他组织请填写联系人的姓名，以便联系和送达",
+            ),
+        ] {
+            if organisation && crate::text::visible_len(value) == 0 {
+                e.push(FieldError::new(field, missing));
+            } else if value.chars().count() > 50 {
+                e.push(FieldError::new(field, "姓名不能超过50个字符"));
+            }
+        }
+        let postcode = fold(&a.postcode).trim().to_owned();
+        let postcode_ok = postcode.len() == 6 && postcode.bytes().all(|b| b.is_ascii_digit());
+        if !postcode.is_empty() && !postcode_ok {
+            e.push(FieldError::new(
+                "applicant.postcode",
+                "邮政编码应为6位数字，如 651200；不清楚可以不填",
+            ));
+        }
         let address = crate::text::clean_text(&a.address);
         if address.chars().count() > 200 {
             e.push(FieldError::new(
@@ -401,6 +447,12 @@ impl ApplicationInput {
             e.push(FieldError::new(
                 "delivery",
                 format!("获取方式应为：{}", Delivery::names()),
+            ));
+        }
+        if delivery == Some(Delivery::Email) && email.is_empty() {
+            e.push(FieldError::new(
+                "applicant.email",
+                "选择以电子邮件获取信息的，请填写电子邮箱（或改选其他获取方式）",
             ));
         }
         let channel = match self.channel.trim() {
@@ -432,6 +484,17 @@ impl ApplicationInput {
                     phone,
                     email,
                     address,
+                    postcode,
+                    legal_rep: if organisation {
+                        legal_rep
+                    } else {
+                        String::new()
+                    },
+                    contact_person: if organisation {
+                        contact_person
+                    } else {
+                        String::new()
+                    },
                     description,
                     purpose,
                     delivery,
@@ -472,6 +535,7 @@ mod tests {
                 id_type: "resident_id".into(),
                 id_number: valid_id(),
                 phone: "13812345678".into(),
+                email: "zhangsan@example.com".into(),
                 ..Default::default()
             },
             description: "2025年妥安乡农村危房改造补助资金发放名单".into(),
@@ -530,7 +594,71 @@ mod tests {
         assert_eq!(i.parse().unwrap_err()[0].field, "applicant.id_type");
         i.applicant.id_type = "credit_code".into();
         i.applicant.id_number = "91350100M000100Y43".into();
-        assert!(i.parse().is_ok());
+        // An organisation names its legal representative and a contact person.
+        let fields: Vec<_> = i
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["applicant.legal_rep", "applicant.contact_person"],
+            "{fields:?}"
+        );
+        i.applicant.legal_rep = "王五".into();
+        i.applicant.contact_person = "赵六".into();
+        let a = i.parse().unwrap();
+        assert_eq!(
+            (a.legal_rep.as_str(), a.contact_person.as_str()),
+            ("王五", "赵六")
+        );
+        // A person's application keeps neither (the form's hidden fields may still carry them).
+        let mut p = input();
+        p.applicant.legal_rep = "王五".into();
+        let a = p.parse().unwrap();
+        assert!(a.legal_rep.is_empty() && a.contact_person.is_empty());
+    }
+
+    #[test]
+    fn an_empty_id_number_is_asked_for_not_called_wrong() {
+        let mut i = input();
+        i.applicant.id_number = " ".into();
+        let e = i.parse().unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].field, "applicant.id_number");
+        assert!(
+            e[0].message.starts_with("请填写证件号码"),
+            "{}",
+            e[0].message
+        );
+    }
+
+    #[test]
+    fn email_delivery_needs_an_address() {
+        let mut i = input();
+        i.applicant.email.clear();
+        let e = i.parse().unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].field, "applicant.email");
+        assert!(e[0].message.contains("电子邮箱"), "{}", e[0].message);
+        i.delivery = "paper".into();
+        assert!(i.parse().is_ok(), "paper needs no e-mail address");
+    }
+
+    #[test]
+    fn postcodes_are_six_digits_or_none() {
+        let mut i = input();
+        for good in ["", "651200", "６５１２００"] {
+            i.applicant.postcode = good.into();
+            assert!(i.parse().is_ok(), "{good}");
+        }
+        assert_eq!(i.parse().unwrap().postcode, "651200");
+        for bad in ["65120", "6512001", "65l200", "邮编"] {
+            i.applicant.postcode = bad.into();
+            let e = i.parse().unwrap_err();
+            assert_eq!(e[0].field, "applicant.postcode", "{bad}");
+        }
     }
 
     #[test]
@@ -566,6 +694,8 @@ mod tests {
     fn contact_is_required() {
         let mut i = input();
         i.applicant.phone.clear();
+        i.applicant.email.clear();
+        i.delivery = "paper".into();
         assert_eq!(i.parse().unwrap_err()[0].field, "applicant.phone");
         i.applicant.email = "zhang@example.com".into();
         assert!(i.parse().is_ok());

@@ -37,6 +37,16 @@ pub enum Denied {
 }
 
 impl Denied {
+    pub const ALL: [Denied; 7] = [
+        Denied::NotYourUnit,
+        Denied::NotEditor,
+        Denied::NotDirector,
+        Denied::OwnItem,
+        Denied::NotAdmin,
+        Denied::NotSupervisor,
+        Denied::NotAuditor,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Denied::NotYourUnit => "not_your_unit",
@@ -58,8 +68,12 @@ impl Denied {
             Denied::OwnItem => {
                 "不能发布自己起草或修改过的信息：请由本单位另一位审核人发布（先审查后公开）。"
             }
-            Denied::NotAdmin => "只有本单位管理员可以修改单位设置和栏目。",
-            Denied::NotSupervisor => "只有监督员可以查看所辖各单位的监督统计和案件总览。",
+            Denied::NotAdmin => {
+                "只有本单位管理员可以查看和修改单位设置、栏目、审核链和账号：请联系本单位管理员。"
+            }
+            Denied::NotSupervisor => {
+                "只有监督员可以查看所辖各单位的监督统计和依申请公开办理情况总览：如需查看，请联系上级单位管理员分配监督员岗位。"
+            }
             Denied::NotAuditor => "只有单位管理员和监督员可以查看审计日志：请联系本单位管理员。",
         }
     }

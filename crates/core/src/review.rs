@@ -90,7 +90,7 @@ impl ReviewPolicy {
                         FieldError::new(
                             field,
                             format!(
-                                "“{p}”不能担任审核步骤，可用 director、leader、principal、admin"
+                                "“{p}”不能担任审核步骤：请从办公室主任、分管领导、主要领导、管理员中选择"
                             ),
                         )
                     })
@@ -103,6 +103,31 @@ impl ReviewPolicy {
             return Err(FieldError::new(field, "审核链最多六个步骤"));
         }
         Ok(roles)
+    }
+
+    /// The chains by name, in order of importance.
+    pub fn chains(&self) -> [(&'static str, &[Role]); 3] {
+        [
+            ("一般信息", self.general.as_slice()),
+            ("重要信息", self.important.as_slice()),
+            ("特别重要信息", self.critical.as_slice()),
+        ]
+    }
+
+    /// The steps no one can take, given the roles the unit's enabled accounts hold: each chain's
+    /// name, the step's number (from 1) and its role. Items of such a chain wait in nobody's
+    /// queue once they reach that step.
+    pub fn unstaffed(&self, held: &[Role]) -> Vec<(&'static str, usize, Role)> {
+        self.chains()
+            .into_iter()
+            .flat_map(|(name, chain)| {
+                chain
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| !held.contains(r))
+                    .map(move |(i, r)| (name, i + 1, *r))
+            })
+            .collect()
     }
 
     /// A longer-or-equal chain for more important items, so raising importance never shortens
@@ -344,6 +369,23 @@ impl PreReview {
 mod tests {
     use super::*;
     use crate::policy::Grant;
+
+    #[test]
+    fn steps_nobody_holds_are_named() {
+        let p = ReviewPolicy::default();
+        assert!(p
+            .unstaffed(&[Role::Director, Role::Leader, Role::Principal])
+            .is_empty());
+        assert_eq!(
+            p.unstaffed(&[Role::Director, Role::Editor]),
+            vec![
+                ("重要信息", 2, Role::Leader),
+                ("特别重要信息", 2, Role::Leader),
+                ("特别重要信息", 3, Role::Principal)
+            ]
+        );
+        assert_eq!(p.unstaffed(&[]).len(), 6);
+    }
 
     fn grants(user_id: i64, roles: &[Role]) -> Grants {
         Grants {

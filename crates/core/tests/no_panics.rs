@@ -52,7 +52,7 @@ proptest! {
     }
 
     #[test]
-    fn applications(fields in proptest::collection::vec(any_text(), 11)) {
+    fn applications(fields in proptest::collection::vec(any_text(), 14)) {
         let input = ApplicationInput {
             unit: fields[0].clone(),
             applicant: ApplicantInput {
@@ -63,6 +63,9 @@ proptest! {
                 phone: fields[5].clone(),
                 email: fields[6].clone(),
                 address: fields[7].clone(),
+                postcode: fields[11].clone(),
+                legal_rep: fields[12].clone(),
+                contact_person: fields[13].clone(),
             },
             description: fields[8].clone(),
             purpose: fields[9].clone(),

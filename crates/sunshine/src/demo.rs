@@ -18,6 +18,8 @@ pub const ACCOUNTS: &[(&str, &str)] = &[
     ("admin", "禄丰市人民政府 管理员、监督员"),
     ("tuoan-editor", "妥安乡 信息员"),
     ("tuoan-director", "妥安乡 办公室主任"),
+    ("tuoan-leader", "妥安乡 分管领导"),
+    ("tuoan-principal", "妥安乡 主要领导"),
     ("tuoan-admin", "妥安乡 管理员"),
     ("gaofeng-editor", "高峰乡 信息员"),
     ("gaofeng-director", "高峰乡 办公室主任"),
@@ -339,6 +341,8 @@ pub async fn load(db: &Db, password: Option<&str>) -> anyhow::Result<Outcome> {
         ("admin", "lufeng", &[Role::Admin, Role::Supervisor]),
         ("tuoan-editor", "tuoan", &[Role::Editor]),
         ("tuoan-director", "tuoan", &[Role::Director, Role::Editor]),
+        ("tuoan-leader", "tuoan", &[Role::Leader]),
+        ("tuoan-principal", "tuoan", &[Role::Principal]),
         ("tuoan-admin", "tuoan", &[Role::Admin]),
         ("gaofeng-editor", "gaofeng", &[Role::Editor]),
         (

@@ -233,6 +233,11 @@ async fn background(state: AppState) {
                 if let Err(e) = res {
                     tracing::warn!(error = %e, "housekeeping failed");
                 }
+                match crate::service::applications::proof::sweep(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(files = n, "unsent proofs of identity removed"),
+                    Err(e) => tracing::warn!(error = %e, "removing unsent proofs failed; will retry"),
+                }
             }
         }
     }

@@ -6,7 +6,6 @@
     if (!t || !t.getAttribute) return;
     var a = t.getAttribute('data-action');
     if (a === 'print') { window.print(); }
-    if (a === 'close') { window.close(); }
     var c = t.getAttribute('data-confirm');
     if (c && !window.confirm(c)) { e.preventDefault(); }
   });

@@ -44,6 +44,7 @@ fn fields<'a>(token: &'a str, answer: &'a str, id: &'a str) -> Vec<(&'a str, &'a
         ("id_type", "resident_id"),
         ("id_number", id),
         ("phone", "13912345678"),
+        ("email", "wangwu@example.com"),
         ("description", "妥安乡2025年低保名单"),
         ("delivery", "email"),
     ]

@@ -717,7 +717,7 @@ async fn keys_are_separate_and_files_private() {
         format!("{f}{}", sunshine_core::screening::id_check_char(f).unwrap())
     };
     let body = serde_json::json!({"unit": "tuoan", "delivery": "email", "description": "某文件",
-        "applicant": {"kind": "natural_person", "name": "甲", "id_type": "resident_id", "id_number": id, "phone": "13912345678"}});
+        "applicant": {"kind": "natural_person", "name": "甲", "id_type": "resident_id", "id_number": id, "phone": "13912345678", "email": "jia@example.com"}});
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/applications"))
         .json(&body)

@@ -39,7 +39,8 @@ async fn generate_from_records_and_check() {
         ),
     ] {
         let body = json!({"unit": "tuoan", "on": on, "channel": "post", "delivery": "paper", "description": "某文件",
-            "applicant": {"kind": kind, "name": "申请人", "id_type": id_type, "id_number": id_number, "phone": "13912345678"}});
+            "applicant": {"kind": kind, "name": "申请人", "id_type": id_type, "id_number": id_number, "phone": "13912345678",
+                "legal_rep": "法人甲", "contact_person": "联系人乙"}});
         let r: Value = c
             .post(app.url("/api/v1/applications"))
             .bearer_auth(&token)

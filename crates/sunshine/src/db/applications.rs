@@ -23,6 +23,9 @@ struct Stored {
     phone: String,
     email: String,
     address: String,
+    postcode: String,
+    legal_rep: String,
+    contact_person: String,
     description: String,
     purpose: String,
     delivery: String,
@@ -60,6 +63,11 @@ pub struct AppRow {
     pub phone: String,
     pub email: String,
     pub address: String,
+    /// 邮编 (empty when not given).
+    pub postcode: String,
+    /// An organisation's 法定代表人 and 联系人 (empty for a person).
+    pub legal_rep: String,
+    pub contact_person: String,
     pub description: String,
     pub purpose: String,
     pub delivery: Delivery,
@@ -130,6 +138,9 @@ impl TryFrom<Stored> for AppRow {
             phone: r.phone,
             email: r.email,
             address: r.address,
+            postcode: r.postcode,
+            legal_rep: r.legal_rep,
+            contact_person: r.contact_person,
             description: r.description,
             purpose: r.purpose,
             fee_yuan: r.fee_yuan,
@@ -144,8 +155,8 @@ fn one(row: Option<Stored>) -> sqlx::Result<Option<AppRow>> {
 }
 
 const SELECT: &str = "SELECT a.id, a.unit_id, a.tracking_no, a.access_code_hash, a.applicant_kind, a.applicant_name, \
-    a.id_type, a.id_number_enc, a.id_number_masked, a.applicant_hash, a.phone, a.email, a.address, a.description, \
-    a.purpose, a.delivery, a.channel, a.received_on, a.due_on, a.due_provisional, a.phase, a.outcome, a.replied_on, a.overdue, \
+    a.id_type, a.id_number_enc, a.id_number_masked, a.applicant_hash, a.phone, a.email, a.address, a.postcode, a.legal_rep, \
+    a.contact_person, a.description, a.purpose, a.delivery, a.channel, a.received_on, a.due_on, a.due_provisional, a.phase, a.outcome, a.replied_on, a.overdue, \
     a.fee_method, a.fee_yuan, u.code AS unit_code, u.name AS unit_name FROM applications a JOIN units u ON u.id = a.unit_id";
 
 pub struct NewApp<'a> {
@@ -161,6 +172,9 @@ pub struct NewApp<'a> {
     pub phone: &'a str,
     pub email: &'a str,
     pub address: &'a str,
+    pub postcode: &'a str,
+    pub legal_rep: &'a str,
+    pub contact_person: &'a str,
     pub description: &'a str,
     pub purpose: &'a str,
     pub delivery: &'a str,
@@ -174,8 +188,8 @@ pub async fn insert(conn: &mut Conn, a: &NewApp<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO applications (unit_id, tracking_no, access_code_hash, applicant_kind, applicant_name, id_type, \
          id_number_enc, id_number_masked, applicant_hash, phone, email, address, description, purpose, delivery, channel, \
-         received_on, created_by, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19) RETURNING id",
+         received_on, created_by, created_at, updated_at, postcode, legal_rep, contact_person) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19,$20,$21,$22) RETURNING id",
     )
     .bind(a.unit_id)
     .bind(a.tracking_no)
@@ -196,6 +210,9 @@ pub async fn insert(conn: &mut Conn, a: &NewApp<'_>) -> sqlx::Result<i64> {
     .bind(a.received_on)
     .bind(a.created_by)
     .bind(now)
+    .bind(a.postcode)
+    .bind(a.legal_rep)
+    .bind(a.contact_person)
     .fetch_one(conn)
     .await
 }
@@ -625,5 +642,116 @@ pub async fn claim_lapse(
     .execute(conn)
     .await?
     .rows_affected();
+    Ok(n == 1)
+}
+
+/// A file of an application (the applicant's 身份证明).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AppFile {
+    pub id: i64,
+    pub application_id: Option<i64>,
+    pub kind: String,
+    pub file_name: String,
+    pub mime: String,
+    pub size_bytes: i64,
+    pub storage_key: String,
+    pub sealed: i64,
+    pub created_at: i64,
+}
+
+pub struct NewFile<'a> {
+    pub kind: &'a str,
+    pub file_name: &'a str,
+    pub mime: &'a str,
+    pub size_bytes: i64,
+    pub storage_key: &'a str,
+    pub sealed: bool,
+}
+
+const FILE_COLUMNS: &str =
+    "id, application_id, kind, file_name, mime, size_bytes, storage_key, sealed, created_at";
+
+/// Records a file that belongs to no application yet (it came with a form that must be sent
+/// again).
+pub async fn insert_pending_file(conn: &mut Conn, f: &NewFile<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO application_files (kind, file_name, mime, size_bytes, storage_key, sealed, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(f.kind)
+    .bind(f.file_name)
+    .bind(f.mime)
+    .bind(f.size_bytes)
+    .bind(f.storage_key)
+    .bind(i64::from(f.sealed))
+    .bind(super::now())
+    .fetch_one(conn)
+    .await
+}
+
+/// A waiting file, if it still waits and is of this kind.
+pub async fn pending_file(conn: &mut Conn, id: i64, kind: &str) -> sqlx::Result<Option<AppFile>> {
+    sqlx::query_as(&format!(
+        "SELECT {FILE_COLUMNS} FROM application_files WHERE id = $1 AND kind = $2 AND application_id IS NULL"
+    ))
+    .bind(id)
+    .bind(kind)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Gives a waiting file to an application: true if it was still waiting (a file goes to one
+/// application only, however many submissions race for it).
+pub async fn claim_file(
+    conn: &mut Conn,
+    file_id: i64,
+    application_id: i64,
+    unit_id: i64,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE application_files SET application_id = $1, unit_id = $2 WHERE id = $3 AND application_id IS NULL",
+    )
+    .bind(application_id)
+    .bind(unit_id)
+    .bind(file_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// The files of an application (scoped by unit like the application itself).
+pub async fn files_of(
+    conn: &mut Conn,
+    unit_id: i64,
+    application_id: i64,
+) -> sqlx::Result<Vec<AppFile>> {
+    sqlx::query_as(&format!(
+        "SELECT {FILE_COLUMNS} FROM application_files WHERE application_id = $1 AND unit_id = $2 ORDER BY id"
+    ))
+    .bind(application_id)
+    .bind(unit_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Waiting files older than `before` (Unix seconds), for removal.
+pub async fn stale_pending_files(conn: &mut Conn, before: i64) -> sqlx::Result<Vec<AppFile>> {
+    sqlx::query_as(&format!(
+        "SELECT {FILE_COLUMNS} FROM application_files WHERE application_id IS NULL AND created_at < $1 \
+         ORDER BY created_at LIMIT 500"
+    ))
+    .bind(before)
+    .fetch_all(conn)
+    .await
+}
+
+/// Forgets a waiting file: true if it was still waiting (so its object may go).
+pub async fn delete_pending_file(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
+    let n = sqlx::query("DELETE FROM application_files WHERE id = $1 AND application_id IS NULL")
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected();
     Ok(n == 1)
 }

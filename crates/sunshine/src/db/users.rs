@@ -213,3 +213,15 @@ pub async fn revoke_role(
         .rows_affected();
     Ok(n == 1)
 }
+
+/// The roles that enabled accounts hold on a unit (who can take a review step there).
+pub async fn roles_held(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Role>> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT r.role FROM user_roles r JOIN users u ON u.id = r.user_id \
+         WHERE r.unit_id = $1 AND u.disabled = 0",
+    )
+    .bind(unit_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().filter_map(|r| Role::parse(r)).collect())
+}

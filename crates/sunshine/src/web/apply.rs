@@ -68,13 +68,170 @@ pub struct ApplyForm {
     phone: String,
     email: String,
     address: String,
+    postcode: String,
+    legal_rep: String,
+    contact_person: String,
     description: String,
     purpose: String,
     delivery: String,
     token: String,
     answer: String,
+    /// The sealed reference of a 身份证明 uploaded with an earlier try of this form.
+    proof: String,
     /// Left empty by people; filled by robots that fill every field.
     website: String,
+}
+
+impl ApplyForm {
+    /// Sets a field by its form name (from a multipart body); unknown names are ignored.
+    fn set(&mut self, name: &str, value: String) {
+        let slot = match name {
+            "unit" => &mut self.unit,
+            "kind" => &mut self.kind,
+            "name" => &mut self.name,
+            "id_type" => &mut self.id_type,
+            "id_number" => &mut self.id_number,
+            "phone" => &mut self.phone,
+            "email" => &mut self.email,
+            "address" => &mut self.address,
+            "postcode" => &mut self.postcode,
+            "legal_rep" => &mut self.legal_rep,
+            "contact_person" => &mut self.contact_person,
+            "description" => &mut self.description,
+            "purpose" => &mut self.purpose,
+            "delivery" => &mut self.delivery,
+            "token" => &mut self.token,
+            "answer" => &mut self.answer,
+            "proof" => &mut self.proof,
+            "website" => &mut self.website,
+            _ => return,
+        };
+        *slot = value;
+    }
+
+    fn input(&self) -> ApplicationInput {
+        ApplicationInput {
+            unit: self.unit.clone(),
+            applicant: ApplicantInput {
+                kind: self.kind.clone(),
+                name: self.name.clone(),
+                id_type: self.id_type.clone(),
+                id_number: self.id_number.clone(),
+                phone: self.phone.clone(),
+                email: self.email.clone(),
+                address: self.address.clone(),
+                postcode: self.postcode.clone(),
+                legal_rep: self.legal_rep.clone(),
+                contact_person: self.contact_person.clone(),
+            },
+            description: self.description.clone(),
+            purpose: self.purpose.clone(),
+            delivery: self.delivery.clone(),
+            channel: "online".into(),
+            on: None,
+        }
+    }
+}
+
+/// The form's fields in the order the page shows them: each error's field (as the domain names
+/// it) and the id of the control it belongs to.
+const FIELDS: &[(&str, &str)] = &[
+    ("form", "form-errors"),
+    ("unit", "unit"),
+    ("applicant.kind", "kind"),
+    ("applicant.name", "name"),
+    ("applicant.legal_rep", "legal_rep"),
+    ("applicant.contact_person", "contact_person"),
+    ("applicant.id_type", "id_type"),
+    ("applicant.id_number", "id_number"),
+    ("proof", "proof_file"),
+    ("applicant.phone", "phone"),
+    ("applicant.email", "email"),
+    ("applicant.address", "address"),
+    ("applicant.postcode", "postcode"),
+    ("description", "description"),
+    ("purpose", "purpose"),
+    ("delivery", "delivery"),
+    ("channel", "form-errors"),
+    ("answer", "answer"),
+];
+
+/// The largest body `/apply` reads: a proof a little over its limit is still read, so that
+/// the form comes back with everything typed and a message about the file.
+pub const BODY_LIMIT: usize = 3 * svc::proof::PROOF_MAX_BYTES as usize;
+
+/// The form as sent: url-encoded (no file), or multipart with a 身份证明 file.
+pub struct ApplyBody {
+    form: ApplyForm,
+    file: Option<(String, bytes::Bytes)>,
+}
+
+impl axum::extract::FromRequest<AppState> for ApplyBody {
+    type Rejection = PageError;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let WebForm(form) = WebForm::<ApplyForm>::from_request(req, state).await?;
+            return Ok(ApplyBody { form, file: None });
+        }
+        let unreadable = || {
+            PageError::from(Error::Invalid(vec![FieldError::new(
+                "form",
+                "表单无法读取，请返回刷新页面后重新提交。",
+            )]))
+        };
+        let too_large = || {
+            PageError::from(Error::TooLarge(
+                "提交的内容太大：身份证明文件不能超过 5 MB。请返回，换一个较小的文件后重新提交。"
+                    .into(),
+            ))
+        };
+        let mut parts = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| unreadable())?;
+        let mut form = ApplyForm::default();
+        let mut file = None;
+        loop {
+            let field = match parts.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(_) => return Err(unreadable()),
+            };
+            let name = field.name().unwrap_or("").to_owned();
+            if name == "proof_file" {
+                let file_name = field.file_name().unwrap_or("").to_owned();
+                let bytes = match field.bytes().await {
+                    Ok(b) => b,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(too_large())
+                    }
+                    Err(_) => return Err(unreadable()),
+                };
+                // A file input left empty still sends a part, with no name and no bytes.
+                if !(file_name.is_empty() && bytes.is_empty()) {
+                    file = Some((file_name, bytes));
+                }
+            } else {
+                match field.text().await {
+                    Ok(t) => form.set(&name, t),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(too_large())
+                    }
+                    Err(_) => return Err(unreadable()),
+                }
+            }
+        }
+        Ok(ApplyBody { form, file })
+    }
 }
 
 #[derive(Template)]
@@ -89,14 +246,52 @@ struct ApplyPage {
     errors: super::admin::Errors,
     question: String,
     token: String,
+    /// The name of a 身份证明 kept from an earlier try (empty: none).
+    proof_name: String,
+    /// The control the cursor starts in: the first one with an error.
+    first: &'static str,
+}
+
+impl ApplyPage {
+    /// The id of the control an error belongs to.
+    fn anchor(&self, field: &str) -> &'static str {
+        FIELDS
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or("form-errors", |(_, id)| id)
+    }
+
+    /// A control's attributes for its error: marked invalid, described by its message, and the
+    /// first one focused. Made of fixed strings only (the ids above), never of input.
+    fn attrs(&self, field: &str) -> String {
+        let id = self.anchor(field);
+        let mut out = String::new();
+        if self.errors.get(field).is_some() {
+            out.push_str(&format!(
+                r#" aria-invalid="true" aria-describedby="err-{id}""#
+            ));
+        }
+        if !self.first.is_empty() && self.first == id {
+            out.push_str(" autofocus");
+        }
+        out
+    }
 }
 
 async fn page(
     app: &AppState,
     visitor: &Visitor,
     form: ApplyForm,
-    errors: Vec<FieldError>,
+    mut errors: Vec<FieldError>,
+    proof_name: String,
 ) -> Result<ApplyPage, AppError> {
+    // In the order of the page, so the summary reads like the form and the cursor goes to the
+    // first field to mend.
+    errors.sort_by_key(|e| FIELDS.iter().position(|(f, _)| *f == e.field));
+    let first = errors
+        .first()
+        .and_then(|e| FIELDS.iter().find(|(f, _)| *f == e.field))
+        .map_or("", |(_, id)| id);
     let mut conn = app.db.pool.acquire().await?;
     let units = crate::db::units::all(&mut conn)
         .await?
@@ -127,17 +322,31 @@ async fn page(
         errors: super::admin::Errors(errors),
         question,
         token,
+        proof_name,
+        first,
     })
 }
 
-pub async fn form(State(app): State<AppState>, visitor: Visitor) -> Result<Response, PageError> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ApplyQuery {
+    /// The unit chosen in advance (the 指南's link to the form).
+    unit: String,
+}
+
+pub async fn form(
+    State(app): State<AppState>,
+    visitor: Visitor,
+    axum::extract::Query(query): axum::extract::Query<ApplyQuery>,
+) -> Result<Response, PageError> {
     let f = ApplyForm {
+        unit: query.unit,
         kind: "natural_person".into(),
         id_type: "resident_id".into(),
         delivery: "email".into(),
         ..Default::default()
     };
-    render(&page(&app, &visitor, f, vec![]).await?)
+    render(&page(&app, &visitor, f, vec![], String::new()).await?)
 }
 
 #[derive(Template)]
@@ -236,49 +445,62 @@ pub async fn submit(
     State(app): State<AppState>,
     visitor: Visitor,
     ClientIp(ip): ClientIp,
-    WebForm(f): WebForm<ApplyForm>,
+    ApplyBody { form: mut f, file }: ApplyBody,
 ) -> Result<Response, PageError> {
-    let again = |errs: Vec<FieldError>, f: ApplyForm, status: StatusCode| {
+    let again = |errs: Vec<FieldError>, f: ApplyForm, proof: String, status: StatusCode| {
         let app = app.clone();
         let visitor = visitor.clone();
         async move {
-            let mut r = render(&page(&app, &visitor, f, errs).await?)?;
+            let mut r = render(&page(&app, &visitor, f, errs, proof).await?)?;
             *r.status_mut() = status;
             Ok::<_, PageError>(r)
         }
     };
-    if !f.website.is_empty() || !check_challenge(&app, &f.token, &f.answer) {
-        return again(
-            vec![FieldError::new(
-                "answer",
-                "验证题答案不正确或已过期，请重新计算后提交（您填写的内容都保留着）",
-            )],
-            f,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let human = f.website.is_empty() && check_challenge(&app, &f.token, &f.answer);
+    let input = f.input();
+    // Every problem at once: the fields, the file and the challenge.
+    let mut errors = input.parse().err().unwrap_or_default();
+    if !human {
+        errors.push(FieldError::new(
+            "answer",
+            "验证题答案不正确或已过期，请重新计算后提交（您填写的内容都保留着）",
+        ));
     }
-    let input = ApplicationInput {
-        unit: f.unit.clone(),
-        applicant: ApplicantInput {
-            kind: f.kind.clone(),
-            name: f.name.clone(),
-            id_type: f.id_type.clone(),
-            id_number: f.id_number.clone(),
-            phone: f.phone.clone(),
-            email: f.email.clone(),
-            address: f.address.clone(),
+    let mut proof: Option<(i64, svc::proof::Pending)> = None;
+    match file {
+        // A file is kept only for a form whose challenge was answered: robots store nothing.
+        Some(_) if !human => errors.push(FieldError::new(
+            "proof",
+            "为防止自动提交，验证题答对之前不保存上传的文件：请答对验证题后重新选择身份证明文件。",
+        )),
+        Some((name, bytes)) => match svc::proof::keep(&app, &name, bytes).await {
+            Ok(p) => {
+                f.proof = p.1.token.clone();
+                proof = Some(p);
+            }
+            Err(Error::Invalid(e)) => errors.extend(e),
+            Err(e) => return Err(e.into()),
         },
-        description: f.description.clone(),
-        purpose: f.purpose.clone(),
-        delivery: f.delivery.clone(),
-        channel: "online".into(),
-        on: None,
-    };
+        None if !f.proof.is_empty() => {
+            proof = svc::proof::pending(&app, &f.proof).await?;
+            if proof.is_none() {
+                f.proof.clear();
+                errors.push(FieldError::new(
+                    "proof",
+                    "之前上传的身份证明已失效（超过两小时），请重新选择文件；也可以不上传。",
+                ));
+            }
+        }
+        None => {}
+    }
+    let proof_name = proof.as_ref().map(|p| p.1.name.clone()).unwrap_or_default();
+    if !errors.is_empty() {
+        return again(errors, f, proof_name, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     // The challenge is single-use: it is this submission's idempotency key, so a reload or a
     // double click gets the first receipt, and a used question cannot file a second case.
     let idem = svc::Idempotency::new("form", &f.token, &input);
-    match svc::submit_public(&app, &ip, &input, Some(&idem)).await {
+    match svc::submit_public(&app, &ip, &input, Some(&idem), proof.map(|p| p.0)).await {
         Ok(receipt) => {
             let mut conn = app.db.pool.acquire().await.map_err(AppError::from)?;
             let unit_name = crate::db::units::by_code(&mut conn, f.unit.trim())
@@ -287,9 +509,17 @@ pub async fn submit(
                 .unwrap_or_default();
             Ok(to_receipt(&app, receipt, unit_name)?)
         }
-        Err(Error::Invalid(errs)) => again(errs, f, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(Error::Invalid(errs)) => {
+            again(errs, f, proof_name, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(Error::RateLimited(m)) => {
-            again(vec![FieldError::new("form", m)], f, StatusCode::TOO_MANY_REQUESTS).await
+            again(
+                vec![FieldError::new("form", m)],
+                f,
+                proof_name,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
         }
         Err(Error::Conflict("idempotency_key_reused", _)) => {
             again(
@@ -298,6 +528,7 @@ pub async fn submit(
                     "这道验证题已用于提交另一份申请。如要再提交一份新的申请，请回答新的验证题（您填写的内容都保留着）",
                 )],
                 f,
+                proof_name,
                 StatusCode::CONFLICT,
             )
             .await

@@ -134,6 +134,28 @@ struct ErrorPage<'a> {
     fields: &'a [FieldError],
 }
 
+/// The same error inside the back office's frame: its navigation, and a way back to the page
+/// the person came from.
+#[derive(Template)]
+#[template(path = "admin/error.html")]
+struct StaffErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+    fields: &'a [FieldError],
+    /// The back-office page the person came from (same site only), if any.
+    back: Option<String>,
+}
+
+/// What an error page said, kept with the response so that the back office can say it again
+/// in its own frame.
+#[derive(Debug, Clone)]
+struct Shown {
+    title: &'static str,
+    message: String,
+    fields: Vec<FieldError>,
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.0.status();
@@ -168,13 +190,18 @@ fn page_with_status(e: AppError, status: StatusCode) -> Response {
         let page = ErrorPage {
             status: status.as_u16(),
             title,
-            message,
+            message: message.clone(),
             fields,
         };
-        let resp = match page.render() {
+        let mut resp = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, e.message()).into_response(),
         };
+        resp.extensions_mut().insert(Shown {
+            title,
+            message,
+            fields: fields.to_vec(),
+        });
         with_retry_after(&e, resp)
     }
 }
@@ -292,12 +319,50 @@ pub async fn json_errors(resp: Response) -> Response {
 /// For pages: every error answer is an error page in Chinese (its status and headers kept). The
 /// health check's plain answer is left as it is, for the monitors that read it.
 pub async fn page_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let health = req.uri().path() == "/healthz";
-    let resp = next.run(req).await;
+    let path = req.uri().path();
+    let health = path == "/healthz";
+    let staff = path == "/admin" || path.starts_with("/admin/");
+    let back = staff.then(|| came_from(&req)).flatten();
+    let mut resp = next.run(req).await;
     if !health && is_error(&resp) && !is(&resp, "text/html") && !is(&resp, "application/json") {
         let status = resp.status();
         let body = page_with_status(plain_error(status, false), status);
-        return with_body_of(resp, body);
+        resp = with_body_of(resp, body);
+    }
+    if staff && is_error(&resp) {
+        if let Some(shown) = resp.extensions().get::<Shown>().cloned() {
+            let page = StaffErrorPage {
+                status: resp.status().as_u16(),
+                title: shown.title,
+                message: &shown.message,
+                fields: &shown.fields,
+                back,
+            };
+            if let Ok(html) = page.render() {
+                return with_body_of(resp, Html(html).into_response());
+            }
+        }
     }
     resp
+}
+
+/// The back-office page a request came from, by its `Referer`: only a path of ours under
+/// `/admin` (never another site's address), and not the page that failed.
+fn came_from(req: &axum::extract::Request) -> Option<String> {
+    let referer = req
+        .headers()
+        .get(axum::http::header::REFERER)?
+        .to_str()
+        .ok()?;
+    let host = req.headers().get(axum::http::header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
+    (path.starts_with("/admin")
+        && path != here
+        && path.len() <= 500
+        && !path.contains(['"', '<', '>']))
+    .then(|| path.to_owned())
 }

@@ -602,7 +602,6 @@ struct GuidePage {
     frame: Frame,
     unit: Unit,
     columns: Vec<Column>,
-    year: i32,
 }
 
 /// 政府信息公开指南 (Art. 12), generated from the unit's live settings and columns so that it is
@@ -612,7 +611,6 @@ pub async fn guide(
     visitor: Visitor,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    use chrono::Datelike;
     let mut conn = app.db.read().acquire().await.map_err(AppError::from)?;
     let unit = find_unit(&mut conn, &code).await?;
     let columns = columns::of_unit(&mut conn, unit.id)
@@ -632,7 +630,6 @@ pub async fn guide(
             frame,
             unit,
             columns,
-            year: app.today().year(),
         }),
         tags,
     )

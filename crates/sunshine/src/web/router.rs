@@ -175,6 +175,7 @@ pub fn staff_routes(upload_limit: usize) -> StaffRoutes {
     .get("/admin/units/{code}/applications/new", apps::register_form)
     .get("/admin/applications/{id}", apps::show)
     .post("/admin/applications/{id}/reveal", apps::reveal)
+    .post("/admin/applications/{id}/proof", apps::view_proof)
     .post("/admin/applications/{id}/step/{name}", apps::step)
     .get("/admin/units/{code}/review-policy", units::policy_page)
     .post("/admin/units/{code}/review-policy", units::save_policy)
@@ -262,7 +263,12 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap-units.xml", get(site::units_page))
         .route("/sitemap-items-{file}", get(site::items_page))
         .route("/healthz", get(public::healthz))
-        .route("/apply", get(apply::form).post(apply::submit))
+        .route(
+            "/apply",
+            get(apply::form)
+                .post(apply::submit)
+                .layer(DefaultBodyLimit::max(apply::BODY_LIMIT)),
+        )
         .route("/apply/receipt", get(apply::receipt))
         .route("/track", get(apply::track_form).post(apply::track))
         .route("/track/letter", post(apply::letter));

@@ -50,11 +50,13 @@ async fn replay(app: &App, idem: &Idempotency) -> Result<Option<Receipt>, Error>
 /// field by field without using up the applicant's allowance; only well-formed submissions count
 /// towards the per-address hourly limit. A repeat under the same idempotency key (a reload, a
 /// double click, a retried API call) gets the first receipt and files nothing.
+/// `proof`: a waiting 身份证明 (see [`super::proof`]) that goes with the application.
 pub async fn submit_public(
     app: &App,
     ip: &str,
     input: &ApplicationInput,
     idem: Option<&Idempotency>,
+    proof: Option<i64>,
 ) -> Result<Receipt, Error> {
     let mut input = input.clone();
     input.channel = Channel::Online.as_str().into();
@@ -83,7 +85,7 @@ pub async fn submit_public(
             "同一网络地址一小时内提交的申请过多，请一小时后再提交；如确有大量申请，可到政府信息公开工作机构当面或邮寄提交。您填写的内容都保留着。".into(),
         ));
     }
-    create(app, None, &input, idem).await
+    create(app, None, &input, idem, proof).await
 }
 
 /// Staff registration of an application received in person, by post, fax or e-mail.
@@ -98,7 +100,7 @@ pub async fn register(
             return Ok(r);
         }
     }
-    create(app, Some(actor), input, idem).await
+    create(app, Some(actor), input, idem, None).await
 }
 
 async fn create(
@@ -106,6 +108,7 @@ async fn create(
     actor: Option<&Actor<'_>>,
     input: &ApplicationInput,
     idem: Option<&Idempotency>,
+    proof: Option<i64>,
 ) -> Result<Receipt, Error> {
     let a = input.parse().map_err(Error::Invalid)?;
     let mut conn = app.db.pool.acquire().await?;
@@ -164,6 +167,9 @@ async fn create(
             phone: &a.phone,
             email: &a.email,
             address: &a.address,
+            postcode: &a.postcode,
+            legal_rep: &a.legal_rep,
+            contact_person: &a.contact_person,
             description: &a.description,
             purpose: &a.purpose,
             delivery: a.delivery.as_str(),
@@ -173,6 +179,17 @@ async fn create(
         },
     )
     .await?;
+    if let Some(file) = proof {
+        // The file goes to this application only; one that no longer waits (removed after two
+        // hours, or taken by a simultaneous submission) is asked for again, and nothing is filed.
+        if !adb::claim_file(&mut tx, file, id, unit.id).await? {
+            return Err(FieldError::new(
+                "proof",
+                "上传的身份证明已失效（超过两小时未提交），请重新选择文件。",
+            )
+            .into());
+        }
+    }
     let ev = Event::Received { on: received };
     let who = actor.map(|x| x.login).unwrap_or("申请人（网上提交）");
     adb::add_event(

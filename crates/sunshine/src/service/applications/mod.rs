@@ -25,6 +25,7 @@ use sunshine_core::FieldError;
 mod case;
 mod intake;
 mod jobs;
+pub mod proof;
 mod step;
 mod track;
 

@@ -39,6 +39,8 @@ struct ListPage {
     queue: String,
     queues: Vec<(&'static str, &'static str)>,
     lines: Vec<Line>,
+    /// Whether the user handles this unit's applications (a supervisor only reads them).
+    can_act: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,6 +66,7 @@ pub async fn list(
     .await?;
     render(&ListPage {
         layout: Layout::new(&state, &staff, None).await?,
+        can_act: staff.grants.can_edit_items(unit.id).is_ok(),
         unit_code: unit.code,
         unit_name: unit.name,
         queue: queue_key,
@@ -84,6 +87,9 @@ pub struct RegisterForm {
     phone: String,
     email: String,
     address: String,
+    postcode: String,
+    legal_rep: String,
+    contact_person: String,
     description: String,
     purpose: String,
     delivery: String,
@@ -169,6 +175,9 @@ pub async fn register(
             phone: f.phone.clone(),
             email: f.email.clone(),
             address: f.address.clone(),
+            postcode: f.postcode.clone(),
+            legal_rep: f.legal_rep.clone(),
+            contact_person: f.contact_person.clone(),
         },
         description: f.description.clone(),
         purpose: f.purpose.clone(),
@@ -197,6 +206,8 @@ struct CasePage {
     layout: Layout,
     c: Case,
     id_number: Option<String>,
+    /// The applicant's 身份证明 files (id, name, size), for the handling staff only.
+    proofs: Vec<(i64, String, String)>,
     kind_label: &'static str,
     channel_label: &'static str,
     /// Each remedy as people read it: kind, filed on, result, decided on.
@@ -213,7 +224,21 @@ async fn case_page(
     id_number: Option<String>,
 ) -> Result<Response, PageError> {
     let c = svc::case(state, &staff.actor(), id).await?;
+    let can_act = staff.grants.can_edit_items(c.application.unit_id).is_ok();
+    let proofs = if can_act {
+        svc::proof::list(state, c.application.unit_id, id)
+            .await?
+            .into_iter()
+            .map(|f| {
+                let size = crate::web::views::file_size(f.size_bytes);
+                (f.id, f.file_name, size)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&CasePage {
+        proofs,
         layout: Layout::new(state, staff, flash).await?,
         kind_label: c.application.applicant_kind.label(),
         channel_label: c.application.channel.label(),
@@ -241,7 +266,7 @@ async fn case_page(
                 )
             })
             .collect(),
-        can_act: staff.grants.can_edit_items(c.application.unit_id).is_ok(),
+        can_act,
         c,
         id_number,
         outcomes: Outcome::ALL
@@ -272,6 +297,48 @@ pub async fn reveal(
 ) -> Result<Response, PageError> {
     let n = svc::reveal_id(&state, &staff.actor(), id).await?;
     case_page(&state, &staff, id, None, Some(n)).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProofForm {
+    file: i64,
+}
+
+/// `POST /admin/applications/{id}/proof`: one of the applicant's 身份证明 files, for the
+/// handling unit's staff; each view is audited. Never cached; shown in a sandbox of its own.
+pub async fn view_proof(
+    On { staff, id, .. }: CaseEditor,
+    State(state): State<AppState>,
+    CsrfForm(f): CsrfForm<ProofForm>,
+) -> Result<Response, PageError> {
+    let (file, bytes) = svc::proof::view(&state, &staff.actor(), id, f.file).await?;
+    let name: String = url::form_urlencoded::byte_serialize(file.file_name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    // Images open in the browser; a PDF is downloaded (Chromium will not show a PDF under a
+    // sandboxing policy, and a PDF may carry script).
+    let disposition = if file.mime.starts_with("image/") {
+        "inline"
+    } else {
+        "attachment"
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, file.mime.clone()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"proof\"; filename*=UTF-8''{name}"),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]

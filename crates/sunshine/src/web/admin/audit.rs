@@ -45,16 +45,25 @@ pub async fn page(
     let scope = scope(&staff, units);
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let entries = audit::list(&mut conn, Some(&scope), 300).await?;
+    let units = crate::db::units::all(&mut conn).await?;
+    drop(conn);
+    let unit_name = |code: &str| {
+        units
+            .iter()
+            .find(|u| u.code == code)
+            .map(|u| u.name.clone())
+    };
+    use super::words;
     let rows = entries
         .into_iter()
         .map(|e| Row {
             seq: e.seq,
             at: crate::service::review::fmt_time(e.at),
-            actor: e.actor,
-            ip: e.ip,
-            action: e.action,
-            target: e.target,
-            detail: e.detail,
+            actor: words::actor(&e.actor).to_owned(),
+            ip: words::address(&e.ip).to_owned(),
+            action: words::action(&e.action).to_owned(),
+            target: words::target(&e.target, unit_name).into_owned(),
+            detail: words::detail(&e.detail).into_owned(),
         })
         .collect();
     render(&AuditPage {

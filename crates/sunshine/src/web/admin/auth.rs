@@ -279,6 +279,19 @@ pub async fn logout(
 struct Dashboard {
     layout: Layout,
     roles: Vec<(String, &'static str)>,
+    /// The units the user reaches, and whether they administer each.
+    units: Vec<DashUnit>,
+    auditor: bool,
+    supervisor: bool,
+    /// Units of the user's own whose review chains have steps nobody can take: unit name, code,
+    /// whether the user may change the chain, and the steps in words.
+    unstaffed: Vec<(String, String, bool, Vec<String>)>,
+}
+
+struct DashUnit {
+    code: String,
+    name: String,
+    admin: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -308,7 +321,44 @@ pub async fn dashboard(
             )
         })
         .collect();
-    render(&Dashboard { layout, roles })
+    let g = &staff.grants;
+    let mut unstaffed = Vec::new();
+    let mut own = g.staff_units();
+    own.sort_unstable();
+    own.dedup();
+    for unit_id in own {
+        let Some(u) = all.iter().find(|u| u.id == unit_id) else {
+            continue;
+        };
+        let policy = crate::db::review::policy(&mut conn, unit_id).await?;
+        let held = crate::db::users::roles_held(&mut conn, unit_id).await?;
+        let words = super::units::unstaffed_words(&policy, &held);
+        if !words.is_empty() {
+            unstaffed.push((
+                u.name.clone(),
+                u.code.clone(),
+                g.can_manage_unit(unit_id).is_ok(),
+                words,
+            ));
+        }
+    }
+    drop(conn);
+    let units = super::visible_units(&all, g)
+        .into_iter()
+        .map(|u| DashUnit {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            admin: g.can_manage_unit(u.id).is_ok(),
+        })
+        .collect();
+    render(&Dashboard {
+        layout,
+        roles,
+        units,
+        auditor: g.audited_units().is_ok(),
+        supervisor: g.can_supervise().is_ok(),
+        unstaffed,
+    })
 }
 
 #[derive(Template)]

@@ -12,6 +12,7 @@ pub mod reports;
 pub mod rights;
 pub mod supervision;
 pub mod units;
+pub mod words;
 
 use super::error::{AppError, PageError};
 use super::extract::ClientIp;

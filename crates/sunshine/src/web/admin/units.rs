@@ -659,18 +659,89 @@ pub async fn move_column(
 struct PolicyPage {
     layout: Layout,
     unit: Unit,
-    general: String,
-    important: String,
-    critical: String,
+    /// Each chain: its form name, its name in words, and its steps' chosen roles (codes, ""
+    /// for none), as many as the form offers.
+    chains: Vec<(&'static str, &'static str, Vec<String>)>,
+    /// The roles a step may take: code and name.
+    roles: Vec<(&'static str, &'static str)>,
+    /// Steps no enabled account of the unit can take, in words.
+    unstaffed: Vec<String>,
     errors: Errors,
 }
 
-fn chain_text(roles: &[sunshine_core::role::Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+/// How many steps the form offers per chain.
+const STEPS: usize = 4;
+const CHAINS: [(&str, &str); 3] = [
+    ("general", "一般信息"),
+    ("important", "重要信息"),
+    ("critical", "特别重要信息"),
+];
+
+fn steps_of(roles: &[sunshine_core::role::Role]) -> Vec<String> {
+    (0..STEPS)
+        .map(|i| {
+            roles
+                .get(i)
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The steps no enabled account of the unit holds, as the page and the dashboard say them.
+pub fn unstaffed_words(
+    p: &sunshine_core::review::ReviewPolicy,
+    held: &[sunshine_core::role::Role],
+) -> Vec<String> {
+    p.unstaffed(held)
+        .into_iter()
+        .map(|(chain, step, role)| {
+            format!(
+                "{chain}第{step}步“{}”：本单位没有启用的账号担任这个岗位，{chain}送审后到这一步将无人审核。",
+                role.label()
+            )
+        })
+        .collect()
+}
+
+async fn policy_view(
+    state: &AppState,
+    staff: &super::Staff,
+    unit: Unit,
+    chains: [Vec<String>; 3],
+    errors: Vec<sunshine_core::FieldError>,
+    flash: Option<String>,
+) -> Result<PolicyPage, AppError> {
+    use sunshine_core::review::{ReviewPolicy, REVIEW_ROLES};
+    let mut conn = state.db.pool.acquire().await?;
+    let held = crate::db::users::roles_held(&mut conn, unit.id).await?;
+    let saved = crate::db::review::policy(&mut conn, unit.id).await?;
+    drop(conn);
+    // The warning is about the chains as they are shown (saved, or as just submitted).
+    let shown = |v: &Vec<String>, fallback: &[sunshine_core::role::Role]| {
+        ReviewPolicy::parse_chain("x", &v.join(",")).unwrap_or_else(|_| fallback.to_vec())
+    };
+    let policy = ReviewPolicy {
+        general: shown(&chains[0], &saved.general),
+        important: shown(&chains[1], &saved.important),
+        critical: shown(&chains[2], &saved.critical),
+    };
+    let [general, important, critical] = chains;
+    Ok(PolicyPage {
+        layout: Layout::new(state, staff, flash).await?,
+        unstaffed: unstaffed_words(&policy, &held),
+        unit,
+        chains: vec![
+            (CHAINS[0].0, CHAINS[0].1, general),
+            (CHAINS[1].0, CHAINS[1].1, important),
+            (CHAINS[2].0, CHAINS[2].1, critical),
+        ],
+        roles: REVIEW_ROLES
+            .iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
+        errors: Errors(errors),
+    })
 }
 
 pub async fn policy_page(
@@ -680,22 +751,97 @@ pub async fn policy_page(
 ) -> Result<Response, PageError> {
     let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
     let p = crate::db::review::policy(&mut conn, unit.id).await?;
-    render(&PolicyPage {
-        layout: Layout::new(&state, &staff, flash_message(q.done.as_deref())).await?,
-        unit,
-        general: chain_text(&p.general),
-        important: chain_text(&p.important),
-        critical: chain_text(&p.critical),
-        errors: Errors::default(),
-    })
+    drop(conn);
+    let chains = [
+        steps_of(&p.general),
+        steps_of(&p.important),
+        steps_of(&p.critical),
+    ];
+    render(
+        &policy_view(
+            &state,
+            &staff,
+            unit,
+            chains,
+            vec![],
+            flash_message(q.done.as_deref()),
+        )
+        .await?,
+    )
 }
 
+/// Each chain's steps as chosen: `general_1` … `general_4` and so on, each a role's code or
+/// empty. (The older single fields `general`, `important`, `critical`, with codes separated by
+/// commas, are still read when sent.)
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PolicyForm {
     general: String,
     important: String,
     critical: String,
+    general_1: String,
+    general_2: String,
+    general_3: String,
+    general_4: String,
+    important_1: String,
+    important_2: String,
+    important_3: String,
+    important_4: String,
+    critical_1: String,
+    critical_2: String,
+    critical_3: String,
+    critical_4: String,
+}
+
+impl PolicyForm {
+    /// The steps of each chain as chosen, empty choices dropped.
+    fn chains(&self) -> [Vec<String>; 3] {
+        let pick = |joined: &str, steps: [&String; STEPS]| -> Vec<String> {
+            let chosen: Vec<String> = steps
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if chosen.is_empty() {
+                joined
+                    .split([',', '，'])
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            } else {
+                chosen
+            }
+        };
+        [
+            pick(
+                &self.general,
+                [
+                    &self.general_1,
+                    &self.general_2,
+                    &self.general_3,
+                    &self.general_4,
+                ],
+            ),
+            pick(
+                &self.important,
+                [
+                    &self.important_1,
+                    &self.important_2,
+                    &self.important_3,
+                    &self.important_4,
+                ],
+            ),
+            pick(
+                &self.critical,
+                [
+                    &self.critical_1,
+                    &self.critical_2,
+                    &self.critical_3,
+                    &self.critical_4,
+                ],
+            ),
+        ]
+    }
 }
 
 /// The review chains are the unit's policy, kept as data and changed only by its administrator.
@@ -705,10 +851,11 @@ pub async fn save_policy(
     CsrfForm(form): CsrfForm<PolicyForm>,
 ) -> Result<Response, PageError> {
     use sunshine_core::review::ReviewPolicy;
+    let chains = form.chains();
     let parsed = (
-        ReviewPolicy::parse_chain("general", &form.general),
-        ReviewPolicy::parse_chain("important", &form.important),
-        ReviewPolicy::parse_chain("critical", &form.critical),
+        ReviewPolicy::parse_chain("general", &chains[0].join(",")),
+        ReviewPolicy::parse_chain("important", &chains[1].join(",")),
+        ReviewPolicy::parse_chain("critical", &chains[2].join(",")),
     );
     let result = match parsed {
         (Ok(general), Ok(important), Ok(critical)) => {
@@ -732,7 +879,14 @@ pub async fn save_policy(
                 &staff.unit_entry(
                     "unit.review_policy",
                     unit.id,
-                    serde_json::to_string(&p).unwrap_or_default(),
+                    p.chains()
+                        .iter()
+                        .map(|(name, chain)| {
+                            let steps: Vec<&str> = chain.iter().map(|r| r.label()).collect();
+                            format!("{name}：{}", steps.join("→"))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("；"),
                 ),
             )
             .await?;
@@ -744,14 +898,11 @@ pub async fn save_policy(
             .into_response())
         }
         Err(errs) => {
-            let mut r = render(&PolicyPage {
-                layout: Layout::new(&state, &staff, None).await?,
-                unit,
-                general: form.general,
-                important: form.important,
-                critical: form.critical,
-                errors: Errors(errs),
-            })?;
+            let shown = chains.map(|mut c| {
+                c.resize(STEPS.max(c.len()), String::new());
+                c
+            });
+            let mut r = render(&policy_view(&state, &staff, unit, shown, errs, None).await?)?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }

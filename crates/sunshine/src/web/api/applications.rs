@@ -52,7 +52,7 @@ pub async fn create(
     };
     let receipt = match &staff {
         Some(s) => svc::register(&app, &s.actor(), &input, idem.as_ref()).await?,
-        None => svc::submit_public(&app, &ip, &input, idem.as_ref()).await?,
+        None => svc::submit_public(&app, &ip, &input, idem.as_ref(), None).await?,
     };
     let body = ReceiptJson {
         id: staff.is_some().then_some(receipt.id),

@@ -47,25 +47,6 @@ pub struct ReviewPanel {
 }
 
 /// What an item's history calls each step, for people.
-fn action_label(action: &str) -> &str {
-    match action {
-        "item.submit" => "送审",
-        "item.approve" => "审核通过",
-        "item.reject" => "退回修改",
-        "item.publish" => "发布",
-        "item.schedule" => "设定定时发布",
-        "item.schedule_failed" => "定时发布未完成",
-        "item.withdraw" => "撤回",
-        "item.raise_importance" => "提高重要程度",
-        "item.lower_importance" => "降低重要程度",
-        "item.consultation" => "记录会商",
-        "item.mask" => "一键遮盖",
-        "screening.override" => "书面放行筛查结果",
-        "restart" => "内容修改，重新审核",
-        other => other,
-    }
-}
-
 pub(super) fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) -> ReviewPanel {
     use sunshine_core::review::{holds_last_step, holds_step, REVIEW_ROLES};
     let g = &staff.grants;
@@ -159,8 +140,8 @@ pub(super) fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) 
                     "{} {} {} {}",
                     review::fmt_time(e.at),
                     e.actor,
-                    action_label(&e.action),
-                    e.detail
+                    crate::web::admin::words::action(&e.action),
+                    crate::web::admin::words::detail(&e.detail)
                 )
             })
             .collect(),
