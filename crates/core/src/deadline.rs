@@ -262,19 +262,17 @@ pub fn compute(cal: &Calendar, events: &[Event], s: ClockSettings) -> Result<Clo
         });
     } else {
         let due = cal.add(c.runs_from, total)?;
+        let mut made_of = vec![format!("法定{REPLY_DAYS}个工作日")];
+        if c.extension_days > 0 {
+            made_of.push(format!("延长{}个工作日", c.extension_days));
+        }
+        if c.paused_days > 0 {
+            made_of.push(format!("期限暂停的{}个工作日不计入", c.paused_days));
+        }
         c.steps.push(format!(
-            "答复期限：{due}（{} 后第{total}个工作日 = {REPLY_DAYS}{}{}）",
+            "答复期限：{due}（从{}的次日算起第{total}个工作日：{}）",
             c.runs_from,
-            if c.extension_days > 0 {
-                format!(" + 延长{}", c.extension_days)
-            } else {
-                String::new()
-            },
-            if c.paused_days > 0 {
-                format!(" + 暂停{}", c.paused_days)
-            } else {
-                String::new()
-            },
+            made_of.join("，")
         ));
         c.due_on = Some(due);
         if let Phase::Replied { on } = c.phase {

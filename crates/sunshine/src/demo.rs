@@ -388,3 +388,330 @@ async fn publish(
     items::publish(tx, &item, u.org, &IndexPattern::default(), on).await?;
     Ok(())
 }
+
+/// A year of 妥安乡's practice, so that the report, its appendix and the supervision view show
+/// real figures on first start: last year's applications across the outcomes, with a correction
+/// answered and one left unanswered, a consultation, an extension, a fee, a late reply and a
+/// reconsideration; one case still open; and last year's annual report generated from those
+/// records, taken through its review chain and published. Everything goes through the same
+/// services as staff work (events, letters, audit entries), never straight into tables.
+pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
+    use crate::service::applications::{self as svc, StepInput};
+    use crate::service::Actor;
+    use anyhow::Context;
+    use chrono::Datelike;
+    use sunshine_core::application::{ApplicantInput, ApplicationInput};
+    use sunshine_core::case_step::{
+        ConsultationStart, CorrectionRequest, Extend, FeeNotice, OnDay, RemedyInput, ReplyInput,
+    };
+
+    let mut conn = app.db.pool.acquire().await?;
+    let mut people = Vec::new();
+    for login in ["tuoan-editor", "tuoan-director", "tuoan-leader"] {
+        let u = users::by_login(&mut conn, login)
+            .await?
+            .with_context(|| format!("demo account {login} missing"))?;
+        let g = users::grants(&mut conn, u.id).await?;
+        people.push((u, g));
+    }
+    let tuoan = units::by_code(&mut conn, "tuoan")
+        .await?
+        .context("demo unit tuoan missing")?;
+    drop(conn);
+    let actor = |i: usize| Actor {
+        user_id: people[i].0.id,
+        login: &people[i].0.login,
+        ip: "local",
+        grants: &people[i].1,
+    };
+    let (editor, director, leader) = (actor(0), actor(1), actor(2));
+    let year = app.today().year() - 1;
+    let day = |m: u32, d: u32| format!("{year}-{m:02}-{d:02}");
+    let on = |m: u32, d: u32| Some(day(m, d));
+    let basis = |outcome: &str| {
+        sunshine_core::application::Outcome::parse(outcome)
+            .map(|o| o.default_basis().to_owned())
+            .filter(|b| !b.is_empty())
+    };
+    let reply = |m: u32, d: u32, outcome: &str, content: &str| {
+        StepInput::Reply(ReplyInput {
+            on: on(m, d),
+            outcome: Some(outcome.into()),
+            basis: basis(outcome),
+            content: Some(content.into()),
+            ..Default::default()
+        })
+    };
+    /// Received (month, day), channel, applicant, request, and the steps taken.
+    type Case<'a> = ((u32, u32), &'a str, &'a str, &'a str, Vec<StepInput>);
+    let cases: Vec<Case> = vec![
+        (
+            (3, 3),
+            "in_person",
+            "张某",
+            "2024年妥安乡农村低保资金发放名单",
+            vec![reply(
+                3,
+                20,
+                "granted",
+                "所申请信息见附件《2024年妥安乡农村低保资金发放名单》。",
+            )],
+        ),
+        (
+            (4, 7),
+            "post",
+            "李某",
+            "妥安乡某村土地承包经营权确权登记资料",
+            vec![StepInput::Reply(ReplyInput {
+                on: on(4, 28),
+                outcome: Some("partial".into()),
+                basis: basis("partial"),
+                content: Some(
+                    "确权登记汇总表予以公开；其中涉及其他农户身份证号码和家庭住址的内容不予公开。"
+                        .into(),
+                ),
+                withheld: Some("其他农户的身份证号码和家庭住址（《条例》第十五条）".into()),
+                ..Default::default()
+            })],
+        ),
+        (
+            (5, 6),
+            "email",
+            "王某",
+            "某企业与妥安乡签订的投资协议",
+            vec![
+                StepInput::ConsultationStart(ConsultationStart {
+                    on: on(5, 7),
+                    party: Some("某投资企业（第三方）".into()),
+                }),
+                StepInput::ConsultationEnd(OnDay { on: on(5, 21) }),
+                reply(
+                    6,
+                    3,
+                    "refused_third_party_rights",
+                    "经征求第三方意见，第三方不同意公开，且不公开不会对公共利益造成重大影响。",
+                ),
+            ],
+        ),
+        (
+            (6, 2),
+            "in_person",
+            "赵某",
+            "2010年妥安乡集镇规划原始图纸",
+            vec![reply(
+                6,
+                10,
+                "unavailable_not_held",
+                "经检索，本机关未制作、未保存所申请的信息。",
+            )],
+        ),
+        (
+            (7, 1),
+            "post",
+            "钱某",
+            "乡里修路的文件",
+            vec![
+                StepInput::CorrectionRequest(CorrectionRequest {
+                    on: on(7, 3),
+                    items: Some(serde_json::json!([
+                        "写明所需文件的名称、文号或者年份",
+                        "写明是哪一条道路"
+                    ])),
+                    period_days: Some(10),
+                }),
+                StepInput::CorrectionReceived(OnDay { on: on(7, 9) }),
+                reply(
+                    7,
+                    25,
+                    "granted",
+                    "所申请的《妥安乡2024年通村道路硬化工程实施方案》见附件。",
+                ),
+            ],
+        ),
+        (
+            (7, 14),
+            "email",
+            "孙某",
+            "有关材料",
+            vec![StepInput::CorrectionRequest(CorrectionRequest {
+                on: on(7, 16),
+                items: Some(serde_json::json!(["写明所需政府信息的名称或者内容特征"])),
+                period_days: Some(10),
+            })],
+        ),
+        (
+            (8, 18),
+            "in_person",
+            "周某",
+            "妥安乡2024年度财政预算执行情况",
+            vec![
+                StepInput::Extend(Extend {
+                    on: on(9, 12),
+                    days: Some(15),
+                    reason: Some("所需信息涉及多个年度、多个站所，需要汇总核对".into()),
+                }),
+                reply(9, 26, "granted", "所申请信息见附件。"),
+            ],
+        ),
+        (
+            (9, 1),
+            "post",
+            "吴某",
+            "妥安乡2021年至2024年全部会议纪要",
+            vec![
+                StepInput::FeeNotice(FeeNotice {
+                    on: on(9, 5),
+                    method: Some("pages".into()),
+                    pages: Some(60),
+                }),
+                StepInput::FeePaid(OnDay { on: on(9, 10) }),
+                reply(
+                    9,
+                    29,
+                    "granted",
+                    "所申请会议纪要中属于公开范围的部分见附件（共60页）。",
+                ),
+            ],
+        ),
+        (
+            (9, 15),
+            "in_person",
+            "郑某",
+            "与上次相同的申请内容",
+            vec![reply(
+                9,
+                19,
+                "not_processed_repeated",
+                "您于本年3月已提出相同申请，本机关已依法答复。",
+            )],
+        ),
+        (
+            (10, 9),
+            "email",
+            "冯某",
+            "举报某村干部违规问题并要求公开处理结果",
+            vec![reply(
+                10,
+                14,
+                "not_processed_petition_complaint",
+                "您的申请实为举报，已告知您通过信访、纪检监察渠道反映。",
+            )],
+        ),
+        (
+            (10, 20),
+            "post",
+            "陈某",
+            "妥安乡征地补偿方案研究过程中的讨论稿",
+            vec![
+                reply(
+                    11,
+                    10,
+                    "refused_process_information",
+                    "所申请信息为行政机关在履行职责过程中形成的讨论记录，属于过程性信息。",
+                ),
+                StepInput::Remedies(RemedyInput {
+                    on: on(12, 1),
+                    kind: Some("reconsideration".into()),
+                    filed_on: on(11, 20),
+                    outcome: Some("upheld".into()),
+                    body: Some("禄丰市人民政府".into()),
+                    decided_on: on(12, 1),
+                }),
+            ],
+        ),
+        (
+            (11, 3),
+            "in_person",
+            "褚某",
+            "妥安乡2025年高标准农田建设项目招标文件",
+            vec![reply(
+                12,
+                15,
+                "granted",
+                "所申请信息见附件（逾期答复，已向申请人说明原因）。",
+            )],
+        ),
+    ];
+    let id_of = |n: usize| {
+        let first = format!("5323311980{:02}{:02}12{}", 1 + n % 12, 1 + n % 28, n % 10);
+        let check = sunshine_core::screening::id_check_char(&first).unwrap_or('0');
+        format!("{first}{check}")
+    };
+    for (n, ((m, d), channel, name, request, steps)) in cases.into_iter().enumerate() {
+        let input = ApplicationInput {
+            unit: "tuoan".into(),
+            applicant: ApplicantInput {
+                kind: "natural_person".into(),
+                name: name.into(),
+                id_type: "resident_id".into(),
+                id_number: id_of(n),
+                phone: format!("1387812{:04}", 1000 + n),
+                ..Default::default()
+            },
+            description: request.into(),
+            delivery: "paper".into(),
+            channel: channel.into(),
+            on: on(m, d),
+            ..Default::default()
+        };
+        let receipt = svc::register(app, &director, &input, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo application {n}: {}", e.message()))?;
+        for s in steps {
+            svc::step(app, &director, receipt.id, s)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo application {n}: {}", e.message()))?;
+        }
+    }
+    // The correction nobody answered lapses (其他处理 1), as the scheduler would conclude it.
+    svc::conclude_lapsed(app).await?;
+    // One case of this year still open, in the queues.
+    let today = app.today();
+    let open = ApplicationInput {
+        unit: "tuoan".into(),
+        applicant: ApplicantInput {
+            kind: "natural_person".into(),
+            name: "卫某".into(),
+            id_type: "resident_id".into(),
+            id_number: id_of(40),
+            phone: "13878129999".into(),
+            ..Default::default()
+        },
+        description: "妥安乡2026年村道维修计划".into(),
+        delivery: "paper".into(),
+        channel: "in_person".into(),
+        on: Some(today.to_string()),
+        ..Default::default()
+    };
+    svc::register(app, &director, &open, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo open application: {}", e.message()))?;
+
+    // Last year's annual report: sections 五 and 六 written, drafted from the records, reviewed
+    // (重要: 办公室主任, then 分管领导) and published.
+    let mut tx = app.db.begin().await?;
+    let mut yr = crate::db::report::year(&mut tx, tuoan.id, year).await?;
+    yr.section_five = "一是主动公开的信息数量偏少、更新不够及时；二是依申请公开答复文书格式还不够统一。下一步，将按季度检查各站所信息更新情况，统一使用本平台生成的答复书模板。".into();
+    yr.section_six = "本年度未收取信息处理费以外的费用。（本报告为演示数据，内容系虚构。）".into();
+    crate::db::report::save_year(&mut tx, tuoan.id, year, &yr).await?;
+    tx.commit().await?;
+    let fail = |what: &str, e: crate::service::Error| {
+        anyhow::anyhow!("demo report: {what}: {}", e.message())
+    };
+    let item = crate::service::report::draft_item(app, &editor, &tuoan, year)
+        .await
+        .map_err(|e| fail("draft", e))?;
+    crate::service::review::submit(app, &editor, item)
+        .await
+        .map_err(|e| fail("submit", e))?;
+    crate::service::review::approve(app, &director, item, "同意。", None)
+        .await
+        .map_err(|e| fail("approve (director)", e))?;
+    crate::service::review::approve(app, &leader, item, "同意公开。", None)
+        .await
+        .map_err(|e| fail("approve (leader)", e))?;
+    crate::service::review::publish(app, &director, item, None)
+        .await
+        .map_err(|e| fail("publish", e))?;
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! The portal in a real browser (Debian's Chromium, driven by playwright-core from
 //! `browser/portal.mjs`): a citizen searches from the header and follows 上一条 / 下一条, a
-//! citizen filters the catalog by year, and axe-core finds no violation on any reading page.
+//! citizen filters the catalog by year, and axe-core finds no violation on any reading page;
+//! the people's journeys of issue 12 (`browser/people.mjs`).
 //! Screenshots of the final pages go to `target/browser/<backend>/`.
 //!
 //! Needs `/usr/bin/chromium` and `npm ci --prefix browser`; without them the test says so and
@@ -69,4 +70,56 @@ async fn citizens_search_browse_the_catalog_and_meet_no_accessibility_violations
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(shots.join("citizen-search-phone.png").exists());
     assert!(shots.join("catalog-by-year.png").exists());
+}
+
+/// The people's journeys (`browser/people.mjs`): a citizen applies on a phone without
+/// JavaScript and tracks the application; a director reads an item as published and sends it
+/// back; an administrator adds an account; axe-core on the apply, track and back-office pages.
+#[tokio::test]
+async fn applicants_reviewers_and_administrators_get_through_their_work() {
+    if let Some(why) = missing() {
+        if std::env::var("SUNSHINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("browser tests required but {why}");
+        }
+        eprintln!("browser test SKIPPED: {why}");
+        return;
+    }
+    let app = spawn_demo().await;
+    // Beside the portal test's directory, which that test empties when it starts.
+    let shots = repo()
+        .join("target/browser")
+        .join(format!("{}-people", backend()));
+    let _ = std::fs::remove_dir_all(&shots);
+    let (base, dir) = (app.base.clone(), shots.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(repo().join("browser/people.mjs"))
+            .env("BASE_URL", base)
+            .env("PASSWORD", DEMO_PASSWORD)
+            .env("SHOTS", dir)
+            .output()
+    })
+    .await
+    .expect("joined")
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for name in [
+        "apply-errors-phone",
+        "track-phone",
+        "review-reading",
+        "dashboard-returned",
+        "case",
+        "accounts-phone",
+    ] {
+        assert!(shots.join(format!("{name}.png")).exists(), "{name}");
+    }
+    // What the journeys did is in the database, not only on the screen.
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE login = 'li.si' AND must_change = 1")
+            .await,
+        1
+    );
 }

@@ -852,7 +852,15 @@ async fn reindex_builds_a_new_index_that_the_running_portal_switches_to() {
     let dir = app.dir.path().to_string_lossy().to_string();
     let current =
         || std::fs::read_to_string(app.dir.path().join("search/CURRENT")).unwrap_or_default();
-    let before = current();
+    // The portal builds its index just after it starts serving (on a busy machine, a moment).
+    let mut before = current();
+    for _ in 0..100 {
+        if !before.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        before = current();
+    }
     assert!(!before.is_empty(), "the portal built an index at start");
     let o = sunshine(&url, &["--data-dir", &dir, "reindex"], None);
     assert!(o.status.success(), "{}", stderr(&o));

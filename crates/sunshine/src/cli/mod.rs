@@ -102,8 +102,11 @@ pub fn init_tracing(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("SUNSHINE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    // Colour only for a person at a terminal: log files and journals get plain text.
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = if json {
         builder.json().try_init()
@@ -176,10 +179,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let db = Db::open(&config).await?;
-            report_demo(
-                crate::demo::load(&db, std::env::var("SUNSHINE_DEMO_PASSWORD").ok().as_deref())
-                    .await?,
-            );
+            if load_demo(&config, &db).await? {
+                let app = crate::app::App::new(db, config).await?;
+                crate::demo::practice(&app).await?;
+                println!("演示的一年：妥安乡上年的依申请公开案件和年度报告已生成。");
+            }
             Ok(())
         }
         Command::Gen(a) => gen::run(&config, a).await,
@@ -195,16 +199,71 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-pub fn report_demo(outcome: crate::demo::Outcome) {
-    match outcome {
+/// Where a generated demo password is kept (beside the data key, readable by its owner only),
+/// so that every demo start can print it again.
+fn demo_password_file(config: &Config) -> std::path::PathBuf {
+    config.data_dir.join("demo-password.txt")
+}
+
+/// Loads the demo (if the database has none) and prints its accounts and password, on every
+/// start: the password chosen by `SUNSHINE_DEMO_PASSWORD`, or the one generated at first load.
+/// True when the demo was loaded now (its year of practice is still to be added).
+pub async fn load_demo(config: &Config, db: &Db) -> anyhow::Result<bool> {
+    let given = std::env::var("SUNSHINE_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let file = demo_password_file(config);
+    let outcome = crate::demo::load(db, given.as_deref()).await?;
+    let fresh = matches!(outcome, crate::demo::Outcome::Loaded { .. });
+    let password = match outcome {
         crate::demo::Outcome::Loaded { password } => {
             println!("演示数据已载入：禄丰市人民政府（lufeng）及所属乡镇、部门。");
-            println!("演示账号（密码均为 {password}）：");
-            for (login, what) in crate::demo::ACCOUNTS {
-                println!("  {login:<16} {what}");
+            if given.is_none() {
+                write_private(&file, &password);
             }
+            Some(password)
         }
-        crate::demo::Outcome::AlreadyPresent => println!("演示数据已存在，未重复载入。"),
+        crate::demo::Outcome::AlreadyPresent => {
+            println!("演示数据已存在，未重复载入。");
+            given.or_else(|| {
+                std::fs::read_to_string(&file)
+                    .ok()
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+            })
+        }
+    };
+    match password {
+        Some(p) => println!("演示账号（密码均为 {p}）："),
+        None => println!(
+            "演示账号（密码是首次载入时 SUNSHINE_DEMO_PASSWORD 的值；忘记了可用 sunshine user add --unit 单位 --role 岗位 --login 账号 重设）："
+        ),
+    }
+    for (login, what) in crate::demo::ACCOUNTS {
+        println!("  {login:<16} {what}");
+    }
+    Ok(fresh)
+}
+
+/// Writes a small secret file that only its owner may read.
+fn write_private(path: &std::path::Path, text: &str) {
+    let written = (|| -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, format!("{text}\n"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        eprintln!(
+            "提示：无法保存演示密码到 {}（{e}），下次启动将不再显示密码。",
+            path.display()
+        );
     }
 }
 

@@ -23,11 +23,7 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let db = Db::open(&config).await?;
-    if args.demo {
-        super::report_demo(
-            crate::demo::load(&db, std::env::var("SUNSHINE_DEMO_PASSWORD").ok().as_deref()).await?,
-        );
-    }
+    let fresh_demo = args.demo && super::load_demo(&config, &db).await?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| {
@@ -42,5 +38,9 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         listener.local_addr()?
     );
     let state = App::new(db, config).await?;
+    if fresh_demo {
+        crate::demo::practice(&state).await?;
+        println!("演示的一年：妥安乡上年的依申请公开案件和年度报告已生成。");
+    }
     crate::server::run(state, listener).await
 }

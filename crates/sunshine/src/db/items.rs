@@ -905,3 +905,28 @@ pub async fn public_in_range(
     .fetch_all(conn)
     .await
 }
+
+/// An item sent back to its authors: what the dashboard lists under 已退回.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Returned {
+    pub id: i64,
+    pub title: String,
+    pub review_comment: String,
+    pub unit_name: String,
+}
+
+/// The drafts a reviewer sent back to this author, newest first (a few; the rest are in the
+/// unit's list). Returned drafts are few among all items: read through their own partial
+/// index (`items_returned`), each checked against its authors by key.
+pub async fn returned_to(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<Returned>> {
+    sqlx::query_as(
+        "SELECT i.id, i.title, i.review_comment, u.name AS unit_name FROM items i \
+         JOIN units u ON u.id = i.unit_id \
+         WHERE i.state = 'draft' AND i.review_comment <> '' \
+         AND EXISTS (SELECT 1 FROM item_authors a WHERE a.item_id = i.id AND a.user_id = $1) \
+         ORDER BY i.updated_at DESC LIMIT 20",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}

@@ -15,11 +15,14 @@ pub struct User {
     /// Moves on with every password change, disabling or forced sign-out; sessions signed in
     /// under an older epoch are over.
     pub session_epoch: i64,
+    /// Signed in with a one-time password: must choose their own before anything else.
+    #[sqlx(try_from = "i64")]
+    pub must_change: super::Flag,
 }
 
 pub async fn by_login(conn: &mut Conn, login: &str) -> sqlx::Result<Option<User>> {
     sqlx::query_as(
-        "SELECT id, login, display_name, password_hash, disabled, session_epoch FROM users WHERE login = $1",
+        "SELECT id, login, display_name, password_hash, disabled, session_epoch, must_change FROM users WHERE login = $1",
     )
     .bind(login)
     .fetch_optional(conn)
@@ -28,7 +31,7 @@ pub async fn by_login(conn: &mut Conn, login: &str) -> sqlx::Result<Option<User>
 
 pub async fn by_id(conn: &mut Conn, id: i64) -> sqlx::Result<Option<User>> {
     sqlx::query_as(
-        "SELECT id, login, display_name, password_hash, disabled, session_epoch FROM users WHERE id = $1",
+        "SELECT id, login, display_name, password_hash, disabled, session_epoch, must_change FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -121,7 +124,7 @@ pub async fn insert_token(
 /// The user a token belongs to, while the token is neither expired nor revoked.
 pub async fn by_token_hash(conn: &mut Conn, token_hash: &str) -> sqlx::Result<Option<User>> {
     sqlx::query_as(
-        "SELECT u.id, u.login, u.display_name, u.password_hash, u.disabled, u.session_epoch FROM api_tokens t \
+        "SELECT u.id, u.login, u.display_name, u.password_hash, u.disabled, u.session_epoch, u.must_change FROM api_tokens t \
          JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
     )
     .bind(token_hash)
@@ -163,10 +166,11 @@ pub async fn revoke_token(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
     Ok(n == 1)
 }
 
-/// Sets a new password and ends every session signed in with the old one.
+/// Sets a new password (the account's own from now on) and ends every session signed in with
+/// the old one.
 pub async fn set_password(conn: &mut Conn, user_id: i64, password_hash: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 WHERE id = $2 RETURNING session_epoch",
+        "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1, must_change = 0 WHERE id = $2 RETURNING session_epoch",
     )
     .bind(password_hash)
     .bind(user_id)
@@ -224,4 +228,97 @@ pub async fn roles_held(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Role>
     .fetch_all(conn)
     .await?;
     Ok(rows.iter().filter_map(|r| Role::parse(r)).collect())
+}
+
+/// One role of an account on a unit, as the unit's accounts page reads them (one row per role,
+/// ordered by login).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitAccountRow {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub disabled: i64,
+    pub must_change: i64,
+    pub role: String,
+    /// How many roles the account holds on other units.
+    pub elsewhere: i64,
+}
+
+pub async fn of_unit(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<UnitAccountRow>> {
+    sqlx::query_as(
+        "SELECT u.id, u.login, u.display_name, u.disabled, u.must_change, r.role, \
+         (SELECT COUNT(*) FROM user_roles o WHERE o.user_id = u.id AND o.unit_id <> $1) AS elsewhere \
+         FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.unit_id = $1 ORDER BY u.login, r.role",
+    )
+    .bind(unit_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Creates an account that must choose its own password at first sign-in; `None` when the
+/// login is taken (decided by the unique login, so two simultaneous creations cannot both
+/// succeed).
+pub async fn insert_new(
+    conn: &mut Conn,
+    login: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO users (login, display_name, password_hash, must_change, created_at) \
+         VALUES ($1, $2, $3, 1, $4) ON CONFLICT (login) DO NOTHING RETURNING id",
+    )
+    .bind(login)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(super::now())
+    .fetch_optional(conn)
+    .await
+}
+
+/// Whether the account holds any role on the unit.
+pub async fn holds_any(conn: &mut Conn, user_id: i64, unit_id: i64) -> sqlx::Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE user_id = $1 AND unit_id = $2")
+            .bind(user_id)
+            .bind(unit_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(n > 0)
+}
+
+/// The units an account holds roles on.
+pub async fn units_of(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT DISTINCT unit_id FROM user_roles WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// Grants a role; true when the account did not hold it before.
+pub async fn grant_new(
+    conn: &mut Conn,
+    user_id: i64,
+    unit_id: i64,
+    role: Role,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "INSERT INTO user_roles (user_id, unit_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(unit_id)
+    .bind(role.as_str())
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn set_must_change(conn: &mut Conn, user_id: i64, must: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET must_change = $1 WHERE id = $2")
+        .bind(i64::from(must))
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

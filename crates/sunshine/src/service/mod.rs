@@ -2,6 +2,7 @@
 //! transaction and audit entry. The back office and the API both call these, so the same
 //! rules hold whichever door a request comes through.
 
+pub mod accounts;
 pub mod applications;
 pub mod docx;
 pub mod error;

@@ -509,3 +509,68 @@ fn appendix(
     ));
     out
 }
+
+/// Drafts the unit's annual report for `year` as an item (new, or the year's unpublished item
+/// updated) after the consistency checks, and remembers it with the year; returns the item.
+/// The item then goes through the review chain like any other.
+pub async fn draft_item(
+    app: &crate::app::App,
+    actor: &super::Actor<'_>,
+    unit: &units::Unit,
+    year: i32,
+) -> Result<i64, Error> {
+    use crate::db::report as rdb;
+    use sunshine_core::item::ItemState;
+    let mut conn = app.db.pool.acquire().await?;
+    let (r, rule_making) = crate::service::report::generate(&mut conn, &unit.code, year).await?;
+    let breaches = sunshine_core::report::check(&r, None, rule_making);
+    if let Some(b) = breaches.first() {
+        return Err(Error::Conflict(
+            "report_inconsistent",
+            format!(
+                "报告未通过一致性检查（{}处），不能送审：{}",
+                breaches.len(),
+                b.message
+            ),
+        ));
+    }
+    let mut yr = rdb::year(&mut conn, unit.id, year).await?;
+    drop(conn);
+    let input = sunshine_core::item::ItemInput {
+        column: "annual-report".into(),
+        title: format!("{}{year}年政府信息公开工作年度报告", unit.name),
+        body_html: crate::service::report::to_html(&r)?,
+        publisher: unit.name.clone(),
+        author: unit.name.clone(),
+        topic: "政府信息公开年报".into(),
+        importance: "important".into(),
+        prereview: sunshine_core::review::PreReview {
+            mode: "政府网站".into(),
+            scope: "社会公众".into(),
+            time_limit: "长期公开".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let existing = match yr.item_id {
+        Some(id) => match crate::service::item_for(app, actor, id).await {
+            Ok(item) => Some(item),
+            Err(Error::NotFound) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let item_id = match existing {
+        Some(item) if item.state != ItemState::Published && item.state != ItemState::Withdrawn => {
+            crate::service::update_item(app, actor, item.id, &input).await?;
+            item.id
+        }
+        _ => crate::service::create_item(app, actor, &unit.code, &input).await?,
+    };
+    yr.item_id = Some(item_id);
+    yr.report_json = Some(serde_json::to_string(&r).map_err(|e| Error::Internal(e.into()))?);
+    let mut tx = app.db.begin().await?;
+    rdb::save_year(&mut tx, unit.id, year, &yr).await?;
+    tx.commit().await?;
+    Ok(item_id)
+}

@@ -103,3 +103,37 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, Error> 
         .await?;
     Ok(findings)
 }
+
+/// The texts the title's and body's findings matched, for a reviewer's page to mark where they
+/// stand. Kept in memory only (never stored, as the findings' originals are not). Screening is
+/// CPU work: on the CPU pool, no connection held.
+pub async fn marks_of(app: &App, item: &Item) -> Result<Vec<String>, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    let unit = units::by_id(&mut conn, item.unit_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    drop(conn);
+    let ex = Exemptions::from_contact(&unit.office_phone, &unit.office_fax, &unit.office_email);
+    let (title, html) = (item.title.clone(), item.body_html.clone());
+    Ok(app
+        .cpu
+        .run(move || {
+            let body = sunshine_core::html::reader_text(&html).text;
+            let segments = [
+                Segment {
+                    location: TITLE.into(),
+                    text: title,
+                },
+                Segment {
+                    location: BODY.into(),
+                    text: body,
+                },
+            ];
+            screening::screen(&segments, &ex)
+                .into_iter()
+                .map(|f| f.original)
+                .filter(|o| !o.trim().is_empty())
+                .collect()
+        })
+        .await?)
+}

@@ -123,7 +123,8 @@ pub fn staff_rights() -> Vec<Declared> {
 /// Every route under `/admin`, with the right its handler requires.
 pub fn staff_routes(upload_limit: usize) -> StaffRoutes {
     use admin::{
-        applications as apps, audit, auth, calendar, items, letters, reports, supervision, units,
+        accounts, applications as apps, audit, auth, calendar, items, letters, reports,
+        supervision, units,
     };
     StaffRoutes {
         router: Router::new(),
@@ -177,6 +178,11 @@ pub fn staff_routes(upload_limit: usize) -> StaffRoutes {
     .post("/admin/applications/{id}/reveal", apps::reveal)
     .post("/admin/applications/{id}/proof", apps::view_proof)
     .post("/admin/applications/{id}/step/{name}", apps::step)
+    .get("/admin/units/{code}/users", accounts::list)
+    .post("/admin/units/{code}/users", accounts::create)
+    .post("/admin/units/{code}/users/roles", accounts::roles)
+    .post("/admin/units/{code}/users/status", accounts::status)
+    .post("/admin/units/{code}/users/reset", accounts::reset)
     .get("/admin/units/{code}/review-policy", units::policy_page)
     .post("/admin/units/{code}/review-policy", units::save_policy)
     .post("/admin/units/{code}/mourning", units::save_mourning)

@@ -99,22 +99,27 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
         let Ok((clock, _)) = deadline::compute_provisional(&cal, &events, s) else {
             continue;
         };
-        let (outcome, why) = match clock.phase {
+        let (outcome, why, ended) = match clock.phase {
             Phase::AwaitingCorrection { until } if today > until => (
                 Outcome::OtherNoCorrection,
                 format!("申请人未在补正期限（{until}）内补正"),
+                until,
             ),
             Phase::AwaitingFee { pay_by, .. } if today > pay_by => (
                 Outcome::OtherFeeUnpaid,
                 format!("申请人未在缴费期限（{pay_by}）内缴纳信息处理费"),
+                pay_by,
             ),
             _ => continue,
         };
+        // The application is concluded the day after the applicant's period ended, whenever
+        // this node got to it (a node that was down for a week does not make the office late).
+        let on = ended.succ_opt().map_or(today, |d| d.min(today));
         // Claim: only the node whose update changes the phase goes on.
         if !adb::claim_lapse(&mut tx, id, a.phase, outcome).await? {
             continue;
         }
-        let ev = Event::Replied { on: today };
+        let ev = Event::Replied { on };
         let mut v = serde_json::to_value(&ev).unwrap_or_default();
         if let Some(o) = v.as_object_mut() {
             o.insert("outcome".into(), outcome.as_str().into());
@@ -125,7 +130,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
             id,
             a.unit_id,
             "reply",
-            &today.to_string(),
+            &on.to_string(),
             &v.to_string(),
             None,
             "系统（期限届满）",
@@ -149,7 +154,7 @@ pub async fn conclude_lapsed(app: &App) -> Result<usize, Error> {
             a.unit_id,
             "reply",
             "政府信息公开申请处理告知书",
-            &letter(&a, &unit.name, "政府信息公开申请处理告知书", &body, today),
+            &letter(&a, &unit.name, "政府信息公开申请处理告知书", &body, on),
         )
         .await?;
         audit::append(

@@ -286,6 +286,8 @@ struct Dashboard {
     /// Units of the user's own whose review chains have steps nobody can take: unit name, code,
     /// whether the user may change the chain, and the steps in words.
     unstaffed: Vec<(String, String, bool, Vec<String>)>,
+    /// Drafts of the user's that a reviewer sent back (已退回), with the comments.
+    returned: Vec<crate::db::items::Returned>,
 }
 
 struct DashUnit {
@@ -342,6 +344,7 @@ pub async fn dashboard(
             ));
         }
     }
+    let returned = crate::db::items::returned_to(&mut conn, staff.user.id).await?;
     drop(conn);
     let units = super::visible_units(&all, g)
         .into_iter()
@@ -358,6 +361,7 @@ pub async fn dashboard(
         auditor: g.audited_units().is_ok(),
         supervisor: g.can_supervise().is_ok(),
         unstaffed,
+        returned,
     })
 }
 

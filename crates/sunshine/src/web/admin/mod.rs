@@ -1,6 +1,7 @@
 //! The back office (`/admin`): staff sign in with a password; sessions live in the database;
 //! every form carries a CSRF token bound to the session.
 
+pub mod accounts;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -136,6 +137,11 @@ impl FromRequestParts<AppState> for Staff {
             let _ = session.flush().await;
             return Err(login_redirect(parts));
         };
+        // A one-time password opens only the page where its holder chooses their own.
+        let path = parts.uri.path();
+        if user.must_change.is_set() && path != "/admin/password" && path != "/admin/logout" {
+            return Err(Redirect::to("/admin/password?done=first").into_response());
+        }
         // The idle timeout slides with activity: the session's expiry moves on when it is used
         // (stored at most once a minute).
         let seen: i64 = session.get(SEEN).await.ok().flatten().unwrap_or(0);
@@ -250,6 +256,7 @@ pub fn flash_message(key: Option<&str>) -> Option<String> {
         "mourning" => "全站哀悼模式设置已保存，公开页面立即生效。",
         "mourning-scheduled" => "全站哀悼模式已安排，到开始时间公开页面自动置灰。",
         "password" => "密码已修改，您在其他地方的登录已全部退出。",
+        "first" => "您正在使用管理员发给您的一次性密码：请先设置自己的密码（“当前密码”填一次性密码），之后才能使用其他功能。",
         "created" => "草稿已创建。",
         "published" => "已发布，公众现在可以看到这条信息。",
         "submitted" => "已送审，等待第一步审核。",

@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use serde::Deserialize;
-use sunshine_core::item::ItemState;
 use sunshine_core::report::Breach;
 use sunshine_core::FieldError;
 
@@ -284,59 +283,7 @@ pub async fn draft(
         *r.status_mut() = StatusCode::CONFLICT;
         return Ok(r);
     }
-    let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;
-    let (r, rule_making) = crate::service::report::generate(&mut conn, &unit.code, year).await?;
-    let breaches = sunshine_core::report::check(&r, None, rule_making);
-    if let Some(b) = breaches.first() {
-        return Err(Error::Conflict(
-            "report_inconsistent",
-            format!(
-                "报告未通过一致性检查（{}处），不能送审：{}",
-                breaches.len(),
-                b.message
-            ),
-        )
-        .into());
-    }
-    let mut yr = rdb::year(&mut conn, unit.id, year).await?;
-    drop(conn);
-    let input = sunshine_core::item::ItemInput {
-        column: "annual-report".into(),
-        title: format!("{}{year}年政府信息公开工作年度报告", unit.name),
-        body_html: crate::service::report::to_html(&r)?,
-        publisher: unit.name.clone(),
-        author: unit.name.clone(),
-        topic: "政府信息公开年报".into(),
-        importance: "important".into(),
-        prereview: sunshine_core::review::PreReview {
-            mode: "政府网站".into(),
-            scope: "社会公众".into(),
-            time_limit: "长期公开".into(),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let actor = staff.actor();
-    let existing = match yr.item_id {
-        Some(id) => match crate::service::item_for(&state, &actor, id).await {
-            Ok(item) => Some(item),
-            Err(Error::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
-    let item_id = match existing {
-        Some(item) if item.state != ItemState::Published && item.state != ItemState::Withdrawn => {
-            crate::service::update_item(&state, &actor, item.id, &input).await?;
-            item.id
-        }
-        _ => crate::service::create_item(&state, &actor, &unit.code, &input).await?,
-    };
-    yr.item_id = Some(item_id);
-    yr.report_json = Some(serde_json::to_string(&r).map_err(|e| Error::Internal(e.into()))?);
-    let mut tx = state.db.begin().await?;
-    rdb::save_year(&mut tx, unit.id, year, &yr).await?;
-    tx.commit().await?;
+    let item_id = crate::service::report::draft_item(&state, &staff.actor(), &unit, year).await?;
     Ok(Redirect::to(&format!("/admin/items/{item_id}?done=saved")).into_response())
 }
 

@@ -275,7 +275,13 @@ fn year_of(state: &AppState, q: &YearQuery) -> Result<i32, AppError> {
             .parse()
             .ok()
             .filter(|y| (2008..=2100).contains(y))
-            .ok_or_else(|| sunshine_core::FieldError::new("year", "年份不正确").into()),
+            .ok_or_else(|| {
+                sunshine_core::FieldError::new(
+                    "year",
+                    "年份不正确：请选择2008年至2100年之间的年份（《条例》自2008年起施行）。",
+                )
+                .into()
+            }),
     }
 }
 

@@ -135,11 +135,27 @@ impl ItemForm {
 
     fn from_item(i: &Item) -> ItemForm {
         let pr = i.prereview.clone();
+        // A body typed as plain text comes back as typed: it is plain when its text, made into
+        // HTML again, is the same body.
+        let text = sunshine_core::html::reader_text(&i.body_html).text;
+        let remade = sunshine_core::html::sanitize(&sunshine_core::text::to_html(&text));
+        let plain = remade.trim() == sunshine_core::html::sanitize(&i.body_html).trim();
+        let (body_format, body) = if plain {
+            // One line per paragraph or heading, as typed (the reader's text spaces blocks).
+            let lines: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            ("text", lines.join("\n"))
+        } else {
+            ("html", i.body_html.clone())
+        };
         ItemForm {
-            body_format: "html".into(),
+            body_format: body_format.into(),
             column: i.column_slug.clone(),
             title: i.title.clone(),
-            body: i.body_html.clone(),
+            body,
             publisher: i.publisher.clone(),
             author: i.author.clone(),
             source: i.source.clone(),
@@ -183,10 +199,20 @@ struct ItemFormPage {
     item: Option<Item>,
     attachments: Vec<AttachmentRow>,
     panel: Option<ReviewPanel>,
+    /// For a reviewer: the title and body as they will be published, findings marked in place.
+    marked_title: String,
+    marked_body: String,
     importances: Vec<(&'static str, &'static str)>,
     max_upload_mb: u64,
     disclosures: Vec<(&'static str, &'static str)>,
     validities: Vec<(&'static str, &'static str)>,
+}
+
+impl ItemFormPage {
+    /// A reviewer's view: the item as it will be published, the edit form folded away.
+    fn reading(&self) -> bool {
+        self.panel.as_ref().is_some_and(|p| p.reading)
+    }
 }
 
 async fn form_page(
@@ -218,6 +244,16 @@ async fn form_page(
         Some(i) => Some(review_panel(staff, i, review::load(state, i).await?)),
         None => None,
     };
+    let (marked_title, marked_body) = match (&item, &panel) {
+        (Some(i), Some(p)) if p.reading => {
+            let marks = crate::service::screen::marks_of(state, i).await?;
+            (
+                panel::marked(&sunshine_core::html::escape(&i.title), &marks),
+                panel::marked(&i.body_html, &marks),
+            )
+        }
+        _ => (String::new(), String::new()),
+    };
     Ok(ItemFormPage {
         layout: Layout::new(state, staff, flash).await?,
         unit,
@@ -227,6 +263,8 @@ async fn form_page(
         item,
         attachments,
         panel,
+        marked_title,
+        marked_body,
         importances: sunshine_core::review::Importance::ALL
             .iter()
             .map(|i| (i.as_str(), i.label()))

@@ -21,3 +21,8 @@ CREATE TABLE application_files (
 );
 CREATE INDEX application_files_application ON application_files (application_id);
 CREATE INDEX application_files_pending ON application_files (created_at) WHERE application_id IS NULL;
+-- An account given a one-time password (new, or reset by its unit's administrator) must choose
+-- its own at the next sign-in.
+ALTER TABLE users ADD COLUMN must_change BIGINT NOT NULL DEFAULT 0;
+-- Drafts a reviewer sent back, for their authors' dashboards: few among all items.
+CREATE INDEX items_returned ON items (updated_at) WHERE state = 'draft' AND review_comment <> '';
