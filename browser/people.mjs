@@ -11,8 +11,9 @@
 // Prints what failed and exits 1 if anything did.
 
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { violations } from './axe.mjs';
 
 const base = process.env.BASE_URL;
 const password = process.env.PASSWORD;
@@ -22,7 +23,6 @@ if (!base || !password) {
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const failures = [];
 const check = (ok, msg) => {
   if (!ok) failures.push(msg);
@@ -43,15 +43,7 @@ async function answer(page) {
 }
 
 async function axeCheck(page, label) {
-  await page.addScriptTag({ content: axeSource });
-  const found = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations
-      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id} [${v.impact}] ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  for (const v of found) failures.push(`axe ${label}: ${v}`);
+  for (const v of await violations(page, ['critical', 'serious'])) failures.push(`axe ${label}: ${v}`);
 }
 
 async function shot(page, name) {

@@ -8,8 +8,9 @@
 // Prints what failed and exits 1 if anything did.
 
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { violations } from './axe.mjs';
 
 const base = process.env.BASE_URL;
 const shots = process.env.SHOTS || 'shots';
@@ -18,7 +19,6 @@ if (!base) {
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const SEED = '妥安乡2017年政府信息公开工作年度报告';
 const failures = [];
 const check = (ok, msg) => {
@@ -111,20 +111,7 @@ try {
     const page = await ctx.newPage();
     for (const path of pages) {
       await page.goto(`${base}${path}`);
-      await page.addScriptTag({ content: axeSource });
-      const result = await page.evaluate(async () => {
-        // eslint-disable-next-line no-undef
-        const r = await axe.run(document, { resultTypes: ['violations'] });
-        return r.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          help: v.help,
-          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
-        }));
-      });
-      for (const v of result) {
-        failures.push(`axe (${label}) ${path}: ${v.id} [${v.impact}] ${v.help} at ${v.nodes.join(', ')}`);
-      }
+      for (const v of await violations(page)) failures.push(`axe (${label}) ${path}: ${v}`);
       if (width === 320) {
         const wide = await page.evaluate(() => document.documentElement.scrollWidth);
         check(wide <= 320, `${path} at 320 px is ${wide} px wide`);
@@ -142,13 +129,7 @@ try {
   check(has.includes('large') && has.includes('contrast'), `the preference links set both modes (the page's classes: ${modes})`);
   for (const path of ['/', '/units/tuoan', '/catalog', '/search?q=保密审查', seedPath || '/']) {
     await c.goto(`${base}${path}`);
-    await c.addScriptTag({ content: axeSource });
-    const ids = await c.evaluate(async () => {
-      // eslint-disable-next-line no-undef
-      const r = await axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.map((v) => `${v.id} [${v.impact}] at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    for (const v of ids) failures.push(`axe (large, high contrast) ${path}: ${v}`);
+    for (const v of await violations(c)) failures.push(`axe (large, high contrast) ${path}: ${v}`);
   }
   await shot(c, 'high-contrast-large');
   // Large text still fits a 320 px screen.
@@ -165,13 +146,7 @@ try {
   for (const path of ['/', '/units/tuoan', '/catalog', '/search?q=保密审查', seedPath || '/', '/units/tuoan/guide']) {
     await e.goto(`${base}${path}`);
     check((await e.locator('html').getAttribute('lang')) === 'en', `${path} in English says so`);
-    await e.addScriptTag({ content: axeSource });
-    const ids = await e.evaluate(async () => {
-      // eslint-disable-next-line no-undef
-      const r = await axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.map((v) => `${v.id} [${v.impact}] at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    for (const v of ids) failures.push(`axe (English) ${path}: ${v}`);
+    for (const v of await violations(e)) failures.push(`axe (English) ${path}: ${v}`);
   }
   await shot(e, 'english-guide');
   await en.close();

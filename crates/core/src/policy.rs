@@ -204,7 +204,10 @@ impl Grants {
 
     /// Unit settings and columns: the unit's administrator.
     pub fn can_manage_unit(&self, unit_id: i64) -> Result<(), Denied> {
-        if !self.is_staff_of(unit_id) {
+        // Someone who works for or oversees the unit is told the rule they miss; a stranger,
+        // that the unit is not theirs.
+        let known = self.grants.iter().any(|g| g.unit_id == unit_id) || self.supervises(unit_id);
+        if !known {
             return Err(Denied::NotYourUnit);
         }
         if self.has(unit_id, Role::Admin) {

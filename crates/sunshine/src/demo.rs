@@ -713,5 +713,13 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
     crate::service::review::publish(app, &director, item, None)
         .await
         .map_err(|e| fail("publish", e))?;
+    // Dated as the unit would have published it, before the 31 January deadline (Art. 49),
+    // not on the day the demo was loaded; the portal's pages and index are made after this.
+    let on = NaiveDate::from_ymd_opt(year + 1, 1, 20).map_or(today, |d| d.min(today));
+    sqlx::query("UPDATE items SET published_on = $1 WHERE id = $2")
+        .bind(on.to_string())
+        .bind(item)
+        .execute(&app.db.pool)
+        .await?;
     Ok(())
 }

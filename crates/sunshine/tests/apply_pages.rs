@@ -8,32 +8,6 @@ fn valid_id() -> String {
     format!("{f}{}", sunshine_core::screening::id_check_char(f).unwrap())
 }
 
-/// The hidden token and the answer to the page's arithmetic question.
-fn solve(html: &str) -> (String, String) {
-    let token = html
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let q = text_of(html);
-    let q = q.split("验证：").nth(1).unwrap();
-    let a: i64 = q.split(" 加 ").next().unwrap().trim().parse().unwrap();
-    let b: i64 = q
-        .split(" 加 ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    (token, (a + b).to_string())
-}
-
 fn fields<'a>(token: &'a str, answer: &'a str, id: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("token", token),

@@ -29,13 +29,42 @@ fn missing() -> Option<String> {
     None
 }
 
+/// Whether the browser tests can run here; without Chromium or the node modules they are
+/// skipped with a message, unless `SUNSHINE_REQUIRE_BROWSER=1` makes that a failure.
+fn can_run() -> bool {
+    let Some(why) = missing() else {
+        return true;
+    };
+    if std::env::var("SUNSHINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("browser tests required but {why}");
+    }
+    eprintln!("browser test SKIPPED: {why}");
+    false
+}
+
+/// Runs `browser/<script>` against the portal at `base`, screenshots into `shots` (emptied
+/// first, so that an earlier run's cannot stand in), and fails with its output if it does.
+async fn run_script(script: &str, base: &str, shots: &std::path::Path, env: &[(&str, &str)]) {
+    let _ = std::fs::remove_dir_all(shots);
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(repo().join("browser").join(script))
+        .env("BASE_URL", base)
+        .env("SHOTS", shots);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("joined")
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+}
+
 #[tokio::test]
 async fn citizens_search_browse_the_catalog_and_meet_no_accessibility_violations() {
-    if let Some(why) = missing() {
-        if std::env::var("SUNSHINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("browser tests required but {why}");
-        }
-        eprintln!("browser test SKIPPED: {why}");
+    if !can_run() {
         return;
     }
     let app = spawn_demo().await;
@@ -51,23 +80,8 @@ async fn citizens_search_browse_the_catalog_and_meet_no_accessibility_violations
     }
     assert!(ready, "the index found the seed");
     let shots = repo().join("target/browser").join(backend());
-    // Screenshots from an earlier run must not stand in for this one's.
-    let _ = std::fs::remove_dir_all(&shots);
     // (The script stops itself after two minutes.)
-    let (base, dir) = (app.base.clone(), shots.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(repo().join("browser/portal.mjs"))
-            .env("BASE_URL", base)
-            .env("SHOTS", dir)
-            .output()
-    })
-    .await
-    .expect("joined")
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    run_script("portal.mjs", &app.base, &shots, &[]).await;
     assert!(shots.join("citizen-search-phone.png").exists());
     assert!(shots.join("catalog-by-year.png").exists());
 }
@@ -77,11 +91,7 @@ async fn citizens_search_browse_the_catalog_and_meet_no_accessibility_violations
 /// back; an administrator adds an account; axe-core on the apply, track and back-office pages.
 #[tokio::test]
 async fn applicants_reviewers_and_administrators_get_through_their_work() {
-    if let Some(why) = missing() {
-        if std::env::var("SUNSHINE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("browser tests required but {why}");
-        }
-        eprintln!("browser test SKIPPED: {why}");
+    if !can_run() {
         return;
     }
     let app = spawn_demo().await;
@@ -89,22 +99,13 @@ async fn applicants_reviewers_and_administrators_get_through_their_work() {
     let shots = repo()
         .join("target/browser")
         .join(format!("{}-people", backend()));
-    let _ = std::fs::remove_dir_all(&shots);
-    let (base, dir) = (app.base.clone(), shots.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(repo().join("browser/people.mjs"))
-            .env("BASE_URL", base)
-            .env("PASSWORD", DEMO_PASSWORD)
-            .env("SHOTS", dir)
-            .output()
-    })
-    .await
-    .expect("joined")
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    run_script(
+        "people.mjs",
+        &app.base,
+        &shots,
+        &[("PASSWORD", DEMO_PASSWORD)],
+    )
+    .await;
     for name in [
         "apply-errors-phone",
         "track-phone",

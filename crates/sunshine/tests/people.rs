@@ -20,25 +20,6 @@ fn png() -> Vec<u8> {
     b
 }
 
-/// The hidden token and the answer to the page's arithmetic question.
-fn solve(html: &str) -> (String, String) {
-    let token = attr(html, "name=\"token\" value=\"");
-    let q = text_of(html);
-    let q = q.split("验证：").nth(1).unwrap();
-    let a: i64 = q.split(" 加 ").next().unwrap().trim().parse().unwrap();
-    let b: i64 = q
-        .split(" 加 ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    (token, (a + b).to_string())
-}
-
 fn attr(html: &str, before: &str) -> String {
     html.split(before)
         .nth(1)
@@ -248,7 +229,16 @@ async fn a_proof_of_identity_is_sealed_kept_across_a_correction_and_shown_only_t
         .await,
         1
     );
-    // A forged or reused reference attaches nothing.
+    // The same form sent again (a double click): the first receipt, nothing filed twice.
+    let r = b
+        .post(app.url("/apply"))
+        .multipart(form(&fields, None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().path(), "/apply/receipt");
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
+    // The reference reused in another application attaches nothing; a forged one neither.
     let (token, answer) = solve(&app.page_as(&b, "/apply").await);
     fields[0].1 = token;
     fields[1].1 = answer;
@@ -259,7 +249,21 @@ async fn a_proof_of_identity_is_sealed_kept_across_a_correction_and_shown_only_t
         .await
         .unwrap();
     assert_eq!(r.status(), 422, "the file went to the first application");
-    assert!(text_of(&r.text().await.unwrap()).contains("身份证明已失效"));
+    assert!(text_of(&r.text().await.unwrap()).contains("已用于另一份申请"));
+    let (token, answer) = solve(&app.page_as(&b, "/apply").await);
+    fields[0].1 = token;
+    fields[1].1 = answer;
+    let last = fields.len() - 1;
+    fields[last].1 = format!("{}00", &kept[..kept.len() - 2]);
+    let r = b
+        .post(app.url("/apply"))
+        .multipart(form(&fields, None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "a forged reference");
+    assert!(text_of(&r.text().await.unwrap()).contains("无法识别"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
 
     // The handling staff see it; each view is audited.
     let director = app.login("tuoan-director", DEMO_PASSWORD).await;
@@ -452,6 +456,16 @@ async fn back_office_refusals_keep_the_frame_and_say_the_rule() {
         .await
         .unwrap()
         .contains(r#"<nav class="admin-nav""#));
+    // The framework's own refusals too: a form's address opened by reloading it (405).
+    let r = editor
+        .get(app.url("/admin/applications/1/proof"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(r#"<nav class="admin-nav""#), "{html}");
+    assert!(text_of(&html).contains("不能这样打开"));
 }
 
 #[tokio::test]
@@ -655,6 +669,21 @@ async fn a_unit_administrator_runs_the_accounts_and_every_step_is_audited() {
         .unwrap();
     assert_eq!(r.url().path(), "/admin/password");
     assert!(text_of(&r.text().await.unwrap()).contains("一次性密码"));
+    // Keeping the one-time password (which its issuer knows) is no change.
+    let (s, page) = app
+        .submit(
+            &zhang,
+            "/admin/password",
+            "/admin/password",
+            &[
+                ("current", &password),
+                ("new", &password),
+                ("again", &password),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("新密码不能与当前密码相同"));
     let (s, _) = app
         .submit(
             &zhang,
@@ -668,6 +697,21 @@ async fn a_unit_administrator_runs_the_accounts_and_every_step_is_audited() {
         )
         .await;
     assert_eq!(s, 200);
+    // A login that differs only in case is taken.
+    let (s, page) = app
+        .submit(
+            &admin,
+            url,
+            url,
+            &[
+                ("login", "Zhang.San"),
+                ("display_name", "张三"),
+                ("role_editor", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("不分大小写"));
     let r = zhang
         .get(app.url("/admin/units/tuoan/items"))
         .send()
@@ -714,6 +758,22 @@ async fn a_unit_administrator_runs_the_accounts_and_every_step_is_audited() {
         .submit(&admin, url, status, &[("user", &zid), ("op", "enable")])
         .await;
     assert_eq!(s, 200);
+    // A reset (a password that may have leaked) ends the account's API tokens too.
+    let token = app.token("zhang.san").await;
+    let api = |t: String| {
+        let app_url = app.url("/api/v1/applications?unit=tuoan");
+        async move {
+            reqwest::Client::new()
+                .get(app_url)
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(api(token.clone()).await, 200);
     let (s, page) = app
         .submit(
             &admin,
@@ -722,6 +782,7 @@ async fn a_unit_administrator_runs_the_accounts_and_every_step_is_audited() {
             &[("user", &zid)],
         )
         .await;
+    assert_eq!(api(token).await, 401, "the token ended with the reset");
     assert_eq!(s, 200);
     assert!(text_of(&page).contains("密码已重设"));
     assert_eq!(
@@ -739,15 +800,33 @@ async fn a_unit_administrator_runs_the_accounts_and_every_step_is_audited() {
         .await;
     assert_eq!(s, 403);
     assert!(text_of(&page).contains("不能在这里停用或重设自己的账号"));
-    let (s, _) = app
+    for (role, op) in [("admin", "revoke"), ("director", "grant")] {
+        let (s, page) = app
+            .submit(
+                &admin,
+                url,
+                roles,
+                &[("user", &me), ("role", role), ("op", op)],
+            )
+            .await;
+        assert_eq!(s, 403, "{role} {op}");
+        assert!(text_of(&page).contains("不能给自己分配或取消岗位"));
+    }
+    // 监督员 oversees the units below: not a unit administrator's to give.
+    let (s, page) = app
         .submit(
             &admin,
             url,
             roles,
-            &[("user", &me), ("role", "admin"), ("op", "revoke")],
+            &[("user", &zid), ("role", "supervisor"), ("op", "grant")],
         )
         .await;
-    assert_eq!(s, 403);
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("请从列表中选择岗位"));
+    assert!(!app
+        .page_as(&admin, url)
+        .await
+        .contains("value=\"supervisor\""));
     let other = app
         .count("SELECT id FROM users WHERE login = 'gaofeng-editor'")
         .await
@@ -959,6 +1038,15 @@ async fn the_demo_shows_a_year_of_practice() {
             .await
             .unwrap();
     assert_eq!(late.len(), 1, "one reply was late: {late:?}");
+    // The unanswered correction was concluded the day after its period, not the day the
+    // conclusion ran (a year later here).
+    let lapsed: String = sqlx::query_scalar(
+        "SELECT replied_on FROM applications WHERE outcome = 'other_no_correction'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert!(lapsed.starts_with(&format!("{last}-07")), "{lapsed}");
     assert_eq!(app.count("SELECT COUNT(*) FROM remedies").await, 1);
     // Last year's report, from those records, published through its chain.
     let title = format!("妥安乡{last}年政府信息公开工作年度报告");

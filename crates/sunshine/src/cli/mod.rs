@@ -251,13 +251,16 @@ fn write_private(path: &std::path::Path, text: &str) {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(path, format!("{text}\n"))?;
+        use std::io::Write;
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        // Made readable by its owner only from the start, never for a moment by others.
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            use std::os::unix::fs::OpenOptionsExt;
+            open.mode(0o600);
         }
-        Ok(())
+        open.open(path)?.write_all(format!("{text}\n").as_bytes())
     })();
     if let Err(e) = written {
         eprintln!(

@@ -689,10 +689,10 @@ pub async fn insert_pending_file(conn: &mut Conn, f: &NewFile<'_>) -> sqlx::Resu
     .await
 }
 
-/// A waiting file, if it still waits and is of this kind.
-pub async fn pending_file(conn: &mut Conn, id: i64, kind: &str) -> sqlx::Result<Option<AppFile>> {
+/// A file of this kind, waiting or already given to its application.
+pub async fn file_of_kind(conn: &mut Conn, id: i64, kind: &str) -> sqlx::Result<Option<AppFile>> {
     sqlx::query_as(&format!(
-        "SELECT {FILE_COLUMNS} FROM application_files WHERE id = $1 AND kind = $2 AND application_id IS NULL"
+        "SELECT {FILE_COLUMNS} FROM application_files WHERE id = $1 AND kind = $2"
     ))
     .bind(id)
     .bind(kind)

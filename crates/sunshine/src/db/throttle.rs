@@ -20,6 +20,8 @@ pub enum Bucket {
     TrackAddress,
     /// Well-formed public applications per address.
     IntakeAddress,
+    /// Proofs of identity kept for forms still being corrected, per address.
+    ProofAddress,
 }
 
 /// An address as the throttles count it: an IPv4 address as it is, an IPv6 address by its /64
@@ -58,6 +60,7 @@ impl Bucket {
             Bucket::LoginAddress => "login_ip",
             Bucket::TrackAddress => "track_ip",
             Bucket::IntakeAddress => "intake_ip",
+            Bucket::ProofAddress => "proof_ip",
         }
     }
 }

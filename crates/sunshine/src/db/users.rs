@@ -68,15 +68,7 @@ pub async fn upsert(
 }
 
 pub async fn grant(conn: &mut Conn, user_id: i64, unit_id: i64, role: Role) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO user_roles (user_id, unit_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(unit_id)
-    .bind(role.as_str())
-    .execute(conn)
-    .await?;
-    Ok(())
+    grant_new(conn, user_id, unit_id, role).await.map(|_| ())
 }
 
 /// A user's roles, with the units their supervisor grants cover (the unit tree is read only
@@ -317,6 +309,39 @@ pub async fn grant_new(
 pub async fn set_must_change(conn: &mut Conn, user_id: i64, must: bool) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET must_change = $1 WHERE id = $2")
         .bind(i64::from(must))
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Holds the account's row until the transaction ends, so that two administrators' changes to
+/// one account (its last roles, its units) are decided one after the other. SQLite's write
+/// transactions are already one at a time (`Db::begin` takes the write lock first).
+pub async fn lock(conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether a login is taken, whatever its letters' case (`Zhang` and `zhang` would read alike
+/// in every list and log).
+pub async fn login_taken(conn: &mut Conn, login: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(login) = lower($1)")
+        .bind(login)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Revokes every live API token of the account (a reset password must not leave them working).
+pub async fn revoke_tokens(conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND user_id = $2")
+        .bind(super::now())
         .bind(user_id)
         .execute(conn)
         .await?;

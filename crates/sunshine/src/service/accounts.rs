@@ -3,10 +3,11 @@
 //! password is a one-time password, shown once to the administrator; its holder must choose
 //! their own at the next sign-in. Every change is audited in the same transaction.
 //!
-//! The rules hold inside the transaction: an administrator acts on accounts of their own unit
-//! only; an account that also holds roles elsewhere is disabled or reset only by someone who
-//! administers every unit it holds roles on; nobody disables, resets or removes the
-//! administration of their own account here (the CLI remains for the first administrator).
+//! The rules hold inside the transaction, which holds the account's row: an administrator acts
+//! on accounts of their own unit only; an account that also holds roles elsewhere is disabled or
+//! reset only by someone who administers every unit it holds roles on; nobody changes their own
+//! account's roles or disables or resets it here (the CLI remains for the first administrator);
+//! logins are unique whatever their case; 监督员 is not granted here.
 
 use super::{Actor, Error};
 use crate::app::App;
@@ -29,14 +30,15 @@ pub struct Account {
     pub elsewhere: bool,
 }
 
-/// The roles an administrator may grant, in the order the page offers them.
-pub const GRANTABLE: [Role; 6] = [
+/// The roles an administrator may grant, in the order the page offers them. Not 监督员: a
+/// supervisor oversees the units below, which a unit's own administrator cannot hand out (the
+/// city's supervisors are made with the CLI).
+pub const GRANTABLE: [Role; 5] = [
     Role::Editor,
     Role::Director,
     Role::Leader,
     Role::Principal,
     Role::Admin,
-    Role::Supervisor,
 ];
 
 pub fn valid_login(login: &str) -> bool {
@@ -131,10 +133,16 @@ pub async fn create(
     let password = one_time_password();
     let hash = hashed(app, password.clone()).await?;
     let mut tx = app.db.begin().await?;
-    let Some(id) = users::insert_new(&mut tx, login, &name, &hash).await? else {
+    let taken = users::login_taken(&mut tx, login).await?;
+    let inserted = if taken {
+        None
+    } else {
+        users::insert_new(&mut tx, login, &name, &hash).await?
+    };
+    let Some(id) = inserted else {
         return Err(FieldError::new(
             "login",
-            format!("登录名“{login}”已被使用，请换一个（如在名字后加数字）"),
+            format!("登录名“{login}”已被使用（不分大小写），请换一个（如在名字后加数字）"),
         )
         .into());
     };
@@ -175,6 +183,7 @@ async fn member(
     unit_id: i64,
     user_id: i64,
 ) -> Result<users::User, Error> {
+    users::lock(conn, user_id).await?;
     if !users::holds_any(conn, user_id, unit_id).await? {
         return Err(Error::NotFound);
     }
@@ -219,10 +228,10 @@ pub async fn set_role(
     must_admin(actor, unit_id)?;
     let mut tx = app.db.begin().await?;
     let user = member(&mut tx, unit_id, user_id).await?;
-    if !grant && role == Role::Admin && user.id == actor.user_id {
+    if user.id == actor.user_id {
         return Err(Error::Refused(
-            "own_admin",
-            "不能取消自己的管理员岗位（以免本单位无人管理）：请由另一位管理员操作。".into(),
+            "own_roles",
+            "不能给自己分配或取消岗位（包括自己的管理员岗位）：请由本单位另一位管理员操作。".into(),
         ));
     }
     let changed = if grant {
@@ -284,8 +293,8 @@ pub async fn set_disabled(
     Ok(())
 }
 
-/// Gives the account a one-time password (its sessions end); returns its login and the
-/// password.
+/// Gives the account a one-time password (its sessions end and its API tokens are revoked);
+/// returns its login and the password.
 pub async fn reset_password(
     app: &App,
     actor: &Actor<'_>,
@@ -300,6 +309,7 @@ pub async fn reset_password(
     whole_account(&mut tx, actor, &user).await?;
     users::set_password(&mut tx, user.id, &hash).await?;
     users::set_must_change(&mut tx, user.id, true).await?;
+    users::revoke_tokens(&mut tx, user.id).await?;
     audit::append(
         &mut tx,
         &entry(actor, "user.reset", unit_id, &user.login, String::new()),

@@ -266,10 +266,14 @@ impl ApplyPage {
     fn attrs(&self, field: &str) -> String {
         let id = self.anchor(field);
         let mut out = String::new();
+        // The file's hint describes it always; its error too when there is one.
+        let hint = if field == "proof" { "proof-hint " } else { "" };
         if self.errors.get(field).is_some() {
             out.push_str(&format!(
-                r#" aria-invalid="true" aria-describedby="err-{id}""#
+                r#" aria-invalid="true" aria-describedby="{hint}err-{id}""#
             ));
+        } else if !hint.is_empty() {
+            out.push_str(r#" aria-describedby="proof-hint""#);
         }
         if !self.first.is_empty() && self.first == id {
             out.push_str(" autofocus");
@@ -473,12 +477,13 @@ pub async fn submit(
             "proof",
             "为防止自动提交，验证题答对之前不保存上传的文件：请答对验证题后重新选择身份证明文件。",
         )),
-        Some((name, bytes)) => match svc::proof::keep(&app, &name, bytes).await {
+        Some((name, bytes)) => match svc::proof::keep(&app, &ip, &name, bytes).await {
             Ok(p) => {
                 f.proof = p.1.token.clone();
                 proof = Some(p);
             }
             Err(Error::Invalid(e)) => errors.extend(e),
+            Err(Error::RateLimited(m)) => errors.push(FieldError::new("proof", m)),
             Err(e) => return Err(e.into()),
         },
         None if !f.proof.is_empty() => {
@@ -487,7 +492,7 @@ pub async fn submit(
                 f.proof.clear();
                 errors.push(FieldError::new(
                     "proof",
-                    "之前上传的身份证明已失效（超过两小时），请重新选择文件；也可以不上传。",
+                    "之前上传的身份证明无法识别或已超过两小时，请重新选择文件；也可以不上传。",
                 ));
             }
         }

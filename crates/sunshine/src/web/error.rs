@@ -327,7 +327,11 @@ pub async fn page_errors(req: axum::extract::Request, next: axum::middleware::Ne
     if !health && is_error(&resp) && !is(&resp, "text/html") && !is(&resp, "application/json") {
         let status = resp.status();
         let body = page_with_status(plain_error(status, false), status);
+        let shown = body.extensions().get::<Shown>().cloned();
         resp = with_body_of(resp, body);
+        if let Some(shown) = shown {
+            resp.extensions_mut().insert(shown);
+        }
     }
     if staff && is_error(&resp) {
         if let Some(shown) = resp.extensions().get::<Shown>().cloned() {

@@ -500,3 +500,29 @@ pub fn s3_storage(test: &str) -> Option<sunshine::config::Storage> {
         secret_access_key: "test-secret".into(),
     }))
 }
+
+/// The apply form's hidden challenge token and the answer to its arithmetic question.
+pub fn solve(html: &str) -> (String, String) {
+    let token = html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let q = text_of(html);
+    let q = q.split("验证：").nth(1).unwrap();
+    let a: i64 = q.split(" 加 ").next().unwrap().trim().parse().unwrap();
+    let b: i64 = q
+        .split(" 加 ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    (token, (a + b).to_string())
+}

@@ -185,7 +185,7 @@ async fn create(
         if !adb::claim_file(&mut tx, file, id, unit.id).await? {
             return Err(FieldError::new(
                 "proof",
-                "上传的身份证明已失效（超过两小时未提交），请重新选择文件。",
+                "上传的身份证明已用于另一份申请，或已超过两小时：请重新选择文件，也可以不上传。",
             )
             .into());
         }

@@ -11,6 +11,7 @@ use super::Actor;
 use crate::app::App;
 use crate::db::applications::{self as adb, AppFile, NewFile};
 use crate::db::audit::{self, Entry};
+use crate::db::throttle::{self, Bucket};
 use crate::service::Error;
 use bytes::Bytes;
 use sunshine_core::policy::Denied;
@@ -53,28 +54,47 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<(String, &'static str), Error> 
     Ok((sunshine_core::upload::display_name(name, kind), kind.mime))
 }
 
+/// How many proofs one address may have kept for forms still being corrected, per hour (a
+/// person mends a form a few times; a script that solved one challenge must not fill the store).
+pub const KEPT_PER_HOUR: i64 = 10;
+
 /// Seals and stores an uploaded proof, recorded as waiting; returns it with its reference for
-/// the form.
-pub async fn keep(app: &App, name: &str, bytes: Bytes) -> Result<(i64, Pending), Error> {
+/// the form. The row comes first: an object whose row was never written could not be found
+/// again to be removed, while a row whose object failed is removed here (or by [`sweep`]).
+pub async fn keep(app: &App, ip: &str, name: &str, bytes: Bytes) -> Result<(i64, Pending), Error> {
     let (file_name, mime) = check(name, &bytes)?;
+    let mut tx = app.db.begin().await?;
+    let n = throttle::hit(&mut tx, Bucket::ProofAddress, ip, 3600).await?;
+    tx.commit().await?;
+    if n > KEPT_PER_HOUR {
+        return Err(Error::RateLimited(
+            "同一网络地址一小时内上传的身份证明过多，请一小时后再上传；您填写的其他内容都保留着，也可以先不上传身份证明。".into(),
+        ));
+    }
     let size = bytes.len() as i64;
     let key = app.data_key.clone();
     let sealed = app.cpu.run(move || key.seal_bytes(&bytes)).await??;
     let storage_key = format!("applicants/{}", crate::auth::random_hex(16));
-    app.blobs.put(&storage_key, Bytes::from(sealed)).await?;
-    let mut conn = app.db.pool.acquire().await?;
-    let id = adb::insert_pending_file(
-        &mut conn,
-        &NewFile {
-            kind: PROOF_KIND,
-            file_name: &file_name,
-            mime,
-            size_bytes: size,
-            storage_key: &storage_key,
-            sealed: true,
-        },
-    )
-    .await?;
+    let id = {
+        let mut conn = app.db.pool.acquire().await?;
+        adb::insert_pending_file(
+            &mut conn,
+            &NewFile {
+                kind: PROOF_KIND,
+                file_name: &file_name,
+                mime,
+                size_bytes: size,
+                storage_key: &storage_key,
+                sealed: true,
+            },
+        )
+        .await?
+    };
+    if let Err(e) = app.blobs.put(&storage_key, Bytes::from(sealed)).await {
+        let mut conn = app.db.pool.acquire().await?;
+        adb::delete_pending_file(&mut conn, id).await?;
+        return Err(e.into());
+    }
     let token = app
         .data_key
         .seal(&format!("proof:{id}:{}", crate::db::now()))?;
@@ -87,8 +107,10 @@ pub async fn keep(app: &App, name: &str, bytes: Bytes) -> Result<(i64, Pending),
     ))
 }
 
-/// The waiting file a form's reference names, if the reference is ours, fresh, and the file
-/// still waits.
+/// The file a form's reference names, if the reference is ours and fresh: waiting, or already
+/// given to an application (a double click sends the same reference twice; the second is the
+/// first's repeat, answered with its receipt, and a different form with it is refused when it
+/// tries to claim the file).
 pub async fn pending(app: &App, token: &str) -> Result<Option<(i64, Pending)>, Error> {
     let token = token.trim();
     if token.is_empty() || token.len() > 200 {
@@ -108,7 +130,7 @@ pub async fn pending(app: &App, token: &str) -> Result<Option<(i64, Pending)>, E
         return Ok(None);
     }
     let mut conn = app.db.pool.acquire().await?;
-    Ok(adb::pending_file(&mut conn, id, PROOF_KIND)
+    Ok(adb::file_of_kind(&mut conn, id, PROOF_KIND)
         .await?
         .map(|f| {
             (
@@ -171,12 +193,19 @@ pub async fn view(
 /// Removes waiting files older than [`PENDING_SECONDS`] with their objects; returns how many.
 pub async fn sweep(app: &App) -> Result<usize, Error> {
     let before = crate::db::now() - PENDING_SECONDS;
-    let mut conn = app.db.pool.acquire().await?;
-    let stale = adb::stale_pending_files(&mut conn, before).await?;
+    let stale = {
+        let mut conn = app.db.pool.acquire().await?;
+        adb::stale_pending_files(&mut conn, before).await?
+    };
     let mut gone = 0;
     for f in stale {
-        // The row first: once it is gone no form can claim the file, so the object may go.
-        if adb::delete_pending_file(&mut conn, f.id).await? {
+        // The row first: once it is gone no form can claim the file, so the object may go (no
+        // connection is held while the object store answers).
+        let removed = {
+            let mut conn = app.db.pool.acquire().await?;
+            adb::delete_pending_file(&mut conn, f.id).await?
+        };
+        if removed {
             if let Err(e) = app.blobs.delete(&f.storage_key).await {
                 tracing::warn!(error = %e, "a waiting proof's object could not be removed");
             }

@@ -146,6 +146,40 @@ async fn again(
     Ok(r)
 }
 
+/// After a change: back to the page with what was done said, or the refusal on the page.
+async fn finish(
+    state: &AppState,
+    staff: &Staff,
+    unit: Unit,
+    result: Result<&'static str, Error>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(done) => Ok(
+            Redirect::to(&format!("/admin/units/{}/users?done={done}", unit.code)).into_response(),
+        ),
+        Err(e) => again(state, staff, unit, NewForm::default(), e).await,
+    }
+}
+
+/// A one-time password just issued: shown in this answer only (back-office answers are never
+/// cached), or the refusal on the page.
+async fn issued(
+    state: &AppState,
+    staff: &Staff,
+    unit: Unit,
+    what: &'static str,
+    result: Result<(String, String), Error>,
+    form: NewForm,
+) -> Result<Response, PageError> {
+    match result {
+        Ok((login, password)) => {
+            let shown = Some((what, login, password));
+            render(&page(state, staff, unit, NewForm::default(), vec![], shown, None).await?)
+        }
+        Err(e) => again(state, staff, unit, form, e).await,
+    }
+}
+
 pub async fn create(
     InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
@@ -157,25 +191,10 @@ pub async fn create(
         display_name: &f.display_name,
         roles: &roles,
     };
-    match svc::create(&state, &staff.actor(), unit.id, &new).await {
-        Ok(password) => {
-            let issued = Some(("账号已建立", f.login.trim().to_owned(), password));
-            // Shown in this answer only (back-office answers are never cached).
-            render(
-                &page(
-                    &state,
-                    &staff,
-                    unit,
-                    NewForm::default(),
-                    vec![],
-                    issued,
-                    None,
-                )
-                .await?,
-            )
-        }
-        Err(e) => again(&state, &staff, unit, f, e).await,
-    }
+    let result = svc::create(&state, &staff.actor(), unit.id, &new)
+        .await
+        .map(|password| (f.login.trim().to_owned(), password));
+    issued(&state, &staff, unit, "账号已建立", result, f).await
 }
 
 #[derive(Deserialize, Default)]
@@ -197,26 +216,21 @@ pub async fn roles(
 ) -> Result<Response, PageError> {
     let Some(role) = Role::parse(f.role.trim()).filter(|r| GRANTABLE.contains(r)) else {
         let e = FieldError::new("form", "请从列表中选择岗位。");
-        return again(&state, &staff, unit, NewForm::default(), e.into()).await;
+        return finish(&state, &staff, unit, Err(e.into())).await;
     };
     let grant = match f.op.as_str() {
         "grant" => true,
         "revoke" => false,
         _ => {
             let e = FieldError::new("form", "请点“分配”或“取消”。");
-            return again(&state, &staff, unit, NewForm::default(), e.into()).await;
+            return finish(&state, &staff, unit, Err(e.into())).await;
         }
     };
     let result = match user_id(&f) {
         Ok(id) => svc::set_role(&state, &staff.actor(), unit.id, id, role, grant).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(done) => Ok(
-            Redirect::to(&format!("/admin/units/{}/users?done={done}", unit.code)).into_response(),
-        ),
-        Err(e) => again(&state, &staff, unit, NewForm::default(), e).await,
-    }
+    finish(&state, &staff, unit, result).await
 }
 
 pub async fn status(
@@ -229,22 +243,16 @@ pub async fn status(
         "enable" => false,
         _ => {
             let e = FieldError::new("form", "请点“停用”或“启用”。");
-            return again(&state, &staff, unit, NewForm::default(), e.into()).await;
+            return finish(&state, &staff, unit, Err(e.into())).await;
         }
     };
     let result = match user_id(&f) {
-        Ok(id) => svc::set_disabled(&state, &staff.actor(), unit.id, id, disabled).await,
+        Ok(id) => svc::set_disabled(&state, &staff.actor(), unit.id, id, disabled)
+            .await
+            .map(|()| if disabled { "disabled" } else { "enabled" }),
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/admin/units/{}/users?done={}",
-            unit.code,
-            if disabled { "disabled" } else { "enabled" }
-        ))
-        .into_response()),
-        Err(e) => again(&state, &staff, unit, NewForm::default(), e).await,
-    }
+    finish(&state, &staff, unit, result).await
 }
 
 pub async fn reset(
@@ -256,22 +264,13 @@ pub async fn reset(
         Ok(id) => svc::reset_password(&state, &staff.actor(), unit.id, id).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok((login, password)) => {
-            let issued = Some(("密码已重设", login, password));
-            render(
-                &page(
-                    &state,
-                    &staff,
-                    unit,
-                    NewForm::default(),
-                    vec![],
-                    issued,
-                    None,
-                )
-                .await?,
-            )
-        }
-        Err(e) => again(&state, &staff, unit, NewForm::default(), e).await,
-    }
+    issued(
+        &state,
+        &staff,
+        unit,
+        "密码已重设",
+        result,
+        NewForm::default(),
+    )
+    .await
 }

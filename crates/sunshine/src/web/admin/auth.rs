@@ -410,6 +410,13 @@ pub async fn change_password(
             "两次输入的新密码不一致",
         ));
     }
+    if !f.new.is_empty() && f.new == f.current {
+        // Above all for a one-time password: whoever issued it must no longer know it.
+        errors.push(sunshine_core::FieldError::new(
+            "new",
+            "新密码不能与当前密码相同，请另设一个只有您自己知道的密码",
+        ));
+    }
     let window = state.config.login_window_minutes * 60;
     let pair = format!("{}\n{}", staff.user.login, staff.ip);
     let tries = {

@@ -669,8 +669,8 @@ struct PolicyPage {
     errors: Errors,
 }
 
-/// How many steps the form offers per chain.
-const STEPS: usize = 4;
+/// How many steps the form offers per chain: as many as a chain may have.
+const STEPS: usize = 6;
 const CHAINS: [(&str, &str); 3] = [
     ("general", "一般信息"),
     ("important", "重要信息"),
@@ -770,7 +770,7 @@ pub async fn policy_page(
     )
 }
 
-/// Each chain's steps as chosen: `general_1` … `general_4` and so on, each a role's code or
+/// Each chain's steps as chosen: `general_1` … `general_6` and so on, each a role's code or
 /// empty. (The older single fields `general`, `important`, `critical`, with codes separated by
 /// commas, are still read when sent.)
 #[derive(Deserialize, Default)]
@@ -783,14 +783,20 @@ pub struct PolicyForm {
     general_2: String,
     general_3: String,
     general_4: String,
+    general_5: String,
+    general_6: String,
     important_1: String,
     important_2: String,
     important_3: String,
     important_4: String,
+    important_5: String,
+    important_6: String,
     critical_1: String,
     critical_2: String,
     critical_3: String,
     critical_4: String,
+    critical_5: String,
+    critical_6: String,
 }
 
 impl PolicyForm {
@@ -820,6 +826,8 @@ impl PolicyForm {
                     &self.general_2,
                     &self.general_3,
                     &self.general_4,
+                    &self.general_5,
+                    &self.general_6,
                 ],
             ),
             pick(
@@ -829,6 +837,8 @@ impl PolicyForm {
                     &self.important_2,
                     &self.important_3,
                     &self.important_4,
+                    &self.important_5,
+                    &self.important_6,
                 ],
             ),
             pick(
@@ -838,6 +848,8 @@ impl PolicyForm {
                     &self.critical_2,
                     &self.critical_3,
                     &self.critical_4,
+                    &self.critical_5,
+                    &self.critical_6,
                 ],
             ),
         ]

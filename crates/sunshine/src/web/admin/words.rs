@@ -48,6 +48,8 @@ pub fn action(code: &str) -> &str {
         "report.draft" => "生成年度报告草稿",
         "report.save" => "保存年度报告",
         "report.import" => "导入历年年报数据",
+        "report.record" => "登记年报资料（培训、检查、行政执法数据）",
+        "site.mourning" => "设置全站哀悼模式",
         "user.add" => "新建账号或重设密码",
         "user.disable" => "停用账号",
         "user.enable" => "启用账号",
@@ -113,29 +115,71 @@ pub fn target<'a>(t: &'a str, unit_name: impl Fn(&str) -> Option<String>) -> Cow
     Cow::Owned(format!("{word} {rest}"))
 }
 
+/// One code of an entry's details in words, if it is one: a case step, a channel, a reply's
+/// outcome, a remedy and its result.
+fn code_word(w: &str) -> Option<&'static str> {
+    use sunshine_core::application::{Channel, Outcome};
+    let step = match w {
+        "correction-request" => Some("要求补正"),
+        "correction-received" => Some("收到补正"),
+        "consultation-start" => Some("开始征求意见"),
+        "consultation-end" => Some("结束征求意见"),
+        "extend" => Some("延长答复期限"),
+        "fee-notice" => Some("发出收费通知"),
+        "fee-paid" => Some("缴费"),
+        "reply" => Some("答复"),
+        "remedies" => Some("登记复议、诉讼"),
+        "reconsideration" => Some("行政复议"),
+        "litigation_direct" => Some("行政诉讼（直接起诉）"),
+        "litigation_after_reconsideration" => Some("行政诉讼（复议后起诉）"),
+        "upheld" => Some("结果维持"),
+        "corrected" => Some("结果纠正"),
+        "pending" => Some("尚未审结"),
+        _ => None,
+    };
+    step.or_else(|| Channel::parse(w).map(Channel::label))
+        .or_else(|| Outcome::parse(w).map(Outcome::label))
+}
+
 /// An entry's details in words: a refused rule by its message, a content digest shortened to
-/// its first eight characters and called what it is.
+/// its first eight characters and called what it is, a file by its number, and the codes of
+/// case steps, channels and outcomes by their names. Anything else (what people wrote) stays
+/// as written.
 pub fn detail(d: &str) -> Cow<'_, str> {
     if let Some(denied) = Denied::ALL.iter().find(|x| x.code() == d) {
         return Cow::Borrowed(denied.message());
     }
-    if !d.contains("digest:") && !d.contains("file:") {
-        return Cow::Borrowed(d);
-    }
-    let words: Vec<String> = d
+    let mut changed = false;
+    let words: Vec<Cow<str>> = d
         .split(' ')
         .map(|w| {
-            if let Some(h) = w.strip_prefix("digest:") {
-                let short: String = h.chars().take(8).collect();
-                format!("（内容指纹 {short}）")
-            } else if let Some(n) = w.strip_prefix("file:") {
-                format!("文件 {n}")
+            let said = if let Some(h) = w
+                .strip_prefix("digest:")
+                .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                Some(Cow::Owned(format!("（内容指纹 {}）", &h[..8])))
+            } else if let Some(n) = w
+                .strip_prefix("file:")
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            {
+                Some(Cow::Owned(format!("文件 {n}")))
             } else {
-                w.to_owned()
+                code_word(w).map(Cow::Borrowed)
+            };
+            match said {
+                Some(s) => {
+                    changed = true;
+                    s
+                }
+                None => Cow::Borrowed(w),
             }
         })
         .collect();
-    Cow::Owned(words.join(" "))
+    if changed {
+        Cow::Owned(words.join(" "))
+    } else {
+        Cow::Borrowed(d)
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +199,21 @@ mod tests {
         let d = detail(&raw);
         assert_eq!(d, "（内容指纹 abababab） 筛查发现0项（阻止性0项）");
         assert!(!d.contains("digest"));
+        assert_eq!(detail("reply 2025-12-15"), "答复 2025-12-15");
+        assert_eq!(detail("reconsideration upheld"), "行政复议 结果维持");
+        assert_eq!(
+            detail("20251215ABCDEF online 网上或电子邮件提交的"),
+            "20251215ABCDEF 网上提交 网上或电子邮件提交的"
+        );
+        assert_eq!(
+            detail("other_no_correction"),
+            "其他处理：申请人无正当理由逾期不补正"
+        );
+        // What people typed stays as typed.
+        assert_eq!(
+            detail("请查看 file:abc 与 digest:xyz"),
+            "请查看 file:abc 与 digest:xyz"
+        );
     }
 
     /// Every action the code writes to the audit log has its words.
@@ -174,10 +233,22 @@ mod tests {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
-                for piece in text.split("action: \"").skip(1) {
-                    let code = piece.split('"').next().unwrap_or("");
-                    if action(code) == code {
-                        missing.push(format!("{}: {code}", path.display()));
+                // Every string literal shaped like an action (`area.verb`), wherever it is passed
+                // (an `Entry`, `unit_entry`, a helper), but for field paths and file names.
+                // (Every piece between two quotes is looked at: what lies between two strings is
+                // code, never shaped like this.)
+                for piece in text.split('"') {
+                    let Some((area, verb)) = piece.split_once('.') else {
+                        continue;
+                    };
+                    let shaped = |p: &str| {
+                        !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                    };
+                    let not_action = ["applicant", "a", "i", "c", "data", "sunshine"]
+                        .contains(&area)
+                        || ["html", "xml", "toml", "db", "key"].contains(&verb);
+                    if shaped(area) && shaped(verb) && !not_action && action(piece) == piece {
+                        missing.push(format!("{}: {piece}", path.display()));
                     }
                 }
             }

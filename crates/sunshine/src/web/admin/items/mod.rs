@@ -247,10 +247,18 @@ async fn form_page(
     let (marked_title, marked_body) = match (&item, &panel) {
         (Some(i), Some(p)) if p.reading => {
             let marks = crate::service::screen::marks_of(state, i).await?;
-            (
-                panel::marked(&sunshine_core::html::escape(&i.title), &marks),
-                panel::marked(&i.body_html, &marks),
-            )
+            let (title, body) = (i.title.clone(), i.body_html.clone());
+            // Text work on the CPU pool, as screening is.
+            state
+                .cpu
+                .run(move || {
+                    (
+                        panel::marked(&sunshine_core::html::escape(&title), &marks),
+                        panel::marked(&body, &marks),
+                    )
+                })
+                .await
+                .map_err(Error::from)?
         }
         _ => (String::new(), String::new()),
     };
@@ -339,7 +347,13 @@ pub async fn edit_form(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let item = service::item_for(&state, &staff.actor(), id).await?;
-    let form = ItemForm::from_item(&item);
+    // Telling typed text from HTML reads and sanitizes the body: on the CPU pool.
+    let copy = item.clone();
+    let form = state
+        .cpu
+        .run(move || ItemForm::from_item(&copy))
+        .await
+        .map_err(Error::from)?;
     render(
         &form_page(
             &state,

@@ -207,7 +207,7 @@ pub(super) fn review_panel(staff: &Staff, item: &Item, st: review::ReviewState) 
 /// the reviewer's reading view. Only text between tags is searched, so no markup is split;
 /// the needles are escaped as the HTML's text is.
 pub fn marked(html: &str, needles: &[String]) -> String {
-    let needles: Vec<String> = needles
+    let mut needles: Vec<String> = needles
         .iter()
         .filter(|n| !n.is_empty())
         .map(|n| {
@@ -216,6 +216,9 @@ pub fn marked(html: &str, needles: &[String]) -> String {
                 .replace('>', "&gt;")
         })
         .collect();
+    // A number found several times is one needle.
+    needles.sort_unstable();
+    needles.dedup();
     if needles.is_empty() {
         return html.to_owned();
     }
