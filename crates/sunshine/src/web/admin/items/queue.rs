@@ -16,6 +16,8 @@ pub struct QueueRow {
     pub importance: &'static str,
     pub step: String,
     pub blocking: bool,
+    /// Findings that do not stop publication but ask the reviewer to look.
+    pub reminders: usize,
 }
 
 /// 待我审核: items whose waiting step is this user's to take.
@@ -25,7 +27,8 @@ pub async fn queue(staff: Staff, State(state): State<AppState>) -> Result<Respon
         .into_iter()
         .map(|(item, role, step, n)| QueueRow {
             id: item.id,
-            blocking: sunshine_core::screening::has_blocking(&item.findings.clone()),
+            blocking: sunshine_core::screening::has_blocking(&item.findings),
+            reminders: item.findings.len(),
             importance: item.importance.label(),
             step: format!("第{}/{}步：{}", step + 1, n, role.label()),
             title: item.title,
