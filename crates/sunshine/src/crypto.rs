@@ -101,16 +101,11 @@ impl DataKey {
 
     /// Encrypts to hex(nonce ‖ ciphertext).
     pub fn seal(&self, plain: &str) -> anyhow::Result<String> {
-        let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let ct = self
-            .0
-            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
-            .map_err(|_| anyhow::anyhow!("加密失败"))?;
-        Ok(hex::encode([nonce.as_slice(), &ct].concat()))
+        Ok(hex::encode(self.seal_bytes(plain.as_bytes())?))
     }
 
-    /// Encrypts bytes (a file) to nonce ‖ ciphertext. CPU work: call it on the CPU pool.
+    /// Encrypts bytes (a file) to nonce ‖ ciphertext. CPU work for a file: call it on the CPU
+    /// pool.
     pub fn seal_bytes(&self, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
@@ -119,6 +114,41 @@ impl DataKey {
             .encrypt(Nonce::from_slice(&nonce), plain)
             .map_err(|_| anyhow::anyhow!("加密失败"))?;
         Ok([nonce.as_slice(), &ct].concat())
+    }
+
+    /// A token for a page to carry and give back: `label`, `fields` and the time it was made,
+    /// sealed, so it tells nothing and cannot be made up. Fields must not contain `:`.
+    pub fn seal_stamped(&self, label: &str, fields: &[&str]) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp().to_string();
+        let mut parts = vec![label];
+        parts.extend_from_slice(fields);
+        parts.push(&now);
+        self.seal(&parts.join(":"))
+    }
+
+    /// The fields of a token [`DataKey::seal_stamped`] made with `label` and `n` fields, if it
+    /// is ours and younger than `ttl_seconds`; `None` for anything else, whatever it is.
+    pub fn open_stamped(
+        &self,
+        label: &str,
+        n: usize,
+        ttl_seconds: i64,
+        token: &str,
+    ) -> Option<Vec<String>> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > 400 {
+            return None;
+        }
+        let plain = self.open(token).ok()?;
+        let mut parts: Vec<&str> = plain.split(':').collect();
+        let at: i64 = parts.pop()?.parse().ok()?;
+        if parts.len() != n + 1 || parts[0] != label {
+            return None;
+        }
+        let age = chrono::Utc::now().timestamp() - at;
+        (0..ttl_seconds)
+            .contains(&age)
+            .then(|| parts[1..].iter().map(|p| (*p).to_owned()).collect())
     }
 
     /// Decrypts what [`DataKey::seal_bytes`] made.
@@ -166,15 +196,7 @@ impl DataKey {
 
     pub fn open(&self, sealed: &str) -> anyhow::Result<String> {
         let bytes = hex::decode(sealed).context("密文格式错误")?;
-        if bytes.len() < 13 {
-            bail!("密文格式错误");
-        }
-        let (nonce, ct) = bytes.split_at(12);
-        let plain = self
-            .0
-            .decrypt(Nonce::from_slice(nonce), ct)
-            .map_err(|_| anyhow::anyhow!("无法解密（密钥不符或数据被改动）"))?;
-        Ok(String::from_utf8(plain)?)
+        Ok(String::from_utf8(self.open_bytes(&bytes)?)?)
     }
 }
 
@@ -183,10 +205,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stamped_tokens_carry_their_fields_and_nothing_else_opens() {
+        let k = DataKey::from_hex(&"ab".repeat(32)).expect("a key");
+        let t = k.seal_stamped("proof", &["42"]).expect("sealed");
+        assert_eq!(
+            k.open_stamped("proof", 1, 60, &t),
+            Some(vec!["42".to_owned()])
+        );
+        assert_eq!(
+            k.open_stamped("challenge", 1, 60, &t),
+            None,
+            "another label"
+        );
+        assert_eq!(k.open_stamped("proof", 2, 60, &t), None, "another shape");
+        assert_eq!(k.open_stamped("proof", 1, 0, &t), None, "expired");
+        let other = DataKey::from_hex(&"cd".repeat(32)).expect("a key");
+        assert_eq!(other.open_stamped("proof", 1, 60, &t), None, "another key");
+        for junk in ["", "zz", &"0".repeat(500), &t[..t.len() - 2]] {
+            assert_eq!(k.open_stamped("proof", 1, 60, junk), None, "{junk}");
+        }
+        // Made an hour ago: still open for two hours, not for half of one.
+        let old = k
+            .seal(&format!(
+                "proof:7:{}",
+                chrono::Utc::now().timestamp() - 3600
+            ))
+            .expect("sealed");
+        assert!(k.open_stamped("proof", 1, 7200, &old).is_some());
+        assert!(k.open_stamped("proof", 1, 1800, &old).is_none());
+    }
+
+    #[test]
     fn files_seal_and_open_and_tampering_is_caught() {
-        let k = DataKey::from_hex(&"ab".repeat(32)).unwrap();
+        let k = DataKey::from_hex(&"ab".repeat(32)).expect("a key");
         let plain = b"%PDF-1.4 identity card scan".to_vec();
-        let sealed = k.seal_bytes(&plain).unwrap();
+        let sealed = k.seal_bytes(&plain).expect("sealed");
         assert!(
             !sealed.windows(8).any(|w| w == b"identity"),
             "stored unreadable"

@@ -433,12 +433,17 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
             .map(|o| o.default_basis().to_owned())
             .filter(|b| !b.is_empty())
     };
+    // The years the cases speak of, from the demo's year.
+    let years = |s: &str| {
+        s.replace("{last}", &(year - 1).to_string())
+            .replace("{year}", &year.to_string())
+    };
     let reply = |m: u32, d: u32, outcome: &str, content: &str| {
         StepInput::Reply(ReplyInput {
             on: on(m, d),
             outcome: Some(outcome.into()),
             basis: basis(outcome),
-            content: Some(content.into()),
+            content: Some(years(content)),
             ..Default::default()
         })
     };
@@ -449,12 +454,12 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
             (3, 3),
             "in_person",
             "张某",
-            "2024年妥安乡农村低保资金发放名单",
+            "{last}年妥安乡农村低保资金发放名单",
             vec![reply(
                 3,
                 20,
                 "granted",
-                "所申请信息见附件《2024年妥安乡农村低保资金发放名单》。",
+                "所申请信息见附件《{last}年妥安乡农村低保资金发放名单》。",
             )],
         ),
         (
@@ -524,7 +529,7 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
                     7,
                     25,
                     "granted",
-                    "所申请的《妥安乡2024年通村道路硬化工程实施方案》见附件。",
+                    "所申请的《妥安乡{last}年通村道路硬化工程实施方案》见附件。",
                 ),
             ],
         ),
@@ -543,7 +548,7 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
             (8, 18),
             "in_person",
             "周某",
-            "妥安乡2024年度财政预算执行情况",
+            "妥安乡{last}年度财政预算执行情况",
             vec![
                 StepInput::Extend(Extend {
                     on: on(9, 12),
@@ -557,7 +562,7 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
             (9, 1),
             "post",
             "吴某",
-            "妥安乡2021年至2024年全部会议纪要",
+            "妥安乡近四年全部会议纪要",
             vec![
                 StepInput::FeeNotice(FeeNotice {
                     on: on(9, 5),
@@ -623,7 +628,7 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
             (11, 3),
             "in_person",
             "褚某",
-            "妥安乡2025年高标准农田建设项目招标文件",
+            "妥安乡{year}年高标准农田建设项目招标文件",
             vec![reply(
                 12,
                 15,
@@ -648,7 +653,7 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
                 phone: format!("1387812{:04}", 1000 + n),
                 ..Default::default()
             },
-            description: request.into(),
+            description: years(request),
             delivery: "paper".into(),
             channel: channel.into(),
             on: on(m, d),
@@ -677,7 +682,7 @@ pub async fn practice(app: &crate::app::App) -> anyhow::Result<()> {
             phone: "13878129999".into(),
             ..Default::default()
         },
-        description: "妥安乡2026年村道维修计划".into(),
+        description: format!("妥安乡{}年村道维修计划", today.year()),
         delivery: "paper".into(),
         channel: "in_person".into(),
         on: Some(today.to_string()),

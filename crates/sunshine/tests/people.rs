@@ -287,6 +287,21 @@ async fn a_proof_of_identity_is_sealed_kept_across_a_correction_and_shown_only_t
             .await,
         1
     );
+    // A file number that is not this case's, or no number: nothing shown, nothing audited.
+    for (bad, status) in [("999999", 404), ("abc", 422), ("", 422)] {
+        let r = director
+            .post(app.url(&format!("{case_url}/proof")))
+            .form(&[("csrf", csrf.as_str()), ("file", bad)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "file={bad}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'application.view_proof'")
+            .await,
+        1
+    );
     // Another unit's staff, and the city's supervisor (who oversees but does not handle the
     // case), get no file.
     let other = app.login("gaofeng-director", DEMO_PASSWORD).await;
@@ -1061,12 +1076,43 @@ async fn the_demo_shows_a_year_of_practice() {
             .await,
     );
     assert!(sup.contains("妥安乡"), "{sup}");
-    let director = app.login("tuoan-director", DEMO_PASSWORD).await;
-    let report = text_of(
-        &app.page_as(&director, &format!("/admin/units/tuoan/reports/{last}"))
-            .await,
+    // The report counts exactly those cases (table 三, all from natural persons), and its
+    // published item is dated before the deadline.
+    let mut conn = app.state.db.pool.acquire().await.expect("connection");
+    let (r, _) = sunshine::service::report::generate(&mut conn, "tuoan", last)
+        .await
+        .expect("report");
+    let row = |name: &str| {
+        r.applications
+            .get(name)
+            .and_then(|c| c.get("total"))
+            .copied()
+    };
+    for (name, n) in [
+        ("new", 12),
+        ("granted", 5),
+        ("partial", 1),
+        ("refused_third_party_rights", 1),
+        ("refused_process_information", 1),
+        ("unavailable_not_held", 1),
+        ("not_processed_repeated", 1),
+        ("not_processed_petition_complaint", 1),
+        ("other_no_correction", 1),
+        ("total_handled", 12),
+        ("carried_out", 0),
+    ] {
+        assert_eq!(row(name), Some(n), "table 三 {name}");
+    }
+    assert_eq!(r.remedies.reconsideration.upheld, 1);
+    let published: String = sqlx::query_scalar("SELECT published_on FROM items WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .expect("published");
+    assert!(
+        published.as_str() <= format!("{}-01-31", last + 1).as_str(),
+        "{published}"
     );
-    assert!(!report.contains("未通过"), "{report}");
 }
 
 /// On phones the 索引号 cells are hidden: their heading must go with them, or every column
@@ -1088,4 +1134,135 @@ async fn a_hidden_index_column_takes_its_heading_along() {
             "a hidden cell without its heading hidden: {html}"
         );
     }
+}
+
+/// The accounts page under the inputs people and browsers really send: the same creation twice
+/// (a double click, a reload), two administrators making `Zhang` and `zhang` at once, an id that
+/// is no number or no account of the unit, a role that is no role.
+#[tokio::test]
+async fn account_forms_hold_under_repeats_races_and_junk() {
+    let app = spawn_demo().await;
+    let admin = app.login("tuoan-admin", DEMO_PASSWORD).await;
+    let url = "/admin/units/tuoan/users";
+    let fields = [
+        ("login", "wang.wu"),
+        ("display_name", "王五"),
+        ("role_editor", "1"),
+    ];
+    let (s, _) = app.submit(&admin, url, url, &fields).await;
+    assert_eq!(s, 200);
+    // The same form again: said to be the account just made, not someone else's login.
+    let (s, page) = app.submit(&admin, url, url, &fields).await;
+    assert_eq!(s, 409);
+    assert!(
+        text_of(&page).contains("刚才已由您建立"),
+        "{}",
+        text_of(&page)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE lower(login) = 'wang.wu'")
+            .await,
+        1
+    );
+    // Two creations at once whose logins differ only in case: one account.
+    app.user("tuoan-admin2", "tuoan", &[Role::Admin]).await;
+    let other = app.login("tuoan-admin2", PASSWORD).await;
+    let page_a = app.page_as(&admin, url).await;
+    let page_b = app.page_as(&other, url).await;
+    let post = |b: &reqwest::Client, csrf: String, login: &'static str| {
+        let b = b.clone();
+        let to = app.url(url);
+        async move {
+            b.post(to)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("login", login),
+                    ("display_name", "赵六"),
+                    ("role_editor", "1"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let (a, b) = tokio::join!(
+        post(&admin, csrf_of(&page_a), "Zhao.Liu"),
+        post(&other, csrf_of(&page_b), "zhao.liu")
+    );
+    let mut got = [a, b];
+    got.sort_unstable();
+    assert_eq!(got, [200, 422], "one made, one told the login is taken");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE lower(login) = 'zhao.liu'")
+            .await,
+        1
+    );
+    // Junk ids and roles: clear answers, nothing changed.
+    let status = "/admin/units/tuoan/users/status";
+    for bad in ["abc", "-1", "0", "99999999", ""] {
+        let (s, page) = app
+            .submit(&admin, url, status, &[("user", bad), ("op", "disable")])
+            .await;
+        assert_eq!(s, 404, "user={bad}");
+        assert!(text_of(&page).contains("没有找到这个账号"), "user={bad}");
+    }
+    let wid = app
+        .count("SELECT id FROM users WHERE login = 'wang.wu'")
+        .await
+        .to_string();
+    let (s, page) = app
+        .submit(&admin, url, status, &[("user", &wid), ("op", "explode")])
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("请点“停用”或“启用”"));
+    let (s, _) = app
+        .submit(
+            &admin,
+            url,
+            "/admin/units/tuoan/users/roles",
+            &[("user", &wid), ("role", "director"), ("op", "")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        app.count("SELECT disabled FROM users WHERE login = 'wang.wu'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_review_chain_of_junk_is_refused_in_words() {
+    let app = spawn_demo().await;
+    let admin = app.login("tuoan-admin", DEMO_PASSWORD).await;
+    let url = "/admin/units/tuoan/review-policy";
+    let (s, page) = app
+        .submit(
+            &admin,
+            url,
+            url,
+            &[
+                ("general_1", "root"),
+                ("important_1", "director"),
+                ("critical_1", "director"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    let t = text_of(&page);
+    assert!(t.contains("“root”不能担任审核步骤"), "{t}");
+    assert!(!t.contains("director,"), "no codes in the message");
+    // Nothing chosen for a chain: it needs a step.
+    let (s, page) = app
+        .submit(
+            &admin,
+            url,
+            url,
+            &[("important_1", "director"), ("critical_1", "director")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(text_of(&page).contains("审核链至少需要一个步骤"));
 }

@@ -24,5 +24,8 @@ CREATE INDEX application_files_pending ON application_files (created_at) WHERE a
 -- An account given a one-time password (new, or reset by its unit's administrator) must choose
 -- its own at the next sign-in.
 ALTER TABLE users ADD COLUMN must_change BIGINT NOT NULL DEFAULT 0;
+-- Who made an account in the back office (none: the CLI), so that the same form sent twice is
+-- told from a login someone else holds.
+ALTER TABLE users ADD COLUMN created_by BIGINT REFERENCES users(id);
 -- Drafts a reviewer sent back, for their authors' dashboards: few among all items.
 CREATE INDEX items_returned ON items (updated_at) WHERE state = 'draft' AND review_comment <> '';

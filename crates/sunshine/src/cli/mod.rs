@@ -181,8 +181,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::open(&config).await?;
             if load_demo(&config, &db).await? {
                 let app = crate::app::App::new(db, config).await?;
-                crate::demo::practice(&app).await?;
-                println!("演示的一年：妥安乡上年的依申请公开案件和年度报告已生成。");
+                demo_year(&app).await?;
             }
             Ok(())
         }
@@ -243,6 +242,13 @@ pub async fn load_demo(config: &Config, db: &Db) -> anyhow::Result<bool> {
         println!("  {login:<16} {what}");
     }
     Ok(fresh)
+}
+
+/// Adds the demo's year of practice to a demo just loaded, and says so.
+pub async fn demo_year(app: &crate::app::App) -> anyhow::Result<()> {
+    crate::demo::practice(app).await?;
+    println!("演示的一年：妥安乡上年的依申请公开案件和年度报告已生成。");
+    Ok(())
 }
 
 /// Writes a small secret file that only its owner may read.

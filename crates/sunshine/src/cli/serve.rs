@@ -39,8 +39,7 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     );
     let state = App::new(db, config).await?;
     if fresh_demo {
-        crate::demo::practice(&state).await?;
-        println!("演示的一年：妥安乡上年的依申请公开案件和年度报告已生成。");
+        super::demo_year(&state).await?;
     }
     crate::server::run(state, listener).await
 }

@@ -82,13 +82,6 @@ fn password() -> anyhow::Result<String> {
     Ok(p)
 }
 
-fn valid_login(login: &str) -> bool {
-    (2..=40).contains(&login.len())
-        && login
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c))
-}
-
 fn parse_roles(roles: &[String]) -> anyhow::Result<Vec<Role>> {
     roles
         .iter()
@@ -114,7 +107,7 @@ pub async fn run_user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             return revoke_roles(config, &unit, &roles, &login).await
         }
     };
-    if !valid_login(&login) {
+    if !crate::service::accounts::valid_login(&login) {
         bail!("--login 只能由字母、数字和 - _ . @ 组成，2至40个字符");
     }
     let roles = parse_roles(&roles)?;

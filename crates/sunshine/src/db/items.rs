@@ -918,15 +918,19 @@ pub struct Returned {
 /// The drafts a reviewer sent back to this author, newest first (a few; the rest are in the
 /// unit's list). Returned drafts are few among all items: read through their own partial
 /// index (`items_returned`), each checked against its authors by key.
-pub async fn returned_to(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<Returned>> {
-    sqlx::query_as(
-        "SELECT i.id, i.title, i.review_comment, u.name AS unit_name FROM items i \
-         JOIN units u ON u.id = i.unit_id \
+pub fn returned_to_sql(user_id: i64) -> Sql {
+    let mut q = Sql::new("returned drafts");
+    let u = q.int(user_id);
+    q.text = format!(
+        "SELECT i.id, i.title, i.review_comment, un.name AS unit_name FROM items i \
+         JOIN units un ON un.id = i.unit_id \
          WHERE i.state = 'draft' AND i.review_comment <> '' \
-         AND EXISTS (SELECT 1 FROM item_authors a WHERE a.item_id = i.id AND a.user_id = $1) \
-         ORDER BY i.updated_at DESC LIMIT 20",
-    )
-    .bind(user_id)
-    .fetch_all(conn)
-    .await
+         AND EXISTS (SELECT 1 FROM item_authors a WHERE a.item_id = i.id AND a.user_id = {u}) \
+         ORDER BY i.updated_at DESC LIMIT 20"
+    );
+    q
+}
+
+pub async fn returned_to(conn: &mut Conn, user_id: i64) -> sqlx::Result<Vec<Returned>> {
+    returned_to_sql(user_id).query_as().fetch_all(conn).await
 }

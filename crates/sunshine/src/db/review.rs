@@ -253,16 +253,42 @@ pub async fn events(conn: &mut Conn, item_id: i64) -> sqlx::Result<Vec<Event>> {
     .await
 }
 
+/// A stored policy as it reads: the default when none is stored.
+fn policy_of(raw: Option<String>) -> ReviewPolicy {
+    raw.filter(|s| !s.is_empty())
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
 /// The unit's review policy; the default when none is stored.
 pub async fn policy(conn: &mut Conn, unit_id: i64) -> sqlx::Result<ReviewPolicy> {
     let raw: Option<String> = sqlx::query_scalar("SELECT review_policy FROM units WHERE id = $1")
         .bind(unit_id)
         .fetch_optional(conn)
         .await?;
-    Ok(raw
-        .filter(|s| !s.is_empty())
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default())
+    Ok(policy_of(raw))
+}
+
+/// The policies of several units in one statement, by unit.
+pub async fn policies(
+    conn: &mut Conn,
+    unit_ids: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, ReviewPolicy>> {
+    use super::BindIds;
+    if unit_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT id, review_policy FROM units WHERE id IN ({})",
+        super::placeholders(1, unit_ids.len())
+    ))
+    .bind_ids(unit_ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, raw)| (id, policy_of(raw)))
+        .collect())
 }
 
 pub async fn set_policy(conn: &mut Conn, unit_id: i64, p: &ReviewPolicy) -> sqlx::Result<()> {

@@ -212,14 +212,36 @@ pub async fn revoke_role(
 
 /// The roles that enabled accounts hold on a unit (who can take a review step there).
 pub async fn roles_held(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<Role>> {
-    let rows: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT r.role FROM user_roles r JOIN users u ON u.id = r.user_id \
-         WHERE r.unit_id = $1 AND u.disabled = 0",
-    )
-    .bind(unit_id)
+    Ok(roles_held_in(conn, &[unit_id])
+        .await?
+        .remove(&unit_id)
+        .unwrap_or_default())
+}
+
+/// The same for several units in one statement, by unit.
+pub async fn roles_held_in(
+    conn: &mut Conn,
+    unit_ids: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, Vec<Role>>> {
+    use super::BindIds;
+    if unit_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT r.unit_id, r.role FROM user_roles r JOIN users u ON u.id = r.user_id \
+         WHERE r.unit_id IN ({}) AND u.disabled = 0",
+        super::placeholders(1, unit_ids.len())
+    ))
+    .bind_ids(unit_ids)
     .fetch_all(conn)
     .await?;
-    Ok(rows.iter().filter_map(|r| Role::parse(r)).collect())
+    let mut out: std::collections::HashMap<i64, Vec<Role>> = Default::default();
+    for (unit, r) in rows {
+        if let Some(role) = Role::parse(&r) {
+            out.entry(unit).or_default().push(role);
+        }
+    }
+    Ok(out)
 }
 
 /// One role of an account on a unit, as the unit's accounts page reads them (one row per role,
@@ -247,25 +269,38 @@ pub async fn of_unit(conn: &mut Conn, unit_id: i64) -> sqlx::Result<Vec<UnitAcco
     .await
 }
 
-/// Creates an account that must choose its own password at first sign-in; `None` when the
-/// login is taken (decided by the unique login, so two simultaneous creations cannot both
-/// succeed).
+/// Creates an account that must choose its own password at first sign-in, made by
+/// `created_by`; `None` when the login is taken exactly.
 pub async fn insert_new(
     conn: &mut Conn,
     login: &str,
     display_name: &str,
     password_hash: &str,
+    created_by: i64,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
-        "INSERT INTO users (login, display_name, password_hash, must_change, created_at) \
-         VALUES ($1, $2, $3, 1, $4) ON CONFLICT (login) DO NOTHING RETURNING id",
+        "INSERT INTO users (login, display_name, password_hash, must_change, created_at, created_by) \
+         VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (login) DO NOTHING RETURNING id",
     )
     .bind(login)
     .bind(display_name)
     .bind(password_hash)
     .bind(super::now())
+    .bind(created_by)
     .fetch_optional(conn)
     .await
+}
+
+/// Makes account creations one at a time until the transaction ends, so that a login taken
+/// in another case (`Zhang`, `zhang`) is seen by the second of two simultaneous creations.
+/// SQLite's write transactions are one at a time already.
+pub async fn lock_logins(conn: &mut Conn) -> sqlx::Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(7233101)")
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Whether the account holds any role on the unit.
@@ -328,14 +363,19 @@ pub async fn lock(conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Whether a login is taken, whatever its letters' case (`Zhang` and `zhang` would read alike
-/// in every list and log).
-pub async fn login_taken(conn: &mut Conn, login: &str) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(login) = lower($1)")
-        .bind(login)
-        .fetch_one(conn)
-        .await?;
-    Ok(n > 0)
+/// Who made the account holding a login, whatever its letters' case (`Zhang` and `zhang` would
+/// read alike in every list and log), when, and as what (login and name): `None` when the
+/// login is free; the maker is none for accounts made with the CLI.
+pub async fn login_taken(
+    conn: &mut Conn,
+    login: &str,
+) -> sqlx::Result<Option<(Option<i64>, i64, String, String)>> {
+    sqlx::query_as(
+        "SELECT created_by, created_at, login, display_name FROM users WHERE lower(login) = lower($1) LIMIT 1",
+    )
+    .bind(login)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Revokes every live API token of the account (a reset password must not leave them working).

@@ -7,7 +7,8 @@
 //! on accounts of their own unit only; an account that also holds roles elsewhere is disabled or
 //! reset only by someone who administers every unit it holds roles on; nobody changes their own
 //! account's roles or disables or resets it here (the CLI remains for the first administrator);
-//! logins are unique whatever their case; 监督员 is not granted here.
+//! logins are unique whatever their case (creations are one at a time); the same creation sent
+//! twice is said as such; 监督员 is not granted here.
 
 use super::{Actor, Error};
 use crate::app::App;
@@ -41,6 +42,7 @@ pub const GRANTABLE: [Role; 5] = [
     Role::Admin,
 ];
 
+/// A login: letters, digits and `- _ . @`, 2 to 40 characters (the CLI holds logins to the same).
 pub fn valid_login(login: &str) -> bool {
     (2..=40).contains(&login.len())
         && login
@@ -133,11 +135,23 @@ pub async fn create(
     let password = one_time_password();
     let hash = hashed(app, password.clone()).await?;
     let mut tx = app.db.begin().await?;
-    let taken = users::login_taken(&mut tx, login).await?;
-    let inserted = if taken {
-        None
-    } else {
-        users::insert_new(&mut tx, login, &name, &hash).await?
+    users::lock_logins(&mut tx).await?;
+    let inserted = match users::login_taken(&mut tx, login).await? {
+        // The same administrator's same form again within minutes (a double click, a reload):
+        // the account is there, its one-time password was shown once and is not shown again.
+        Some((Some(by), at, made_login, made_name))
+            if by == actor.user_id
+                && made_login == login
+                && made_name == name
+                && crate::db::now() - at < 600 =>
+        {
+            return Err(Error::Conflict(
+                "account_just_made",
+                format!("账号“{login}”刚才已由您建立，一次性密码已在上一页显示（只显示一次）。如未记下，请在列表中为它点“重设密码”。"),
+            ));
+        }
+        Some(_) => None,
+        None => users::insert_new(&mut tx, login, &name, &hash, actor.user_id).await?,
     };
     let Some(id) = inserted else {
         return Err(FieldError::new(

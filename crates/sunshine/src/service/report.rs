@@ -17,7 +17,16 @@ pub async fn generate(
     let unit = units::by_code(conn, unit_code)
         .await?
         .ok_or_else(|| FieldError::new("unit", format!("单位“{unit_code}”不存在")))?;
-    generate_units(conn, std::slice::from_ref(&unit), year)
+    generate_unit(conn, &unit, year).await
+}
+
+/// The same for a unit already read.
+pub async fn generate_unit(
+    conn: &mut crate::db::Conn,
+    unit: &units::Unit,
+    year: i32,
+) -> Result<(Report, bool), Error> {
+    generate_units(conn, std::slice::from_ref(unit), year)
         .await?
         .pop()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("no report made for unit {}", unit.id)))
@@ -522,7 +531,7 @@ pub async fn draft_item(
     use crate::db::report as rdb;
     use sunshine_core::item::ItemState;
     let mut conn = app.db.pool.acquire().await?;
-    let (r, rule_making) = crate::service::report::generate(&mut conn, &unit.code, year).await?;
+    let (r, rule_making) = generate_unit(&mut conn, unit, year).await?;
     let breaches = sunshine_core::report::check(&r, None, rule_making);
     if let Some(b) = breaches.first() {
         return Err(Error::Conflict(
@@ -539,7 +548,7 @@ pub async fn draft_item(
     let input = sunshine_core::item::ItemInput {
         column: "annual-report".into(),
         title: format!("{}{year}年政府信息公开工作年度报告", unit.name),
-        body_html: crate::service::report::to_html(&r)?,
+        body_html: to_html(&r)?,
         publisher: unit.name.clone(),
         author: unit.name.clone(),
         topic: "政府信息公开年报".into(),

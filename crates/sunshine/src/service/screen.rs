@@ -8,11 +8,34 @@ use crate::extract::{extract, Extracted};
 use crate::service::Error;
 use sunshine_core::screening::{self, Exemptions, Finding, Segment, BODY, TITLE};
 
+/// The office's own contact details, exempt from screening (they are meant to be public).
+async fn exemptions(conn: &mut crate::db::Conn, unit_id: i64) -> Result<Exemptions, Error> {
+    let unit = units::by_id(conn, unit_id).await?.ok_or(Error::NotFound)?;
+    Ok(Exemptions::from_contact(
+        &unit.office_phone,
+        &unit.office_fax,
+        &unit.office_email,
+    ))
+}
+
+/// The title and the body as a reader reads them (inline formatting joins, blocks separate:
+/// `html::reader_text`), the two texts every screening reads first.
+fn title_and_body(title: String, html: &str) -> Vec<Segment> {
+    vec![
+        Segment {
+            location: TITLE.into(),
+            text: title,
+        },
+        Segment {
+            location: BODY.into(),
+            text: sunshine_core::html::reader_text(html).text,
+        },
+    ]
+}
+
 pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let unit = units::by_id(&mut conn, item.unit_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let ex = exemptions(&mut conn, item.unit_id).await?;
     let atts = attachments::of_item(&mut conn, item.id).await?;
     drop(conn);
     let mut files = Vec::with_capacity(atts.len());
@@ -20,7 +43,6 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, Error> 
         let bytes = app.blobs.get(&a.storage_key).await?;
         files.push((a.file_name, a.mime, bytes));
     }
-    let ex = Exemptions::from_contact(&unit.office_phone, &unit.office_fax, &unit.office_email);
     let title = item.title.clone();
     let html = item.body_html.clone();
     // Every field the portal shows beside the body is read too.
@@ -39,18 +61,7 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, Error> 
     let findings = app
         .cpu
         .run(move || {
-            // What a reader reads: inline formatting joins, blocks separate (`html::reader_text`).
-            let body = sunshine_core::html::reader_text(&html).text;
-            let mut segments = vec![
-                Segment {
-                    location: TITLE.into(),
-                    text: title,
-                },
-                Segment {
-                    location: BODY.into(),
-                    text: body,
-                },
-            ];
+            let mut segments = title_and_body(title, &html);
             for (field, text) in metadata {
                 segments.push(Segment {
                     location: format!("元数据“{field}”"),
@@ -108,28 +119,15 @@ pub async fn screen_item(app: &App, item: &Item) -> Result<Vec<Finding>, Error> 
 /// stand. Kept in memory only (never stored, as the findings' originals are not). Screening is
 /// CPU work: on the CPU pool, no connection held.
 pub async fn marks_of(app: &App, item: &Item) -> Result<Vec<String>, Error> {
-    let mut conn = app.db.pool.acquire().await?;
-    let unit = units::by_id(&mut conn, item.unit_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    drop(conn);
-    let ex = Exemptions::from_contact(&unit.office_phone, &unit.office_fax, &unit.office_email);
+    let ex = {
+        let mut conn = app.db.pool.acquire().await?;
+        exemptions(&mut conn, item.unit_id).await?
+    };
     let (title, html) = (item.title.clone(), item.body_html.clone());
     Ok(app
         .cpu
         .run(move || {
-            let body = sunshine_core::html::reader_text(&html).text;
-            let segments = [
-                Segment {
-                    location: TITLE.into(),
-                    text: title,
-                },
-                Segment {
-                    location: BODY.into(),
-                    text: body,
-                },
-            ];
-            screening::screen(&segments, &ex)
+            screening::screen(&title_and_body(title, &html), &ex)
                 .into_iter()
                 .map(|f| f.original)
                 .filter(|o| !o.trim().is_empty())

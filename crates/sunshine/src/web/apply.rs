@@ -27,50 +27,39 @@ fn challenge(app: &AppState) -> (String, String) {
     use rand::Rng;
     let mut rng = rand::rngs::OsRng;
     let (a, b): (i64, i64) = (rng.gen_range(2..10), rng.gen_range(2..10));
-    let ts = crate::db::now();
     let token = app
         .data_key
-        .seal(&format!("challenge:{a}:{b}:{ts}"))
+        .seal_stamped("challenge", &[&a.to_string(), &b.to_string()])
         .unwrap_or_default();
     (format!("{a} 加 {b} 等于几？（请填阿拉伯数字）"), token)
 }
 
 fn check_challenge(app: &AppState, token: &str, answer: &str) -> bool {
-    if token.len() > 200 {
-        return false;
-    }
-    let Ok(plain) = app.data_key.open(token.trim()) else {
-        return false;
-    };
-    let parts: Vec<&str> = plain.split(':').collect();
-    let ["challenge", a, b, ts] = parts.as_slice() else {
+    let Some(ab) = app
+        .data_key
+        .open_stamped("challenge", 2, CHALLENGE_TTL, token)
+    else {
         return false;
     };
-    let (Ok(a), Ok(b), Ok(ts)) = (a.parse::<i64>(), b.parse::<i64>(), ts.parse::<i64>()) else {
-        return false;
-    };
-    crate::db::now() - ts < CHALLENGE_TTL
+    let sum = ab
+        .iter()
+        .map(|n| n.parse::<i64>().ok())
+        .sum::<Option<i64>>();
+    sum.is_some()
         && sunshine_core::text::fold_width(answer)
             .trim()
             .parse::<i64>()
             .ok()
-            == Some(a + b)
+            == sum
 }
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct ApplyForm {
     unit: String,
-    kind: String,
-    name: String,
-    id_type: String,
-    id_number: String,
-    phone: String,
-    email: String,
-    address: String,
-    postcode: String,
-    legal_rep: String,
-    contact_person: String,
+    /// The applicant's fields, named as the domain names them (`name`, `id_number` …).
+    #[serde(flatten)]
+    applicant: ApplicantInput,
     description: String,
     purpose: String,
     delivery: String,
@@ -83,47 +72,10 @@ pub struct ApplyForm {
 }
 
 impl ApplyForm {
-    /// Sets a field by its form name (from a multipart body); unknown names are ignored.
-    fn set(&mut self, name: &str, value: String) {
-        let slot = match name {
-            "unit" => &mut self.unit,
-            "kind" => &mut self.kind,
-            "name" => &mut self.name,
-            "id_type" => &mut self.id_type,
-            "id_number" => &mut self.id_number,
-            "phone" => &mut self.phone,
-            "email" => &mut self.email,
-            "address" => &mut self.address,
-            "postcode" => &mut self.postcode,
-            "legal_rep" => &mut self.legal_rep,
-            "contact_person" => &mut self.contact_person,
-            "description" => &mut self.description,
-            "purpose" => &mut self.purpose,
-            "delivery" => &mut self.delivery,
-            "token" => &mut self.token,
-            "answer" => &mut self.answer,
-            "proof" => &mut self.proof,
-            "website" => &mut self.website,
-            _ => return,
-        };
-        *slot = value;
-    }
-
     fn input(&self) -> ApplicationInput {
         ApplicationInput {
             unit: self.unit.clone(),
-            applicant: ApplicantInput {
-                kind: self.kind.clone(),
-                name: self.name.clone(),
-                id_type: self.id_type.clone(),
-                id_number: self.id_number.clone(),
-                phone: self.phone.clone(),
-                email: self.email.clone(),
-                address: self.address.clone(),
-                postcode: self.postcode.clone(),
-                legal_rep: self.legal_rep.clone(),
-                contact_person: self.contact_person.clone(),
-            },
+            applicant: self.applicant.clone(),
             description: self.description.clone(),
             purpose: self.purpose.clone(),
             delivery: self.delivery.clone(),
@@ -182,54 +134,46 @@ impl axum::extract::FromRequest<AppState> for ApplyBody {
             let WebForm(form) = WebForm::<ApplyForm>::from_request(req, state).await?;
             return Ok(ApplyBody { form, file: None });
         }
-        let unreadable = || {
-            PageError::from(Error::Invalid(vec![FieldError::new(
-                "form",
-                "表单无法读取，请返回刷新页面后重新提交。",
-            )]))
+        // A body over the limit is said as such; anything else unreadable, as unreadable.
+        let failed = |too_large: bool| {
+            PageError::from(if too_large {
+                Error::TooLarge(
+                    "提交的内容太大：身份证明文件不能超过 5 MB。请返回，换一个较小的文件后重新提交。"
+                        .into(),
+                )
+            } else {
+                Error::Invalid(vec![FieldError::new(
+                    "form",
+                    "表单无法读取，请返回刷新页面后重新提交。",
+                )])
+            })
         };
-        let too_large = || {
-            PageError::from(Error::TooLarge(
-                "提交的内容太大：身份证明文件不能超过 5 MB。请返回，换一个较小的文件后重新提交。"
-                    .into(),
-            ))
+        let read = |e: axum::extract::multipart::MultipartError| {
+            failed(e.status() == StatusCode::PAYLOAD_TOO_LARGE)
         };
         let mut parts = axum::extract::Multipart::from_request(req, state)
             .await
-            .map_err(|_| unreadable())?;
-        let mut form = ApplyForm::default();
+            .map_err(|_| failed(false))?;
+        let mut fields: Vec<(String, String)> = Vec::new();
         let mut file = None;
-        loop {
-            let field = match parts.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-                Err(_) => return Err(unreadable()),
-            };
+        while let Some(field) = parts.next_field().await.map_err(read)? {
             let name = field.name().unwrap_or("").to_owned();
             if name == "proof_file" {
                 let file_name = field.file_name().unwrap_or("").to_owned();
-                let bytes = match field.bytes().await {
-                    Ok(b) => b,
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                        return Err(too_large())
-                    }
-                    Err(_) => return Err(unreadable()),
-                };
+                let bytes = field.bytes().await.map_err(read)?;
                 // A file input left empty still sends a part, with no name and no bytes.
                 if !(file_name.is_empty() && bytes.is_empty()) {
                     file = Some((file_name, bytes));
                 }
             } else {
-                match field.text().await {
-                    Ok(t) => form.set(&name, t),
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                        return Err(too_large())
-                    }
-                    Err(_) => return Err(unreadable()),
-                }
+                fields.push((name, field.text().await.map_err(read)?));
             }
         }
+        // The text fields read as the url-encoded form is read: one definition of the form.
+        let form = serde_urlencoded::to_string(&fields)
+            .ok()
+            .and_then(|q| serde_urlencoded::from_str::<ApplyForm>(&q).ok())
+            .ok_or_else(|| failed(false))?;
         Ok(ApplyBody { form, file })
     }
 }
@@ -345,8 +289,11 @@ pub async fn form(
 ) -> Result<Response, PageError> {
     let f = ApplyForm {
         unit: query.unit,
-        kind: "natural_person".into(),
-        id_type: "resident_id".into(),
+        applicant: ApplicantInput {
+            kind: "natural_person".into(),
+            id_type: "resident_id".into(),
+            ..Default::default()
+        },
         delivery: "email".into(),
         ..Default::default()
     };

@@ -68,11 +68,30 @@ pub async fn case(app: &App, actor: &Actor<'_>, id: i64) -> Result<Case, Error> 
 
 /// The full ID number, for the handling unit's staff only; every view is audited.
 pub async fn reveal_id(app: &App, actor: &Actor<'_>, id: i64) -> Result<String, Error> {
+    let a = handled_by(app, actor, id).await?;
+    let plain = app.data_key.open(&a.id_number_enc)?;
+    audit_view(app, actor, &a, "application.view_id", String::new()).await?;
+    Ok(plain)
+}
+
+/// The application, for its handling unit's staff only (a supervisor oversees cases but is not
+/// shown the applicant's identity).
+pub(super) async fn handled_by(app: &App, actor: &Actor<'_>, id: i64) -> Result<AppRow, Error> {
     let a = for_staff(app, actor, id).await?;
     if actor.grants.can_edit_items(a.unit_id).is_err() {
         return Err(Denied::NotYourUnit.into());
     }
-    let plain = app.data_key.open(&a.id_number_enc)?;
+    Ok(a)
+}
+
+/// Records that the applicant's identity (number or proof) was shown to the actor.
+pub(super) async fn audit_view(
+    app: &App,
+    actor: &Actor<'_>,
+    a: &AppRow,
+    action: &'static str,
+    detail: String,
+) -> Result<(), Error> {
     let mut tx = app.db.begin().await?;
     audit::append(
         &mut tx,
@@ -80,13 +99,13 @@ pub async fn reveal_id(app: &App, actor: &Actor<'_>, id: i64) -> Result<String, 
             actor_id: Some(actor.user_id),
             actor: actor.login,
             ip: actor.ip,
-            action: "application.view_id",
+            action,
             unit_id: Some(a.unit_id),
-            target: format!("application:{id}"),
-            detail: String::new(),
+            target: format!("application:{}", a.id),
+            detail,
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(plain)
+    Ok(())
 }

@@ -6,15 +6,12 @@
 //! application) so that the corrected form need not carry it again; the form carries a sealed
 //! reference to it. Waiting files are removed after [`PENDING_SECONDS`].
 
-use super::for_staff;
 use super::Actor;
 use crate::app::App;
 use crate::db::applications::{self as adb, AppFile, NewFile};
-use crate::db::audit::{self, Entry};
 use crate::db::throttle::{self, Bucket};
 use crate::service::Error;
 use bytes::Bytes;
-use sunshine_core::policy::Denied;
 use sunshine_core::upload::{sniff, UploadError};
 use sunshine_core::FieldError;
 
@@ -95,9 +92,7 @@ pub async fn keep(app: &App, ip: &str, name: &str, bytes: Bytes) -> Result<(i64,
         adb::delete_pending_file(&mut conn, id).await?;
         return Err(e.into());
     }
-    let token = app
-        .data_key
-        .seal(&format!("proof:{id}:{}", crate::db::now()))?;
+    let token = app.data_key.seal_stamped("proof", &[&id.to_string()])?;
     Ok((
         id,
         Pending {
@@ -112,23 +107,13 @@ pub async fn keep(app: &App, ip: &str, name: &str, bytes: Bytes) -> Result<(i64,
 /// first's repeat, answered with its receipt, and a different form with it is refused when it
 /// tries to claim the file).
 pub async fn pending(app: &App, token: &str) -> Result<Option<(i64, Pending)>, Error> {
-    let token = token.trim();
-    if token.is_empty() || token.len() > 200 {
-        return Ok(None);
-    }
-    let Ok(plain) = app.data_key.open(token) else {
-        return Ok(None);
-    };
-    let parts: Vec<&str> = plain.split(':').collect();
-    let ["proof", id, at] = parts.as_slice() else {
+    let Some(id) = app
+        .data_key
+        .open_stamped("proof", 1, PENDING_SECONDS, token)
+        .and_then(|f| f.first()?.parse::<i64>().ok())
+    else {
         return Ok(None);
     };
-    let (Ok(id), Ok(at)) = (id.parse::<i64>(), at.parse::<i64>()) else {
-        return Ok(None);
-    };
-    if crate::db::now() - at >= PENDING_SECONDS {
-        return Ok(None);
-    }
     let mut conn = app.db.pool.acquire().await?;
     Ok(adb::file_of_kind(&mut conn, id, PROOF_KIND)
         .await?
@@ -136,7 +121,7 @@ pub async fn pending(app: &App, token: &str) -> Result<Option<(i64, Pending)>, E
             (
                 id,
                 Pending {
-                    token: token.to_owned(),
+                    token: token.trim().to_owned(),
                     name: f.file_name,
                 },
             )
@@ -156,10 +141,7 @@ pub async fn view(
     application_id: i64,
     file_id: i64,
 ) -> Result<(AppFile, Vec<u8>), Error> {
-    let a = for_staff(app, actor, application_id).await?;
-    if actor.grants.can_edit_items(a.unit_id).is_err() {
-        return Err(Denied::NotYourUnit.into());
-    }
+    let a = super::case::handled_by(app, actor, application_id).await?;
     let file = list(app, a.unit_id, application_id)
         .await?
         .into_iter()
@@ -172,21 +154,8 @@ pub async fn view(
     } else {
         stored.to_vec()
     };
-    let mut tx = app.db.begin().await?;
-    audit::append(
-        &mut tx,
-        &Entry {
-            actor_id: Some(actor.user_id),
-            actor: actor.login,
-            ip: actor.ip,
-            action: "application.view_proof",
-            unit_id: Some(a.unit_id),
-            target: format!("application:{application_id}"),
-            detail: format!("file:{file_id}"),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let detail = format!("file:{file_id}");
+    super::case::audit_view(app, actor, &a, "application.view_proof", detail).await?;
     Ok((file, plain))
 }
 

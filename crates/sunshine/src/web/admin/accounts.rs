@@ -41,7 +41,6 @@ pub struct NewForm {
     role_leader: String,
     role_principal: String,
     role_admin: String,
-    role_supervisor: String,
 }
 
 impl NewForm {
@@ -52,7 +51,6 @@ impl NewForm {
             "leader" => &self.role_leader,
             "principal" => &self.role_principal,
             "admin" => &self.role_admin,
-            "supervisor" => &self.role_supervisor,
             _ => return false,
         };
         !v.is_empty()
@@ -132,6 +130,7 @@ async fn again(
     let (status, errors) = match e {
         Error::Invalid(errs) => (StatusCode::UNPROCESSABLE_ENTITY, errs),
         Error::Refused(_, m) => (StatusCode::FORBIDDEN, vec![FieldError::new("form", m)]),
+        Error::Conflict(_, m) => (StatusCode::CONFLICT, vec![FieldError::new("form", m)]),
         Error::NotFound => (
             StatusCode::NOT_FOUND,
             vec![FieldError::new(

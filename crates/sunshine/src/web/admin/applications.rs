@@ -80,16 +80,9 @@ pub async fn list(
 pub struct RegisterForm {
     /// One per rendered form: a double submit or a reload registers the application once.
     nonce: String,
-    kind: String,
-    name: String,
-    id_type: String,
-    id_number: String,
-    phone: String,
-    email: String,
-    address: String,
-    postcode: String,
-    legal_rep: String,
-    contact_person: String,
+    /// The applicant's fields, named as the domain names them.
+    #[serde(flatten)]
+    applicant: ApplicantInput,
     description: String,
     purpose: String,
     delivery: String,
@@ -149,8 +142,11 @@ pub async fn register_form(
     State(state): State<AppState>,
 ) -> Result<Response, PageError> {
     let form = RegisterForm {
-        kind: "natural_person".into(),
-        id_type: "resident_id".into(),
+        applicant: ApplicantInput {
+            kind: "natural_person".into(),
+            id_type: "resident_id".into(),
+            ..Default::default()
+        },
         delivery: "paper".into(),
         channel: "in_person".into(),
         on: state.today().to_string(),
@@ -167,18 +163,7 @@ pub async fn register(
 ) -> Result<Response, PageError> {
     let input = ApplicationInput {
         unit: unit.code.clone(),
-        applicant: ApplicantInput {
-            kind: f.kind.clone(),
-            name: f.name.clone(),
-            id_type: f.id_type.clone(),
-            id_number: f.id_number.clone(),
-            phone: f.phone.clone(),
-            email: f.email.clone(),
-            address: f.address.clone(),
-            postcode: f.postcode.clone(),
-            legal_rep: f.legal_rep.clone(),
-            contact_person: f.contact_person.clone(),
-        },
+        applicant: f.applicant.clone(),
         description: f.description.clone(),
         purpose: f.purpose.clone(),
         delivery: f.delivery.clone(),

@@ -328,13 +328,16 @@ pub async fn dashboard(
     let mut own = g.staff_units();
     own.sort_unstable();
     own.dedup();
+    // Each unit's chains and the roles its people hold, for all the user's units at once.
+    let mut policies = crate::db::review::policies(&mut conn, &own).await?;
+    let held = crate::db::users::roles_held_in(&mut conn, &own).await?;
     for unit_id in own {
         let Some(u) = all.iter().find(|u| u.id == unit_id) else {
             continue;
         };
-        let policy = crate::db::review::policy(&mut conn, unit_id).await?;
-        let held = crate::db::users::roles_held(&mut conn, unit_id).await?;
-        let words = super::units::unstaffed_words(&policy, &held);
+        let policy = policies.remove(&unit_id).unwrap_or_default();
+        let roles = held.get(&unit_id).map(Vec::as_slice).unwrap_or_default();
+        let words = super::units::unstaffed_words(&policy, roles);
         if !words.is_empty() {
             unstaffed.push((
                 u.name.clone(),

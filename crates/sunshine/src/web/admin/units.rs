@@ -770,100 +770,43 @@ pub async fn policy_page(
     )
 }
 
-/// Each chain's steps as chosen: `general_1` … `general_6` and so on, each a role's code or
-/// empty. (The older single fields `general`, `important`, `critical`, with codes separated by
-/// commas, are still read when sent.)
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct PolicyForm {
-    general: String,
-    important: String,
-    critical: String,
-    general_1: String,
-    general_2: String,
-    general_3: String,
-    general_4: String,
-    general_5: String,
-    general_6: String,
-    important_1: String,
-    important_2: String,
-    important_3: String,
-    important_4: String,
-    important_5: String,
-    important_6: String,
-    critical_1: String,
-    critical_2: String,
-    critical_3: String,
-    critical_4: String,
-    critical_5: String,
-    critical_6: String,
-}
-
-impl PolicyForm {
-    /// The steps of each chain as chosen, empty choices dropped.
-    fn chains(&self) -> [Vec<String>; 3] {
-        let pick = |joined: &str, steps: [&String; STEPS]| -> Vec<String> {
-            let chosen: Vec<String> = steps
-                .iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect();
-            if chosen.is_empty() {
-                joined
-                    .split([',', '，'])
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            } else {
-                chosen
-            }
-        };
-        [
-            pick(
-                &self.general,
-                [
-                    &self.general_1,
-                    &self.general_2,
-                    &self.general_3,
-                    &self.general_4,
-                    &self.general_5,
-                    &self.general_6,
-                ],
-            ),
-            pick(
-                &self.important,
-                [
-                    &self.important_1,
-                    &self.important_2,
-                    &self.important_3,
-                    &self.important_4,
-                    &self.important_5,
-                    &self.important_6,
-                ],
-            ),
-            pick(
-                &self.critical,
-                [
-                    &self.critical_1,
-                    &self.critical_2,
-                    &self.critical_3,
-                    &self.critical_4,
-                    &self.critical_5,
-                    &self.critical_6,
-                ],
-            ),
-        ]
-    }
+/// Each chain's steps as the form sends them: `general_1` … `general_6` and so on, each a
+/// role's code or empty, read in step order with the empty ones dropped. (The older single
+/// fields `general`, `important`, `critical`, with codes separated by commas, are still read
+/// when a chain has no numbered steps.)
+fn chains_of(fields: &[(String, String)]) -> [Vec<String>; 3] {
+    CHAINS.map(|(chain, _)| {
+        let mut steps: Vec<(usize, &str)> = fields
+            .iter()
+            .filter_map(|(k, v)| {
+                let n = k.strip_prefix(chain)?.strip_prefix('_')?.parse().ok()?;
+                (1..=STEPS).contains(&n).then_some((n, v.trim()))
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        steps.sort_by_key(|(n, _)| *n);
+        if !steps.is_empty() {
+            return steps.into_iter().map(|(_, v)| v.to_owned()).collect();
+        }
+        fields
+            .iter()
+            .filter(|(k, _)| k == chain)
+            .flat_map(|(_, v)| v.split([',', '，']))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
 }
 
 /// The review chains are the unit's policy, kept as data and changed only by its administrator.
 pub async fn save_policy(
     InUnit { staff, unit, .. }: UnitAdmin,
     State(state): State<AppState>,
-    CsrfForm(form): CsrfForm<PolicyForm>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     use sunshine_core::review::ReviewPolicy;
-    let chains = form.chains();
+    let chains = chains_of(&fields);
     let parsed = (
         ReviewPolicy::parse_chain("general", &chains[0].join(",")),
         ReviewPolicy::parse_chain("important", &chains[1].join(",")),
@@ -918,5 +861,35 @@ pub async fn save_policy(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chains_are_read_in_step_order_and_the_old_fields_still_count() {
+        let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let [g, i, c] = super::chains_of(&f(&[
+            ("general_1", "director"),
+            ("important_3", "leader"),
+            ("important_1", "director"),
+            ("important_2", ""),
+            ("critical", "director,leader，principal"),
+            ("critical_7", "admin"),
+            ("generalx_1", "admin"),
+            ("csrf", "t"),
+        ]));
+        assert_eq!(g, ["director"]);
+        assert_eq!(i, ["director", "leader"], "by step number, gaps dropped");
+        assert_eq!(
+            c,
+            ["director", "leader", "principal"],
+            "no numbered step in range: the old field"
+        );
     }
 }
