@@ -1266,3 +1266,32 @@ async fn a_review_chain_of_junk_is_refused_in_words() {
     assert_eq!(s, 422);
     assert!(text_of(&page).contains("审核链至少需要一个步骤"));
 }
+
+/// A multipart body that is no form, and one over the whole limit: each said plainly.
+#[tokio::test]
+async fn a_broken_or_huge_apply_body_is_refused_plainly() {
+    let app = spawn_demo().await;
+    let c = reqwest::Client::new();
+    let r = c
+        .post(app.url("/apply"))
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body("--XYZ\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n王五")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(text_of(&r.text().await.unwrap()).contains("表单无法读取"));
+    let huge = vec![b'a'; sunshine::web::apply::BODY_LIMIT + 1024];
+    let form = Form::new()
+        .text("name", "王五")
+        .part("proof_file", Part::bytes(huge).file_name("scan.png"));
+    let r = c
+        .post(app.url("/apply"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(text_of(&r.text().await.unwrap()).contains("不能超过 5 MB"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM application_files").await, 0);
+}
